@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Downloads one Debian stock kernel (never installed on the host) and prepares what a guest
+# boots with, in $KW_VM/kernels/<K>/:
+#   KVER        the kernel release, e.g. 6.1.0-50-amd64
+#   vmlinux     the uncompressed ELF kernel taken out of vmlinuz: qemu boots it through the PVH
+#               entry point, which skips SeaBIOS, real-mode setup and decompression (~8 s under TCG)
+#   vmlinuz     the bzImage, for kernels built without CONFIG_PVH
+#   config      /boot/config-KVER
+#   mods.cpio   the modules the guest needs (virtio PCI/net/rng: modules in Debian's kernel), in
+#               dependency order, uncompressed (busybox insmod cannot read .ko.xz), plus
+#               /etc/kw-modules (load order); appended to the userland cpio at boot
+# Usage: fetch-kernel.sh 6.1|5.10|6.12      (does nothing when the files are there)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+K=${1:-}
+SUITES=$(kw_vm_suites "$K") || kw_vm_die "unknown kernel '$K' (known: $KW_VM_KERNELS)"
+D=$KW_VM/kernels/$K
+if [ -s "$D/KVER" ] && [ -s "$D/vmlinux" ] && [ -s "$D/mods.cpio" ]; then
+  echo "fetch-kernel: $K = $(cat "$D/KVER") (cached in $D)"; exit 0
+fi
+t=$(kw_now)
+kw_vm_apt_update
+# the newest linux-image-amd64 among the label's suites (madison lists newest first)
+# shellcheck disable=SC2046
+meta_ver=$(apt-cache $(kw_vm_apt_opts) madison linux-image-amd64 | awk -F' *[|] *' -v s=" $SUITES " '
+  { split($3, a, " "); split(a[2], b, "/"); if (index(s, " " b[1] " ")) { print $2; exit } }')
+[ -n "$meta_ver" ] || kw_vm_die "no linux-image-amd64 in suites $SUITES"
+# shellcheck disable=SC2046
+kpkg=$(apt-cache $(kw_vm_apt_opts) depends "linux-image-amd64=$meta_ver" | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+[ -n "$kpkg" ] || kw_vm_die "cannot resolve linux-image-amd64=$meta_ver"
+kver=${kpkg#linux-image-}
+rm -rf "$D"; mkdir -p "$D/tmp/debs" "$D/tmp/root"
+(cd "$D/tmp/debs" && kw_vm_apt_download "$kpkg")
+deb=$(ls "$D"/tmp/debs/*.deb)
+dpkg-deb -x "$deb" "$D/tmp/root"
+R=$D/tmp/root
+# merged-/usr packages (Debian 13) ship /usr/lib/modules; depmod -b and modprobe -d look in /lib
+if [ ! -d "$R/lib/modules" ] && [ -d "$R/usr/lib/modules" ]; then ln -s usr/lib "$R/lib"; fi
+cp "$R/boot/vmlinuz-$kver" "$D/vmlinuz"
+cp "$R/boot/config-$kver" "$D/config"
+depmod -b "$R" "$kver"
+
+# vmlinux out of the bzImage: the payload is xz (Debian 11/12) or zstd/gzip (newer configs)
+python3 - "$D/vmlinuz" "$D/vmlinux" <<'PY'
+import gzip, lzma, subprocess, sys
+data = open(sys.argv[1], 'rb').read()
+def try_xz(off):  return lzma.LZMADecompressor().decompress(data[off:])
+def try_gz(off):  return gzip.GzipFile(fileobj=__import__('io').BytesIO(data[off:])).read()
+def try_zst(off):
+    p = subprocess.run(['zstd', '-dc'], input=data[off:], capture_output=True)
+    return p.stdout
+for magic, fn in ((b'\xfd7zXZ\x00', try_xz), (b'\x28\xb5\x2f\xfd', try_zst), (b'\x1f\x8b\x08', try_gz)):
+    off = data.find(magic)
+    while off >= 0:
+        try:
+            out = fn(off)
+        except Exception:
+            out = b''
+        if out[:4] == b'\x7fELF':
+            open(sys.argv[2], 'wb').write(out)
+            sys.exit(0)
+        off = data.find(magic, off + 1)
+sys.exit('fetch-kernel: no ELF payload found in ' + sys.argv[1])
+PY
+
+# the virtio modules, each after its dependencies; builtin ones are skipped by --show-depends
+MODS="virtio_pci virtio_net virtio_rng"
+S=$D/tmp/mods; mkdir -p "$S/etc" "$S/usr/lib/modules/$kver"
+: > "$S/etc/kw-modules"
+for m in $MODS; do
+  while read -r ko; do
+    rel=${ko#"$R"}; rel=${rel#/usr}; rel=${rel#/lib/modules/$kver/}
+    out=${rel%.xz}; out=${out%.zst}; out=${out%.gz}
+    grep -qxF "$out" "$S/etc/kw-modules" && continue
+    mkdir -p "$(dirname "$S/usr/lib/modules/$kver/$out")"
+    case $ko in
+      *.xz) xz -dc "$ko" ;; *.zst) zstd -qdc "$ko" ;; *.gz) gzip -dc "$ko" ;; *) cat "$ko" ;;
+    esac > "$S/usr/lib/modules/$kver/$out"
+    echo "$out" >> "$S/etc/kw-modules"
+  done < <(modprobe -d "$R" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}')
+done
+cp "$D/config" "$S/etc/kw-kernel-config"
+# only files and the directories below usr/lib/modules: the userland cpio owns /, /etc, /usr ...
+(cd "$S" && { echo etc/kw-modules; echo etc/kw-kernel-config; find usr/lib/modules | LC_ALL=C sort; } \
+   | cpio -o -H newc --quiet) > "$D/mods.cpio"
+echo "$kver" > "$D/KVER"
+grep -q '^CONFIG_PVH=y' "$D/config" && echo pvh > "$D/boot-format" || echo bzimage > "$D/boot-format"
+mods=$(tr '\n' ' ' < "$S/etc/kw-modules")
+rm -rf "$D/tmp"
+echo "fetch-kernel: $K = $kver ($kpkg $meta_ver; modules: ${mods:-none}) in $(kw_elapsed "$t")s"

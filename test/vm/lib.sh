@@ -1,0 +1,67 @@
+# Shared settings of the VM harness (test/vm/). Source it; do not run it.
+#
+# Everything big lives under $KW_VM (default /var/tmp/kwitness/vm), never in the repo:
+#   apt/                private apt config + lists (Debian 11/12/13 suites; the host's apt is untouched)
+#   kernels/<K>/        one Debian kernel per label K (5.10, 6.1, 6.12): KVER, vmlinux (PVH boot),
+#                       config, mods.cpio (the virtio modules, in load order)
+#   image/base.cpio     the guest userland (busybox, bash, sshd, sudo+PAM, bpftool, triggers)
+#   keys/               id_ed25519 (client key for every guest user), known_hosts (pins the one
+#                       host key all guests share, for [127.0.0.1]:any-port)
+#   run/<name>/         one folder per started VM: pid, port, kernel, console.log
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib" && pwd)/env.sh"
+KW_VM=${KW_VM:-$KW_CACHE/vm}
+KW_VM_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KW_VM_KEYS=$KW_VM/keys
+KW_VM_RUN=$KW_VM/run
+KW_VM_APT=$KW_VM/apt
+KW_VM_PWTESTER_PASSWORD=${KW_VM_PWTESTER_PASSWORD:-pwtester}
+export KW_VM KW_VM_KEYS KW_VM_RUN
+
+# The kernel labels the harness knows: label -> Debian suites that carry it (newest first).
+kw_vm_suites() {
+  case $1 in
+    6.1)  echo "bookworm-security bookworm" ;;
+    5.10) echo "bullseye-security bullseye" ;;
+    6.12) echo "trixie-security trixie" ;;
+    *) return 1 ;;
+  esac
+}
+KW_VM_KERNELS="6.1 5.10 6.12"
+
+kw_vm_die() { echo "vm: $*" >&2; exit 1; }
+
+# apt-get/apt-cache against the private config (lists under $KW_VM_APT, never /var/lib/apt).
+kw_vm_apt_opts() {
+  echo "-o Dir::Etc::sourcelist=$KW_VM_APT/sources.list -o Dir::Etc::sourceparts=$KW_VM_APT/sourceparts" \
+       "-o Dir::State::Lists=$KW_VM_APT/lists -o Dir::Cache=$KW_VM_APT/cache -o APT::Architecture=amd64" \
+       "-o Acquire::Languages=none"
+}
+kw_vm_apt_update() {
+  # once a day at most: lists missing or older than 24 h
+  local fresh; fresh=$(find "$KW_VM_APT/lists" -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | wc -l) || true
+  [ "$fresh" -ge 4 ] && return 0
+  mkdir -p "$KW_VM_APT"/{lists/partial,cache/archives/partial,sourceparts}
+  local kr=/usr/share/keyrings/debian-archive-keyring.gpg m=${KW_VM_MIRROR:-http://deb.debian.org}
+  {
+    for s in bookworm bullseye trixie; do echo "deb [signed-by=$kr] $m/debian $s main"; done
+    for s in bookworm-security bullseye-security trixie-security; do echo "deb [signed-by=$kr] $m/debian-security $s main"; done
+  } > "$KW_VM_APT/sources.list"
+  # shellcheck disable=SC2046
+  apt-get $(kw_vm_apt_opts) update -q >"$KW_VM_APT/update.log" 2>&1 \
+    || { tail -5 "$KW_VM_APT/update.log" >&2; kw_vm_die "apt-get update (private lists in $KW_VM_APT) failed"; }
+}
+# apt-get download PKG[=VER] into the current directory (quietly; the sandbox warning is noise)
+kw_vm_apt_download() {
+  # shellcheck disable=SC2046
+  apt-get $(kw_vm_apt_opts) download "$@" >/dev/null 2>"$KW_VM_APT/download.err" \
+    || { cat "$KW_VM_APT/download.err" >&2; kw_vm_die "apt-get download $* failed"; }
+}
+
+# ssh/scp options for every guest: our key only, strict host-key checking against our known_hosts.
+kw_vm_ssh_opts() {
+  echo "-i $KW_VM_KEYS/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=$KW_VM_KEYS/known_hosts" \
+       "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10" \
+       "-o ServerAliveInterval=15 -o LogLevel=ERROR"
+}
+
+kw_vm_kver() { cat "$KW_VM/kernels/$1/KVER" 2>/dev/null; }

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Test VMs: Debian stock kernels under qemu, sshd on 127.0.0.1:<port> only.
+#
+#   vm.sh start --kernel 6.1|5.10|6.12 --name N --port P [--lsm LIST|default] [--accel auto|tcg|kvm]
+#               [--mem MiB] [--timeout s] [--append "kernel args"]
+#       boots in the background, waits for ssh, prints
+#       'READY port=P name=N pid=.. kernel=K kver=.. accel=.. lsm=.. boot_s=..' and returns
+#   vm.sh ssh N [-u USER] [CMD...]          (USER: root (default), tester, pwtester)
+#   vm.sh scp N [-u USER] SRC... DEST       (guest paths start with 'vm:', e.g. vm:/tmp/x)
+#   vm.sh stop N                            kills only that VM's qemu, closes its ssh masters,
+#                                           waits until the port is free
+#   vm.sh list                              running VMs
+#   vm.sh paths                             key, known_hosts, users
+#
+# Keys: $KW_VM/keys/id_ed25519 logs in every user of every guest; $KW_VM/keys/known_hosts pins the
+# host key all guests share, as '[127.0.0.1]:* ssh-ed25519 ...' (KW_VM = /var/tmp/kwitness/vm).
+# --lsm: the kernel's lsm= list; the default list ends in 'bpf' (BPF LSM active); 'default' passes
+# no lsm= (the kernel's built-in CONFIG_LSM).
+# --accel auto: KVM only when it really boots this kernel here (tried once, the verdict is cached
+# in $KW_VM/kvm-verdict-*), else TCG with 1 vCPU.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+vm_dir() { echo "$KW_VM_RUN/$1"; }
+own_pid() {  # prints the pid of N's qemu when it is alive and really ours
+  local d; d=$(vm_dir "$1"); local pid; pid=$(cat "$d/pid" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null && grep -qa "kwvm-$1" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+port_busy() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+ctl_opts() { echo "-o ControlMaster=no -o ControlPath=$(vm_dir "$1")/ctl-$2"; }
+# One ssh master per VM and user, started detached with all its stdio on /dev/null (a master
+# forked by ControlMaster=auto inherits the caller's stderr and makes '$(vm.sh ssh ... 2>&1)'
+# hang until it exits). Later ssh/scp calls reuse it: ~0.1 s instead of ~1 s of emulated crypto.
+ensure_master() {  # ensure_master NAME USER PORT
+  local sock; sock=$(vm_dir "$1")/ctl-$2
+  [ -S "$sock" ] && ssh -o ControlPath="$sock" -O check x 2>/dev/null && return 0
+  # shellcheck disable=SC2046
+  ssh $(kw_vm_ssh_opts) -o ControlMaster=yes -o ControlPath="$sock" -o ControlPersist=300 \
+    -f -N -p "$3" "$2@127.0.0.1" </dev/null >/dev/null 2>&1 || true
+}
+
+kill_qemu() {  # kill_qemu NAME: SIGTERM, then SIGKILL after 5 s
+  local pid; pid=$(own_pid "$1") || { rm -f "$(vm_dir "$1")/pid"; return 0; }
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+  for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$(vm_dir "$1")/pid"
+}
+
+cmd_stop() {
+  local name=${1:-}; [ -n "$name" ] || usage
+  local d; d=$(vm_dir "$name")
+  [ -d "$d" ] || { echo "vm: stop: no VM named $name" >&2; return 1; }
+  for c in "$d"/ctl-*; do [ -S "$c" ] && ssh -o ControlPath="$c" -O exit x 2>/dev/null || true; done
+  local pid; pid=$(own_pid "$name") || pid=""
+  kill_qemu "$name"
+  local port; port=$(cat "$d/port" 2>/dev/null || echo)
+  if [ -n "$port" ]; then
+    for _ in $(seq 50); do port_busy "$port" || break; sleep 0.1; done
+    port_busy "$port" && { echo "vm: stop: $name: port $port still held" >&2; return 1; }
+  fi
+  echo "STOPPED name=$name${pid:+ pid=$pid}${port:+ port=$port}"
+}
+
+# the initrd of kernel K = userland cpio + that kernel's modules cpio (the kernel unpacks both)
+initrd_for() {
+  local k=$1 out=$KW_VM/initrd-$1.cpio
+  if [ ! -s "$out" ] || [ "$KW_VM/image/base.cpio" -nt "$out" ] || [ "$KW_VM/kernels/$k/mods.cpio" -nt "$out" ]; then
+    cat "$KW_VM/image/base.cpio" "$KW_VM/kernels/$k/mods.cpio" > "$out.tmp.$$" && mv "$out.tmp.$$" "$out"
+  fi
+  echo "$out"
+}
+
+cmd_start() {
+  local kernel="" name="" port="" lsm="landlock,lockdown,yama,integrity,apparmor,bpf" accel=${KW_VM_ACCEL:-auto}
+  local mem=1024 timeout=240 extra="" retries=1
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --kernel) kernel=$2; shift 2 ;; --name) name=$2; shift 2 ;; --port) port=$2; shift 2 ;;
+      --lsm) lsm=$2; shift 2 ;; --accel) accel=$2; shift 2 ;; --mem) mem=$2; shift 2 ;;
+      --timeout) timeout=$2; shift 2 ;; --append) extra=$2; shift 2 ;; --retries) retries=$2; shift 2 ;;
+      *) kw_vm_die "start: unknown option '$1'" ;;
+    esac
+  done
+  [ -n "$kernel" ] && [ -n "$name" ] && [ -n "$port" ] || kw_vm_die "start: --kernel, --name and --port are required"
+  kw_vm_suites "$kernel" >/dev/null || kw_vm_die "start: unknown kernel '$kernel' (known: $KW_VM_KERNELS)"
+  [[ $name =~ ^[A-Za-z0-9_.-]+$ ]] || kw_vm_die "start: bad VM name '$name' (letters, digits, . _ -)"
+  [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1024 ] && [ "$port" -le 65535 ] || kw_vm_die "start: bad port '$port' (1024-65535)"
+  [[ $lsm =~ ^[a-z,]+$ ]] || kw_vm_die "start: bad --lsm '$lsm' (comma-separated LSM names, or 'default')"
+  command -v qemu-system-x86_64 >/dev/null || kw_vm_die "start: qemu-system-x86_64 not installed (scripts/setup.sh)"
+  own_pid "$name" >/dev/null && kw_vm_die "start: VM $name is already running (vm.sh stop $name)"
+  port_busy "$port" && kw_vm_die "start: port $port on 127.0.0.1 is already in use"
+
+  bash "$KW_VM_TOOLS/fetch-kernel.sh" "$kernel" >&2
+  bash "$KW_VM_TOOLS/build-image.sh" >&2
+  local kd=$KW_VM/kernels/$kernel kver initrd kimg
+  kver=$(cat "$kd/KVER"); initrd=$(initrd_for "$kernel")
+  if [ "$(cat "$kd/boot-format")" = pvh ]; then kimg=$kd/vmlinux; else kimg=$kd/vmlinuz; fi
+  local d; d=$(vm_dir "$name"); rm -rf "$d"; mkdir -p "$d"
+  echo "$port" > "$d/port"; echo "$kernel" > "$d/kernel"
+
+  local append="console=ttyS0 panic=-1 quiet loglevel=4"
+  [ "$lsm" = default ] || append="$append lsm=$lsm"
+  [ -z "$extra" ] || append="$append $extra"
+
+  # KVM only when it really runs Debian's kernel here: some hosts expose a /dev/kvm (e.g. PVM)
+  # that aborts or hangs with it. Tried once per host kernel + qemu + guest kernel, then cached.
+  local verdict_file
+  verdict_file=$KW_VM/kvm-verdict-$(echo "$(uname -r) $(qemu-system-x86_64 --version | head -1) $kver" | sha256sum | cut -c1-12)
+  if [ "$accel" = auto ]; then
+    if [ ! -w /dev/kvm ]; then accel=tcg
+    elif [ -f "$verdict_file" ]; then accel=$(cat "$verdict_file")
+    else accel=try-kvm
+    fi
+  fi
+
+  local t0 pid
+  banner() { timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 4 <&3" 2>/dev/null; }
+  attempt() {  # attempt tcg|kvm LIMIT: 0 = sshd answered, 1 = failed (its qemu is gone)
+    local acc=$1 limit=$2 args
+    case $acc in
+      tcg) args=(-machine pc -accel tcg,tb-size=256 -cpu max -smp 1) ;;
+      kvm) args=(-machine pc -accel kvm -cpu host -smp 2) ;;
+    esac
+    : > "$d/console.log"
+    t0=$(kw_now)
+    qemu-system-x86_64 -name "kwvm-$name" -nodefaults -no-user-config -display none \
+      "${args[@]}" -m "$mem" -kernel "$kimg" -initrd "$initrd" -append "$append" \
+      -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" \
+      -device virtio-net-pci,netdev=n0,romfile= -device virtio-rng-pci \
+      -serial "file:$d/console.log" -no-reboot -daemonize -pidfile "$d/pid" 2>"$d/qemu.err" \
+      || { sed 's/^/  qemu: /' "$d/qemu.err" >&2; rm -f "$d/pid"; return 1; }
+    # wait on ONE connection for the banner (each reconnect costs the guest a forked sshd),
+    # then one real login
+    while :; do
+      # shellcheck disable=SC2046
+      if [ "$(banner)" = SSH- ] && ssh $(kw_vm_ssh_opts) -p "$port" root@127.0.0.1 true 2>/dev/null; then return 0; fi
+      if ! own_pid "$name" >/dev/null; then
+        echo "vm: $name: qemu exited; console tail:" >&2; tail -n 15 "$d/console.log" >&2; return 1
+      fi
+      if grep -q 'soft lockup' "$d/console.log"; then
+        echo "vm: $name: guest soft lockup" >&2; cp "$d/console.log" "$d/console.failed.log"; kill_qemu "$name"; return 1
+      fi
+      if awk -v a="$(kw_now)" -v b="$t0" -v t="$limit" 'BEGIN{exit !(a-b>t)}'; then
+        echo "vm: $name: no ssh after ${limit}s ($acc); console tail:" >&2; tail -n 15 "$d/console.log" >&2
+        cp "$d/console.log" "$d/console.failed.log"; kill_qemu "$name"; return 1
+      fi
+      sleep 0.3
+    done
+  }
+  if [ "$accel" = try-kvm ]; then
+    if attempt kvm 30 2>"$d/kvm-try.log"; then accel=kvm; else accel=tcg; fi
+    echo "$accel" > "$verdict_file"
+    echo "vm: KVM $( [ "$accel" = kvm ] && echo works || echo 'does not boot this kernel here; using TCG') (cached in $verdict_file)" >&2
+  fi
+  if ! own_pid "$name" >/dev/null; then
+    local try=0
+    until attempt "$accel" "$timeout"; do
+      try=$((try + 1)); [ "$try" -le "$retries" ] || kw_vm_die "start: $name did not boot (console: $d/console.failed.log)"
+      echo "vm: $name: boot attempt failed, retrying ($try/$retries)" >&2
+    done
+  fi
+  pid=$(own_pid "$name")
+  printf 'READY port=%s name=%s pid=%s kernel=%s kver=%s accel=%s lsm=%s boot_s=%.1f\n' \
+    "$port" "$name" "$pid" "$kernel" "$kver" "$accel" "$lsm" "$(kw_elapsed "$t0")"
+}
+
+cmd_ssh() {
+  local name=${1:-}; [ -n "$name" ] || usage; shift
+  local user=root; if [ "${1:-}" = -u ]; then user=$2; shift 2; fi
+  local d; d=$(vm_dir "$name"); [ -f "$d/port" ] || kw_vm_die "ssh: no VM named $name"
+  local port; port=$(cat "$d/port"); ensure_master "$name" "$user" "$port"
+  # shellcheck disable=SC2046
+  exec ssh $(kw_vm_ssh_opts) $(ctl_opts "$name" "$user") -p "$port" "$user@127.0.0.1" "$@"
+}
+
+cmd_scp() {
+  local name=${1:-}; [ -n "$name" ] || usage; shift
+  local user=root; if [ "${1:-}" = -u ]; then user=$2; shift 2; fi
+  local d; d=$(vm_dir "$name"); [ -f "$d/port" ] || kw_vm_die "scp: no VM named $name"
+  local args=(); for a in "$@"; do args+=("${a/#vm:/$user@127.0.0.1:}"); done
+  local port; port=$(cat "$d/port"); ensure_master "$name" "$user" "$port"
+  # shellcheck disable=SC2046
+  exec scp -q $(kw_vm_ssh_opts) $(ctl_opts "$name" "$user") -P "$port" "${args[@]}"
+}
+
+cmd_list() {
+  for d in "$KW_VM_RUN"/*/; do
+    [ -d "$d" ] || continue; local n; n=$(basename "$d")
+    local pid; pid=$(own_pid "$n") && echo "$n port=$(cat "$d/port") pid=$pid kernel=$(cat "$d/kernel")"
+  done
+  return 0
+}
+
+cmd_paths() {
+  echo "key=$KW_VM_KEYS/id_ed25519"
+  echo "known_hosts=$KW_VM_KEYS/known_hosts"
+  echo "users=root,tester,pwtester"
+  echo "pwtester_password=$KW_VM_PWTESTER_PASSWORD"
+}
+
+sub=${1:-}; [ -n "$sub" ] || usage; shift
+case $sub in
+  start) cmd_start "$@" ;; stop) cmd_stop "$@" ;; ssh) cmd_ssh "$@" ;; scp) cmd_scp "$@" ;;
+  list) cmd_list ;; paths) cmd_paths ;; -h|--help|help) usage ;;
+  *) echo "vm: unknown command '$sub' (start, ssh, scp, stop, list, paths)" >&2; exit 2 ;;
+esac
