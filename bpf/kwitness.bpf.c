@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * kwitness.bpf.c: the kernel half of the agent. Tracepoint mode (works on every BTF kernel
+ * >= 5.8): syscall enter/exit pairs stash arguments per thread and emit on return, so failed
+ * calls carry their errno; sched_process_{fork,exec,exit} feed exec events and the user-space
+ * pid table. Paths are emitted as dentry walks (leaf first) that user space reverses and joins.
+ */
+#define __KW_BPF__
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "kwitness.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AT_FDCWD -100
+#define O_CREAT 0100
+#define S_IFMT 00170000
+#define S_IFDIR 0040000
+
+/* Configuration: set by user space between open and load. */
+const volatile __u32 cfg_pid = 0;          /* 0 = any */
+const volatile __u32 cfg_uid = 0xffffffff; /* 0xffffffff = any */
+const volatile char cfg_comm[KW_COMM_LEN] = {};
+const volatile __u8 cfg_has_comm = 0;
+const volatile __u8 cfg_has_cgroup = 0;
+const volatile __u8 cfg_failed_only = 0;
+const volatile __u8 cfg_unlink = 0;
+const volatile __u8 cfg_create = 0;
+const volatile __u8 cfg_exec = 0;
+const volatile __u32 cfg_argv_max = 4096;
+
+/* Keep the wire structs in this object's BTF for the layout test. */
+struct kw_file_rec kw_btf_file_rec __attribute__((used));
+struct kw_exec_rec kw_btf_exec_rec __attribute__((used));
+struct kw_exit_rec kw_btf_exit_rec __attribute__((used));
+struct kw_ready_rec kw_btf_ready_rec __attribute__((used));
+struct kw_lost_rec kw_btf_lost_rec __attribute__((used));
+struct kw_error_rec kw_btf_error_rec __attribute__((used));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by user space (--ringbuf-kb) */
+} events SEC(".maps");
+
+/* Failed ring buffer writes, per CPU; user space sums and reports them as `lost`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kw_raw);
+} scratch SEC(".maps");
+
+/* --cgroup: the cgroup whose subtree is traced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+#define KW_MAX_INODES 4
+
+/* A syscall in flight: its arguments and the inodes it touched. */
+struct pend {
+	__u64 a[5];                 /* syscall args */
+	__u64 inodes[KW_MAX_INODES];/* inodes whose ctime the call set, in order */
+	__u64 e4_ino;               /* ext4_unlink_enter: the victim */
+	__u32 e4_dev;
+	__u32 e4_nlink;
+	__u8 probe;
+	__u8 op;
+	__u8 n_inodes;
+	__u8 e4_set;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pend);
+} pending SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* In-kernel filters on the acting task: pid, uid, comm, cgroup subtree. */
+static __always_inline int task_wanted(void)
+{
+	if (cfg_pid && (bpf_get_current_pid_tgid() >> 32) != cfg_pid)
+		return 0;
+	if (cfg_uid != 0xffffffff && (__u32)bpf_get_current_uid_gid() != cfg_uid)
+		return 0;
+	if (cfg_has_comm) {
+		char comm[KW_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < KW_COMM_LEN; i++) {
+			if (comm[i] != cfg_comm[i])
+				return 0;
+			if (!comm[i])
+				break;
+		}
+	}
+	if (cfg_has_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return 0;
+	return 1;
+}
+
+static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
+{
+	__u32 zero = 0;
+	struct kw_raw *r = bpf_map_lookup_elem(&scratch, &zero);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid(), ug = bpf_get_current_uid_gid();
+
+	if (!r)
+		return 0;
+	r->hdr.kind = kind;
+	r->hdr.flags = 0;
+	r->hdr.ktime_ns = bpf_ktime_get_boot_ns();
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->ino = 0;
+	r->dev = 0;
+	r->nlink = 0;
+	r->start_ns = kw_task_start_boottime(task);
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	r->uid = (__u32)ug;
+	r->gid = ug >> 32;
+	r->ret = 0;
+	r->exit_code = 0;
+	r->rflags = 0;
+	r->op = 0;
+	r->probe = probe;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	__builtin_memset(r->off, 0, sizeof(r->off));
+	__builtin_memset(r->len, 0, sizeof(r->len));
+	/* pid chain: real_parent tgids, parent first */
+	struct task_struct *t = task;
+	__builtin_memset(r->anc, 0, sizeof(r->anc));
+	for (int i = 0; i < KW_ANC_BPF; i++) {
+		t = BPF_CORE_READ(t, real_parent);
+		__u32 p = t ? BPF_CORE_READ(t, tgid) : 0;
+		r->anc[i] = p;
+		if (i == 0)
+			r->ppid = p;
+		if (p <= 1)
+			break;
+	}
+	return r;
+}
+
+/* Emits the record (header + data used so far) into the ring buffer. */
+static __always_inline void submit(struct kw_raw *r, __u32 used)
+{
+	__u32 size = KW_RAW_FIXED + (used & (KW_DATA_SZ - 1));
+
+	r->hdr.size = size;
+	if (size > sizeof(*r))
+		return;
+	if (bpf_ringbuf_output(&events, r, size, 0))
+		count_lost();
+}
+
+/* Appends a user string into `slot`; returns the new data offset. */
+static __always_inline __u32 put_user_str(struct kw_raw *r, __u32 used, int slot, const char *s)
+{
+	if (!s || used > KW_DATA_MASK)
+		return used;
+	long n = bpf_probe_read_user_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, s);
+	if (n <= 1)
+		return used;
+	if (n >= KW_PATH_MAX)
+		r->rflags |= KW_R_TRUNC;
+	r->off[slot & 7] = used;
+	r->len[slot & 7] = n - 1;
+	return used + n - 1;
+}
+
+static __always_inline __u32 put_kernel_str(struct kw_raw *r, __u32 used, int slot, const char *s)
+{
+	if (!s || used > KW_DATA_MASK)
+		return used;
+	long n = bpf_probe_read_kernel_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, s);
+	if (n <= 1)
+		return used;
+	r->off[slot & 7] = used;
+	r->len[slot & 7] = n - 1;
+	return used + n - 1;
+}
+
+/*
+ * Walks a dentry up to the root of the mount tree, crossing mount points through
+ * struct mount (mnt_parent, mnt_mountpoint), writing "leaf/parent/.../" into `slot`.
+ */
+static __noinline __u32 walk_path(struct kw_raw *r, __u32 used, int slot, struct dentry *dentry,
+				  struct vfsmount *vfsmnt)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	__u32 start = used;
+	int done = 0;
+
+	if (!r || !dentry || !vfsmnt)
+		return used;
+	for (int i = 0; i < KW_MAX_DEPTH; i++) {
+		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (dentry == root || dentry == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (dentry != root || up == mnt || !up) {
+				done = 1;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		if (used - start > KW_PATH_MAX - KW_NAME_MAX || used > KW_DATA_MASK)
+			break;
+		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+		long n = bpf_probe_read_kernel_str(&r->data[used & KW_DATA_MASK], KW_NAME_MAX, name);
+		if (n <= 1)
+			break;
+		used += n;
+		r->data[(used - 1) & (KW_DATA_SZ - 1)] = '/';
+		dentry = parent;
+	}
+	if (!done)
+		r->rflags |= KW_R_TRUNC;
+	r->off[slot & 7] = start;
+	r->len[slot & 7] = used - start;
+	return used;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, int fd)
+{
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	struct file *f = 0;
+
+	if (fd < 0 || !fds)
+		return 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline __u32 walk_file(struct kw_raw *r, __u32 used, int slot, struct file *f)
+{
+	if (!f)
+		return used;
+	return walk_path(r, used, slot, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+}
+
+static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_struct *task)
+{
+	return walk_path(r, used, KW_S_CWD, BPF_CORE_READ(task, fs, pwd.dentry),
+			 BPF_CORE_READ(task, fs, pwd.mnt));
+}
+
+/* Name `name` relative to dirfd `dfd`: fills NAME and BASE (or flags BASE_CWD / BASE_NONE). */
+static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_struct *task,
+				      int dfd, const char *name, int name_slot, int base_slot,
+				      __u16 cwd_flag, __u16 none_flag)
+{
+	char c = 0;
+
+	used = put_user_str(r, used, name_slot, name);
+	bpf_probe_read_user(&c, 1, name);
+	if (c == '/')
+		r->rflags |= none_flag;
+	else if (dfd == AT_FDCWD)
+		r->rflags |= cwd_flag;
+	else
+		used = walk_file(r, used, base_slot, fd_file(task, dfd));
+	return used;
+}
+
+/* ---- unlink and create families: syscall enter stashes, exit emits ---- */
+
+static __always_inline int stash(__u8 probe, __u8 op, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend p = {};
+
+	if (!task_wanted())
+		return 0;
+	p.a[0] = a0;
+	p.a[1] = a1;
+	p.a[2] = a2;
+	p.a[3] = a3;
+	p.a[4] = a4;
+	p.probe = probe;
+	p.op = op;
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+/* Chooses the inode the call acted on among those whose ctime it set. */
+static __always_inline void pick_inode(struct kw_raw *r, struct pend *p, int want_dir, int nth)
+{
+	int seen = 0;
+
+	for (int i = 0; i < KW_MAX_INODES; i++) {
+		if (i >= p->n_inodes)
+			break;
+		struct inode *ino = (struct inode *)p->inodes[i];
+		__u16 mode = BPF_CORE_READ(ino, i_mode);
+		int is_dir = (mode & S_IFMT) == S_IFDIR;
+
+		if (is_dir != want_dir)
+			continue;
+		if (want_dir && kw_inode_nlink(ino) != 0 && r->op == KW_OP_RMDIR)
+			continue; /* the parent directory, not the removed one */
+		if (seen++ < nth)
+			continue;
+		r->ino = BPF_CORE_READ(ino, i_ino);
+		r->dev = kw_inode_dev(ino);
+		r->nlink = kw_inode_nlink(ino);
+		r->rflags |= KW_R_INODE;
+		return;
+	}
+}
+
+static __always_inline int sys_exit_file(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct kw_raw *r;
+	__u32 used = 0;
+	int dfd, odfd;
+	const char *name, *oname = 0;
+	__u8 op;
+
+	if (!p)
+		return 0;
+	if (cfg_failed_only && ret >= 0)
+		goto out;
+	op = p->op;
+	r = new_raw(op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : KW_CREATE, p->probe);
+	if (!r)
+		goto out;
+	r->ret = ret;
+	r->op = op;
+	used = walk_cwd(r, used, task);
+
+	switch (p->probe) {
+	case KW_P_TP_OPEN:
+	case KW_P_TP_OPENAT:
+	case KW_P_TP_OPENAT2:
+	case KW_P_TP_CREAT: {
+		/* created iff the opened file has FMODE_CREATED; path from the file itself */
+		struct file *f;
+
+		if (ret >= 0) {
+			f = fd_file(task, ret);
+			if (!f || !(BPF_CORE_READ(f, f_mode) & KW_FMODE_CREATED))
+				goto out;
+			struct inode *ino = BPF_CORE_READ(f, f_inode);
+			r->ino = BPF_CORE_READ(ino, i_ino);
+			r->dev = kw_inode_dev(ino);
+			r->rflags |= KW_R_INODE | KW_R_BASE_ABS;
+			used = walk_file(r, used, KW_S_BASE, f);
+		} else {
+			/* failed O_CREAT open: report what was asked */
+			used = put_name(r, used, task, (int)p->a[0], (const char *)p->a[1], KW_S_NAME,
+					KW_S_BASE, KW_R_BASE_CWD, KW_R_BASE_NONE);
+		}
+		submit(r, used);
+		goto out;
+	}
+	default:
+		break;
+	}
+
+	/* a[0] dfd, a[1] name, a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
+	dfd = (int)p->a[0];
+	name = (const char *)p->a[1];
+	odfd = (int)p->a[2];
+	used = put_name(r, used, task, dfd, name, KW_S_NAME, KW_S_BASE, KW_R_BASE_CWD, KW_R_BASE_NONE);
+	if (op == KW_OP_RENAME || op == KW_OP_LINK) {
+		oname = (const char *)p->a[3];
+		used = put_name(r, used, task, odfd, oname, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_CWD,
+				KW_R_OBASE_NONE);
+	} else if (op == KW_OP_SYMLINK) {
+		used = put_user_str(r, used, KW_S_ONAME, (const char *)p->a[3]);
+	}
+
+	if (op == KW_OP_UNLINK) {
+		if (p->e4_set) {
+			r->ino = p->e4_ino;
+			r->dev = p->e4_dev;
+			r->nlink = p->e4_nlink > 0 ? p->e4_nlink - 1 : 0;
+			r->rflags |= KW_R_INODE;
+		} else {
+			pick_inode(r, p, 0, 0);
+		}
+	} else if (op == KW_OP_RMDIR) {
+		pick_inode(r, p, 1, 0);
+		r->nlink = 0;
+	} else if (op == KW_OP_MKDIR) {
+		pick_inode(r, p, 1, 0);
+	} else if (op == KW_OP_RENAME) {
+		/* the source's ctime is set first, a replaced target's second */
+		if (ret == 0 && cfg_unlink && p->n_inodes > 1) {
+			pick_inode(r, p, 0, 1);
+			if (r->rflags & KW_R_INODE) {
+				r->hdr.kind = KW_UNLINK;
+				submit(r, used);
+			}
+		}
+		if (!cfg_create)
+			goto out;
+		r->hdr.kind = KW_CREATE;
+		r->rflags &= ~KW_R_INODE;
+		r->ino = 0;
+		r->dev = 0;
+		pick_inode(r, p, 0, 0);
+	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK) {
+		pick_inode(r, p, 0, 0);
+	}
+	if (op == KW_OP_RENAME && r->hdr.kind == KW_UNLINK)
+		goto out;
+	submit(r, used);
+out:
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+/* Records an inode whose ctime a pending call of this thread set. */
+static __always_inline int note_inode(struct inode *inode)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	__u64 v = (__u64)inode;
+
+	if (!p || p->n_inodes >= KW_MAX_INODES)
+		return 0;
+	for (int i = 0; i < KW_MAX_INODES; i++) {
+		if (i >= p->n_inodes)
+			break;
+		if (p->inodes[i] == v)
+			return 0;
+	}
+	p->inodes[p->n_inodes & (KW_MAX_INODES - 1)] = v;
+	p->n_inodes++;
+	return 0;
+}
+
+/* fs/inode.c timestamp tracepoints (6.13+): every path that stamps a ctime passes here. */
+SEC("raw_tp/inode_set_ctime_to_ts")
+int kw_ctime_set(struct bpf_raw_tracepoint_args *ctx)
+{
+	return note_inode((struct inode *)ctx->args[0]);
+}
+
+SEC("raw_tp/ctime_ns_xchg")
+int kw_ctime_xchg(struct bpf_raw_tracepoint_args *ctx)
+{
+	return note_inode((struct inode *)ctx->args[0]);
+}
+
+SEC("raw_tp/ctime_xchg_skip")
+int kw_ctime_skip(struct bpf_raw_tracepoint_args *ctx)
+{
+	return note_inode((struct inode *)ctx->args[0]);
+}
+
+/* ext4 names the victim of an unlink (with its link count before the drop). */
+SEC("raw_tp/ext4_unlink_enter")
+int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	struct dentry *d = (struct dentry *)ctx->args[1];
+	struct inode *ino;
+
+	if (!p)
+		return 0;
+	ino = BPF_CORE_READ(d, d_inode);
+	p->e4_ino = BPF_CORE_READ(ino, i_ino);
+	p->e4_dev = kw_inode_dev(ino);
+	p->e4_nlink = kw_inode_nlink(ino);
+	p->e4_set = 1;
+	return 0;
+}
+
+#define ARG(i) (ctx->args[i])
+#define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)
+#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx, ctx->ret); }
+
+ENTER(unlink) { return stash(KW_P_TP_UNLINK, KW_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0); }
+EXIT(unlink)
+ENTER(unlinkat) { return stash(KW_P_TP_UNLINKAT, (ARG(2) & 0x200) ? KW_OP_RMDIR : KW_OP_UNLINK, ARG(0), ARG(1), 0, 0, 0); }
+EXIT(unlinkat)
+ENTER(rmdir) { return stash(KW_P_TP_RMDIR, KW_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
+EXIT(rmdir)
+ENTER(rename) { return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
+EXIT(rename)
+ENTER(renameat) { return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
+EXIT(renameat)
+ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
+EXIT(renameat2)
+
+ENTER(open) { return (ARG(1) & O_CREAT) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0) : 0; }
+EXIT(open)
+ENTER(openat) { return (ARG(2) & O_CREAT) ? stash(KW_P_TP_OPENAT, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0; }
+EXIT(openat)
+ENTER(openat2)
+{
+	__u64 flags = 0;
+
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)ARG(2)); /* struct open_how.flags */
+	return (flags & O_CREAT) ? stash(KW_P_TP_OPENAT2, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0;
+}
+EXIT(openat2)
+ENTER(creat) { return stash(KW_P_TP_CREAT, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0); }
+EXIT(creat)
+ENTER(mkdir) { return stash(KW_P_TP_MKDIR, KW_OP_MKDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
+EXIT(mkdir)
+ENTER(mkdirat) { return stash(KW_P_TP_MKDIRAT, KW_OP_MKDIR, ARG(0), ARG(1), 0, 0, 0); }
+EXIT(mkdirat)
+ENTER(mknod) { return stash(KW_P_TP_MKNOD, KW_OP_MKNOD, AT_FDCWD, ARG(0), 0, 0, 0); }
+EXIT(mknod)
+ENTER(mknodat) { return stash(KW_P_TP_MKNODAT, KW_OP_MKNOD, ARG(0), ARG(1), 0, 0, 0); }
+EXIT(mknodat)
+ENTER(link) { return stash(KW_P_TP_LINK, KW_OP_LINK, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
+EXIT(link)
+ENTER(linkat) { return stash(KW_P_TP_LINKAT, KW_OP_LINK, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
+EXIT(linkat)
+ENTER(symlink) { return stash(KW_P_TP_SYMLINK, KW_OP_SYMLINK, AT_FDCWD, ARG(1), 0, ARG(0), 0); }
+EXIT(symlink)
+ENTER(symlinkat) { return stash(KW_P_TP_SYMLINKAT, KW_OP_SYMLINK, ARG(1), ARG(2), 0, ARG(0), 0); }
+EXIT(symlinkat)
+
+/* ---- exec family ---- */
+
+static __always_inline __u32 put_argv_mm(struct kw_raw *r, __u32 used, struct task_struct *task)
+{
+	__u64 start = BPF_CORE_READ(task, mm, arg_start);
+	__u64 end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 len = end - start;
+	__u32 max = cfg_argv_max;
+
+	if (max > KW_ARGV_MAX)
+		max = KW_ARGV_MAX;
+	if (len > max) {
+		len = max;
+		r->rflags |= KW_R_ARGV_TRUNC;
+	}
+	if (used > KW_DATA_MASK || len == 0)
+		return used;
+	len &= (KW_ARGV_MAX - 1) | KW_ARGV_MAX;
+	if (len > KW_ARGV_MAX)
+		return used;
+	if (bpf_probe_read_user(&r->data[used & KW_DATA_MASK], len, (void *)start))
+		return used;
+	r->off[KW_S_ARGV] = used;
+	r->len[KW_S_ARGV] = len;
+	return used + len;
+}
+
+/* Failed execs: argv from the user's pointer array (the new image never existed). */
+static __always_inline __u32 put_argv_user(struct kw_raw *r, __u32 used, const char *const *argv)
+{
+	__u32 start = used;
+
+	for (int i = 0; i < 32; i++) {
+		const char *a = 0;
+
+		if (bpf_probe_read_user(&a, sizeof(a), &argv[i]) || !a)
+			goto done;
+		if (used > KW_DATA_MASK || used - start > cfg_argv_max)
+			break;
+		long n = bpf_probe_read_user_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, a);
+		if (n <= 0)
+			goto done;
+		used += n;
+	}
+	r->rflags |= KW_R_ARGV_TRUNC;
+done:
+	r->off[KW_S_ARGV] = start;
+	r->len[KW_S_ARGV] = used - start;
+	return used;
+}
+
+SEC("raw_tp/sched_process_exec")
+int kw_sched_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	int full = cfg_exec && task_wanted();
+	struct kw_raw *r = new_raw(full ? KW_EXEC : KW_RAW_EXEC_NOTE, KW_P_TP_SCHED_EXEC);
+	__u32 used = 0;
+	const char *fn, *interp;
+
+	if (!r)
+		return 0;
+	if (full && cfg_failed_only)
+		r->hdr.kind = KW_RAW_EXEC_NOTE;
+	used = walk_file(r, used, KW_S_EXE, BPF_CORE_READ(bprm, file));
+	if (r->hdr.kind == KW_EXEC) {
+		used = walk_cwd(r, used, task);
+		fn = BPF_CORE_READ(bprm, filename);
+		interp = BPF_CORE_READ(bprm, interp);
+		used = put_kernel_str(r, used, KW_S_NAME, fn);
+		if (interp != fn) {
+			r->rflags |= KW_R_SCRIPT;
+			used = put_kernel_str(r, used, KW_S_INTERP, interp);
+		}
+		used = put_argv_mm(r, used, task);
+	}
+	submit(r, used);
+	return 0;
+}
+
+static __always_inline int exec_enter(__u8 probe, __u64 dfd, __u64 fn, __u64 argv)
+{
+	if (!cfg_exec)
+		return 0;
+	return stash(probe, 0, dfd, fn, argv, 0, 0);
+}
+
+static __always_inline int exec_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct kw_raw *r;
+	__u32 used = 0;
+
+	if (!p)
+		return 0;
+	if (ret < 0) {
+		r = new_raw(KW_EXEC, p->probe);
+		if (r) {
+			r->ret = ret;
+			used = walk_cwd(r, used, task);
+			used = put_user_str(r, used, KW_S_NAME, (const char *)p->a[1]);
+			used = put_argv_user(r, used, (const char *const *)p->a[2]);
+			submit(r, used);
+		}
+	}
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+ENTER(execve) { return exec_enter(KW_P_TP_EXECVE, AT_FDCWD, ARG(0), ARG(1)); }
+SEC("tp/syscalls/sys_exit_execve") int kw_exit_execve(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->ret); }
+ENTER(execveat) { return exec_enter(KW_P_TP_EXECVEAT, ARG(0), ARG(1), ARG(2)); }
+SEC("tp/syscalls/sys_exit_execveat") int kw_exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx->ret); }
+
+SEC("raw_tp/sched_process_exit")
+int kw_sched_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	int full = cfg_exec && !cfg_failed_only && task_wanted();
+	struct kw_raw *r;
+	__u32 used = 0;
+
+	if (!kw_group_dead(task))
+		return 0;
+	r = new_raw(full ? KW_EXIT : KW_RAW_EXIT_NOTE, KW_P_TP_SCHED_EXIT);
+	if (!r)
+		return 0;
+	r->exit_code = BPF_CORE_READ(task, exit_code);
+	if (full)
+		used = walk_cwd(r, used, task);
+	submit(r, used);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int kw_sched_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	struct kw_raw *r;
+
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0; /* a new thread, not a process */
+	r = new_raw(KW_RAW_FORK, 0);
+	if (!r)
+		return 0;
+	r->pid = BPF_CORE_READ(child, tgid);
+	r->tid = r->pid;
+	r->ppid = BPF_CORE_READ(parent, tgid);
+	r->start_ns = kw_task_start_boottime(child);
+	submit(r, 0);
+	return 0;
+}

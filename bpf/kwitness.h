@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * kwitness.h: the raw records the BPF programs put in the ring buffer for the agent's user
+ * space (native/). NOT the wire format (that is kwitness_wire.h): user space enriches these
+ * (exe, cgroup path, ancestors, joined absolute paths) before writing json or wire records.
+ */
+#ifndef KWITNESS_H
+#define KWITNESS_H
+
+#include "kwitness_wire.h"
+
+#define KW_COMM_LEN 16
+#define KW_NAME_MAX 256         /* one path component incl. NUL */
+#define KW_PATH_MAX 4096        /* capture limit of one path string */
+#define KW_MAX_DEPTH 64         /* dentry levels walked per path */
+#define KW_ANC_BPF 8            /* pid chain levels sent from the kernel */
+#define KW_DATA_SZ 65536        /* scratch data area per record */
+#define KW_DATA_MASK 32767      /* string writes start below this offset ... */
+#define KW_ARGV_MAX 16384       /* ... and are at most this long, so they stay inside */
+#define KW_MAX_PREFIX 8
+
+/* Internal record kinds (never on the wire): feed the user-space pid table. */
+enum kw_raw_kind {
+	KW_RAW_FORK = 200,      /* a process was created: pid, ppid, comm */
+	KW_RAW_EXEC_NOTE = 201, /* an exec happened while the exec family is off: exe */
+	KW_RAW_EXIT_NOTE = 202, /* a process ended while the exec family is off */
+};
+
+/* String slots of a raw record (kw_raw.len[] indexes). */
+enum kw_slot {
+	KW_S_CWD = 0,      /* reversed components of fs->pwd ("leaf/parent/.../") */
+	KW_S_BASE = 1,     /* reversed components of the dirfd's dir (or the opened file) */
+	KW_S_NAME = 2,     /* the name as passed by the caller */
+	KW_S_OBASE = 3,    /* rename/link: base of the old name */
+	KW_S_ONAME = 4,    /* rename/link: old name as passed; symlink: target text */
+	KW_S_EXE = 5,      /* exec: reversed components of bprm->file */
+	KW_S_ARGV = 6,     /* exec: NUL separated argv */
+	KW_S_INTERP = 7,   /* exec: bprm->interp as the kernel saw it */
+	KW_NSLOTS = 8,
+};
+
+/* kw_raw.rflags */
+enum kw_raw_flag {
+	KW_R_BASE_CWD = 1 << 0,   /* relative name resolved against cwd: base == cwd slot */
+	KW_R_OBASE_CWD = 1 << 1,  /* same for the old name */
+	KW_R_TRUNC = 1 << 2,      /* a path slot was cut (depth or length) */
+	KW_R_ARGV_TRUNC = 1 << 3,
+	KW_R_INODE = 1 << 4,      /* dev/ino/nlink are known */
+	KW_R_SCRIPT = 1 << 5,     /* exec of a #! script (interp slot valid) */
+	KW_R_BASE_ABS = 1 << 6,   /* base slot already holds the full path (open via struct file) */
+	KW_R_OBASE_NONE = 1 << 7, /* old name absolute: no old base */
+	KW_R_BASE_NONE = 1 << 8,  /* name absolute: no base */
+	KW_R_LAST_LINK = 1 << 9,
+};
+
+/* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */
+enum kw_probe_id {
+	KW_P_NONE = 0,
+	KW_P_TP_UNLINK, KW_P_TP_UNLINKAT, KW_P_TP_RMDIR, KW_P_TP_RENAME, KW_P_TP_RENAMEAT,
+	KW_P_TP_RENAMEAT2, KW_P_TP_OPEN, KW_P_TP_OPENAT, KW_P_TP_OPENAT2, KW_P_TP_CREAT,
+	KW_P_TP_MKDIR, KW_P_TP_MKDIRAT, KW_P_TP_MKNOD, KW_P_TP_MKNODAT, KW_P_TP_LINK,
+	KW_P_TP_LINKAT, KW_P_TP_SYMLINK, KW_P_TP_SYMLINKAT, KW_P_TP_EXECVE, KW_P_TP_EXECVEAT,
+	KW_P_TP_SCHED_EXEC, KW_P_TP_SCHED_EXIT,
+	KW_P_MAX,
+};
+
+struct kw_raw {
+	struct kw_hdr hdr;        /* kind: KW_UNLINK/CREATE/EXEC/EXIT or kw_raw_kind; size */
+	__u64 cgroup_id;
+	__u64 ino;
+	__u64 start_ns;           /* task start (boottime ns) */
+	__u32 pid, tid, ppid, uid, gid;
+	__s32 ret;
+	__u32 dev;
+	__u32 exit_code;          /* raw task->exit_code */
+	__u32 nlink;
+	__u16 rflags;             /* enum kw_raw_flag */
+	__u8 op;                  /* enum kw_op */
+	__u8 probe;               /* enum kw_probe_id */
+	__u32 anc[KW_ANC_BPF];    /* tgid chain, parent first, 0 terminated */
+	char comm[KW_COMM_LEN];
+	__u16 off[KW_NSLOTS];     /* string slot offsets into data */
+	__u16 len[KW_NSLOTS];     /* string slot lengths (0 = empty) */
+	char data[KW_DATA_SZ];
+};
+
+#define KW_RAW_FIXED (sizeof(struct kw_raw) - KW_DATA_SZ)
+
+#endif

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * kwitness_wire.h: THE definition of the `kwitness-agent trace --format wire` stream.
+ *
+ * The agent writes to stdout a sequence of frames; the extension's TypeScript decoder
+ * (src/core/wire/decoder.ts) reads them. Everything is LITTLE-ENDIAN (the agent converts on
+ * big-endian hosts; all supported targets today are little-endian).
+ *
+ * FRAMING
+ *   frame  := u32 frame_len, record            frame_len = byte length of `record`
+ *   record := struct kw_hdr, fixed body, strings
+ *   kw_hdr.size == frame_len (a reader may use either; they must agree, else the frame is bad).
+ *   A reader skips records whose kind it does not know (size tells how far), so new kinds can
+ *   be added without breaking old readers. Kind numbers are never reused.
+ *
+ * FIXED PART
+ *   Fixed-width fields only (__u8/__u16/__u32/__u64/__s32/__s64), naturally aligned, explicit
+ *   padding (always zero), no bool, no long, no pointers. Every fixed struct's size is a
+ *   multiple of 8. Offsets below are checked against the BPF object's BTF by the layout test
+ *   (bpftool btf dump file build/kwitness.bpf.o).
+ *
+ * STRINGS (after the fixed body, no alignment, no padding)
+ *   str := u32 len, u8 bytes[len]               raw bytes, NOT NUL-terminated, any byte allowed
+ *   (names are bytes, not UTF-8; the decoder produces the printable + X_b64 form of events.ts).
+ *   Each kind lists its strings in a fixed order below. "Optional" strings are always present;
+ *   their presence flag is in kw_hdr.flags (so "" and null can be told apart).
+ *
+ * PROCESS TAIL (unlink, create, exec, exit): after the kind's strings come
+ *   proc.n_anc ancestors, each:  u32 pid, str comm, str exe        (parent first)
+ *
+ * Record kinds and their strings:
+ *   KW_UNLINK (1), KW_CREATE (2): struct kw_file_rec, then
+ *     comm, exe, cwd, cgroup, container, probe, path, old_path, target, then ancestors.
+ *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
+ *     target present iff KW_F_TARGET (symlink's target text).
+ *   KW_EXEC (3): struct kw_exec_rec, then
+ *     comm, exe, cwd, cgroup, container, probe, filename, interpreter,
+ *     argv[0] .. argv[argc-1], then ancestors. interpreter present iff KW_F_INTERP.
+ *   KW_EXIT (4): struct kw_exit_rec, then comm, exe, cwd, cgroup, container, probe, ancestors.
+ *   KW_READY (5): struct kw_ready_rec, then agent_version, kernel, arch, then n_probes times:
+ *     family, probe, mode.
+ *   KW_LOST (6): struct kw_lost_rec, no strings.
+ *   KW_ERROR (7): struct kw_error_rec, then message.
+ */
+#ifndef KWITNESS_WIRE_H
+#define KWITNESS_WIRE_H
+
+#ifndef __KW_BPF__
+#include <linux/types.h>
+#endif
+
+#define KW_WIRE_VERSION 1
+
+/* Record kinds (kw_hdr.kind). Explicit numbers, never reused. */
+enum kw_kind {
+	KW_UNLINK = 1,
+	KW_CREATE = 2,
+	KW_EXEC = 3,
+	KW_EXIT = 4,
+	KW_READY = 5,
+	KW_LOST = 6,
+	KW_ERROR = 7,
+};
+
+/* kw_hdr.flags bits (meaning depends on kind as noted). */
+enum kw_flag {
+	KW_F_LAST_LINK = 1 << 0,    /* unlink: the inode's last name went away (nlink reached 0) */
+	KW_F_PATH_TRUNC = 1 << 1,   /* unlink/create: path longer than the capture limit, cut */
+	KW_F_ARGV_TRUNC = 1 << 2,   /* exec: argv longer than the capture limit, cut */
+	KW_F_CONTAINER = 1 << 3,    /* process records: the container string is present (else null) */
+	KW_F_OLD_PATH = 1 << 4,     /* unlink/create: old_path present (rename) */
+	KW_F_TARGET = 1 << 5,       /* create: target present (symlink) */
+	KW_F_INTERP = 1 << 6,       /* exec: interpreter present (#! script) */
+	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create: dev/ino could not be observed on this kernel/fs (0) */
+};
+
+/* kw_file_rec.op values (FileOp of events.ts). */
+enum kw_op {
+	KW_OP_UNLINK = 1,
+	KW_OP_RMDIR = 2,
+	KW_OP_RENAME = 3,
+	KW_OP_OPEN = 4,
+	KW_OP_MKDIR = 5,
+	KW_OP_MKNOD = 6,
+	KW_OP_LINK = 7,
+	KW_OP_SYMLINK = 8,
+};
+
+/* Common header of every record. 16 bytes. */
+struct kw_hdr {
+	__u16 kind;      /* enum kw_kind */
+	__u16 flags;     /* enum kw_flag bits */
+	__u32 size;      /* total record size in bytes: header + fixed body + strings */
+	__u64 ktime_ns;  /* CLOCK_BOOTTIME ns when the kernel saw it (events.ts ktime_ns) */
+};
+
+/* Process fields shared by unlink, create, exec and exit. 48 bytes. */
+struct kw_proc {
+	__u64 wall_ns;   /* CLOCK_REALTIME ns since the epoch (events.ts time, as ISO 8601) */
+	__u64 cgroup_id; /* cgroup v2 id (inode number of the cgroup directory) */
+	__u32 pid;       /* thread group id */
+	__u32 tid;       /* thread id */
+	__u32 ppid;      /* parent's thread group id (real_parent at the time of the event) */
+	__u32 uid;       /* real uid */
+	__u32 gid;       /* real gid */
+	__s32 ret;       /* 0 or negative errno */
+	__u32 n_anc;     /* number of ancestors in the process tail */
+	__u32 _pad0;
+};
+
+/* KW_UNLINK, KW_CREATE. 16 + 48 + 24 = 88 bytes. */
+struct kw_file_rec {
+	struct kw_hdr hdr;
+	struct kw_proc proc;
+	__u64 ino;       /* inode number (0 with KW_F_INODE_UNKNOWN) */
+	__u32 dev;       /* device, new_encode_dev() form: (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12) */
+	__u8 op;         /* enum kw_op */
+	__u8 _pad0[3];
+	__u64 _pad1;
+};
+
+/* KW_EXEC. 16 + 48 + 8 = 72 bytes. */
+struct kw_exec_rec {
+	struct kw_hdr hdr;
+	struct kw_proc proc;
+	__u32 argc;      /* number of argv strings that follow */
+	__u32 _pad0;
+};
+
+/* KW_EXIT. 16 + 48 + 16 = 80 bytes. */
+struct kw_exit_rec {
+	struct kw_hdr hdr;
+	struct kw_proc proc;
+	__u64 duration_ns; /* from the matching exec, or from process start */
+	__s32 exit_code;   /* WEXITSTATUS-style exit status */
+	__u32 signal;      /* terminating signal, 0 for a normal exit */
+};
+
+/* KW_READY. 16 + 16 = 32 bytes. */
+struct kw_ready_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;
+	__u32 n_probes;  /* number of (family, probe, mode) string triples */
+	__u32 _pad0;
+};
+
+/* KW_LOST. 16 + 24 = 40 bytes. */
+struct kw_lost_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;
+	__u64 count;     /* failed kernel reservations since the previous lost record */
+	__u64 total;     /* failed kernel reservations since start */
+};
+
+/* KW_ERROR. 16 + 8 = 24 bytes. */
+struct kw_error_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;
+};
+
+#endif /* KWITNESS_WIRE_H */
