@@ -1,0 +1,346 @@
+// kwitness: the command-line face of the same core the extension uses (no vscode import).
+//   kwitness hosts
+//   kwitness probe HOST
+//   kwitness trace unlink|create|exec[,...] --host HOST [filters] [--json]
+import * as fs from 'fs';
+import * as path from 'path';
+
+import type { AgentRecord, Family, KwEvent } from './core/events';
+import { FAMILIES } from './core/events';
+import { KwError, errorMessage } from './core/errors';
+import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
+import { StreamFormat, TraceSession } from './core/session/trace-session';
+import type { TraceOptions } from './core/trace-api';
+import { decoderFor, DEFAULT_FORMAT } from './core/session/decoders';
+
+const USAGE = `usage:
+  kwitness hosts [--json]
+  kwitness probe HOST [--json]
+  kwitness trace unlink|create|exec[,...] --host HOST [--path-prefix P]... [--pid N] [--comm NAME]
+        [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
+        [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS]
+common options:
+  --ssh-config FILE   (env KWITNESS_SSH_CONFIG; default ~/.ssh/config)
+  --known-hosts FILE  (env KWITNESS_KNOWN_HOSTS; default ~/.ssh/known_hosts)
+  --identity FILE     extra private key, tried first (repeatable)
+  --accept-new-host-key  pin an unknown host key without asking (never a changed one)
+  --agent-dir DIR     where kwitness-agent-<arch> builds are (env KWITNESS_AGENT_DIR)
+  --timeout SECONDS   connect timeout (default 20)
+  --ssh-debug         ssh2 debug output on stderr
+Secrets when there is no terminal to ask on: env KWITNESS_SUDO_PASSWORD, KWITNESS_KEY_PASSPHRASE,
+KWITNESS_SSH_PASSWORD (never on the command line).`;
+
+interface Args {
+  cmd: string;
+  positional: string[];
+  flags: Map<string, string[]>;
+}
+
+const VALUE_FLAGS = new Set(['host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir', 'timeout', 'count', 'duration', 'format', 'batch-ms']);
+const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help']);
+
+export function parseArgs(argv: string[]): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h') {
+      flags.set('help', ['']);
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq > 0 ? eq : undefined);
+    if (BOOL_FLAGS.has(name)) {
+      if (eq > 0) throw new KwError('bad-input', `--${name} takes no value`);
+      flags.set(name, ['']);
+    } else if (VALUE_FLAGS.has(name)) {
+      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+      if (v === undefined) throw new KwError('bad-input', `--${name} needs a value`);
+      flags.set(name, [...(flags.get(name) ?? []), v]);
+    } else {
+      throw new KwError('bad-input', `unknown option ${a}`);
+    }
+  }
+  return { cmd: positional.shift() ?? '', positional, flags };
+}
+
+function one(a: Args, name: string): string | undefined {
+  const v = a.flags.get(name);
+  if (v && v.length > 1) throw new KwError('bad-input', `--${name} given more than once`);
+  return v?.[0];
+}
+
+function intFlag(a: Args, name: string): number | undefined {
+  const v = one(a, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new KwError('bad-input', `--${name} must be a non-negative integer, got "${v}"`);
+  return Number(v);
+}
+
+export function traceOptionsFrom(a: Args): TraceOptions {
+  const famText = a.positional[0];
+  if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, exec; comma-separated)');
+  if (a.positional.length > 1) throw new KwError('bad-input', `trace: unexpected argument "${a.positional[1]}"`);
+  const families = famText.split(',').map((f) => f.trim());
+  for (const f of families) if (!FAMILIES.includes(f as Family)) throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create or exec)`);
+  const attach = one(a, 'attach');
+  if (attach !== undefined && !['auto', 'fentry', 'kprobe', 'tracepoint'].includes(attach)) {
+    throw new KwError('bad-input', `--attach must be auto, fentry, kprobe or tracepoint, got "${attach}"`);
+  }
+  return {
+    families: families as Family[],
+    pathPrefixes: a.flags.get('path-prefix'),
+    pid: intFlag(a, 'pid'),
+    comm: one(a, 'comm'),
+    uid: intFlag(a, 'uid'),
+    cgroup: one(a, 'cgroup'),
+    failedOnly: a.flags.has('failed-only'),
+    attach: attach as TraceOptions['attach'],
+    ringbufKb: intFlag(a, 'ringbuf-kb'),
+  };
+}
+
+/** One human-readable line per event. */
+export function formatEvent(e: KwEvent): string {
+  const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
+  const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
+  const ret = e.ret === 0 ? '' : ` ret=${e.ret}`;
+  switch (e.type) {
+    case 'unlink':
+      return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
+    case 'create':
+      return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${ret}  ${who}`;
+    case 'exec':
+      return `${t} exec   ${e.exe || e.filename} ${e.argv.map((s) => JSON.stringify(s)).join(' ')}${e.argv_truncated ? ' …' : ''}${ret}  ${who}`;
+    case 'exit':
+      return `${t} exit   pid=${e.pid} code=${e.exit_code}${e.signal ? ` signal=${e.signal}` : ''} after ${(e.duration_ns / 1e6).toFixed(1)} ms  comm=${JSON.stringify(e.comm)}`;
+  }
+}
+
+// ---------- prompts on the controlling terminal, or env for non-interactive use ----------
+
+function ttyAvailable(): boolean {
+  try {
+    fs.accessSync('/dev/tty', fs.constants.R_OK | fs.constants.W_OK);
+    return process.stdin.isTTY === true;
+  } catch {
+    return false;
+  }
+}
+
+function askTty(question: string, hidden: boolean): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const fd = fs.openSync('/dev/tty', 'r+');
+    const tty = require('tty') as typeof import('tty');
+    const input = new tty.ReadStream(fd);
+    const output = fs.createWriteStream('', { fd, autoClose: false });
+    output.write(question);
+    input.setRawMode(true);
+    let answer = '';
+    const done = (v: string | undefined): void => {
+      input.setRawMode(false);
+      input.removeAllListeners('data');
+      input.destroy();
+      output.write('\n');
+      resolve(v);
+    };
+    input.on('data', (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(answer);
+        if (ch === '\u0003' || ch === '\u0004') return done(undefined);
+        if (ch === '\u007f' || ch === '\b') {
+          answer = answer.slice(0, -1);
+          continue;
+        }
+        answer += ch;
+        if (!hidden) output.write(ch);
+      }
+    });
+  });
+}
+
+function cliPrompts(acceptNewHostKey: boolean): HostPrompts {
+  const interactive = ttyAvailable();
+  return {
+    async confirmHostKey(q) {
+      const what = `The authenticity of ${q.host}:${q.port} can't be established.\n${q.keyType} key fingerprint is ${q.fingerprint}.${q.otherTypes.length ? ` (known with other key types: ${q.otherTypes.join(', ')})` : ''}`;
+      if (acceptNewHostKey) {
+        process.stderr.write(`${what}\nPinned (--accept-new-host-key).\n`);
+        return true;
+      }
+      if (!interactive) {
+        process.stderr.write(`${what}\nNo terminal to confirm it on; re-run with --accept-new-host-key after checking the fingerprint.\n`);
+        return false;
+      }
+      const a = await askTty(`${what}\nTrust it and add it to known_hosts (yes/no)? `, false);
+      return a?.trim().toLowerCase() === 'yes';
+    },
+    async passphrase(keyFile) {
+      if (process.env.KWITNESS_KEY_PASSPHRASE !== undefined) return process.env.KWITNESS_KEY_PASSPHRASE;
+      return interactive ? askTty(`Passphrase for ${keyFile}: `, true) : undefined;
+    },
+    async password(user, host) {
+      if (process.env.KWITNESS_SSH_PASSWORD !== undefined) return process.env.KWITNESS_SSH_PASSWORD;
+      return interactive ? askTty(`${user}@${host}'s password: `, true) : undefined;
+    },
+    async sudoPassword(host, user) {
+      if (process.env.KWITNESS_SUDO_PASSWORD !== undefined) return process.env.KWITNESS_SUDO_PASSWORD;
+      return interactive ? askTty(`[sudo] password for ${user} on ${host}: `, true) : undefined;
+    },
+  };
+}
+
+function defaultAgentDir(): string {
+  if (process.env.KWITNESS_AGENT_DIR) return process.env.KWITNESS_AGENT_DIR;
+  const candidates = [path.join(__dirname, 'agent'), path.join(__dirname, '..', 'dist', 'agent'), path.join(__dirname, '..', '..', 'dist', 'agent')];
+  return candidates.find((d) => fs.existsSync(d)) ?? candidates[0];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let a: Args;
+  try {
+    a = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`kwitness: ${errorMessage(e)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (a.flags.has('help') || !a.cmd) {
+    (a.cmd ? process.stdout : process.stderr).write(USAGE + '\n');
+    return a.cmd || a.flags.has('help') ? 0 : 2;
+  }
+  const json = a.flags.has('json');
+  const debug = a.flags.has('ssh-debug');
+  const timeout = intFlag(a, 'timeout');
+  const hosts = new HostManager({
+    sshConfigFile: one(a, 'ssh-config') ?? defaultSshConfigFile(),
+    knownHostsFile: one(a, 'known-hosts') ?? defaultKnownHostsFile(),
+    agentDir: one(a, 'agent-dir') ?? defaultAgentDir(),
+    prompts: cliPrompts(a.flags.has('accept-new-host-key')),
+    log: (l) => {
+      if (debug || process.env.KWITNESS_VERBOSE) process.stderr.write(`kwitness: ${l}\n`);
+    },
+    sshDebug: () => debug,
+    extraIdentities: a.flags.get('identity'),
+    timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+  });
+  try {
+    switch (a.cmd) {
+      case 'hosts': {
+        if (a.positional.length) throw new KwError('bad-input', `hosts: unexpected argument "${a.positional[0]}"`);
+        for (const h of hosts.list()) process.stdout.write(json ? JSON.stringify(h) + '\n' : `${h.id}\t${h.kind}\t${h.label}\n`);
+        return 0;
+      }
+      case 'probe': {
+        if (a.positional.length !== 1) throw new KwError('bad-input', 'probe: give exactly one HOST (an ~/.ssh/config alias, user@host[:port], or local)');
+        const conn = hosts.get(a.positional[0]);
+        const report = await conn.refreshProbe();
+        if (json) process.stdout.write(JSON.stringify(report) + '\n');
+        else {
+          const st = conn.state;
+          process.stdout.write(
+            [
+              `host:      ${conn.ref.label}${st.kind === 'connected' ? ` (${st.privilege})` : ''}`,
+              `kernel:    ${report.kernel} ${report.arch}`,
+              `agent:     ${report.agent_version}`,
+              `btf:       ${report.btf ? 'yes' : 'no'}`,
+              `lockdown:  ${report.lockdown}`,
+              `lsm:       ${report.lsm.join(',')}${report.lsm_bpf ? ' (bpf LSM on)' : ''}`,
+              ...FAMILIES.map((f) => `${(f + ':').padEnd(10)} ${(report.families[f] ?? []).join(', ') || 'none'}`),
+              ...(report.error ? [`error:     ${report.error}`] : []),
+            ].join('\n') + '\n',
+          );
+        }
+        return report.error ? 1 : 0;
+      }
+      case 'trace':
+        return await trace(a, hosts, json);
+      default:
+        throw new KwError('bad-input', `unknown command "${a.cmd}" (hosts, probe, trace)`);
+    }
+  } catch (e) {
+    process.stderr.write(`kwitness: ${errorMessage(e)}\n`);
+    return e instanceof KwError && e.code === 'bad-input' ? 2 : 1;
+  } finally {
+    hosts.dispose();
+  }
+}
+
+async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number> {
+  const hostId = one(a, 'host');
+  if (!hostId) throw new KwError('bad-input', 'trace: --host HOST is required (an ~/.ssh/config alias, user@host[:port], or local)');
+  const options = traceOptionsFrom(a);
+  const format = (one(a, 'format') ?? DEFAULT_FORMAT) as StreamFormat;
+  if (format !== 'wire' && format !== 'json') throw new KwError('bad-input', `--format must be wire or json, got "${format}"`);
+  const maxCount = intFlag(a, 'count');
+  const durationText = one(a, 'duration');
+  const duration = durationText === undefined ? undefined : Number(durationText);
+  if (duration !== undefined && !(duration > 0)) throw new KwError('bad-input', `--duration must be a positive number of seconds, got "${durationText}"`);
+  const conn = hosts.get(hostId);
+  const session = new TraceSession(conn, options, {
+    format,
+    decoderFor,
+    batchMs: intFlag(a, 'batch-ms') ?? 50,
+    log: (l) => process.env.KWITNESS_VERBOSE && process.stderr.write(`kwitness: ${l}\n`),
+    onRecord: (r: AgentRecord) => {
+      if (json) process.stdout.write(JSON.stringify(r) + '\n');
+      else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (${r.kernel}; ${r.probes.map((p) => `${p.probe}`).join(', ')}); Ctrl-C stops\n`);
+      else if (r.type === 'lost') process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
+      else if (r.type === 'error') process.stderr.write(`kwitness: agent: ${r.message}\n`);
+    },
+  });
+  let seen = 0;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= session.stop());
+  session.onDidReceiveEvents((batch) => {
+    let out = '';
+    for (const e of batch) {
+      if (maxCount !== undefined && seen >= maxCount) break;
+      seen++;
+      out += (json ? JSON.stringify(e) : formatEvent(e)) + '\n';
+    }
+    if (out) process.stdout.write(out);
+    if (maxCount !== undefined && seen >= maxCount) void stop();
+  });
+  const ended = new Promise<void>((resolve) =>
+    session.onDidChangeState((s) => {
+      if (s.kind === 'stopped' || s.kind === 'failed' || s.kind === 'disconnected') resolve();
+    }),
+  );
+  let interrupts = 0;
+  const onSignal = (): void => {
+    if (++interrupts > 1) process.exit(130);
+    process.stderr.write('\nkwitness: stopping (Ctrl-C again to force)\n');
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', () => void stop()); // e.g. `| head`
+  try {
+    await session.start();
+    if (duration !== undefined) setTimeout(() => void stop(), duration * 1000).unref();
+    if (maxCount === 0) void stop();
+    await ended;
+    await stopping;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const st = session.state;
+  process.stderr.write(`kwitness: ${seen} events, ${session.lostTotal} lost; ${st.kind}${st.kind === 'failed' ? `: ${st.message}` : st.kind === 'disconnected' ? `: ${st.reason}` : ''}${session.verifiedGone ? ' (agent gone from the host)' : ''}\n`);
+  session.dispose();
+  return st.kind === 'stopped' ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`kwitness: ${errorMessage(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

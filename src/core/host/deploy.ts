@@ -1,0 +1,152 @@
+// Deployment of the agent: pick dist/agent/kwitness-agent-<arch> for the target's `uname -m`,
+// upload it only when /var/lib/kwitness/<sha256>/kwitness-agent is missing or differs, install
+// it root-owned 0755 inside root-owned 0755 directories (no other user can swap it), and
+// re-verify the hash right before every start. The binary travels over the privileged command's
+// own stdin into a root-owned directory, so it never sits anywhere a user could replace it.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { KwError, classifyAgentFailure } from '../errors';
+import { shJoin } from '../shell';
+import { Privilege, asRoot } from './privilege';
+import { Runner, runToEnd } from './runner';
+
+export const INSTALL_ROOT = '/var/lib/kwitness';
+/** Architectures the agent is built for, as `uname -m` prints them. */
+export const SUPPORTED_ARCHES = ['x86_64', 'aarch64'];
+
+export interface Platform {
+  os: string;
+  arch: string;
+}
+
+export interface LocalAgent {
+  file: string;
+  sha256: string;
+  size: number;
+}
+
+export interface Deployment {
+  remotePath: string;
+  sha256: string;
+  /** True when this call transferred the binary. */
+  uploaded: boolean;
+  /** Bytes of agent written to the target by this call (0 when it was already there). */
+  uploadedBytes: number;
+  ms: number;
+}
+
+/** `uname -sm` → platform, with clear errors for non-Linux and unknown architectures. */
+export async function detectPlatform(runner: Runner, host: string): Promise<Platform> {
+  const r = await runToEnd(runner, 'uname -sm', undefined, 20000);
+  const parts = r.stdout.toString().trim().split(/\s+/);
+  if (r.code !== 0 || parts.length < 2) {
+    throw new KwError('not-linux', `${host}: cannot run uname (${r.stderr.trim() || `exit ${r.code}`}); the target must be a Linux host with a POSIX shell`);
+  }
+  const [osName, rawArch] = parts;
+  if (osName !== 'Linux') {
+    throw new KwError('not-linux', `${host}: the target runs ${osName}, not Linux; Kernel Witness traces Linux kernels only, pick a Linux host`);
+  }
+  const arch = rawArch === 'arm64' ? 'aarch64' : rawArch;
+  if (!SUPPORTED_ARCHES.includes(arch)) {
+    throw new KwError('unsupported-arch', `${host}: architecture ${rawArch} is not supported (agent builds: ${SUPPORTED_ARCHES.join(', ')}); use an x86_64 or aarch64 host`);
+  }
+  return { os: osName, arch };
+}
+
+const hashCache = new Map<string, { mtimeMs: number; size: number; sha256: string }>();
+
+/** The local agent build for `arch` and its sha256 (cached by mtime+size). */
+export function localAgent(agentDir: string, arch: string, host = 'target'): LocalAgent {
+  const file = path.join(agentDir, `kwitness-agent-${arch}`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new KwError('unsupported-arch', `${host}: no agent build for ${arch} (${file} is missing); build it with \`make -C native\` (ARCH=${arch}) or pick a host of a built architecture`);
+  }
+  const c = hashCache.get(file);
+  if (c && c.mtimeMs === st.mtimeMs && c.size === st.size) return { file, sha256: c.sha256, size: st.size };
+  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  hashCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, sha256 });
+  return { file, sha256, size: st.size };
+}
+
+export function remoteAgentPath(sha256: string): string {
+  return `${INSTALL_ROOT}/${sha256}/kwitness-agent`;
+}
+
+/** Script (run as root) printing `present` only if the installed copy is intact and root-owned. */
+function checkScript(sha: string): string {
+  const d = `${INSTALL_ROOT}/${sha}`;
+  return [
+    `f=${d}/kwitness-agent`,
+    `[ -f "$f" ] || { echo missing; exit 0; }`,
+    `own=$(stat -c '%u:%g:%a' ${INSTALL_ROOT} ${d} "$f" | tr '\\n' ' ')`,
+    `[ "$own" = "0:0:755 0:0:755 0:0:755 " ] || { echo "bad-owner $own"; exit 0; }`,
+    `[ "$(sha256sum < "$f" | cut -c1-64)" = ${sha} ] && echo present || echo differs`,
+  ].join('\n');
+}
+
+function installScript(sha: string, size: number): string {
+  const d = `${INSTALL_ROOT}/${sha}`;
+  return [
+    'set -e',
+    'umask 022',
+    `mkdir -p ${d}`,
+    `chown 0:0 ${INSTALL_ROOT} ${d}`,
+    `chmod 0755 ${INSTALL_ROOT} ${d}`,
+    `t=$(mktemp ${d}/.upload.XXXXXX)`,
+    `trap 'rm -f "$t"' EXIT`,
+    `head -c ${size} > "$t"`,
+    `got=$(sha256sum < "$t" | cut -c1-64)`,
+    `[ "$got" = ${sha} ] || { echo "kwitness: upload corrupted (got sha256 $got, size $(wc -c < "$t"))" >&2; exit 3; }`,
+    `chown 0:0 "$t"`,
+    `chmod 0755 "$t"`,
+    `mv -f "$t" ${d}/kwitness-agent`,
+    `trap - EXIT`,
+  ].join('\n');
+}
+
+/** Makes sure the agent is installed on the target; uploads only when needed. */
+export async function deployAgent(runner: Runner, priv: Privilege, agent: LocalAgent, host: string, log: (l: string) => void = () => undefined): Promise<Deployment> {
+  const t0 = Date.now();
+  const remotePath = remoteAgentPath(agent.sha256);
+  const check = asRoot(priv, checkScript(agent.sha256));
+  const c = await runToEnd(runner, check.command, check.stdinPrefix, 30000);
+  const verdict = c.stdout.toString().trim();
+  if (c.code === 0 && verdict === 'present') {
+    log(`${host}: agent ${agent.sha256.slice(0, 12)} already installed at ${remotePath}`);
+    return { remotePath, sha256: agent.sha256, uploaded: false, uploadedBytes: 0, ms: Date.now() - t0 };
+  }
+  if (c.code !== 0) throw classifyAgentFailure(host, c.stderr, c.code);
+  log(`${host}: installing agent ${agent.sha256.slice(0, 12)} (${agent.size} bytes; target copy: ${verdict})`);
+  const install = asRoot(priv, installScript(agent.sha256, agent.size));
+  const data = fs.readFileSync(agent.file);
+  const stdin = install.stdinPrefix ? [install.stdinPrefix, data] : [data];
+  const r = await runToEnd(runner, install.command, stdin, 300000);
+  if (r.code !== 0) throw classifyAgentFailure(host, r.stderr, r.code);
+  const ms = Date.now() - t0;
+  log(`${host}: agent installed in ${ms} ms`);
+  return { remotePath, sha256: agent.sha256, uploaded: true, uploadedBytes: data.length, ms };
+}
+
+/**
+ * Script (run as root) that re-checks the installed agent's hash, announces its pid on stderr
+ * (`kwitness-pid N`, used to prove it is gone after stop) and execs it with `args`.
+ */
+export function agentStartScript(sha256: string, args: readonly string[]): string {
+  const f = remoteAgentPath(sha256);
+  return [
+    `f=${f}`,
+    `[ "$(sha256sum < "$f" 2>/dev/null | cut -c1-64)" = ${sha256} ] || { echo "kwitness: agent hash mismatch at $f (missing or modified); redeploy" >&2; exit 97; }`,
+    `echo "kwitness-pid $$" >&2`,
+    `exec "$f" ${shJoin(args)}`,
+  ].join('\n');
+}
+
+/** Script (run as root) that prints `alive` when pid still runs our agent, else `gone`. */
+export function agentAliveScript(pid: number): string {
+  return `if [ -e /proc/${pid} ] && readlink /proc/${pid}/exe 2>/dev/null | grep -q '^${INSTALL_ROOT}/'; then echo alive; else echo gone; fi`;
+}

@@ -1,0 +1,417 @@
+// Hosts: the list (This Machine, ~/.ssh/config aliases, user-added names) and one
+// HostConnection per host that owns its runner (local or SSH), how it becomes root, where its
+// agent is installed, and its probe report. HostManager implements HostAgent and HostFiles for
+// the panel. Shared by the extension and the CLI; no vscode import.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import type { ProbeReport } from '../events';
+import { Disposable, Emitter } from '../lifecycle';
+import { KwError, classifyAgentFailure, errorMessage } from '../errors';
+import type { HostAgent, HostFiles, HostRef } from '../trace-api';
+import { SshConfig } from '../ssh/config';
+import { SshConnection, SshPrompts } from '../ssh/connection';
+import { KnownHosts } from '../ssh/known-hosts';
+import { Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent } from './deploy';
+import { Privilege, asRoot, describePrivilege, detectPrivilege } from './privilege';
+import { LocalRunner, ProcessHandle, RunResult, Runner, SshRunner, runToEnd } from './runner';
+
+export const LOCAL_HOST: HostRef = { id: 'local', label: 'This Machine', kind: 'local' };
+
+export interface HostPrompts extends SshPrompts {
+  sudoPassword(host: string, user: string): Promise<string | undefined>;
+}
+
+export interface HostEnvironment {
+  sshConfigFile: string;
+  knownHostsFile: string;
+  /** Directory holding kwitness-agent-<arch> builds. */
+  agentDir: string;
+  prompts: HostPrompts;
+  log: (line: string) => void;
+  sshDebug?: () => boolean;
+  extraIdentities?: string[];
+  timeoutMs?: number;
+  /** Host names added by the user (settings). */
+  userHosts?: () => string[];
+  /** Offer This Machine (default: on Linux). */
+  includeLocal?: boolean;
+}
+
+export function defaultSshConfigFile(): string {
+  return process.env.KWITNESS_SSH_CONFIG || path.join(os.homedir(), '.ssh', 'config');
+}
+export function defaultKnownHostsFile(): string {
+  return process.env.KWITNESS_KNOWN_HOSTS || path.join(os.homedir(), '.ssh', 'known_hosts');
+}
+
+export type HostState =
+  | { kind: 'idle'; lastError?: string }
+  | { kind: 'connecting'; step: string }
+  | { kind: 'connected'; privilege: string; platform: Platform }
+  | { kind: 'failed'; message: string; code: string };
+
+export interface Ready {
+  runner: Runner;
+  privilege: Privilege;
+  platform: Platform;
+}
+
+export interface AgentProcess {
+  proc: ProcessHandle;
+  /** The agent's pid on the target, once the start script announced it (undefined if it never did). */
+  pid: Promise<number | undefined>;
+  deployment: Deployment;
+}
+
+export class HostConnection extends Disposable {
+  private readonly _onDidChangeState = this._register(new Emitter<HostState>());
+  readonly onDidChangeState = this._onDidChangeState.event;
+  private _state: HostState = { kind: 'idle' };
+  private readyP: Promise<Ready> | undefined;
+  private ready: Ready | undefined;
+  private deployP: Promise<Deployment> | undefined;
+  private sudoPassword: string | undefined;
+  private probeReport: ProbeReport | undefined;
+  private readonly passphrases = new Map<string, string>();
+  /** Stats of the last deployment (tests/benchmarks). */
+  lastDeployment: Deployment | undefined;
+
+  constructor(
+    readonly ref: HostRef,
+    private readonly env: HostEnvironment,
+  ) {
+    super();
+  }
+
+  get state(): HostState {
+    return this._state;
+  }
+  get probe(): ProbeReport | undefined {
+    return this.probeReport;
+  }
+  get runner(): Runner | undefined {
+    return this.ready?.runner;
+  }
+
+  private setState(s: HostState): void {
+    this._state = s;
+    this._onDidChangeState.fire(s);
+  }
+
+  /** Connects (if needed), finds the platform and how to become root. */
+  connect(): Promise<Ready> {
+    if (this.ready && !this.ready.runner.isClosed) return Promise.resolve(this.ready);
+    if (!this.readyP) {
+      this.readyP = this.doConnect().then(
+        (r) => {
+          this.ready = r;
+          this.setState({ kind: 'connected', privilege: describePrivilege(r.privilege), platform: r.platform });
+          return r;
+        },
+        (e) => {
+          this.readyP = undefined;
+          this.setState({ kind: 'failed', message: errorMessage(e), code: e instanceof KwError ? e.code : 'error' });
+          throw e;
+        },
+      );
+    }
+    return this.readyP;
+  }
+
+  private async doConnect(): Promise<Ready> {
+    this.setState({ kind: 'connecting', step: 'connecting' });
+    let runner: Runner;
+    let user: string;
+    if (this.ref.kind === 'local') {
+      runner = new LocalRunner();
+      user = os.userInfo().username;
+    } else {
+      const cfg = SshConfig.load(this.env.sshConfigFile);
+      const target = cfg.resolve(this.ref.id);
+      user = target.user;
+      this.env.log(`${this.ref.label}: connecting to ${target.user}@${target.hostName}:${target.port}${target.proxyJump.length ? ` via ${target.proxyJump.map((j) => j.alias).join(' → ')}` : ''}`);
+      const conn = await SshConnection.connect(target, {
+        knownHosts: new KnownHosts(this.env.knownHostsFile),
+        prompts: this.env.prompts,
+        log: this.env.log,
+        debug: this.env.sshDebug?.() ?? false,
+        timeoutMs: this.env.timeoutMs,
+        extraIdentities: this.env.extraIdentities,
+        passphraseCache: this.passphrases,
+      });
+      runner = new SshRunner(conn);
+    }
+    try {
+      this.setState({ kind: 'connecting', step: 'checking platform' });
+      const platform = await detectPlatform(runner, this.ref.label);
+      this.setState({ kind: 'connecting', step: 'checking privileges' });
+      const privilege = await detectPrivilege(runner, this.ref.label, user, async () => {
+        if (this.sudoPassword === undefined) this.sudoPassword = await this.env.prompts.sudoPassword(this.ref.label, user);
+        return this.sudoPassword;
+      });
+      if (privilege.kind !== 'sudo-password') this.sudoPassword = undefined;
+      runner.onDidClose((why) => this.onRunnerClosed(runner, why));
+      return { runner, privilege, platform };
+    } catch (e) {
+      if (e instanceof KwError && e.code === 'wrong-password') this.sudoPassword = undefined;
+      runner.dispose();
+      throw e;
+    }
+  }
+
+  private onRunnerClosed(runner: Runner, why: string): void {
+    if (this.ready?.runner !== runner) return;
+    this.ready = undefined;
+    this.readyP = undefined;
+    this.deployP = undefined;
+    runner.dispose();
+    this.env.log(`${this.ref.label}: connection closed (${why})`);
+    if (!this.isDisposed) this.setState({ kind: 'idle', lastError: `disconnected: ${why}` });
+  }
+
+  /** Installs the agent if needed (once per connection). */
+  deploy(): Promise<Deployment> {
+    if (!this.deployP) {
+      this.deployP = (async () => {
+        const r = await this.connect();
+        const agent = localAgent(this.env.agentDir, r.platform.arch, this.ref.label);
+        const d = await deployAgent(r.runner, r.privilege, agent, this.ref.label, this.env.log);
+        this.lastDeployment = d;
+        return d;
+      })();
+      this.deployP.catch(() => (this.deployP = undefined));
+    }
+    return this.deployP;
+  }
+
+  /** Starts `kwitness-agent ARGS` as root (hash verified first); stdin stays open. */
+  async spawnAgent(args: readonly string[]): Promise<AgentProcess> {
+    const d = await this.deploy();
+    const r = await this.connect();
+    const w = asRoot(r.privilege, agentStartScript(d.sha256, args));
+    const proc = await r.runner.spawn(w.command);
+    if (w.stdinPrefix) proc.stdin.write(w.stdinPrefix);
+    const pid = new Promise<number | undefined>((resolve) => {
+      let buf = '';
+      const onData = (chunk: Buffer): void => {
+        buf += chunk.toString('utf8');
+        const m = /kwitness-pid (\d+)\n/.exec(buf);
+        if (m) {
+          proc.stderr.off('data', onData);
+          resolve(Number(m[1]));
+        } else if (buf.length > 65536) buf = buf.slice(-1024);
+      };
+      proc.stderr.on('data', onData);
+      void proc.exited.then(() => resolve(undefined));
+    });
+    return { proc, pid, deployment: d };
+  }
+
+  /** Runs a one-shot agent subcommand (probe, btf) to completion. */
+  async runAgent(args: readonly string[], timeoutMs = 60000): Promise<RunResult> {
+    const d = await this.deploy();
+    const r = await this.connect();
+    const w = asRoot(r.privilege, agentStartScript(d.sha256, args));
+    return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+  }
+
+  /** Runs a shell script as root. */
+  async runAsRoot(script: string, timeoutMs = 30000): Promise<RunResult> {
+    const r = await this.connect();
+    const w = asRoot(r.privilege, script);
+    return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+  }
+
+  /** True when the agent with `pid` still runs on the host (needs a live connection). */
+  async agentAlive(pid: number): Promise<boolean> {
+    const r = await this.runAsRoot(agentAliveScript(pid));
+    return r.stdout.toString().trim() === 'alive';
+  }
+
+  async refreshProbe(): Promise<ProbeReport> {
+    const r = await this.runAgent(['probe'], 120000);
+    const text = r.stdout.toString('utf8').trim();
+    let report: ProbeReport | undefined;
+    try {
+      report = JSON.parse(text.split('\n').pop() ?? '') as ProbeReport;
+    } catch {
+      /* below */
+    }
+    if (!report) throw classifyAgentFailure(this.ref.label, r.stderr || text, r.code);
+    this.probeReport = report;
+    this._onDidChangeState.fire(this._state);
+    return report;
+  }
+
+  /** Drops the connection (traces on it see 'disconnected'). */
+  disconnect(): void {
+    const r = this.ready?.runner;
+    if (r) this.onRunnerClosed(r, 'disconnected by user');
+  }
+
+  override dispose(): void {
+    this.ready?.runner.dispose();
+    this.ready = undefined;
+    this.sudoPassword = undefined;
+    this.passphrases.clear();
+    super.dispose();
+  }
+}
+
+export class HostManager extends Disposable implements HostAgent, HostFiles {
+  private readonly hosts = new Map<string, HostConnection>();
+  private readonly _onDidChange = this._register(new Emitter<HostConnection | undefined>());
+  /** Fires with the host whose state changed, or undefined when the list changed. */
+  readonly onDidChange = this._onDidChange.event;
+
+  constructor(readonly env: HostEnvironment) {
+    super();
+  }
+
+  /** This Machine (on Linux) + ~/.ssh/config aliases (no wildcards) + user-added hosts. */
+  list(): HostRef[] {
+    const out: HostRef[] = [];
+    if (this.env.includeLocal ?? process.platform === 'linux') out.push(LOCAL_HOST);
+    const seen = new Set<string>(['local']);
+    let cfgHosts: string[] = [];
+    try {
+      cfgHosts = SshConfig.load(this.env.sshConfigFile).hosts();
+    } catch (e) {
+      this.env.log(`ssh config: ${errorMessage(e)}`);
+    }
+    for (const h of [...cfgHosts, ...(this.env.userHosts?.() ?? [])]) {
+      if (seen.has(h)) continue;
+      seen.add(h);
+      out.push({ id: h, label: h, kind: 'ssh' });
+    }
+    return out;
+  }
+
+  ref(id: string): HostRef {
+    if (id === 'local') return LOCAL_HOST;
+    return this.list().find((h) => h.id === id) ?? { id, label: id, kind: 'ssh' };
+  }
+
+  get(host: HostRef | string): HostConnection {
+    const ref = typeof host === 'string' ? this.ref(host) : host;
+    let c = this.hosts.get(ref.id);
+    if (!c) {
+      c = new HostConnection(ref, this.env);
+      const conn = c;
+      c.onDidChangeState(() => this._onDidChange.fire(conn));
+      this.hosts.set(ref.id, c);
+    }
+    return c;
+  }
+
+  existing(id: string): HostConnection | undefined {
+    return this.hosts.get(id);
+  }
+
+  /** Forgets a host's connection (Remove Host / Refresh). */
+  drop(id: string): void {
+    const c = this.hosts.get(id);
+    if (c) {
+      this.hosts.delete(id);
+      c.dispose();
+    }
+    this._onDidChange.fire(undefined);
+  }
+
+  refresh(): void {
+    this._onDidChange.fire(undefined);
+  }
+
+  // HostAgent
+  probe(host: HostRef): Promise<ProbeReport> {
+    return this.get(host).refreshProbe();
+  }
+  async btf(host: HostRef, func: string): Promise<string> {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(func)) throw new KwError('bad-input', `"${func}" is not a kernel function name`);
+    const r = await this.get(host).runAgent(['btf', func]);
+    if (r.code !== 0) throw classifyAgentFailure(host.label, r.stderr, r.code);
+    return r.stdout.toString('utf8');
+  }
+  async ksym(host: HostRef, name: string): Promise<{ address: string; module: string | null } | null> {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);
+    const r = await this.get(host).runAsRoot(`awk -v n=${name} '$3 == n { print $1, ($4 == "" ? "-" : $4); exit }' /proc/kallsyms`);
+    const line = r.stdout.toString().trim();
+    if (!line) return null;
+    const [address, mod] = line.split(' ');
+    return { address, module: mod === '-' ? null : mod.replace(/^\[|\]$/g, '') };
+  }
+
+  // HostFiles: fs for This Machine, SFTP (as the login user) for SSH hosts.
+  async stat(host: HostRef, p: Uint8Array): Promise<{ type: 'file' | 'dir' | 'symlink' | 'other'; size: number; mtimeMs: number }> {
+    if (host.kind === 'local') {
+      const st = await fs.promises.lstat(Buffer.from(p));
+      return { type: fileType(st), size: st.size, mtimeMs: st.mtimeMs };
+    }
+    const sftp = await this.sftp(host);
+    const pathText = sftpPath(p);
+    return new Promise((resolve, reject) =>
+      sftp.lstat(pathText, (err, st) => {
+        if (err) return reject(sftpError(err, pathText));
+        resolve({ type: st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other', size: st.size, mtimeMs: st.mtime * 1000 });
+      }),
+    );
+  }
+  async readFile(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
+    if (host.kind === 'local') return new Uint8Array(await fs.promises.readFile(Buffer.from(p)));
+    const sftp = await this.sftp(host);
+    const pathText = sftpPath(p);
+    return new Promise((resolve, reject) => sftp.readFile(pathText, (err, data) => (err ? reject(sftpError(err, pathText)) : resolve(new Uint8Array(data)))));
+  }
+  async readDirectory(host: HostRef, p: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>> {
+    if (host.kind === 'local') {
+      const entries = await fs.promises.readdir(Buffer.from(p), { withFileTypes: true, encoding: 'buffer' });
+      return entries.map((e) => ({ name: new Uint8Array(e.name as unknown as Buffer), type: e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? 'symlink' : 'other' }));
+    }
+    const sftp = await this.sftp(host);
+    const pathText = sftpPath(p);
+    return new Promise((resolve, reject) =>
+      sftp.readdir(pathText, (err, list) => {
+        if (err) return reject(sftpError(err, pathText));
+        resolve(
+          list.map((e) => {
+            const mode = e.attrs.mode ?? 0;
+            const t = mode & 0o170000;
+            return { name: new Uint8Array(Buffer.from(e.filename, 'utf8')), type: t === 0o040000 ? 'dir' : t === 0o100000 ? 'file' : t === 0o120000 ? 'symlink' : 'other' };
+          }),
+        );
+      }),
+    );
+  }
+
+  private async sftp(host: HostRef) {
+    const r = await this.get(host).connect();
+    if (!(r.runner instanceof SshRunner)) throw new KwError('bad-input', `${host.label}: not an SSH host`);
+    return r.runner.conn.sftp();
+  }
+
+  override dispose(): void {
+    for (const c of this.hosts.values()) c.dispose();
+    this.hosts.clear();
+    super.dispose();
+  }
+}
+
+function fileType(st: fs.Stats): 'file' | 'dir' | 'symlink' | 'other' {
+  return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
+}
+
+function sftpPath(p: Uint8Array): string {
+  const text = Buffer.from(p).toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(Buffer.from(p))) {
+    throw new KwError('bad-input', 'this file name is not valid UTF-8; SFTP access to such names is not supported yet (open it in a terminal on the host)');
+  }
+  return text;
+}
+
+function sftpError(err: Error & { code?: number }, p: string): Error {
+  const e = new Error(`${p}: ${err.message}`) as Error & { code?: string };
+  e.code = err.code === 2 ? 'ENOENT' : err.code === 3 ? 'EACCES' : 'EIO';
+  return e;
+}

@@ -1,0 +1,149 @@
+// Runs shell commands on a host: This Machine through child_process, SSH hosts through an exec
+// channel. Both give the same ProcessHandle, so privilege, deployment and trace sessions are
+// written once. Commands are POSIX shell text (ssh exec has no argv). No vscode import.
+import * as cp from 'child_process';
+import type { Readable, Writable } from 'stream';
+
+import { Disposable, Emitter, IDisposable } from '../lifecycle';
+import { KwError } from '../errors';
+import type { SshConnection } from '../ssh/connection';
+
+export type SignalName = 'TERM' | 'KILL' | 'INT' | 'HUP';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface ProcessHandle {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exited: Promise<ExitInfo>;
+  signal(sig: SignalName): void;
+}
+
+export interface Runner extends IDisposable {
+  readonly kind: 'local' | 'ssh';
+  readonly isClosed: boolean;
+  readonly onDidClose: (listener: (why: string) => void) => IDisposable;
+  spawn(command: string): Promise<ProcessHandle>;
+  /** Bytes sent to the host so far (SSH socket counter); undefined for local. */
+  bytesSent(): number | undefined;
+}
+
+export class LocalRunner extends Disposable implements Runner {
+  readonly kind = 'local' as const;
+  private readonly _onDidClose = this._register(new Emitter<string>());
+  readonly onDidClose = this._onDidClose.event;
+  private readonly children = new Set<cp.ChildProcess>();
+  get isClosed(): boolean {
+    return this.isDisposed;
+  }
+  bytesSent(): undefined {
+    return undefined;
+  }
+  async spawn(command: string): Promise<ProcessHandle> {
+    if (this.isDisposed) throw new KwError('disconnected', 'This Machine: runner disposed');
+    const child = cp.spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    this.children.add(child);
+    const exited = new Promise<ExitInfo>((resolve) => {
+      child.once('error', (e) => resolve({ code: 127, signal: `spawn failed: ${e.message}` }));
+      child.once('close', (code, signal) => {
+        this.children.delete(child);
+        resolve({ code, signal });
+      });
+    });
+    child.stdin.on('error', () => undefined); // EPIPE when the command exits before reading
+    return {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+      signal: (sig) => {
+        try {
+          child.kill(`SIG${sig}` as NodeJS.Signals);
+        } catch {
+          /* already gone */
+        }
+      },
+    };
+  }
+  override dispose(): void {
+    for (const c of this.children) c.stdin?.end();
+    super.dispose();
+  }
+}
+
+export class SshRunner extends Disposable implements Runner {
+  readonly kind = 'ssh' as const;
+  readonly onDidClose: Runner['onDidClose'];
+  constructor(readonly conn: SshConnection) {
+    super();
+    this._register(conn);
+    this.onDidClose = conn.onDidClose;
+  }
+  get isClosed(): boolean {
+    return this.conn.isClosed || this.isDisposed;
+  }
+  bytesSent(): number {
+    return this.conn.bytesSent;
+  }
+  async spawn(command: string): Promise<ProcessHandle> {
+    const ch = await this.conn.exec(`LC_ALL=C; export LC_ALL; ${command}`);
+    const exited = new Promise<ExitInfo>((resolve) => {
+      let info: ExitInfo = { code: null, signal: null };
+      ch.once('exit', (code: number | null, signal?: string) => {
+        info = { code: code ?? null, signal: signal ?? null };
+      });
+      ch.once('close', () => resolve(info));
+    });
+    ch.on('error', () => undefined);
+    return {
+      stdin: ch,
+      stdout: ch,
+      stderr: ch.stderr,
+      exited,
+      signal: (sig) => {
+        try {
+          ch.signal(sig);
+        } catch {
+          /* channel closed */
+        }
+      },
+    };
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Runs `command` to completion, feeding `stdin` (then EOF); collects output. */
+export async function runToEnd(runner: Runner, command: string, stdin?: Buffer | string | Buffer[], timeoutMs = 60000): Promise<RunResult> {
+  const p = await runner.spawn(command);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  p.stdout.on('data', (d: Buffer) => out.push(d));
+  p.stderr.on('data', (d: Buffer) => err.push(d));
+  if (stdin !== undefined) {
+    for (const part of Array.isArray(stdin) ? stdin : [stdin]) p.stdin.write(part);
+  }
+  p.stdin.end();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      p.signal('KILL');
+      reject(new KwError('timeout', `command did not finish within ${Math.round(timeoutMs / 1000)} s: ${command.slice(0, 80)}`));
+    }, timeoutMs);
+  });
+  try {
+    const r = await Promise.race([p.exited, timeout]);
+    return { ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,289 @@
+// One trace = one TraceSession: runs `kwitness-agent trace ...` as root on a host, decodes its
+// stream, delivers events in batches (every batchMs), tracks lost totals and state. Stop = stdin
+// EOF, then signals, then proof that the agent's pid is gone. A dropped connection becomes
+// 'disconnected'; resume() reconnects (and kills a leftover agent if one survived). No vscode.
+import type { AgentRecord, Family, KwEvent } from '../events';
+import { FAMILIES, isKwEvent } from '../events';
+import { Disposable, Emitter, IDisposable } from '../lifecycle';
+import { KwError, classifyAgentFailure, errorMessage } from '../errors';
+import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
+import type { HostConnection } from '../host/host';
+import type { ProcessHandle } from '../host/runner';
+import { JsonLinesDecoder, RecordDecoder } from './json-lines';
+
+export type StreamFormat = 'wire' | 'json';
+
+export interface SessionConfig {
+  batchMs?: number;
+  format?: StreamFormat;
+  /** Makes the decoder for `format` (wire decoder injected by the composition roots). */
+  decoderFor?: (format: StreamFormat) => RecordDecoder;
+  log?: (line: string) => void;
+  /** Called with every non-event record (ready, lost, error) — CLI/tests. */
+  onRecord?: (r: AgentRecord) => void;
+}
+
+/** `kwitness-agent trace` arguments for `o`; throws on bad options. */
+export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] {
+  if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, exec)');
+  for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create or exec)`);
+  const args = ['trace', [...new Set<Family>(o.families)].join(','), '--format', format];
+  for (const p of o.pathPrefixes ?? []) {
+    if (!p.startsWith('/')) throw new KwError('bad-input', `path prefix "${p}" must be absolute`);
+    args.push('--path-prefix', p);
+  }
+  const int = (name: string, v: number | undefined, flag: string): void => {
+    if (v === undefined) return;
+    if (!Number.isInteger(v) || v < 0) throw new KwError('bad-input', `${name} must be a non-negative integer, got ${v}`);
+    args.push(flag, String(v));
+  };
+  int('pid', o.pid, '--pid');
+  if (o.comm !== undefined) {
+    if (!o.comm || Buffer.byteLength(o.comm) > 15) throw new KwError('bad-input', `comm "${o.comm}" must be 1 to 15 bytes (the kernel's TASK_COMM_LEN)`);
+    args.push('--comm', o.comm);
+  }
+  int('uid', o.uid, '--uid');
+  if (o.cgroup !== undefined) args.push('--cgroup', o.cgroup);
+  if (o.failedOnly) args.push('--failed-only');
+  if (o.attach && o.attach !== 'auto') args.push('--attach', o.attach);
+  int('ringbuf size (KiB)', o.ringbufKb, '--ringbuf-kb');
+  return args;
+}
+
+let nextId = 1;
+
+export class TraceSession extends Disposable implements TraceHandle {
+  readonly id: string;
+  private _state: TraceState = { kind: 'connecting' };
+  private _lost = 0;
+  private readonly _onEvents = this._register(new Emitter<readonly KwEvent[]>());
+  private readonly _onState = this._register(new Emitter<TraceState>());
+  private readonly _onLost = this._register(new Emitter<number>());
+  private pending: KwEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private proc: ProcessHandle | undefined;
+  private pid: number | undefined;
+  private stopRequested = false;
+  private stderrTail = '';
+  private running: Promise<void> | undefined;
+  private closeSub: IDisposable | undefined;
+  /** Events delivered so far (all batches). */
+  eventCount = 0;
+  /** Set by stop(): true when the agent's pid was checked and is gone from the host. */
+  verifiedGone: boolean | undefined;
+
+  constructor(
+    private readonly conn: HostConnection,
+    readonly options: TraceOptions,
+    private readonly cfg: SessionConfig = {},
+  ) {
+    super();
+    this.id = `t${nextId++}-${Date.now().toString(36)}`;
+    agentTraceArgs(options, cfg.format ?? 'json'); // validate early
+  }
+
+  get host(): HostRef {
+    return this.conn.ref;
+  }
+  get state(): TraceState {
+    return this._state;
+  }
+  get lostTotal(): number {
+    return this._lost;
+  }
+  /** The agent's pid on the target while it runs. */
+  get agentPid(): number | undefined {
+    return this.pid;
+  }
+
+  onDidReceiveEvents(listener: (batch: readonly KwEvent[]) => void): IDisposable {
+    return this._onEvents.event(listener);
+  }
+  onDidChangeState(listener: (state: TraceState) => void): IDisposable {
+    return this._onState.event(listener);
+  }
+  onDidReportLost(listener: (total: number) => void): IDisposable {
+    return this._onLost.event(listener);
+  }
+
+  private log(l: string): void {
+    this.cfg.log?.(`[${this.conn.ref.label} ${this.id}] ${l}`);
+  }
+
+  private setState(s: TraceState): void {
+    this._state = s;
+    this._onState.fire(s);
+  }
+
+  /** Connects, deploys and starts the agent; resolves once it reported `ready`. */
+  start(): Promise<void> {
+    if (this.isDisposed) return Promise.reject(new KwError('cancelled', 'trace already disposed'));
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    this.stopRequested = false;
+    this.stderrTail = '';
+    const format = this.cfg.format ?? 'json';
+    const decoder = this.cfg.decoderFor?.(format) ?? new JsonLinesDecoder();
+    try {
+      this.setState({ kind: 'connecting' });
+      const ready = await this.conn.connect();
+      this.setState({ kind: 'deploying' });
+      const agent = await this.conn.spawnAgent(agentTraceArgs(this.options, format));
+      if (this.stopRequested) {
+        agent.proc.stdin.end();
+        agent.proc.signal('TERM');
+        this.setState({ kind: 'stopped', reason: 'stopped before start' });
+        return;
+      }
+      this.setState({ kind: 'starting' });
+      this.proc = agent.proc;
+      void agent.pid.then((p) => {
+        if (p !== undefined) {
+          this.pid = p;
+          this.log(`agent pid ${p} (${agent.deployment.remotePath})`);
+        }
+      });
+      this.closeSub?.dispose();
+      this.closeSub = ready.runner.onDidClose((why) => this.onDropped(why));
+      this.timer = setInterval(() => this.flush(), this.cfg.batchMs ?? 50);
+      await new Promise<void>((resolve, reject) => {
+        let isReady = false;
+        agent.proc.stdout.on('data', (chunk: Buffer) => {
+          for (const r of decoder.push(chunk)) {
+            if (isKwEvent(r)) {
+              this.pending.push(r);
+              continue;
+            }
+            this.cfg.onRecord?.(r);
+            if (r.type === 'ready') {
+              isReady = true;
+              this.setState({ kind: 'running', probes: r.probes });
+              this.log(`running: ${r.probes.map((p) => `${p.family}=${p.mode}`).join(' ')}`);
+              resolve();
+            } else if (r.type === 'lost') {
+              this._lost = r.total;
+              this._onLost.fire(r.total);
+            } else if (r.type === 'error') {
+              this.log(`agent: ${r.message}`);
+            }
+          }
+        });
+        agent.proc.stderr.on('data', (chunk: Buffer) => {
+          this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-8192);
+        });
+        void agent.proc.exited.then((x) => {
+          this.flush();
+          if (this.timer) clearInterval(this.timer);
+          this.timer = undefined;
+          this.proc = undefined;
+          this.closeSub?.dispose();
+          this.closeSub = undefined;
+          if (this.stopRequested) {
+            this.setState({ kind: 'stopped' });
+            resolve();
+          } else if (ready.runner.isClosed) {
+            this.onDropped('connection lost');
+            if (!isReady) reject(new KwError('disconnected', `${this.conn.ref.label}: the connection dropped while the trace was starting; Resume to retry`));
+          } else if (!isReady) {
+            const err = classifyAgentFailure(this.conn.ref.label, this.stderrTail, x.code);
+            this.setState({ kind: 'failed', message: err.message });
+            reject(err);
+          } else {
+            const why = this.stderrTail.trim().split('\n').filter((l) => !l.startsWith('kwitness-pid')).pop();
+            this.setState({ kind: 'failed', message: `${this.conn.ref.label}: the agent exited (code ${x.code ?? x.signal})${why ? `: ${why}` : ''}` });
+          }
+        });
+      });
+    } catch (e) {
+      if (this._state.kind !== 'failed' && this._state.kind !== 'disconnected' && this._state.kind !== 'stopped') {
+        this.setState({ kind: 'failed', message: errorMessage(e) });
+      }
+      throw e;
+    }
+  }
+
+  private onDropped(why: string): void {
+    if (this.stopRequested || this._state.kind === 'disconnected' || this._state.kind === 'stopped') return;
+    this.flush();
+    this.log(`disconnected: ${why}`);
+    this.setState({ kind: 'disconnected', reason: why });
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.eventCount += batch.length;
+    this._onEvents.fire(batch);
+  }
+
+  /** Reconnects after 'disconnected' (or a failure): a leftover agent from before is killed first. */
+  async resume(): Promise<void> {
+    if (this._state.kind === 'running' || this._state.kind === 'starting' || this.running) return;
+    const oldPid = this.pid;
+    this.pid = undefined;
+    if (oldPid !== undefined) {
+      try {
+        await this.conn.connect();
+        if (await this.conn.agentAlive(oldPid)) {
+          this.log(`previous agent ${oldPid} survived the drop; ending it`);
+          await this.conn.runAsRoot(`kill -TERM ${oldPid}`);
+        }
+      } catch (e) {
+        this.log(`resume: ${errorMessage(e)}`);
+      }
+    }
+    await this.start();
+  }
+
+  /** Ends the agent (stdin EOF, then SIGTERM, then SIGKILL) and proves its pid is gone. */
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    const p = this.proc;
+    if (!p) {
+      if (this._state.kind !== 'failed') this.setState({ kind: 'stopped', reason: this._state.kind === 'disconnected' ? 'stopped while disconnected' : undefined });
+      await this.running?.catch(() => undefined);
+      return;
+    }
+    p.stdin.end();
+    const exitedWithin = (ms: number): Promise<boolean> =>
+      Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+    if (!(await exitedWithin(1500))) {
+      this.log('agent still running 1.5 s after stdin EOF; sending SIGTERM');
+      p.signal('TERM');
+      if (!(await exitedWithin(3000))) {
+        this.log('agent still running after SIGTERM; sending SIGKILL');
+        p.signal('KILL');
+        if (this.pid !== undefined) await this.conn.runAsRoot(`kill -KILL ${this.pid}`).catch(() => undefined);
+        await exitedWithin(3000);
+      }
+    }
+    await this.running?.catch(() => undefined);
+    const pid = this.pid;
+    if (pid !== undefined && this.conn.runner && !this.conn.runner.isClosed) {
+      for (let i = 0; i < 20; i++) {
+        if (!(await this.conn.agentAlive(pid).catch(() => true))) {
+          this.verifiedGone = true;
+          this.log(`stopped; agent pid ${pid} is gone`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (!this.verifiedGone) {
+        this.verifiedGone = false;
+        this.setState({ kind: 'failed', message: `${this.conn.ref.label}: agent pid ${pid} is still running after stop; kill it as root` });
+      }
+    }
+    if (this._state.kind !== 'failed' && this._state.kind !== 'stopped') this.setState({ kind: 'stopped' });
+  }
+
+  override dispose(): void {
+    if (this.proc) void this.stop().catch(() => undefined);
+    if (this.timer) clearInterval(this.timer);
+    this.closeSub?.dispose();
+    super.dispose();
+  }
+}
