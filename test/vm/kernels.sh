@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# 'npm run test:kernels': the full kernel matrix — Debian 11 (5.10), 12 (6.1) and 13 (6.12)
+# guests, booted one at a time, the agent's event cases in every attach mode each one offers and
+# with auto (through sudo), probe output per kernel, and the no-bpf lsm= guest on 6.1.
+# Prints one table kernel x mode -> passed/failed and ends with 'N passed, N failed'.
+# Results also go to test-results/vm-matrix.json.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+kw_need_root "$@"
+cd "$KW_ROOT"
+bash test/vm/build-triggers.sh || { echo "kernels: cannot build the trigger programs"; echo "0 passed, 1 failed"; exit 1; }
+npx tsc -p test/vm/tsconfig.json || { echo "kernels: TypeScript build of test/vm failed"; echo "0 passed, 1 failed"; exit 1; }
+exec node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_MATRIX:-6.1,5.10,6.12}" --lsm-guest 6.1 \
+  --port "${KW_VM_PORT:-2350}" --json test-results/vm-matrix.json "$@"

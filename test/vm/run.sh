@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The 'vm' suite (scripts/test.sh, .ci/run): the agent's event cases in a Debian 12 (6.1) guest
+# under qemu, once per attach mode the guest offers (fentry, kprobe, tracepoint) and once with
+# auto through sudo, plus a second 6.1 guest booted with an lsm= list without bpf (probe must
+# say lsm_bpf false). The full 3-kernel matrix is 'npm run test:kernels' (test/vm/kernels.sh).
+# Ends with 'N passed, N failed'.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$KW_ROOT"
+bash test/vm/build-triggers.sh || { echo "vm: cannot build the trigger programs"; echo "0 passed, 1 failed"; exit 1; }
+if [ ! -f out/test/vm/matrix.js ] || [ -n "$(find test/vm -name '*.ts' -newer out/test/vm/matrix.js)" ]; then
+  npx tsc -p test/vm/tsconfig.json || { echo "vm: TypeScript build of test/vm failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+exec node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_CI:-6.1}" --lsm-guest 6.1 --port "${KW_VM_PORT:-2350}" \
+  --json test-results/vm-suite.json
