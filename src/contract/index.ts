@@ -1,0 +1,3 @@
+// One typed message contract for the event panel, imported by src/panel and webview/.
+export * from './messages';
+export * from './validate';

@@ -1,0 +1,124 @@
+// THE message contract between the event panel's host side (src/panel) and its webview
+// (webview/). Both builds import this folder; nothing here may import `vscode` or the DOM.
+//
+// Every message is `{ type: K, ...Map[K] }` and carries the trace id it belongs to, so a
+// message that outlives its trace (a panel re-bound to a new trace, a webview reloaded from an
+// old state) is recognisably stale and dropped by the receiver.
+//
+// Handlers are written as a `Handlers<Map>` object: a mapped type with one required member per
+// message, so adding a message without handling it is a compile error on both sides.
+import type { KwEvent, KwEventType } from '../core/events';
+import type { HostRef, TraceState } from '../core/trace-api';
+
+/** Bumped whenever a message changes shape; a webview restored from another version starts fresh. */
+export const CONTRACT_VERSION = 1;
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** Settings the host passes to the webview (VS Code settings under `kwitness.panel.*`). */
+export interface PanelConfig {
+  /** Events retained in the webview; the oldest are dropped beyond this (and counted). */
+  maxEvents: number;
+}
+
+// ---------------------------------------------------------------- host -> webview
+export interface HostToWebviewMap {
+  /** First answer to `ready`: what this panel shows. Followed by the backlog replay. */
+  init: {
+    traceId: string;
+    host: HostRef;
+    title: string;
+    state: TraceState;
+    lostTotal: number;
+    config: PanelConfig;
+    /** uid -> user name on the traced host (from its /etc/passwd, best effort). */
+    users: Record<string, string>;
+    /** False when the panel was restored after a reload and its trace no longer exists. */
+    live: boolean;
+  };
+  /** A batch of events (the host batches every ~50 ms; `replay` marks backlog after `ready`). */
+  events: { traceId: string; events: KwEvent[]; replay: boolean };
+  /** End of the backlog replay; `received` counts every event the host got for this trace. */
+  replayDone: { traceId: string; received: number; retained: number };
+  state: { traceId: string; state: TraceState };
+  /** Exact total of events the agent reported lost for this trace. */
+  lost: { traceId: string; total: number };
+  /** The user picked a file for an export: stream it with `exportChunk` under this id. */
+  exportAccepted: { traceId: string; exportId: number; format: ExportFormat };
+  /** The export finished, failed, or was cancelled in the save dialog. */
+  exportResult: { traceId: string; exportId: number; ok: boolean; message: string };
+}
+
+// ---------------------------------------------------------------- webview -> host
+export interface WebviewToHostMap {
+  /** The webview loaded (or reloaded); `traceId` is null on a fresh panel, else its saved trace. */
+  ready: { traceId: string | null; contract: number };
+  /** Open a path of the traced host; `pathB64` is the exact bytes (never the printable form). */
+  openPath: { traceId: string; hostId: string; pathB64: string; field: PathField };
+  /** Open the Kernel Symbol view for a kernel function (or the function behind a probe). */
+  showKernelSymbol: { traceId: string; hostId: string; symbol: string; probe: string };
+  /** Ask for a save dialog; the host answers exportAccepted or exportResult (cancelled). */
+  exportBegin: { traceId: string; format: ExportFormat; count: number };
+  /** One piece of an accepted export (text, already formatted); `last` closes the file. */
+  exportChunk: { traceId: string; exportId: number; data: string; last: boolean };
+  /** Stop button in the panel header. */
+  stopTrace: { traceId: string };
+}
+
+export type PathField = 'path' | 'old_path' | 'exe' | 'cwd' | 'filename' | 'interpreter' | 'ancestor_exe' | 'target';
+export const PATH_FIELDS: readonly PathField[] = ['path', 'old_path', 'exe', 'cwd', 'filename', 'interpreter', 'ancestor_exe', 'target'];
+
+export type MessageOf<M> = { [K in keyof M]: { type: K } & M[K] }[keyof M];
+export type HostToWebview = MessageOf<HostToWebviewMap>;
+export type WebviewToHost = MessageOf<WebviewToHostMap>;
+
+/** One handler per message type; missing one is a compile error. */
+export type Handlers<M> = { [K in keyof M]: (msg: { type: K } & M[K]) => void };
+
+/** Calls the handler for `msg.type` (typed so the lookup cannot pick the wrong handler). */
+export function dispatch<M>(handlers: Handlers<M>, msg: MessageOf<M>): void {
+  const h = handlers[msg.type as keyof M] as (m: MessageOf<M>) => void;
+  h(msg);
+}
+
+// ---------------------------------------------------------------- persisted webview state
+export type ColumnId =
+  | 'time' | 'type' | 'process' | 'user' | 'exe' | 'path' | 'result' | 'container'
+  | 'ppid' | 'cwd' | 'cgroup' | 'probe' | 'ktime';
+export const COLUMN_IDS: readonly ColumnId[] = [
+  'time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container', 'ppid', 'cwd', 'cgroup', 'probe', 'ktime',
+];
+export const DEFAULT_COLUMNS: readonly ColumnId[] = ['time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container'];
+
+export interface PanelFilters {
+  /** Free text, matched case-insensitively against every text field (argv too). */
+  text: string;
+  /** '' = all, else an event type. */
+  type: '' | KwEventType;
+  /** Exact pid ('' = any). */
+  pid: string;
+  /** Substring of comm, case-insensitive. */
+  comm: string;
+  /** Exact uid or user name. */
+  uid: string;
+  /** Glob on the path (exe for exec events): `*` within a component, `**` across, `?` one char. */
+  pathGlob: string;
+  failedOnly: boolean;
+  /** Events of this process or any descendant of it (set by clicking an ancestor); 0 = off. */
+  ancestor: number;
+}
+
+export const EMPTY_FILTERS: PanelFilters = { text: '', type: '', pid: '', comm: '', uid: '', pathGlob: '', failedOnly: false, ancestor: 0 };
+
+/** What the webview stores with setState (and what the panel serializer gets back after a reload). */
+export interface PanelViewState {
+  contract: number;
+  traceId: string;
+  hostId: string;
+  title: string;
+  filters: PanelFilters;
+  columns: ColumnId[];
+  sort: { column: ColumnId; descending: boolean };
+  scrollRow: number;
+  detailsOpen: boolean;
+}

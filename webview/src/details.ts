@@ -1,0 +1,99 @@
+// The details pane: every field of the selected event, built with createElement/textContent.
+// Paths are links (exact bytes), ancestors filter on click, the probe opens the symbol view.
+import type { KwEvent } from '../../src/core/events';
+import type { PathField } from '../../src/contract/messages';
+import { exactB64, visible, visibleField, bytesToB64, b64ToBytes, errnoName } from './text';
+import { userLabel } from './format';
+
+export interface DetailActions {
+  open(field: PathField, b64: string): void;
+  filterAncestor(pid: number): void;
+  symbol(probe: string): void;
+}
+
+const PATH_KEYS: Record<string, PathField> = {
+  path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
+};
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'container', 'cgroup', 'probe', 'dev', 'ino'];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function link(text: string, title: string, onClick: () => void): HTMLElement {
+  const a = el('a', 'link', text);
+  a.href = '#';
+  a.title = title;
+  a.addEventListener('click', (e) => { e.preventDefault(); onClick(); });
+  return a;
+}
+
+export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<string, string>, act: DetailActions): void {
+  const o = ev as unknown as Record<string, unknown>;
+  const b64 = (k: string) => (typeof o[`${k}_b64`] === 'string' ? (o[`${k}_b64`] as string) : undefined);
+  const dl = el('dl', 'fields');
+  const row = (k: string, v: Node | string) => {
+    dl.append(el('dt', undefined, k));
+    const dd = el('dd');
+    dd.append(v);
+    dl.append(dd);
+  };
+  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && !k.endsWith('_b64')).sort()];
+  for (const k of keys) {
+    const v = o[k];
+    if (k.endsWith('_b64')) continue;
+    if (k in PATH_KEYS && typeof v === 'string' && v !== '') {
+      const field = PATH_KEYS[k];
+      let bytes = exactB64(v, b64(k));
+      if (k === 'filename' && !v.startsWith('/') && typeof o.cwd === 'string') {
+        const cwd = b64ToBytes(exactB64(o.cwd, b64('cwd')));
+        const rel = b64ToBytes(bytes);
+        const all = new Uint8Array(cwd.length + 1 + rel.length);
+        all.set(cwd); all[cwd.length] = 0x2f; all.set(rel, cwd.length + 1);
+        bytes = bytesToB64(all);
+      }
+      row(k, link(visibleField(v, b64(k)), 'Open on the traced host', () => act.open(field, bytes)));
+    } else if (k === 'argv' && Array.isArray(v)) {
+      const ol = el('ol', 'argv');
+      ol.start = 0;
+      const raw = Array.isArray(o.argv_b64) ? (o.argv_b64 as Array<string | null>) : [];
+      v.forEach((a, i) => ol.append(el('li', undefined, visibleField(String(a), raw[i] ?? undefined))));
+      if (o.argv_truncated === true) ol.append(el('li', 'muted', '… (truncated by the agent)'));
+      row('argv', ol);
+    } else if (k === 'probe' && typeof v === 'string') {
+      row(k, link(visible(v), 'Show the kernel symbol behind this probe', () => act.symbol(v)));
+    } else if (k === 'ret' && typeof v === 'number') {
+      row(k, v < 0 ? `${v} (${errnoName(v)})` : String(v));
+    } else if ((k === 'uid' || k === 'gid') && typeof v === 'number') {
+      row(k, k === 'uid' ? userLabel(v, users) : String(v));
+    } else if (k === 'container') {
+      row(k, v === null ? '— (not in a container)' : visible(String(v)));
+    } else if (typeof v === 'string') {
+      row(k, visibleField(v, b64(k)));
+    } else {
+      row(k, visible(JSON.stringify(v)));
+    }
+  }
+  const anc = Array.isArray(o.ancestors) ? (o.ancestors as Array<Record<string, unknown>>) : [];
+  const chain = el('ol', 'ancestry');
+  const self = el('li');
+  self.append(el('span', 'muted', 'this process: '), el('span', undefined, `${visibleField(String(o.comm ?? ''), b64('comm'))} (${String(o.pid)})`));
+  chain.append(self);
+  for (const a of anc) {
+    const li = el('li');
+    const pid = Number(a.pid);
+    const comm = visibleField(String(a.comm ?? ''), typeof a.comm_b64 === 'string' ? a.comm_b64 : undefined);
+    li.append(link(`${comm} (${pid})`, `Show only events of pid ${pid} and its descendants`, () => act.filterAncestor(pid)));
+    if (typeof a.exe === 'string' && a.exe !== '') {
+      const exeB64 = exactB64(a.exe, typeof a.exe_b64 === 'string' ? a.exe_b64 : undefined);
+      li.append(' ', link(visibleField(a.exe, typeof a.exe_b64 === 'string' ? a.exe_b64 : undefined), 'Open on the traced host', () => act.open('ancestor_exe', exeB64)));
+    }
+    chain.append(li);
+  }
+  const h1 = el('h3', undefined, 'Event');
+  const h2 = el('h3', undefined, `Ancestry (${anc.length})`);
+  root.replaceChildren(h1, dl, h2, chain);
+}

@@ -1,0 +1,120 @@
+// Turning stored events into display strings (visible, inert) and export text.
+import type { ColumnId } from '../../src/contract/messages';
+import { errnoName, visibleField } from './text';
+import type { EventStore } from './store';
+
+export interface ColumnDef {
+  id: ColumnId;
+  label: string;
+  width: number;
+  grow?: boolean;
+}
+
+export const COLUMNS: Record<ColumnId, ColumnDef> = {
+  time: { id: 'time', label: 'Time (UTC)', width: 122 },
+  type: { id: 'type', label: 'Type', width: 112 },
+  process: { id: 'process', label: 'Process', width: 150 },
+  user: { id: 'user', label: 'User', width: 90 },
+  exe: { id: 'exe', label: 'Exe', width: 190 },
+  path: { id: 'path', label: 'Path', width: 280, grow: true },
+  result: { id: 'result', label: 'Result', width: 120 },
+  container: { id: 'container', label: 'Container', width: 104 },
+  ppid: { id: 'ppid', label: 'PPID', width: 70 },
+  cwd: { id: 'cwd', label: 'Cwd', width: 180 },
+  cgroup: { id: 'cgroup', label: 'Cgroup', width: 220 },
+  probe: { id: 'probe', label: 'Probe', width: 230 },
+  ktime: { id: 'ktime', label: 'ktime (ns)', width: 140 },
+};
+
+function b64(extra: Record<string, unknown>, k: string): string | undefined {
+  const v = extra[`${k}_b64`];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function typeLabel(store: EventStore, seq: number): string {
+  const t = store.typeOf(seq);
+  const op = store.opOf(seq);
+  return op && op !== t ? `${t} · ${op}` : t;
+}
+
+export function resultLabel(store: EventStore, seq: number): { text: string; failed: boolean } {
+  const t = store.typeOf(seq);
+  const p = store.slot(seq);
+  if (t === 'exit') {
+    const x = store.extraOf(seq);
+    const sig = Number(x.signal ?? 0);
+    return sig ? { text: `signal ${sig}`, failed: true } : { text: `exit ${Number(x.exit_code ?? 0)}`, failed: Number(x.exit_code ?? 0) !== 0 };
+  }
+  const ret = store.ret[p];
+  return ret < 0 ? { text: `${errnoName(ret)} (${ret})`, failed: true } : { text: 'ok', failed: false };
+}
+
+export function userLabel(uid: number, users: Record<string, string>): string {
+  const n = users[String(uid)];
+  return n !== undefined ? `${n} (${uid})` : String(uid);
+}
+
+/** Visible text of a string column for one event (exact bytes when the agent sent `_b64`). */
+export function visibleStr(store: EventStore, seq: number, col: 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'probe' | 'container'): string {
+  const raw = store.s(col, seq);
+  if (raw === '') return '';
+  const key = col === 'path' && store.typeOf(seq) === 'exec' ? 'filename' : col;
+  return visibleField(raw, b64(store.extraOf(seq), key));
+}
+
+export function cellText(store: EventStore, seq: number, col: ColumnId, users: Record<string, string>): { text: string; failed?: boolean } {
+  const p = store.slot(seq);
+  if (p < 0) return { text: '' };
+  switch (col) {
+    case 'time': return { text: store.timeOf(seq).slice(11, 26) };
+    case 'type': return { text: typeLabel(store, seq) };
+    case 'process': return { text: `${visibleStr(store, seq, 'comm')} ${store.pid[p]}` };
+    case 'user': return { text: userLabel(store.uid[p], users) };
+    case 'exe': return { text: visibleStr(store, seq, 'exe') };
+    case 'path': return { text: visibleStr(store, seq, 'path') };
+    case 'result': { const r = resultLabel(store, seq); return { text: r.text, failed: r.failed }; }
+    case 'container': return { text: visibleStr(store, seq, 'container').slice(0, 12) };
+    case 'ppid': return { text: String(store.ppid[p]) };
+    case 'cwd': return { text: visibleStr(store, seq, 'cwd') };
+    case 'cgroup': return { text: visibleStr(store, seq, 'cgroup') };
+    case 'probe': return { text: visibleStr(store, seq, 'probe') };
+    case 'ktime': return { text: String(store.ktime[p]) };
+  }
+}
+
+/** The kernel function behind a probe name, for the Kernel Symbol view (null when there is none). */
+export function symbolOfProbe(probe: string): string | null {
+  let m = /^(?:fentry|fexit|kprobe|kretprobe|lsm|fmod_ret):([A-Za-z_][A-Za-z0-9_.]{0,127})$/.exec(probe);
+  if (m) return m[1];
+  m = /^(?:tracepoint|tp|raw_tracepoint|raw_tp):syscalls:sys_(?:enter|exit)_([a-z0-9_]{1,100})$/.exec(probe);
+  if (m) return `sys_${m[1]}`;
+  m = /^(?:tracepoint|tp|raw_tracepoint|raw_tp):(?:[a-z0-9_]{1,64}:)?([a-z0-9_]{1,100})$/.exec(probe);
+  if (m) return m[1];
+  return null;
+}
+
+// ------------------------------------------------------------------ export
+export const CSV_COLUMNS = [
+  'time', 'ktime_ns', 'type', 'op', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'exe', 'cwd', 'path', 'old_path', 'filename', 'argv',
+  'ret', 'errno', 'exit_code', 'signal', 'container', 'cgroup', 'probe', 'dev', 'ino', 'ancestors',
+] as const;
+
+/** One CSV cell: quoted when needed; a leading = + - @ TAB CR gets a ' so spreadsheets never run a name as a formula. */
+export function csvCell(v: unknown): string {
+  let s = v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && typeof v === 'string') s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvRow(ev: Record<string, unknown>): string {
+  return CSV_COLUMNS.map((c) => {
+    switch (c) {
+      case 'errno': return csvCell(typeof ev.ret === 'number' && ev.ret < 0 ? errnoName(ev.ret) : '');
+      case 'argv': return csvCell(Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
+      case 'ancestors': return csvCell(Array.isArray(ev.ancestors) ? (ev.ancestors as Array<{ pid: number; comm: string }>).map((a) => `${a.comm}(${a.pid})`).join(' < ') : '');
+      case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino':
+        return ev[c] === undefined ? '' : String(ev[c]);
+      default: return csvCell(ev[c]);
+    }
+  }).join(',');
+}

@@ -1,0 +1,541 @@
+// The event panel's webview: header (counts, rate, lost badge, state), controls, the virtual
+// table and the details pane. Talks to the host only through src/contract.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import type { KwEvent } from '../../src/core/events';
+import type { HostRef, TraceState } from '../../src/core/trace-api';
+import {
+  COLUMN_IDS, CONTRACT_VERSION, DEFAULT_COLUMNS, EMPTY_FILTERS, dispatch,
+  type ColumnId, type ExportFormat, type Handlers, type HostToWebview, type HostToWebviewMap, type PanelFilters,
+  type PanelViewState, type PathField, type WebviewToHost,
+} from '../../src/contract/messages';
+import { EventStore } from './store';
+import { RowFilter, RowView } from './view';
+import { VirtualTable, type CellContent } from './table';
+import { COLUMNS, cellText, csvRow, CSV_COLUMNS, symbolOfProbe } from './format';
+import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text';
+import { renderDetails } from './details';
+
+interface VsCodeApi {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewToHost): void => vscode.postMessage(m);
+
+// ------------------------------------------------------------------ state
+const saved = loadSaved();
+let traceId: string | null = saved?.traceId ?? null;
+let host: HostRef = { id: saved?.hostId ?? '', label: saved?.hostId ?? '', kind: 'local' };
+let title = saved?.title ?? 'Kernel Witness';
+let traceState: TraceState = { kind: 'connecting' };
+let live = true;
+let lostTotal = 0;
+let users: Record<string, string> = {};
+let filters: PanelFilters = saved ? { ...saved.filters } : { ...EMPTY_FILTERS };
+let columns: ColumnId[] = saved ? [...saved.columns] : [...DEFAULT_COLUMNS];
+let sort: { column: ColumnId; descending: boolean } = saved ? { ...saved.sort } : { column: 'time', descending: false };
+let detailsOpen = saved?.detailsOpen ?? true;
+let pendingScrollRow = saved?.scrollRow ?? 0;
+let received = 0;
+let pausedAt = -1;
+let selectedSeq = -1;
+let follow = true;
+const store = new EventStore(1_000_000);
+let filter = new RowFilter(filters, users);
+const view = new RowView();
+let viewDirty = false;
+let rebuildTimer: ReturnType<typeof setTimeout> | undefined;
+const arrivals: Array<[number, number]> = [];
+
+function loadSaved(): PanelViewState | null {
+  const s = vscode.getState() as PanelViewState | undefined;
+  if (!s || typeof s !== 'object' || s.contract !== CONTRACT_VERSION) return null;
+  if (!Array.isArray(s.columns) || !s.columns.every((c) => (COLUMN_IDS as readonly string[]).includes(c))) return null;
+  return s;
+}
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+function saveState(): void {
+  if (saveTimer) return;
+  saveTimer = setTimeout(() => {
+    saveTimer = undefined;
+    if (!traceId) return;
+    const s: PanelViewState = {
+      contract: CONTRACT_VERSION, traceId, hostId: host.id, title, filters, columns, sort,
+      scrollRow: table.firstVisibleRow(), detailsOpen,
+    };
+    vscode.setState(s);
+  }, 150);
+}
+
+// ------------------------------------------------------------------ DOM
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function vsc(tag: string, id: string, text?: string): HTMLElement {
+  const e = document.createElement(tag);
+  e.id = id;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const app = el('div', 'app');
+const header = el('div', 'hdr');
+const titleEl = el('span', 'title');
+titleEl.id = 'title';
+const stateEl = el('span', 'state');
+stateEl.id = 'state';
+const countEl = el('span', 'count');
+countEl.id = 'count';
+const rateEl = el('span', 'rate');
+rateEl.id = 'rate';
+const droppedEl = el('span', 'dropped');
+droppedEl.id = 'dropped';
+const pausedEl = el('span', 'paused');
+pausedEl.id = 'paused';
+const lostEl = vsc('vscode-badge', 'lost');
+lostEl.setAttribute('variant', 'counter');
+const lostWrap = el('span', 'lost-wrap');
+lostWrap.append(el('span', 'lost-label', 'lost'), lostEl);
+lostWrap.title = 'Events the agent could not deliver (ring buffer full), exact count for this trace';
+header.append(titleEl, stateEl, countEl, rateEl, droppedEl, pausedEl, lostWrap);
+
+const toolbar = el('div', 'toolbar');
+const pauseBtn = vsc('vscode-button', 'pause', 'Pause');
+const clearBtn = vsc('vscode-button', 'clear', 'Clear');
+const stopBtn = vsc('vscode-button', 'stop', 'Stop');
+const colsBtn = vsc('vscode-button', 'columns', 'Columns');
+const detailsBtn = vsc('vscode-button', 'details-toggle', 'Details');
+const jsonlBtn = vsc('vscode-button', 'export-jsonl', 'Export JSONL');
+const csvBtn = vsc('vscode-button', 'export-csv', 'Export CSV');
+for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
+toolbar.append(pauseBtn, clearBtn, stopBtn, el('span', 'sep'), colsBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
+
+const filterBar = el('div', 'filters');
+function textField(id: string, placeholder: string, value: string, width: string): HTMLElement {
+  const f = vsc('vscode-textfield', id);
+  f.setAttribute('placeholder', placeholder);
+  (f as unknown as { value: string }).value = value;
+  f.style.width = width;
+  return f;
+}
+const fText = textField('f-text', 'Search all fields', filters.text, '220px');
+const fType = vsc('vscode-single-select', 'f-type');
+for (const [v, label] of [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['exec', 'exec'], ['exit', 'exit']]) {
+  const o = document.createElement('vscode-option');
+  o.setAttribute('value', v);
+  o.textContent = label;
+  if (v === filters.type) o.setAttribute('selected', '');
+  fType.append(o);
+}
+fType.style.width = '110px';
+const fPid = textField('f-pid', 'pid', filters.pid, '72px');
+const fComm = textField('f-comm', 'comm', filters.comm, '110px');
+const fUid = textField('f-uid', 'uid / user', filters.uid, '90px');
+const fGlob = textField('f-glob', 'path glob, e.g. /etc/**', filters.pathGlob, '200px');
+const fFailed = vsc('vscode-checkbox', 'f-failed');
+fFailed.setAttribute('label', 'Failed only');
+if (filters.failedOnly) fFailed.setAttribute('checked', '');
+const ancChip = el('span', 'chip');
+ancChip.id = 'f-ancestor';
+const ancText = el('span');
+const ancClear = el('button', 'chip-x', '×');
+ancClear.title = 'Remove the ancestor filter';
+ancChip.append(ancText, ancClear);
+filterBar.append(fText, fType, fPid, fComm, fUid, fGlob, fFailed, ancChip);
+
+const colsPop = el('div', 'popover');
+colsPop.id = 'columns-popover';
+colsPop.hidden = true;
+for (const id of COLUMN_IDS) {
+  const cb = document.createElement('vscode-checkbox');
+  cb.setAttribute('label', COLUMNS[id].label);
+  cb.dataset.col = id;
+  if (columns.includes(id)) cb.setAttribute('checked', '');
+  colsPop.append(cb);
+}
+
+const main = el('div', 'main');
+const detailsEl = el('div', 'details');
+detailsEl.id = 'details';
+const statusEl = el('div', 'status');
+statusEl.id = 'status';
+statusEl.setAttribute('role', 'status');
+
+// ------------------------------------------------------------------ table
+const table = new VirtualTable(
+  {
+    rowCount: () => view.length,
+    isSelected: (row) => view.at(row, sort.descending) === selectedSeq,
+    cell(row, col): CellContent {
+      const seq = view.at(row, sort.descending);
+      const c = cellText(store, seq, col as ColumnId, users);
+      const link = col === 'path' || col === 'exe' || col === 'cwd';
+      return { text: c.text, link, cls: c.failed ? 'fail' : undefined };
+    },
+  },
+  {
+    onSelect(row) { select(view.at(row, sort.descending)); },
+    onLink(row, col) {
+      const seq = view.at(row, sort.descending);
+      openField(seq, col === 'path' ? (store.typeOf(seq) === 'exec' ? 'filename' : 'path') : (col as PathField));
+    },
+    onSort(col) {
+      const c = col as ColumnId;
+      sort = sort.column === c ? { column: c, descending: !sort.descending } : { column: c, descending: false };
+      rebuildNow();
+      saveState();
+    },
+    onKey: onTableKey,
+    onScroll(first) {
+      const n = view.length;
+      follow = !sort.descending && first + table.visibleRowCount() >= n - 1;
+      saveState();
+    },
+  },
+);
+main.append(table.root, detailsEl);
+app.append(header, toolbar, filterBar, colsPop, main, statusEl);
+document.body.append(app);
+
+function applyColumns(): void {
+  table.setColumns(columns.map((id) => COLUMNS[id]));
+  table.sortCol = sort.column;
+  table.sortDesc = sort.descending;
+}
+
+// ------------------------------------------------------------------ rows
+function viewLimit(): number {
+  return pausedAt >= 0 ? pausedAt : store.nextSeq;
+}
+
+function rebuildNow(): void {
+  clearTimeout(rebuildTimer);
+  rebuildTimer = undefined;
+  viewDirty = false;
+  const t0 = performance.now();
+  view.rebuild(store, filter, viewLimit(), sort.column);
+  lastRebuildMs = performance.now() - t0;
+  table.sortCol = sort.column;
+  table.sortDesc = sort.descending;
+  refresh();
+}
+let lastRebuildMs = 0;
+
+function scheduleRebuild(): void {
+  viewDirty = true;
+  if (rebuildTimer) return;
+  rebuildTimer = setTimeout(rebuildNow, Math.min(2000, Math.max(250, lastRebuildMs * 4)));
+}
+
+function onEvents(events: KwEvent[]): void {
+  received += events.length;
+  arrivals.push([performance.now(), events.length]);
+  store.add(events);
+  if (sort.column === 'time') {
+    view.trimDropped(store);
+    if (pausedAt < 0) view.append(store, filter, store.nextSeq);
+  } else if (pausedAt < 0) scheduleRebuild();
+  queueRefresh();
+}
+
+let refreshQueued = false;
+function queueRefresh(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  requestAnimationFrame(() => {
+    refreshQueued = false;
+    refresh();
+  });
+}
+
+function refresh(): void {
+  if (follow && !sort.descending && view.length > 0 && pendingScrollRow < 0) table.scrollToRow(view.length - 1);
+  table.render(true);
+  updateHeader();
+  if (selectedSeq >= 0 && store.slot(selectedSeq) < 0) select(-1);
+}
+
+function updateHeader(): void {
+  titleEl.textContent = visible(title);
+  stateEl.textContent = live ? stateText(traceState) : 'ended (window reloaded; events not kept)';
+  stateEl.className = `state ${live ? traceState.kind : 'stopped'}`;
+  const shown = view.length;
+  countEl.textContent = `${shown.toLocaleString('en-US')} ${shown === 1 ? 'row' : 'rows'}` + (shown !== store.size ? ` of ${store.size.toLocaleString('en-US')}` : '');
+  droppedEl.textContent = store.dropped ? `${store.dropped.toLocaleString('en-US')} oldest dropped (cap ${store.cap.toLocaleString('en-US')})` : '';
+  pausedEl.textContent = pausedAt >= 0 ? `paused · ${(store.nextSeq - pausedAt).toLocaleString('en-US')} new` : '';
+  lostEl.textContent = String(lostTotal);
+  lostWrap.classList.toggle('has-lost', lostTotal > 0);
+  pauseBtn.textContent = pausedAt >= 0 ? 'Resume' : 'Pause';
+  const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
+  stopBtn.toggleAttribute('disabled', ended);
+  ancChip.hidden = filters.ancestor === 0;
+  ancText.textContent = `descendants of pid ${filters.ancestor}`;
+}
+
+function stateText(s: TraceState): string {
+  switch (s.kind) {
+    case 'running': return `running · ${s.probes.map((p) => `${p.family}: ${p.mode}`).join(', ')}`;
+    case 'disconnected': return `disconnected: ${s.reason}`;
+    case 'stopped': return s.reason ? `stopped: ${s.reason}` : 'stopped';
+    case 'failed': return `failed: ${s.message}`;
+    default: return s.kind;
+  }
+}
+
+setInterval(() => {
+  const now = performance.now();
+  while (arrivals.length && now - arrivals[0][0] > 2000) arrivals.shift();
+  const n = arrivals.reduce((a, x) => a + x[1], 0);
+  rateEl.textContent = `${Math.round(n / 2).toLocaleString('en-US')} events/s`;
+}, 500);
+
+// ------------------------------------------------------------------ selection, details
+function select(seq: number): void {
+  selectedSeq = seq;
+  table.render(false);
+  showDetails();
+}
+
+function showDetails(): void {
+  detailsEl.hidden = !detailsOpen;
+  if (!detailsOpen) return;
+  if (selectedSeq < 0 || store.slot(selectedSeq) < 0) {
+    detailsEl.replaceChildren(el('div', 'empty', 'Select an event to see every field.'));
+    return;
+  }
+  const ev = store.get(selectedSeq);
+  renderDetails(detailsEl, ev, users, {
+    open: (field, b64) => { if (traceId) post({ type: 'openPath', traceId, hostId: host.id, pathB64: b64, field }); },
+    filterAncestor: (pid) => { setFilters({ ...filters, ancestor: pid }); },
+    symbol: (probe) => {
+      const sym = symbolOfProbe(probe);
+      if (sym && traceId) post({ type: 'showKernelSymbol', traceId, hostId: host.id, symbol: sym, probe });
+      else status(`No kernel function behind probe ${visible(probe)}`);
+    },
+  });
+}
+
+function pathB64(ev: Record<string, unknown>, field: PathField): string | null {
+  const v = ev[field];
+  if (typeof v !== 'string' || v === '') return null;
+  const b = exactB64(v, typeof ev[`${field}_b64`] === 'string' ? (ev[`${field}_b64`] as string) : undefined);
+  if (field === 'filename' && !v.startsWith('/') && typeof ev.cwd === 'string') {
+    // execve("./ls"): the file is relative to the caller's cwd.
+    const cwd = b64ToBytes(exactB64(ev.cwd, typeof ev.cwd_b64 === 'string' ? ev.cwd_b64 : undefined));
+    const rel = b64ToBytes(b);
+    const out = new Uint8Array(cwd.length + 1 + rel.length);
+    out.set(cwd);
+    out[cwd.length] = 0x2f;
+    out.set(rel, cwd.length + 1);
+    return bytesToB64(out);
+  }
+  return b;
+}
+
+function openField(seq: number, field: PathField): void {
+  if (!traceId) return;
+  const b = pathB64(store.get(seq) as unknown as Record<string, unknown>, field);
+  if (b) post({ type: 'openPath', traceId, hostId: host.id, pathB64: b, field });
+}
+
+function onTableKey(e: KeyboardEvent): void {
+  const n = view.length;
+  if (n === 0) return;
+  let idx = selectedSeq >= 0 ? view.indexOf(selectedSeq, sort.descending, sort.column === 'time') : -1;
+  const page = table.visibleRowCount();
+  switch (e.key) {
+    case 'ArrowDown': idx = Math.min(n - 1, idx + 1); break;
+    case 'ArrowUp': idx = Math.max(0, idx < 0 ? 0 : idx - 1); break;
+    case 'PageDown': idx = Math.min(n - 1, idx + page); break;
+    case 'PageUp': idx = Math.max(0, idx - page); break;
+    case 'Home': idx = 0; break;
+    case 'End': idx = n - 1; break;
+    case 'Enter':
+      if (selectedSeq >= 0) openField(selectedSeq, store.typeOf(selectedSeq) === 'exec' ? 'filename' : 'path');
+      e.preventDefault();
+      return;
+    case 'Escape': select(-1); return;
+    default: return;
+  }
+  e.preventDefault();
+  selectedSeq = view.at(idx, sort.descending);
+  table.scrollToRow(idx);
+  showDetails();
+}
+
+// ------------------------------------------------------------------ controls
+function setFilters(f: PanelFilters): void {
+  filters = f;
+  filter = new RowFilter(filters, users);
+  rebuildNow();
+  saveState();
+}
+function fieldValue(e: HTMLElement): string {
+  return String((e as unknown as { value: string }).value ?? '');
+}
+function onField(e: HTMLElement, apply: (v: string) => PanelFilters): void {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  const go = () => { clearTimeout(t); t = setTimeout(() => { if (fieldValue(e) !== undefined) setFilters(apply(fieldValue(e))); }, 120); };
+  e.addEventListener('input', go);
+  e.addEventListener('change', go);
+}
+onField(fText, (v) => ({ ...filters, text: v }));
+onField(fPid, (v) => ({ ...filters, pid: v }));
+onField(fComm, (v) => ({ ...filters, comm: v }));
+onField(fUid, (v) => ({ ...filters, uid: v }));
+onField(fGlob, (v) => ({ ...filters, pathGlob: v }));
+fType.addEventListener('change', () => setFilters({ ...filters, type: fieldValue(fType) as PanelFilters['type'] }));
+fFailed.addEventListener('change', () => setFilters({ ...filters, failedOnly: Boolean((fFailed as unknown as { checked: boolean }).checked) }));
+ancClear.addEventListener('click', () => setFilters({ ...filters, ancestor: 0 }));
+
+pauseBtn.addEventListener('click', () => {
+  if (pausedAt >= 0) {
+    pausedAt = -1;
+    if (sort.column === 'time') view.append(store, filter, store.nextSeq); else rebuildNow();
+  } else pausedAt = store.nextSeq;
+  refresh();
+});
+clearBtn.addEventListener('click', () => {
+  store.clear();
+  select(-1);
+  rebuildNow();
+});
+stopBtn.addEventListener('click', () => { if (traceId) post({ type: 'stopTrace', traceId }); });
+detailsBtn.addEventListener('click', () => { detailsOpen = !detailsOpen; showDetails(); saveState(); });
+colsBtn.addEventListener('click', () => { colsPop.hidden = !colsPop.hidden; });
+colsPop.addEventListener('change', (e) => {
+  const cb = (e.target as HTMLElement).closest('vscode-checkbox') as HTMLElement | null;
+  const id = cb?.dataset.col as ColumnId | undefined;
+  if (!cb || !id) return;
+  const on = Boolean((cb as unknown as { checked: boolean }).checked);
+  const next = COLUMN_IDS.filter((c) => (c === id ? on : columns.includes(c)));
+  if (next.length === 0) { (cb as unknown as { checked: boolean }).checked = true; return; }
+  columns = next;
+  applyColumns();
+  saveState();
+});
+jsonlBtn.addEventListener('click', () => beginExport('jsonl'));
+csvBtn.addEventListener('click', () => beginExport('csv'));
+
+function status(msg: string): void {
+  statusEl.textContent = msg;
+}
+
+// ------------------------------------------------------------------ export
+function beginExport(format: ExportFormat): void {
+  if (!traceId) return;
+  if (viewDirty) rebuildNow();
+  post({ type: 'exportBegin', traceId, format, count: view.length });
+}
+
+async function streamExport(exportId: number, format: ExportFormat): Promise<void> {
+  if (!traceId) return;
+  const id = traceId;
+  const rows: number[] = [];
+  for (let i = 0; i < view.length; i++) rows.push(view.at(i, sort.descending));
+  let buf = format === 'csv' ? CSV_COLUMNS.join(',') + '\n' : '';
+  for (let i = 0; i < rows.length; i++) {
+    if (store.slot(rows[i]) < 0) continue;
+    const ev = store.get(rows[i]) as unknown as Record<string, unknown>;
+    buf += (format === 'csv' ? csvRow(ev) : JSON.stringify(ev)) + '\n';
+    if (buf.length > 4 * 1024 * 1024) {
+      post({ type: 'exportChunk', traceId: id, exportId, data: buf, last: false });
+      buf = '';
+      status(`exporting… ${i + 1} of ${rows.length}`);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+  post({ type: 'exportChunk', traceId: id, exportId, data: buf, last: true });
+}
+
+// ------------------------------------------------------------------ host messages
+const handlers: Handlers<HostToWebviewMap> = {
+  init(m) {
+    if (traceId !== m.traceId) {
+      filters = { ...EMPTY_FILTERS };
+      pendingScrollRow = 0;
+    }
+    traceId = m.traceId;
+    host = m.host;
+    title = m.title;
+    traceState = m.state;
+    live = m.live;
+    lostTotal = m.lostTotal;
+    users = m.users;
+    store.setCap(m.config.maxEvents);
+    store.clear();
+    received = 0;
+    pausedAt = -1;
+    selectedSeq = -1;
+    filter = new RowFilter(filters, users);
+    rebuildNow();
+    showDetails();
+    saveState();
+  },
+  events(m) {
+    onEvents(m.events);
+  },
+  replayDone() {
+    if (viewDirty) rebuildNow();
+    if (pendingScrollRow >= 0) {
+      const row = pendingScrollRow;
+      pendingScrollRow = -1;
+      follow = row === 0 && view.length > 0 ? false : follow;
+      if (row > 0) { follow = false; table.scrollToRow(row, 'top'); }
+      else follow = true;
+    }
+    refresh();
+  },
+  state(m) {
+    traceState = m.state;
+    updateHeader();
+  },
+  lost(m) {
+    lostTotal = m.total;
+    updateHeader();
+  },
+  exportAccepted(m) {
+    void streamExport(m.exportId, m.format);
+  },
+  exportResult(m) {
+    status(m.message);
+  },
+};
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = e.data as HostToWebview;
+  if (!m || typeof m !== 'object' || typeof m.type !== 'string' || !Object.prototype.hasOwnProperty.call(handlers, m.type)) return;
+  // Every message names its trace; anything for another trace is stale and dropped.
+  if (m.type !== 'init' && m.traceId !== traceId) return;
+  dispatch(handlers, m);
+});
+
+// Test hook: read-only counters for the component tests and benchmarks.
+(window as unknown as { kwPanel: unknown }).kwPanel = {
+  get rows() { return view.length; },
+  get retained() { return store.size; },
+  get received() { return received; },
+  get dropped() { return store.dropped; },
+  get selected() { return selectedSeq; },
+  seqAt: (i: number) => view.at(i, sort.descending),
+  event: (seq: number) => store.get(seq),
+  firstVisibleRow: () => table.firstVisibleRow(),
+  scrollToRow: (r: number) => table.scrollToRow(r, 'top'),
+};
+
+applyColumns();
+updateHeader();
+showDetails();
+void visibleField;
+post({ type: 'ready', traceId, contract: CONTRACT_VERSION });

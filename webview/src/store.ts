@@ -1,0 +1,318 @@
+// Compact, columnar storage for up to `cap` events (1,000,000 by default) in the webview.
+//
+// Numbers live in typed-array columns; every string field is interned (reference-counted, so a
+// dropped event releases its names), which makes repeated comms, exes, cgroups and ancestry
+// chains cost 4 bytes per event. Whatever does not fit a column (argv, *_b64 twins, exit codes,
+// odd shapes) goes into one interned JSON "extra" string. `get(seq)` rebuilds the exact event.
+// Events are addressed by a global sequence number; the store is a ring: beyond `cap` the oldest
+// are dropped and counted in `dropped`.
+import type { KwEvent, KwEventType } from '../../src/core/events';
+
+export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'exec', 'exit'];
+const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink'] as const;
+
+/** Reference-counted string table. Id 0 is the empty string and is never freed. */
+export class Interner {
+  private map = new Map<string, number>();
+  strs: string[] = [''];
+  private refs = new Uint32Array(1024);
+  private free: number[] = [];
+
+  intern(s: string): number {
+    if (s === '') return 0;
+    let id = this.map.get(s);
+    if (id === undefined) {
+      id = this.free.length ? this.free.pop()! : this.strs.length;
+      if (id >= this.refs.length) {
+        const r = new Uint32Array(this.refs.length * 2);
+        r.set(this.refs);
+        this.refs = r;
+      }
+      this.strs[id] = s;
+      this.map.set(s, id);
+      this.generation++;
+    }
+    this.refs[id]++;
+    return id;
+  }
+  release(id: number): void {
+    if (id === 0) return;
+    if (--this.refs[id] === 0) {
+      this.map.delete(this.strs[id]);
+      this.strs[id] = '';
+      this.free.push(id);
+      this.generation++;
+    }
+  }
+  /** Changes whenever an id gets a new string: per-id caches must be dropped then. */
+  generation = 0;
+  get size(): number {
+    return this.strs.length;
+  }
+  clear(): void {
+    this.map.clear();
+    this.strs = [''];
+    this.refs = new Uint32Array(1024);
+    this.free = [];
+    this.generation++;
+  }
+}
+
+const TIME_RE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z$/;
+const I32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+const U32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 4294967295;
+const F64 = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Presence bits for optional columns. */
+const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HAS_TIME = 32;
+
+export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'extra';
+const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'extra'];
+
+export class EventStore {
+  readonly strings = new Interner();
+  cap: number;
+  private capacity = 0;
+  private start = 0;
+  size = 0;
+  firstSeq = 0;
+  nextSeq = 0;
+  /** Events dropped because the cap was reached (since the last clear). */
+  dropped = 0;
+
+  type = new Uint8Array(0);
+  op = new Uint8Array(0);
+  has = new Uint8Array(0);
+  pid = new Int32Array(0);
+  tid = new Int32Array(0);
+  ppid = new Int32Array(0);
+  uid = new Uint32Array(0);
+  gid = new Uint32Array(0);
+  ret = new Int32Array(0);
+  ktime = new Float64Array(0);
+  tsec = new Float64Array(0);
+  tns = new Uint32Array(0);
+  dev = new Float64Array(0);
+  ino = new Float64Array(0);
+  str: Record<StrColumn, Uint32Array>;
+
+  constructor(cap: number) {
+    this.cap = Math.max(1, Math.floor(cap));
+    this.str = {} as Record<StrColumn, Uint32Array>;
+    for (const c of STR_COLUMNS) this.str[c] = new Uint32Array(0);
+  }
+
+  private grow(): void {
+    const n = Math.min(this.cap, Math.max(4096, this.capacity * 2));
+    const move = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      for (let i = 0; i < this.size; i++) b[i] = a[(this.start + i) % this.capacity];
+      return b;
+    };
+    this.type = move(this.type, (k) => new Uint8Array(k));
+    this.op = move(this.op, (k) => new Uint8Array(k));
+    this.has = move(this.has, (k) => new Uint8Array(k));
+    this.pid = move(this.pid, (k) => new Int32Array(k));
+    this.tid = move(this.tid, (k) => new Int32Array(k));
+    this.ppid = move(this.ppid, (k) => new Int32Array(k));
+    this.uid = move(this.uid, (k) => new Uint32Array(k));
+    this.gid = move(this.gid, (k) => new Uint32Array(k));
+    this.ret = move(this.ret, (k) => new Int32Array(k));
+    this.ktime = move(this.ktime, (k) => new Float64Array(k));
+    this.tsec = move(this.tsec, (k) => new Float64Array(k));
+    this.tns = move(this.tns, (k) => new Uint32Array(k));
+    this.dev = move(this.dev, (k) => new Float64Array(k));
+    this.ino = move(this.ino, (k) => new Float64Array(k));
+    for (const c of STR_COLUMNS) this.str[c] = move(this.str[c], (k) => new Uint32Array(k));
+    this.capacity = n;
+    this.start = 0;
+  }
+
+  /** Physical slot of a retained seq, or -1. */
+  slot(seq: number): number {
+    if (seq < this.firstSeq || seq >= this.nextSeq) return -1;
+    return (this.start + (seq - this.firstSeq)) % this.capacity;
+  }
+
+  private dropOldest(): void {
+    const p = this.start;
+    for (const c of STR_COLUMNS) this.strings.release(this.str[c][p]);
+    this.start = (this.start + 1) % this.capacity;
+    this.size--;
+    this.firstSeq++;
+    this.dropped++;
+  }
+
+  /** Appends events; returns the seq of the first one. */
+  add(events: readonly KwEvent[]): number {
+    const first = this.nextSeq;
+    for (const ev of events) {
+      if (this.size >= this.cap) this.dropOldest();
+      else if (this.size === this.capacity) this.grow();
+      const p = (this.start + this.size) % this.capacity;
+      this.put(p, ev);
+      this.size++;
+      this.nextSeq++;
+    }
+    return first;
+  }
+
+  private put(p: number, ev: KwEvent): void {
+    const rest: Record<string, unknown> = { ...(ev as unknown as Record<string, unknown>) };
+    let has = 0;
+    const t = TYPES.indexOf(ev.type);
+    this.type[p] = t < 0 ? 255 : t;
+    delete rest.type;
+    if (t < 0) rest.type = ev.type;
+    const take = (k: string, ok: (v: unknown) => boolean): number | undefined => {
+      const v = rest[k];
+      if (ok(v)) { delete rest[k]; return v as number; }
+      return undefined;
+    };
+    this.pid[p] = take('pid', I32) ?? 0;
+    this.tid[p] = take('tid', I32) ?? 0;
+    this.ppid[p] = take('ppid', I32) ?? 0;
+    this.uid[p] = take('uid', U32) ?? 0;
+    this.gid[p] = take('gid', U32) ?? 0;
+    this.ret[p] = take('ret', I32) ?? 0;
+    this.ktime[p] = take('ktime_ns', F64) ?? 0;
+    const dev = take('dev', F64);
+    if (dev !== undefined) { has |= HAS_DEV; this.dev[p] = dev; }
+    const ino = take('ino', F64);
+    if (ino !== undefined) { has |= HAS_INO; this.ino[p] = ino; }
+    const op = OPS.indexOf(rest.op as (typeof OPS)[number]);
+    if (op > 0) { has |= HAS_OP; this.op[p] = op; delete rest.op; } else this.op[p] = 0;
+    // Wall time: exact 9-digit form in two numbers, anything else stays in extra (still sortable).
+    const time = typeof rest.time === 'string' ? rest.time : '';
+    const m = TIME_RE.exec(time);
+    if (m) {
+      this.tsec[p] = Date.parse(m[1] + 'Z') / 1000;
+      this.tns[p] = Number(m[2]);
+      has |= HAS_TIME;
+      delete rest.time;
+    } else {
+      const ms = Date.parse(time);
+      this.tsec[p] = Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+      this.tns[p] = Number.isFinite(ms) ? (ms % 1000) * 1e6 : 0;
+    }
+    const s = (k: StrColumn, key: string): void => {
+      const v = rest[key];
+      if (typeof v === 'string') { this.str[k][p] = this.strings.intern(v); delete rest[key]; } else this.str[k][p] = 0;
+    };
+    s('comm', 'comm'); s('exe', 'exe'); s('cwd', 'cwd'); s('cgroup', 'cgroup'); s('probe', 'probe');
+    // The "path" column: path for file events, filename for exec.
+    const pathKey = ev.type === 'exec' ? 'filename' : 'path';
+    if (typeof rest[pathKey] === 'string') { has |= HAS_PATH; s('path', pathKey); } else this.str.path[p] = 0;
+    if (typeof rest.container === 'string' && rest.container !== '') { has |= HAS_CONTAINER; s('container', 'container'); }
+    else {
+      this.str.container[p] = 0;
+      if (rest.container === null) delete rest.container;
+    }
+    if (Array.isArray(rest.ancestors)) { this.str.ancestors[p] = this.strings.intern(JSON.stringify(rest.ancestors)); delete rest.ancestors; }
+    else this.str.ancestors[p] = 0;
+    const keys = Object.keys(rest);
+    this.str.extra[p] = keys.length ? this.strings.intern(JSON.stringify(rest)) : 0;
+    this.has[p] = has;
+  }
+
+  typeOf(seq: number): KwEventType | string {
+    const p = this.slot(seq);
+    const t = this.type[p];
+    return t === 255 ? String(this.extraOf(seq).type) : TYPES[t];
+  }
+  opOf(seq: number): string {
+    const p = this.slot(seq);
+    return this.has[p] & HAS_OP ? OPS[this.op[p]] : typeof this.extraOf(seq).op === 'string' ? String(this.extraOf(seq).op) : '';
+  }
+  s(col: StrColumn, seq: number): string {
+    return this.strings.strs[this.str[col][this.slot(seq)]];
+  }
+  hasPath(seq: number): boolean {
+    return (this.has[this.slot(seq)] & HAS_PATH) !== 0;
+  }
+  container(seq: number): string | null {
+    const p = this.slot(seq);
+    return this.has[p] & HAS_CONTAINER ? this.strings.strs[this.str.container[p]] : null;
+  }
+
+  private extraCache = new Map<number, Record<string, unknown>>();
+  private extraGen = -1;
+  /** The parsed extra fields (cached per interned string). */
+  extraOf(seq: number): Record<string, unknown> {
+    return this.parsed(this.str.extra[this.slot(seq)], this.extraCache, '{}') as Record<string, unknown>;
+  }
+  private ancCache = new Map<number, unknown>();
+  ancestorsOf(seq: number): Array<{ pid: number; comm: string; exe: string; comm_b64?: string; exe_b64?: string }> {
+    const id = this.str.ancestors[this.slot(seq)];
+    return id === 0 ? [] : (this.parsed(id, this.ancCache, '[]') as Array<{ pid: number; comm: string; exe: string }>);
+  }
+  private parsed(id: number, cache: Map<number, unknown>, empty: string): unknown {
+    if (this.extraGen !== this.strings.generation) {
+      this.extraCache.clear();
+      this.ancCache.clear();
+      this.extraGen = this.strings.generation;
+    }
+    let v = cache.get(id);
+    if (v === undefined) {
+      v = JSON.parse(id === 0 ? empty : this.strings.strs[id]);
+      if (cache.size > 50000) cache.clear();
+      cache.set(id, v);
+    }
+    return v;
+  }
+
+  /** Wall time as the agent printed it (ISO 8601, ns, UTC). */
+  timeOf(seq: number): string {
+    const p = this.slot(seq);
+    if (!(this.has[p] & HAS_TIME)) return String(this.extraOf(seq).time ?? '');
+    const iso = new Date(this.tsec[p] * 1000).toISOString().slice(0, 19);
+    return `${iso}.${String(this.tns[p]).padStart(9, '0')}Z`;
+  }
+
+  /** The exact event as received. */
+  get(seq: number): KwEvent {
+    const p = this.slot(seq);
+    if (p < 0) throw new Error(`event ${seq} is no longer retained`);
+    const extra = this.extraOf(seq);
+    const has = this.has[p];
+    const o: Record<string, unknown> = {};
+    o.type = this.type[p] === 255 ? extra.type : TYPES[this.type[p]];
+    o.time = this.timeOf(seq);
+    o.ktime_ns = this.ktime[p];
+    o.pid = this.pid[p];
+    o.tid = this.tid[p];
+    o.ppid = this.ppid[p];
+    o.uid = this.uid[p];
+    o.gid = this.gid[p];
+    o.comm = this.s('comm', seq);
+    o.exe = this.s('exe', seq);
+    o.cwd = this.s('cwd', seq);
+    o.ancestors = this.ancestorsOf(seq);
+    o.cgroup = this.s('cgroup', seq);
+    o.container = has & HAS_CONTAINER ? this.s('container', seq) : null;
+    o.ret = this.ret[p];
+    o.probe = this.s('probe', seq);
+    if (has & HAS_OP) o.op = OPS[this.op[p]];
+    if (has & HAS_PATH) o[o.type === 'exec' ? 'filename' : 'path'] = this.s('path', seq);
+    if (has & HAS_DEV) o.dev = this.dev[p];
+    if (has & HAS_INO) o.ino = this.ino[p];
+    for (const [k, v] of Object.entries(extra)) o[k] = v;
+    return o as unknown as KwEvent;
+  }
+
+  clear(): void {
+    this.capacity = 0;
+    this.start = 0;
+    this.size = 0;
+    this.firstSeq = this.nextSeq;
+    this.dropped = 0;
+    this.strings.clear();
+    this.grow();
+  }
+
+  /** Changes the cap; drops the oldest events beyond it (counted in `dropped`). */
+  setCap(cap: number): void {
+    this.cap = Math.max(1, Math.floor(cap));
+    while (this.size > this.cap) this.dropOldest();
+  }
+}
