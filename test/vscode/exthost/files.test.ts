@@ -1,0 +1,82 @@
+// The kwitness:// FileSystemProvider and the path links, against the REAL loopback sshd the
+// suite started (host alias $KW_TEST_SSH_ALIAS from $KWITNESS_SSH_CONFIG) and This Machine.
+// Files are made on the target with ssh(1), the way an unrelated process would, then read back
+// through the extension.
+import * as assert from 'assert';
+import * as cp from 'child_process';
+import * as vscode from 'vscode';
+import { before, describe, it } from 'mocha';
+
+const alias = process.env.KW_TEST_SSH_ALIAS ?? '';
+const sshConfig = process.env.KWITNESS_SSH_CONFIG ?? '';
+const dir = process.env.KW_TEST_TARGET_DIR ?? '';
+
+/** Runs a shell command on the ssh test host through OpenSSH's client. */
+function onTarget(cmd: string): string {
+  return cp.execFileSync('ssh', ['-F', sshConfig, alias, cmd], { encoding: 'utf8', timeout: 20_000 });
+}
+
+function kwUri(host: string, absPath: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: 'kwitness', authority: host, path: absPath });
+}
+
+async function editorShowing(uri: vscode.Uri, timeoutMs = 10_000): Promise<vscode.TextEditor> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ed = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+    if (ed) return ed;
+    if (Date.now() > deadline) {
+      const open = vscode.window.visibleTextEditors.map((e) => e.document.uri.toString());
+      throw new Error(`no editor shows ${uri.toString()} (visible: ${JSON.stringify(open)})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('kwitness:// files on real targets', () => {
+  before(async () => {
+    assert.ok(alias && sshConfig && dir, 'KW_TEST_SSH_ALIAS, KWITNESS_SSH_CONFIG and KW_TEST_TARGET_DIR must be set by run.sh');
+    await vscode.extensions.getExtension('kwitness.kwitness')?.activate();
+  });
+
+  it('reads a file on the ssh host over SFTP (workspace.fs)', async () => {
+    const p = `${dir}/exthost-read-${process.pid}.txt`;
+    const text = `written on the target by ssh at ${new Date().toISOString()}\n`;
+    onTarget(`printf %s '${text.trim()}' > ${p} && echo >> ${p}`);
+    const bytes = await vscode.workspace.fs.readFile(kwUri(alias, p));
+    assert.strictEqual(Buffer.from(bytes).toString('utf8'), text);
+    const st = await vscode.workspace.fs.stat(kwUri(alias, p));
+    assert.strictEqual(st.type, vscode.FileType.File);
+    assert.strictEqual(st.size, Buffer.byteLength(text));
+  });
+
+  it('lists a directory on the ssh host', async () => {
+    const sub = `${dir}/exthost-list-${process.pid}`;
+    onTarget(`mkdir -p ${sub}/inner && : > ${sub}/a.txt`);
+    const entries = await vscode.workspace.fs.readDirectory(kwUri(alias, sub));
+    const m = new Map(entries);
+    assert.strictEqual(m.get('a.txt'), vscode.FileType.File);
+    assert.strictEqual(m.get('inner'), vscode.FileType.Directory);
+  });
+
+  it('a missing path is FileNotFound, not a hang or a generic error', async () => {
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.stat(kwUri(alias, `${dir}/does-not-exist-${process.pid}`))),
+      (e: unknown) => e instanceof vscode.FileSystemError && e.code === 'FileNotFound',
+    );
+  });
+
+  it('reads a file on This Machine (host id local)', async () => {
+    const bytes = await vscode.workspace.fs.readFile(kwUri('local', '/etc/hostname'));
+    const fs = await import('fs');
+    assert.strictEqual(Buffer.from(bytes).toString('utf8'), fs.readFileSync('/etc/hostname', 'utf8'));
+  });
+
+  it('kwitness.openPath opens a remote file: the editor shows its content from the target', async () => {
+    const p = `${dir}/exthost-open-${process.pid}.txt`;
+    onTarget(`echo 'content that lives only on the target' > ${p}`);
+    await vscode.commands.executeCommand('kwitness.openPath', kwUri(alias, p));
+    const ed = await editorShowing(kwUri(alias, p));
+    assert.strictEqual(ed.document.getText(), 'content that lives only on the target\n');
+  });
+});

@@ -1,0 +1,192 @@
+// The UI journeys (issue 6): a real VS Code (code-server with Kernel Witness installed from
+// its VSIX), clicks through Chromium, a real target kernel reached over a real sshd.
+//
+// env (set by test/vscode/run.sh): KW_CS_URL, KW_CS_FOLDER, KW_OUT (screenshots), KW_DOCS
+// (optional: also copy journey-*.png there), KW_TEST_SSH_ALIAS, KWITNESS_SSH_CONFIG,
+// KW_TEST_SSHD_PID, KW_TEST_TARGET_DIR, KW_CS_PID (code-server: local agents descend from it),
+// KW_TEST_VM_ALIAS (optional: a test VM that must be listed too).
+import * as cp from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { FrameLocator } from 'playwright-core';
+import { Steps, Workbench, sleep, waitUntil } from '../driver/workbench';
+import { agentsUnder, agentsUnderPid, bpfProgsOf, onTarget, sshTargetFromEnv } from '../driver/target';
+
+const out = process.env.KW_OUT || path.resolve('test-results/vscode');
+const docs = process.env.KW_DOCS;
+const dir = process.env.KW_TEST_TARGET_DIR || '';
+const csPid = Number(process.env.KW_CS_PID || 0);
+const vmAlias = process.env.KW_TEST_VM_ALIAS;
+const LOCAL_LABEL = 'This Machine';
+
+async function main(): Promise<number> {
+  const target = sshTargetFromEnv();
+  if (!dir) throw new Error('KW_TEST_TARGET_DIR is not set');
+  const wb = await Workbench.open({ url: process.env.KW_CS_URL!, folder: process.env.KW_CS_FOLDER }, out);
+  const steps = new Steps(async (name) => { await wb.screenshot(`FAIL-${name.replace(/\W+/g, '_')}`); });
+  const shot = async (name: string) => {
+    const f = await wb.screenshot(name);
+    if (docs) fs.copyFileSync(f, path.join(docs, path.basename(f)));
+  };
+  const hosts = () => wb.pane('Hosts');
+  const tag = `${process.pid}-${Date.now() % 100000}`;
+  const deleter = `${dir}/kw-deleter`;
+  const victim = `${dir}/victim-${tag}.txt`;
+  const created = `${dir}/created-${tag}.txt`;
+  let unlinkPanel: FrameLocator | undefined;
+  let createPanel: FrameLocator | undefined;
+  let agentPids: number[] = [];
+
+  // 1. The Kernel Witness view lists This Machine and the test hosts; a host expands to its capabilities.
+  const ok1 = await steps.step('journey 1: Kernel Witness view lists the hosts; expanding one shows capabilities', async () => {
+    await wb.openViewContainer('Kernel Witness');
+    await wb.row(hosts(), LOCAL_LABEL).waitFor({ timeout: 30_000 });
+    await wb.row(hosts(), target.alias).waitFor({ timeout: 30_000 });
+    if (vmAlias) await wb.row(hosts(), vmAlias).waitFor({ timeout: 30_000 });
+    const host = wb.row(hosts(), target.alias);
+    await wb.expand(host);
+    // Capabilities come from `kwitness-agent probe` run on the target over SSH: attach modes per family.
+    await wb.row(hosts(), /unlink/i).waitFor({ timeout: 60_000 });
+    const texts = await hosts().locator('.monaco-list-row').allInnerTexts();
+    const caps = texts.join(' | ');
+    for (const fam of ['unlink', 'create', 'exec']) {
+      if (!new RegExp(`${fam}[^|]*(tracepoint|kprobe|fentry)`, 'i').test(caps)) throw new Error(`no capability row for ${fam} with an attach mode: ${caps}`);
+    }
+    await shot('journey-1-hosts.png');
+  });
+
+  // 2. Palette -> Start Unlink Trace -> host -> panel; a named process deletes a file over SSH;
+  //    within 2 s a row shows the process, its exe and the absolute path.
+  const ok2 = await steps.step('journey 2: Start Unlink Trace on the ssh host; a deletion shows up within 2 s', async () => {
+    onTarget(target, `mkdir -p ${dir} && cp /bin/rm ${deleter} && echo 'delete me' > ${victim}`);
+    await wb.runCommand('Kernel Witness: Start Unlink Trace');
+    await wb.pick(target.alias);
+    unlinkPanel = await wb.webview('table, [role=grid], .events', 60_000);
+    await waitForRunning(wb, target.alias);
+    agentPids = agentsUnder(target.sshdPid).map((p) => p.pid);
+    if (agentPids.length === 0) throw new Error('trace says running but no kwitness-agent runs under the test sshd');
+    onTarget(target, `${deleter} ${victim}`);
+    const t0 = Date.now();
+    const row = unlinkPanel.locator('tr, [role=row], .row', { hasText: victim }).filter({ hasText: 'kw-deleter' }).first();
+    await row.waitFor({ timeout: 10_000 });
+    const latency = Date.now() - t0;
+    const text = await row.innerText();
+    if (!text.includes(deleter)) throw new Error(`row does not show the exe ${deleter}: ${text}`);
+    console.log(`     row visible ${latency} ms after the deleting ssh command returned`);
+    if (latency > 2000) throw new Error(`row took ${latency} ms (> 2000)`);
+    await shot('journey-2-unlink-trace.png');
+  });
+
+  // 3. Created file's path -> editor with its content from the target; deleted path -> parent
+  //    directory revealed; probe -> Kernel Symbol view.
+  await steps.step('journey 3a: click a created file\'s path -> editor shows its content from the target', async () => {
+    await wb.runCommand('Kernel Witness: Start Create Trace');
+    await wb.pick(target.alias);
+    await waitForRunning(wb, target.alias, 2);
+    createPanel = await wb.webview('table, [role=grid], .events', 30_000);
+    const content = `created on the target at ${new Date().toISOString()}`;
+    onTarget(target, `echo '${content}' > ${created}`);
+    const link = createPanel.locator('a, [role=link], .path', { hasText: created }).first();
+    await link.waitFor({ timeout: 10_000 });
+    await link.click();
+    await wb.tab(path.basename(created)).waitFor({ timeout: 20_000 });
+    await wb.editorText().filter({ hasText: content }).waitFor({ timeout: 20_000 });
+    await shot('journey-3-open-created.png');
+  });
+
+  await steps.step('journey 3b: click a deleted path -> its parent directory is revealed', async () => {
+    if (!unlinkPanel) throw new Error('needs journey 2');
+    await focusTab(wb, /unlink/i);
+    const panel = await wb.webview('table, [role=grid], .events', 20_000);
+    const link = panel.locator('a, [role=link], .path', { hasText: victim }).first();
+    await link.click();
+    // The parent directory appears: as a revealed entry of an Explorer folder or a directory listing.
+    await waitUntil(async () => {
+      const body = await wb.page.locator('.monaco-workbench').innerText();
+      return body.includes(path.basename(dir)) && (body.includes('kw-deleter') || body.includes(path.basename(created)));
+    }, 20_000, `parent directory ${dir} to be revealed`);
+    await shot('journey-3-reveal-deleted.png');
+  });
+
+  await steps.step('journey 3c: click the probe -> Kernel Symbol view', async () => {
+    await focusTab(wb, /unlink/i);
+    const panel = await wb.webview('table, [role=grid], .events', 20_000);
+    const probe = panel.locator('a, [role=link], .probe', { hasText: /tracepoint|kprobe|fentry/ }).first();
+    await probe.click();
+    const sym = await wb.webview('body', 30_000);
+    await sym.locator('body', { hasText: /unlink/ }).waitFor({ timeout: 30_000 });
+    await shot('journey-3-kernel-symbol.png');
+  });
+
+  // 4. Right-click the running trace in the tree -> Stop -> the agent is gone on the target.
+  await steps.step('journey 4: right-click the running trace in the tree -> Stop -> the agent is gone', async () => {
+    if (!ok2 || agentPids.length === 0) throw new Error('needs journey 2');
+    await wb.openViewContainer('Kernel Witness');
+    const traceRow = wb.row(hosts(), /unlink/i);
+    await traceRow.waitFor({ timeout: 10_000 });
+    await wb.contextMenu(traceRow, /Stop/);
+    await waitUntil(async () => agentPids.every((p) => !fs.existsSync(`/proc/${p}`)), 10_000,
+      `agent pids ${agentPids.join(',')} to exit on the target`);
+    const progs = bpfProgsOf(agentPids);
+    if (progs.length) throw new Error(`BPF programs of the stopped agent still loaded: ${progs.join(',')}`);
+    await shot('journey-4-stopped.png');
+  });
+
+  // 5. Start Exec Trace on This Machine -> `cd /bin && ./true` -> the row shows the absolute exe.
+  await steps.step('journey 5: Start Exec Trace; ./true run from /bin shows the absolute exe', async () => {
+    await wb.runCommand('Kernel Witness: Start Exec Trace');
+    await wb.pick(LOCAL_LABEL);
+    await waitForRunning(wb, LOCAL_LABEL);
+    const panel = await wb.webview('table, [role=grid], .events', 30_000);
+    const marker = `kw-exec-${tag}`;
+    cp.execFileSync('/bin/sh', ['-c', `cd /bin && ./true ${marker}`]);
+    const exe = fs.realpathSync('/bin/true');
+    const row = panel.locator('tr, [role=row], .row', { hasText: marker }).first();
+    await row.waitFor({ timeout: 10_000 });
+    const text = await row.innerText();
+    if (!text.includes(exe)) throw new Error(`exec row does not show the absolute exe ${exe}: ${text}`);
+    await shot('journey-5-exec-trace.png');
+  });
+
+  // Leave nothing running: stop every trace through the UI, then check no agent of ours is left.
+  await steps.step('cleanup: Stop Trace leaves no agent of this code-server or sshd running', async () => {
+    for (let i = 0; i < 4; i++) {
+      const running = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : [])];
+      if (running.length === 0) break;
+      await wb.runCommand('Kernel Witness: Stop Trace');
+      await sleep(500);
+      if (await wb.page.locator('.quick-input-widget .monaco-list-row').first().isVisible().catch(() => false)) {
+        await wb.page.keyboard.press('Enter');
+      }
+      await sleep(1500);
+    }
+    const left = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : [])];
+    if (left.length) throw new Error(`agents still running: ${left.map((p) => `${p.pid} ${p.exe}`).join(', ')}`);
+  });
+  void ok1; void createPanel;
+
+  await wb.close();
+  console.log(`journeys: ${steps.elapsed()}; screenshots in ${out}`);
+  console.log(steps.summary());
+  return steps.failed ? 1 : 0;
+}
+
+/** Waits until the trace on `host` reports running (tree row under the host or panel status). */
+async function waitForRunning(wb: Workbench, host: string, count = 1): Promise<void> {
+  await waitUntil(async () => {
+    const body = await wb.page.locator('.monaco-workbench').innerText();
+    return (body.match(/running/gi) ?? []).length >= count;
+  }, 60_000, `a running trace on ${host}`);
+}
+
+async function focusTab(wb: Workbench, title: RegExp): Promise<void> {
+  const tab = wb.tab(title);
+  await tab.click();
+  await sleep(300);
+}
+
+main().then((c) => process.exit(c), (e) => {
+  console.log(`journeys: ${(e as Error)?.stack ?? e}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});

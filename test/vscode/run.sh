@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The vscode suite: Kernel Witness in a REAL VS Code (code-server 4.139 = VS Code 1.139 server
+# + web workbench, run by Node 24), driven by playwright-core and Debian's Chromium, tracing this
+# machine's kernel and a loopback OpenSSH "remote host". Runs as root (This Machine is traced
+# directly). Needs scripts/setup.sh and scripts/build.sh to have run. Parts:
+#   package   npm run package's VSIX holds exactly the allowlist (bundle, webview, media, agents)
+#   exthost   mocha inside code-server's extension host (test/vscode/exthost/, via the URL payload
+#             + enable-smoke-test-driver), the extension loaded from the repo
+#   journeys  the UI journeys 1-5 (test/vscode/journeys/) in a fresh code-server where the
+#             VSIX was installed with --install-extension (= the packaging test)
+# Ends with 'N passed, N failed'. Leaves nothing running (code-server and sshd process groups,
+# sshd sessions, agents, chromium). Screenshots: test-results/vscode/; KW_UPDATE_DOCS=1 also
+# copies the journey screenshots to docs/. KW_VSCODE_PARTS="exthost journeys" runs a subset.
+set -uo pipefail
+source "$(dirname "$0")/../../scripts/lib/env.sh"
+source "$KW_ROOT/test/vscode/lib/rig.sh"
+kw_need_root "$@"
+cd "$KW_ROOT"
+T0=$(kw_now)
+PARTS=${KW_VSCODE_PARTS:-package exthost journeys}
+OUT=$KW_ROOT/test-results/vscode
+RUN=$KW_CACHE/vsc            # short: code-server's unix sockets live under it
+ALIAS=kw-loopback
+pass=0; fail=0
+rm -rf "$OUT"; mkdir -p "$OUT" "$RUN"
+
+count() {  # count LOGFILE RC: add the part's 'N passed, N failed' (a crash counts as a failure)
+  local line p f
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1)
+  p=$(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$line"); f=$(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")
+  p=${p:-0}; f=${f:-0}
+  if [ "$2" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  if [ -z "$line" ]; then f=$((f > 0 ? f : 1)); fi
+  pass=$((pass + p)); fail=$((fail + f))
+}
+check() {  # check NAME CMD...: one pass/fail for a shell-level assertion
+  if "${@:2}"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+
+cleanup() {
+  rig_cs_stop "$RUN/cs-exthost"; rig_cs_stop "$RUN/cs-ui"; rig_sshd_stop "$RUN/sshd"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+missing=()
+[ -f "$CS_ENTRY" ] || missing+=("code-server ($CS_ENTRY)")
+[ -x "$CHROMIUM" ] || missing+=("chromium ($CHROMIUM)")
+[ -f dist/extension.js ] || missing+=("dist/extension.js")
+[ -f out/test/vscode/journeys/journeys.js ] || missing+=("out/test/vscode (tsc)")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "vscode: missing ${missing[*]}: run scripts/setup.sh and scripts/build.sh first"; echo "0 passed, 1 failed"; exit 1
+fi
+
+# --- package: the VSIX and its exact contents --------------------------------------------------
+VSIX=""
+if [[ " $PARTS " == *" package "* || " $PARTS " == *" journeys "* ]]; then
+  t=$(kw_now)
+  if KW_SKIP_BUILD=1 bash scripts/package.sh >"$OUT/package.log" 2>&1; then
+    VSIX=$(tail -1 "$OUT/package.log"); sed -n '$!p' "$OUT/package.log"
+    check "package: npm run package built $(basename "$VSIX") ($(kw_elapsed "$t")s)" test -f "$VSIX"
+    check "package: the VSIX holds exactly the allowlist" python3 - "$VSIX" <<'PY'
+import re, sys, zipfile
+names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if not n.endswith('/')]
+allowed = [r'extension\.vsixmanifest', r'\[Content_Types\]\.xml', r'extension/package\.json',
+           r'extension/dist/extension\.js', r'extension/dist/webview/.+', r'extension/media/.+',
+           r'extension/dist/agent/kwitness-agent-[a-z0-9_]+']
+extra = [n for n in names if not any(re.fullmatch(a, n) for a in allowed)]
+need = ['extension/package.json', 'extension/dist/extension.js']
+lacking = [n for n in need if n not in names]
+if not any(n.startswith('extension/dist/agent/kwitness-agent-') for n in names): lacking.append('extension/dist/agent/kwitness-agent-<arch>')
+if not any(n.startswith('extension/dist/webview/') for n in names): lacking.append('extension/dist/webview/*')
+if not any(n.startswith('extension/media/') for n in names): lacking.append('extension/media/*')
+for n in names: print('     ', n)
+if extra: print('     not allowed:', extra)
+if lacking: print('     missing:', lacking)
+sys.exit(1 if extra or lacking else 0)
+PY
+  else
+    cat "$OUT/package.log"; check "package: npm run package" false
+  fi
+fi
+
+# --- the ssh target: a loopback sshd (root login by key) -----------------------------------------
+SSHD_PORT=$(rig_pick_port 18322) || { echo "0 passed, 1 failed"; exit 1; }
+if ! rig_sshd_start "$RUN/sshd" "$SSHD_PORT" "$ALIAS"; then echo "vscode: loopback sshd failed"; echo "$pass passed, $((fail + 1)) failed"; exit 1; fi
+echo "sshd: $ALIAS = 127.0.0.1:$SSHD_PORT"
+TARGET_DIR=$RUN/target; rm -rf "$TARGET_DIR"; mkdir -p "$TARGET_DIR"
+# What the extension host (and the tests inside it) see: code-server passes its env on.
+export KWITNESS_SSH_CONFIG=$RUN/sshd/ssh_config KWITNESS_KNOWN_HOSTS=$RUN/sshd/known_hosts
+export KW_TEST_SSH_ALIAS=$ALIAS KW_TEST_TARGET_DIR=$TARGET_DIR KW_TEST_SSHD_PID=$(cat "$RUN/sshd/sshd.group")
+
+# --- exthost: mocha inside the real extension host -----------------------------------------------
+if [[ " $PARTS " == *" exthost "* ]]; then
+  t=$(kw_now)
+  PORT=$(rig_pick_port 18300)
+  export KW_EXTHOST_RESULTS=$RUN/exthost-results.json; rm -f "$KW_EXTHOST_RESULTS"
+  if rig_cs_start "$RUN/cs-exthost" "$PORT" none --vscode-option enable-smoke-test-driver; then
+    mkdir -p "$RUN/cs-exthost/browser"
+    TMPDIR=$RUN/cs-exthost/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-exthost/ws \
+      KW_EXT_DEV=$KW_ROOT KW_EXT_TESTS=$KW_ROOT/out/test/vscode/exthost/index.js KW_OUT=$OUT \
+      timeout 240 node out/test/vscode/driver/exthost.js 2>&1 | tee "$OUT/exthost.log"
+    count "$OUT/exthost.log" "${PIPESTATUS[0]}"
+    rig_cs_stop "$RUN/cs-exthost"; cp "$RUN/cs-exthost/cs.log" "$OUT/exthost-code-server.log" 2>/dev/null
+  else
+    fail=$((fail + 1)); echo "FAIL exthost: code-server did not start"
+  fi
+  echo "exthost: $(kw_elapsed "$t")s"
+fi
+
+# --- journeys: the UI, from the installed VSIX ---------------------------------------------------
+if [[ " $PARTS " == *" journeys "* ]]; then
+  t=$(kw_now)
+  PORT=$(rig_pick_port 18310)
+  if [ -z "$VSIX" ]; then
+    fail=$((fail + 1)); echo "FAIL journeys: no VSIX to install"
+  elif rig_cs_start "$RUN/cs-ui" "$PORT" "$VSIX"; then
+    check "package: --install-extension put kwitness.kwitness into a fresh code-server" \
+      compgen -G "$RUN/cs-ui/ext/kwitness.kwitness-*/dist/extension.js"
+    docs=""; [ "${KW_UPDATE_DOCS:-0}" = 1 ] && { mkdir -p docs; docs=$KW_ROOT/docs; }
+    mkdir -p "$RUN/cs-ui/browser"
+    TMPDIR=$RUN/cs-ui/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-ui/ws KW_OUT=$OUT KW_DOCS=$docs \
+      KW_CS_PID=$(cat "$RUN/cs-ui/cs.pid") timeout 300 node out/test/vscode/journeys/journeys.js 2>&1 | tee "$OUT/journeys.log"
+    count "$OUT/journeys.log" "${PIPESTATUS[0]}"
+    rig_cs_stop "$RUN/cs-ui"; cp "$RUN/cs-ui/cs.log" "$OUT/journeys-code-server.log" 2>/dev/null
+  else
+    fail=$((fail + 1)); echo "FAIL journeys: code-server with the VSIX did not start"
+  fi
+  echo "journeys: $(kw_elapsed "$t")s"
+fi
+
+# --- nothing left behind ---------------------------------------------------------------------------
+SSHD_GROUP=$KW_TEST_SSHD_PID
+rig_sshd_stop "$RUN/sshd"
+left_behind() {
+  local bad=0 pid
+  for pid in $(pgrep -f "$RUN/" 2>/dev/null); do
+    [ "$pid" = $$ ] && continue
+    echo "     still running: $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
+  done
+  [ -z "$(rig_descendants "$SSHD_GROUP")" ] || { echo "     sshd sessions left"; bad=1; }
+  return $bad
+}
+check "cleanup: no code-server, sshd or agent of this run is left" left_behind
+echo "vscode: whole suite $(kw_elapsed "$T0")s"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
