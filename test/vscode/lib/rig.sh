@@ -37,6 +37,7 @@ rig_stop_group() {
 #   ("none": install nothing, e.g. extension-host tests load the repo via the URL payload).
 #   Writes RUN_DIR/cs.pid (group leader) and RUN_DIR/cs.log; RUN_DIR/ws is the opened folder.
 #   The caller's environment reaches the extension host (KWITNESS_SSH_CONFIG ...).
+#   RIG_CS_FOLDER (env) opens that folder instead of the empty RUN_DIR/ws.
 rig_cs_start() {
   local run=$1 port=$2 vsix=$3; shift 3
   [ -f "$CS_ENTRY" ] && [ -x "$NODE24_HOME/bin/node" ] || { echo "rig: code-server or Node 24 missing: run scripts/setup.sh" >&2; return 2; }
@@ -78,7 +79,7 @@ JSON
     setsid node "$CS_ENTRY" "${common[@]}" --auth none --bind-addr "127.0.0.1:$port" \
       --disable-telemetry --disable-update-check --disable-workspace-trust \
       --disable-getting-started-override --reconnection-grace-time 5 "$@" \
-      "$run/ws" >"$run/cs.log" 2>&1 </dev/null &
+      "${RIG_CS_FOLDER:-$run/ws}" >"$run/cs.log" 2>&1 </dev/null &
     echo $! >"$run/cs.pid"
   ) || return 1
   local i
