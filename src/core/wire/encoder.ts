@@ -1,0 +1,204 @@
+// Encoder of AgentRecords into `--format wire` frames (bpf/kwitness_wire.h), the inverse of
+// WireDecoder. The agent (C) is the real producer; this exists for tests and benchmarks that
+// need hand-built frames (decoder unit tests, fuzzing, throughput). Uses the same layout table
+// as the decoder, which the layout test checks against the C compiler and the BPF object.
+// No vscode import (src/core).
+import { rawBytes, type AgentRecord, type Ancestor, type FileOp } from '../events';
+import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
+
+const OP_NUM: Record<FileOp, number> = {
+  unlink: OP.KW_OP_UNLINK,
+  rmdir: OP.KW_OP_RMDIR,
+  rename: OP.KW_OP_RENAME,
+  open: OP.KW_OP_OPEN,
+  mkdir: OP.KW_OP_MKDIR,
+  mknod: OP.KW_OP_MKNOD,
+  link: OP.KW_OP_LINK,
+  symlink: OP.KW_OP_SYMLINK,
+};
+
+/** ISO 8601 with up to 9 fractional digits -> ns since the epoch, as bigint. */
+export function isoToNs(iso: string): bigint {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(iso);
+  if (!m) throw new Error(`not an ISO 8601 UTC time: ${iso}`);
+  const ms = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(ms)) throw new Error(`not an ISO 8601 UTC time: ${iso}`);
+  return BigInt(ms) * 1000000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+class Writer {
+  private parts: Uint8Array[] = [];
+  private len = 0;
+  bytes(b: Uint8Array): void {
+    this.parts.push(b);
+    this.len += b.byteLength;
+  }
+  str(printable: string, b64?: string): void {
+    const b = rawBytes(printable, b64);
+    const n = new Uint8Array(4);
+    new DataView(n.buffer).setUint32(0, b.byteLength, true);
+    this.bytes(n);
+    this.bytes(b);
+  }
+  u32(v: number): void {
+    const n = new Uint8Array(4);
+    new DataView(n.buffer).setUint32(0, v, true);
+    this.bytes(n);
+  }
+  concat(): Uint8Array {
+    const out = new Uint8Array(this.len);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.byteLength;
+    }
+    return out;
+  }
+}
+
+/** One frame (u32 length prefix + record) for a record. */
+export function encodeRecord(r: AgentRecord): Uint8Array {
+  let fixed: Uint8Array;
+  let flags = 0;
+  let kind: number;
+  const w = new Writer();
+  const anc: Ancestor[] = 'ancestors' in r ? r.ancestors : [];
+  const procStrings = () => {
+    if (!('comm' in r)) return;
+    w.str(r.comm, r.comm_b64);
+    w.str(r.exe, r.exe_b64);
+    w.str(r.cwd, r.cwd_b64);
+    w.str(r.cgroup, r.cgroup_b64);
+    w.str(r.container ?? '');
+    w.str(r.probe);
+    if (r.container !== null) flags |= FLAG.KW_F_CONTAINER;
+  };
+  switch (r.type) {
+    case 'unlink':
+    case 'create':
+      kind = r.type === 'unlink' ? KIND.KW_UNLINK : KIND.KW_CREATE;
+      fixed = new Uint8Array(L.kw_file_rec.size);
+      procStrings();
+      w.str(r.path, r.path_b64);
+      w.str(r.old_path ?? '', r.old_path_b64);
+      w.str(r.type === 'create' ? (r.target ?? '') : '', r.type === 'create' ? r.target_b64 : undefined);
+      if (r.type === 'unlink' && r.last_link) flags |= FLAG.KW_F_LAST_LINK;
+      if (r.path_truncated) flags |= FLAG.KW_F_PATH_TRUNC;
+      if (r.old_path !== undefined) flags |= FLAG.KW_F_OLD_PATH;
+      if (r.type === 'create' && r.target !== undefined) flags |= FLAG.KW_F_TARGET;
+      break;
+    case 'exec':
+      kind = KIND.KW_EXEC;
+      fixed = new Uint8Array(L.kw_exec_rec.size);
+      procStrings();
+      w.str(r.filename, r.filename_b64);
+      w.str(r.interpreter ?? '', r.interpreter_b64);
+      r.argv.forEach((a, i) => w.str(a, r.argv_b64?.[i] ?? undefined));
+      if (r.argv_truncated) flags |= FLAG.KW_F_ARGV_TRUNC;
+      if (r.interpreter !== null) flags |= FLAG.KW_F_INTERP;
+      break;
+    case 'exit':
+      kind = KIND.KW_EXIT;
+      fixed = new Uint8Array(L.kw_exit_rec.size);
+      procStrings();
+      break;
+    case 'ready':
+      kind = KIND.KW_READY;
+      fixed = new Uint8Array(L.kw_ready_rec.size);
+      w.str(r.agent_version);
+      w.str(r.kernel);
+      w.str(r.arch);
+      for (const p of r.probes) {
+        w.str(p.family);
+        w.str(p.probe);
+        w.str(p.mode);
+      }
+      break;
+    case 'lost':
+      kind = KIND.KW_LOST;
+      fixed = new Uint8Array(L.kw_lost_rec.size);
+      break;
+    case 'error':
+      kind = KIND.KW_ERROR;
+      fixed = new Uint8Array(L.kw_error_rec.size);
+      w.str(r.message);
+      break;
+  }
+  for (const a of anc) {
+    w.u32(a.pid);
+    w.str(a.comm, a.comm_b64);
+    w.str(a.exe, a.exe_b64);
+  }
+  const dv = new DataView(fixed.buffer);
+  const wall = isoToNs(r.time);
+  const H = L.kw_hdr.fields;
+  const strings = w.concat();
+  const size = fixed.byteLength + strings.byteLength;
+  dv.setUint16(H.kind[0], kind, true);
+  dv.setUint16(H.flags[0], flags, true);
+  dv.setUint32(H.size[0], size, true);
+  if ('ktime_ns' in r) dv.setBigUint64(H.ktime_ns[0], BigInt(r.ktime_ns), true);
+  if (r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit') {
+    const P = L.kw_proc.fields;
+    const p = L.kw_file_rec.fields.proc[0];
+    dv.setBigUint64(p + P.wall_ns[0], wall, true);
+    dv.setUint32(p + P.pid[0], r.pid, true);
+    dv.setUint32(p + P.tid[0], r.tid, true);
+    dv.setUint32(p + P.ppid[0], r.ppid, true);
+    dv.setUint32(p + P.uid[0], r.uid, true);
+    dv.setUint32(p + P.gid[0], r.gid, true);
+    dv.setInt32(p + P.ret[0], r.ret, true);
+    dv.setUint32(p + P.n_anc[0], anc.length, true);
+  }
+  switch (r.type) {
+    case 'unlink':
+    case 'create': {
+      const F = L.kw_file_rec.fields;
+      dv.setBigUint64(F.ino[0], BigInt(r.ino), true);
+      dv.setUint32(F.dev[0], r.dev, true);
+      dv.setUint8(F.op[0], OP_NUM[r.op]);
+      break;
+    }
+    case 'exec':
+      dv.setUint32(L.kw_exec_rec.fields.argc[0], r.argv.length, true);
+      break;
+    case 'exit': {
+      const X = L.kw_exit_rec.fields;
+      dv.setBigUint64(X.duration_ns[0], BigInt(r.duration_ns), true);
+      dv.setInt32(X.exit_code[0], r.exit_code, true);
+      dv.setUint32(X.signal[0], r.signal, true);
+      break;
+    }
+    case 'ready':
+      dv.setBigUint64(L.kw_ready_rec.fields.wall_ns[0], wall, true);
+      dv.setUint32(L.kw_ready_rec.fields.n_probes[0], r.probes.length, true);
+      break;
+    case 'lost': {
+      const S = L.kw_lost_rec.fields;
+      dv.setBigUint64(S.wall_ns[0], wall, true);
+      dv.setBigUint64(S.count[0], BigInt(r.count), true);
+      dv.setBigUint64(S.total[0], BigInt(r.total), true);
+      break;
+    }
+    case 'error':
+      dv.setBigUint64(L.kw_error_rec.fields.wall_ns[0], wall, true);
+      break;
+  }
+  const frame = new Uint8Array(FRAME_PREFIX + size);
+  new DataView(frame.buffer).setUint32(0, size, true);
+  frame.set(fixed, FRAME_PREFIX);
+  frame.set(strings, FRAME_PREFIX + fixed.byteLength);
+  return frame;
+}
+
+/** Frames for many records, concatenated. */
+export function encodeRecords(rs: readonly AgentRecord[]): Uint8Array {
+  const frames = rs.map(encodeRecord);
+  const out = new Uint8Array(frames.reduce((s, f) => s + f.byteLength, 0));
+  let o = 0;
+  for (const f of frames) {
+    out.set(f, o);
+    o += f.byteLength;
+  }
+  return out;
+}

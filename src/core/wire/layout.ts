@@ -1,0 +1,96 @@
+// The wire format's fixed layout as the TypeScript decoder uses it: every struct of
+// bpf/kwitness_wire.h with each field's [offset, size] in bytes, plus the enum values.
+// The decoder reads ONLY through these tables, and the layout test (test/unit/wire-layout.test.ts)
+// compares them with what the C compiler (host and BPF target) and the BPF object's BTF say, so
+// a change on the C side that is not made here fails a test instead of corrupting events.
+// No vscode import (src/core).
+
+export type FieldLayout = readonly [offset: number, size: number];
+
+export interface StructLayout {
+  readonly size: number;
+  readonly fields: Readonly<Record<string, FieldLayout>>;
+}
+
+export const WIRE_VERSION = 1;
+
+/** Each frame starts with a u32 frame_len (little-endian) = the record's size. */
+export const FRAME_PREFIX = 4;
+
+export const WIRE_LAYOUT = {
+  kw_hdr: {
+    size: 16,
+    fields: { kind: [0, 2], flags: [2, 2], size: [4, 4], ktime_ns: [8, 8] },
+  },
+  kw_proc: {
+    size: 48,
+    fields: {
+      wall_ns: [0, 8],
+      cgroup_id: [8, 8],
+      pid: [16, 4],
+      tid: [20, 4],
+      ppid: [24, 4],
+      uid: [28, 4],
+      gid: [32, 4],
+      ret: [36, 4],
+      n_anc: [40, 4],
+      _pad0: [44, 4],
+    },
+  },
+  kw_file_rec: {
+    size: 88,
+    fields: { hdr: [0, 16], proc: [16, 48], ino: [64, 8], dev: [72, 4], op: [76, 1], _pad0: [77, 3], _pad1: [80, 8] },
+  },
+  kw_exec_rec: {
+    size: 72,
+    fields: { hdr: [0, 16], proc: [16, 48], argc: [64, 4], _pad0: [68, 4] },
+  },
+  kw_exit_rec: {
+    size: 80,
+    fields: { hdr: [0, 16], proc: [16, 48], duration_ns: [64, 8], exit_code: [72, 4], signal: [76, 4] },
+  },
+  kw_ready_rec: {
+    size: 32,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], n_probes: [24, 4], _pad0: [28, 4] },
+  },
+  kw_lost_rec: {
+    size: 40,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], count: [24, 8], total: [32, 8] },
+  },
+  kw_error_rec: {
+    size: 24,
+    fields: { hdr: [0, 16], wall_ns: [16, 8] },
+  },
+} as const satisfies Record<string, StructLayout>;
+
+export type WireStruct = keyof typeof WIRE_LAYOUT;
+
+/** enum kw_kind */
+export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7 } as const;
+
+/** enum kw_flag */
+export const FLAG = {
+  KW_F_LAST_LINK: 1 << 0,
+  KW_F_PATH_TRUNC: 1 << 1,
+  KW_F_ARGV_TRUNC: 1 << 2,
+  KW_F_CONTAINER: 1 << 3,
+  KW_F_OLD_PATH: 1 << 4,
+  KW_F_TARGET: 1 << 5,
+  KW_F_INTERP: 1 << 6,
+  KW_F_INODE_UNKNOWN: 1 << 7,
+} as const;
+
+/** enum kw_op, in events.ts FileOp names */
+export const OP = {
+  KW_OP_UNLINK: 1,
+  KW_OP_RMDIR: 2,
+  KW_OP_RENAME: 3,
+  KW_OP_OPEN: 4,
+  KW_OP_MKDIR: 5,
+  KW_OP_MKNOD: 6,
+  KW_OP_LINK: 7,
+  KW_OP_SYMLINK: 8,
+} as const;
+
+/** All enum constants the decoder relies on, for the layout test. */
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, ...KIND, ...FLAG, ...OP };

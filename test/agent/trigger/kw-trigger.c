@@ -1,0 +1,233 @@
+// kw-trigger: the syscalls the agent's event suite needs that a shell cannot make (or cannot make
+// exactly): unlinkat with a dirfd, fexecve, execveat, mknod, names given as raw bytes (hex), a
+// process whose parent has exited, a burst of unlinks for the ring-buffer loss test.
+//
+// Static (cc -static) so the same file runs in the test VMs, which have only busybox + bash.
+// Every subcommand prints what it did on stdout (one line, key=value) and exits 0 on success,
+// 1 when the syscall failed (the errno is printed), 2 on bad usage.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void usage(void)
+{
+	fputs("usage: kw-trigger CMD ARGS...\n"
+	      "  unlinkat-dirfd DIR NAME       unlinkat(open(DIR), NAME, 0) after chdir(\"/\")\n"
+	      "  rmdirat-dirfd DIR NAME        unlinkat(open(DIR), NAME, AT_REMOVEDIR) after chdir(\"/\")\n"
+	      "  unlink-hex HEX                unlink(path given as hex bytes)\n"
+	      "  rmdir-hex HEX                 rmdir(path given as hex bytes)\n"
+	      "  creat-hex HEX                 open(path, O_CREAT|O_WRONLY, 0644) then close\n"
+	      "  creat PATH                    open(PATH, O_CREAT|O_WRONLY, 0644); prints created=0|1\n"
+	      "  mknod PATH                    mknod(PATH, S_IFIFO|0644)\n"
+	      "  mknod-reg PATH                mknod(PATH, S_IFREG|0644)\n"
+	      "  mkdir PATH | rmdir PATH | unlink PATH\n"
+	      "  link OLD NEW | symlink TARGET NEW | rename OLD NEW\n"
+	      "  stat PATH                     prints dev=MAJ:MIN ino=N nlink=N\n"
+	      "  exec PATH [ARGV...]           execve(PATH, ARGV); on failure prints errno=N, exits 1\n"
+	      "  fexecve PATH [ARGV...]        fexecve(open(PATH, O_RDONLY), ARGV)\n"
+	      "  execveat-dirfd DIR NAME [ARGV...]  execveat(open(DIR), NAME, ARGV, 0) after chdir(\"/\")\n"
+	      "  orphan PATH                   fork; parent prints child pid and exits; the child waits\n"
+	      "                                until reparented, then unlinks PATH\n"
+	      "  unlink-after GOFILE PATH...   prints pid, waits until GOFILE exists, unlinks each PATH\n"
+	      "  mkfiles DIR N                 creates DIR/f0..f<N-1> (empty)\n"
+	      "  unlink-many DIR N             unlinks DIR/f0..f<N-1> as fast as possible\n"
+	      "  asuid UID CMD [ARGS...]       setgid(UID), setuid(UID), exec CMD\n",
+	      stderr);
+	exit(2);
+}
+
+static char *unhex(const char *hex)
+{
+	size_t n = strlen(hex);
+	if (n % 2)
+		usage();
+	char *out = calloc(n / 2 + 1, 1);
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			usage();
+		out[i] = (char)v;
+	}
+	return out;
+}
+
+static int report(const char *what, long rc)
+{
+	if (rc < 0) {
+		int e = errno;
+		printf("%s=fail errno=%d\n", what, e);
+		return 1;
+	}
+	printf("%s=ok\n", what);
+	return 0;
+}
+
+static int open_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("open=fail errno=%d\n", errno);
+		exit(1);
+	}
+	if (chdir("/") < 0)
+		exit(1);
+	return fd;
+}
+
+static void exec_failed(void)
+{
+	printf("exec=fail errno=%d\n", errno);
+	fflush(stdout);
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	const char *cmd = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!strcmp(cmd, "unlinkat-dirfd") && argc == 4) {
+		int fd = open_dir(argv[2]);
+		return report("unlinkat", unlinkat(fd, argv[3], 0));
+	}
+	if (!strcmp(cmd, "rmdirat-dirfd") && argc == 4) {
+		int fd = open_dir(argv[2]);
+		return report("unlinkat", unlinkat(fd, argv[3], AT_REMOVEDIR));
+	}
+	if (!strcmp(cmd, "unlink-hex") && argc == 3)
+		return report("unlink", unlink(unhex(argv[2])));
+	if (!strcmp(cmd, "rmdir-hex") && argc == 3)
+		return report("rmdir", rmdir(unhex(argv[2])));
+	if (!strcmp(cmd, "creat-hex") && argc == 3) {
+		int fd = open(unhex(argv[2]), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		return report("creat", fd);
+	}
+	if (!strcmp(cmd, "creat") && argc == 3) {
+		struct stat st;
+		int existed = stat(argv[2], &st) == 0;
+		int fd = open(argv[2], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return report("creat", fd);
+		close(fd);
+		printf("creat=ok created=%d\n", !existed);
+		return 0;
+	}
+	if (!strcmp(cmd, "mknod") && argc == 3)
+		return report("mknod", mknod(argv[2], S_IFIFO | 0644, 0));
+	if (!strcmp(cmd, "mknod-reg") && argc == 3)
+		return report("mknod", mknod(argv[2], S_IFREG | 0644, 0));
+	if (!strcmp(cmd, "mkdir") && argc == 3)
+		return report("mkdir", mkdir(argv[2], 0755));
+	if (!strcmp(cmd, "rmdir") && argc == 3)
+		return report("rmdir", rmdir(argv[2]));
+	if (!strcmp(cmd, "unlink") && argc == 3)
+		return report("unlink", unlink(argv[2]));
+	if (!strcmp(cmd, "link") && argc == 4)
+		return report("link", link(argv[2], argv[3]));
+	if (!strcmp(cmd, "symlink") && argc == 4)
+		return report("symlink", symlink(argv[2], argv[3]));
+	if (!strcmp(cmd, "rename") && argc == 4)
+		return report("rename", rename(argv[2], argv[3]));
+	if (!strcmp(cmd, "stat") && argc == 3) {
+		struct stat st;
+		if (lstat(argv[2], &st) < 0)
+			return report("stat", -1);
+		printf("dev=%u:%u ino=%llu nlink=%lu\n", major(st.st_dev), minor(st.st_dev),
+		       (unsigned long long)st.st_ino, (unsigned long)st.st_nlink);
+		return 0;
+	}
+	if (!strcmp(cmd, "exec") && argc >= 3) {
+		execve(argv[2], argv + 3 < argv + argc ? argv + 3 : (char *[]){argv[2], NULL}, environ);
+		exec_failed();
+	}
+	if (!strcmp(cmd, "fexecve") && argc >= 3) {
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0)
+			exec_failed();
+		fexecve(fd, argc > 3 ? argv + 3 : (char *[]){argv[2], NULL}, environ);
+		exec_failed();
+	}
+	if (!strcmp(cmd, "execveat-dirfd") && argc >= 4) {
+		int fd = open_dir(argv[2]);
+		syscall(SYS_execveat, fd, argv[3], argc > 4 ? argv + 4 : (char *[]){argv[3], NULL}, environ, 0);
+		exec_failed();
+	}
+	if (!strcmp(cmd, "orphan") && argc == 3) {
+		pid_t parent = getpid();
+		pid_t child = fork();
+		if (child < 0)
+			return report("fork", -1);
+		if (child > 0) {
+			printf("parent=%d child=%d\n", parent, child);
+			return 0;
+		}
+		// The child: wait (up to 10 s) until the parent is gone, then act.
+		for (int i = 0; i < 1000 && getppid() == parent; i++)
+			usleep(10000);
+		if (getppid() == parent)
+			return 1;
+		usleep(20000);
+		return unlink(argv[2]) < 0;
+	}
+	if (!strcmp(cmd, "unlink-after") && argc >= 4) {
+		printf("pid=%d\n", getpid());
+		fflush(stdout);
+		struct stat st;
+		for (int i = 0; i < 3000 && stat(argv[2], &st) < 0; i++)
+			usleep(10000);
+		int rc = 0;
+		for (int i = 3; i < argc; i++)
+			rc |= unlink(argv[i]) < 0;
+		return rc;
+	}
+	if ((!strcmp(cmd, "mkfiles") || !strcmp(cmd, "unlink-many")) && argc == 4) {
+		int n = atoi(argv[3]);
+		int dfd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (dfd < 0 || n <= 0)
+			return report(cmd, -1);
+		char name[32];
+		int fails = 0;
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof name, "f%d", i);
+			if (cmd[0] == 'm') {
+				int fd = openat(dfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+				if (fd < 0)
+					fails++;
+				else
+					close(fd);
+			} else if (unlinkat(dfd, name, 0) < 0) {
+				fails++;
+			}
+		}
+		printf("%s=%d failed=%d\n", cmd, n - fails, fails);
+		return fails != 0;
+	}
+	if (!strcmp(cmd, "asuid") && argc >= 4) {
+		uid_t uid = (uid_t)strtoul(argv[2], NULL, 10);
+		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
+			return report("setuid", -1);
+		execvp(argv[3], argv + 3);
+		exec_failed();
+	}
+	usage();
+	return 2;
+}

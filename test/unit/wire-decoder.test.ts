@@ -1,0 +1,379 @@
+// WireDecoder on hand-built frames: every record kind built byte by byte at the offsets that
+// bpf/kwitness_wire.h documents (independent of the decoder's own layout table), then frames
+// split at every possible point, names that are not UTF-8, malformed frames (an error record,
+// never a throw), random corruption, and exact nanosecond times.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentRecord, CreateEvent, ExecEvent, ExitEvent, UnlinkEvent } from '../../src/core/events';
+import { WireDecoder } from '../../src/core/wire/decoder';
+import { encodeRecord, encodeRecords, isoToNs } from '../../src/core/wire/encoder';
+
+/** Builds one frame by hand: fixed part given as [offset, width, value] triples, then strings. */
+function frame(fixedSize: number, fields: Array<[number, 1 | 2 | 4 | 8 | -4, number | bigint]>, tail: Array<string | Uint8Array | ['u32', number]>): Buffer {
+  const parts: Buffer[] = [];
+  for (const t of tail) {
+    if (Array.isArray(t)) {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(t[1]);
+      parts.push(b);
+    } else {
+      const bytes = typeof t === 'string' ? Buffer.from(t, 'utf8') : Buffer.from(t);
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(bytes.length);
+      parts.push(len, bytes);
+    }
+  }
+  const strings = Buffer.concat(parts);
+  const size = fixedSize + strings.length;
+  const fixed = Buffer.alloc(fixedSize);
+  for (const [off, width, v] of fields) {
+    if (width === 1) fixed.writeUInt8(Number(v), off);
+    else if (width === 2) fixed.writeUInt16LE(Number(v), off);
+    else if (width === 4) fixed.writeUInt32LE(Number(v), off);
+    else if (width === -4) fixed.writeInt32LE(Number(v), off);
+    else fixed.writeBigUInt64LE(BigInt(v), off);
+  }
+  fixed.writeUInt32LE(size, 4); // kw_hdr.size
+  const prefix = Buffer.alloc(4);
+  prefix.writeUInt32LE(size);
+  return Buffer.concat([prefix, fixed, strings]);
+}
+
+const WALL = isoToNs('2026-11-21T23:59:59.123456789Z');
+/** kw_hdr (kind @0 u16, flags @2 u16, size @4 u32, ktime_ns @8 u64) + kw_proc at 16. */
+function procFields(kind: number, flags: number, p: { pid: number; tid: number; ppid: number; uid: number; gid: number; ret: number; nAnc: number }): Array<[number, 1 | 2 | 4 | 8 | -4, number | bigint]> {
+  return [
+    [0, 2, kind],
+    [2, 2, flags],
+    [8, 8, 123456789012345n],
+    [16, 8, WALL], // wall_ns
+    [24, 8, 4242n], // cgroup_id
+    [32, 4, p.pid],
+    [36, 4, p.tid],
+    [40, 4, p.ppid],
+    [44, 4, p.uid],
+    [48, 4, p.gid],
+    [52, -4, p.ret],
+    [56, 4, p.nAnc],
+  ];
+}
+
+const ANC: Array<string | Uint8Array | ['u32', number]> = [['u32', 100], 'bash', '/usr/bin/bash', ['u32', 1], 'systemd', '/usr/lib/systemd/systemd'];
+const PROC_STRINGS = ['rm', '/usr/bin/rm', '/tmp/x', '/user.slice', '', 'tracepoint:syscalls:sys_exit_unlinkat'];
+
+const unlinkExpected: UnlinkEvent = {
+  type: 'unlink',
+  time: '2026-11-21T23:59:59.123456789Z',
+  ktime_ns: 123456789012345,
+  pid: 200,
+  tid: 201,
+  ppid: 100,
+  uid: 1000,
+  gid: 1001,
+  comm: 'rm',
+  exe: '/usr/bin/rm',
+  cwd: '/tmp/x',
+  ancestors: [
+    { pid: 100, comm: 'bash', exe: '/usr/bin/bash' },
+    { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd' },
+  ],
+  cgroup: '/user.slice',
+  container: null,
+  ret: 0,
+  probe: 'tracepoint:syscalls:sys_exit_unlinkat',
+  op: 'unlink',
+  path: '/tmp/x/a b',
+  dev: 0x801,
+  ino: 2 ** 40 + 7,
+  last_link: true,
+};
+
+function handUnlink(): Buffer {
+  // kw_file_rec: ino @64 u64, dev @72 u32, op @76 u8; 88 bytes. Flags: LAST_LINK=1.
+  return frame(
+    88,
+    [...procFields(1, 1, { pid: 200, tid: 201, ppid: 100, uid: 1000, gid: 1001, ret: 0, nAnc: 2 }), [64, 8, 2n ** 40n + 7n], [72, 4, 0x801], [76, 1, 1]],
+    [...PROC_STRINGS, '/tmp/x/a b', '', '', ...ANC],
+  );
+}
+
+function decodeAll(bytes: Uint8Array, chunk = bytes.length): AgentRecord[] {
+  const d = new WireDecoder();
+  const out: AgentRecord[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) out.push(...d.push(bytes.subarray(i, Math.min(bytes.length, i + chunk))));
+  return out;
+}
+
+describe('WireDecoder: hand-built frames', () => {
+  it('decodes an unlink record into the events.ts shape', () => {
+    assert.deepEqual(decodeAll(handUnlink()), [unlinkExpected]);
+  });
+
+  it('decodes a create record: rename with old_path, container id, failed call', () => {
+    // flags: CONTAINER (8) | OLD_PATH (16); op RENAME = 3; ret -17
+    const f = frame(
+      88,
+      [...procFields(2, 8 | 16, { pid: 5, tid: 6, ppid: 4, uid: 0, gid: 0, ret: -17, nAnc: 0 }), [64, 8, 99n], [72, 4, 0x10_0003], [76, 1, 3]],
+      ['mv', '/usr/bin/mv', '/', '/docker/abc', 'abc123', 'tracepoint:syscalls:sys_exit_renameat2', '/data/new', '/data/old', ''],
+    );
+    const [r] = decodeAll(f) as CreateEvent[];
+    assert.equal(r.type, 'create');
+    assert.equal(r.op, 'rename');
+    assert.equal(r.ret, -17);
+    assert.equal(r.container, 'abc123');
+    assert.equal(r.cgroup, '/docker/abc');
+    assert.equal(r.path, '/data/new');
+    assert.equal(r.old_path, '/data/old');
+    assert.equal(r.dev, 0x10_0003);
+    assert.equal(r.ino, 99);
+    assert.equal(r.target, undefined);
+    assert.equal('last_link' in r, false);
+    assert.deepEqual(r.ancestors, []);
+  });
+
+  it('decodes a symlink create with its target text', () => {
+    const f = frame(
+      88,
+      [...procFields(2, 32, { pid: 5, tid: 5, ppid: 4, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 1n], [72, 4, 1], [76, 1, 8]],
+      [...PROC_STRINGS, '/d/link', '', '../target text'],
+    );
+    const [r] = decodeAll(f) as CreateEvent[];
+    assert.equal(r.op, 'symlink');
+    assert.equal(r.target, '../target text');
+    assert.equal(r.old_path, undefined);
+  });
+
+  it('decodes an exec record: argv with a non-UTF-8 item, interpreter, truncation flag', () => {
+    // flags: ARGV_TRUNC (4) | INTERP (64); argc @64 = 3; 72 bytes
+    const bad = Uint8Array.from([0x61, 0xff, 0x62]);
+    const f = frame(
+      72,
+      [...procFields(3, 4 | 64, { pid: 7, tid: 7, ppid: 6, uid: 0, gid: 0, ret: 0, nAnc: 1 }), [64, 4, 3]],
+      ['script.sh', '/usr/bin/dash', '/srv', '/', '', 'tracepoint:sched:sched_process_exec', './script.sh', '/bin/sh', '/bin/sh', './script.sh', bad, ['u32', 6], 'bash', '/usr/bin/bash'],
+    );
+    const [r] = decodeAll(f) as ExecEvent[];
+    assert.equal(r.type, 'exec');
+    assert.equal(r.filename, './script.sh');
+    assert.equal(r.interpreter, '/bin/sh');
+    assert.deepEqual(r.argv, ['/bin/sh', './script.sh', 'a\ufffdb']);
+    assert.deepEqual(r.argv_b64, [null, null, Buffer.from(bad).toString('base64')]);
+    assert.equal(r.argv_truncated, true);
+    assert.deepEqual(r.ancestors, [{ pid: 6, comm: 'bash', exe: '/usr/bin/bash' }]);
+  });
+
+  it('decodes an exec without interpreter as interpreter null, argv_b64 absent', () => {
+    const f = frame(72, [...procFields(3, 0, { pid: 7, tid: 7, ppid: 6, uid: 0, gid: 0, ret: -2, nAnc: 0 }), [64, 4, 1]], [...PROC_STRINGS, '/nope', '', '/nope']);
+    const [r] = decodeAll(f) as ExecEvent[];
+    assert.equal(r.interpreter, null);
+    assert.equal(r.ret, -2);
+    assert.equal('argv_b64' in r, false);
+    assert.equal(r.argv_truncated, false);
+  });
+
+  it('decodes an exit record', () => {
+    // duration_ns @64 u64, exit_code @72 s32, signal @76 u32; 80 bytes
+    const f = frame(80, [...procFields(4, 0, { pid: 9, tid: 9, ppid: 1, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 1500000n], [72, -4, 3], [76, 4, 9]], PROC_STRINGS);
+    const [r] = decodeAll(f) as ExitEvent[];
+    assert.equal(r.type, 'exit');
+    assert.equal(r.exit_code, 3);
+    assert.equal(r.signal, 9);
+    assert.equal(r.duration_ns, 1500000);
+  });
+
+  it('decodes ready, lost and error records', () => {
+    const ready = frame(32, [[0, 2, 5], [16, 8, WALL], [24, 4, 2]], ['0.1.0', '6.18.0', 'x86_64', 'unlink', 'tracepoint:syscalls:sys_exit_unlink', 'tracepoint', 'exec', 'tracepoint:sched:sched_process_exec', 'tracepoint']);
+    const lost = frame(40, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n]], []);
+    const err = frame(24, [[0, 2, 7], [16, 8, WALL]], ['probe x detached']);
+    assert.deepEqual(decodeAll(Buffer.concat([ready, lost, err])), [
+      {
+        type: 'ready',
+        time: '2026-11-21T23:59:59.123456789Z',
+        agent_version: '0.1.0',
+        kernel: '6.18.0',
+        arch: 'x86_64',
+        probes: [
+          { family: 'unlink', probe: 'tracepoint:syscalls:sys_exit_unlink', mode: 'tracepoint' },
+          { family: 'exec', probe: 'tracepoint:sched:sched_process_exec', mode: 'tracepoint' },
+        ],
+      },
+      { type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 17, total: 2 ** 50 },
+      { type: 'error', time: '2026-11-21T23:59:59.123456789Z', message: 'probe x detached' },
+    ]);
+  });
+
+  it('keeps names as bytes: newline, ESC, <script>, invalid UTF-8, 255-byte name', () => {
+    const names: Uint8Array[] = [
+      Buffer.from('/t/a\nb'),
+      Buffer.from('/t/\x1b[31mred'),
+      Buffer.from('/t/<script>alert(1)</script>'),
+      Uint8Array.from([0x2f, 0x74, 0x2f, 0xc3, 0x28, 0x80, 0xfe]),
+      Buffer.from('/t/' + 'n'.repeat(255)),
+      Buffer.from('/t/é✓😀'),
+    ];
+    for (const name of names) {
+      const f = frame(88, [...procFields(1, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 1]], [...PROC_STRINGS, name, '', '']);
+      const [r] = decodeAll(f) as UnlinkEvent[];
+      const valid = Buffer.from(Buffer.from(name).toString('utf8'), 'utf8').equals(Buffer.from(name));
+      if (valid) {
+        assert.equal(r.path, Buffer.from(name).toString('utf8'));
+        assert.equal(r.path_b64, undefined);
+      } else {
+        assert.ok(r.path.includes('\ufffd'));
+        assert.deepEqual(Buffer.from(r.path_b64!, 'base64'), Buffer.from(name));
+      }
+    }
+  });
+
+  it('sets path_truncated only from KW_F_PATH_TRUNC', () => {
+    const f = frame(88, [...procFields(1, 2, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 2]], [...PROC_STRINGS, '/very/long', '', '']);
+    const [r] = decodeAll(f) as UnlinkEvent[];
+    assert.equal(r.path_truncated, true);
+    assert.equal(r.op, 'rmdir');
+    assert.equal(r.last_link, false);
+  });
+});
+
+describe('WireDecoder: streams', () => {
+  const records: AgentRecord[] = [
+    unlinkExpected,
+    { ...unlinkExpected, type: 'create', op: 'symlink', target: 't\u00e9', last_link: undefined } as unknown as CreateEvent,
+    {
+      ...unlinkExpected,
+      type: 'exec',
+      filename: 'x',
+      argv: ['x', ''],
+      argv_truncated: false,
+      interpreter: null,
+      comm: '\ufffd',
+      comm_b64: Buffer.from([0xff]).toString('base64'),
+    } as unknown as ExecEvent,
+    { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1 },
+  ].map((r) => {
+    const o = { ...r } as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+    if (o.type !== 'unlink' && o.type !== 'create') {
+      delete o.op;
+      delete o.path;
+      delete o.dev;
+      delete o.ino;
+      delete o.last_link;
+    }
+    return o as unknown as AgentRecord;
+  });
+  const stream = encodeRecords(records);
+
+  it('round-trips encoder -> decoder', () => {
+    assert.deepEqual(decodeAll(stream), records);
+  });
+
+  it('gives the same records for every split point and chunk size', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const d = new WireDecoder();
+      const got = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))];
+      assert.deepEqual(got, records, `split at ${cut}`);
+      assert.equal(d.pendingBytes, 0);
+    }
+    for (const size of [1, 2, 3, 5, 7, 64, 1000]) assert.deepEqual(decodeAll(stream, size), records, `chunks of ${size}`);
+  });
+
+  it('does not keep references into caller chunks (they may be reused)', () => {
+    const d = new WireDecoder();
+    const buf = Buffer.from(stream);
+    const cut = 37;
+    const a = d.push(buf.subarray(0, cut));
+    buf.fill(0, 0, cut); // the caller reuses its buffer
+    const b = d.push(buf.subarray(cut));
+    assert.deepEqual([...a, ...b], records);
+  });
+
+  it('handles a frame larger than the initial carry-over buffer', () => {
+    const big: ExecEvent = { ...(records[2] as ExecEvent), argv: Array.from({ length: 2000 }, (_, i) => `arg-${i}-${'y'.repeat(60)}`) };
+    const bytes = encodeRecord(big);
+    assert.ok(bytes.length > 128 * 1024);
+    assert.deepEqual(decodeAll(bytes, 4096), [big]);
+  });
+});
+
+describe('WireDecoder: bad input becomes error records', () => {
+  const good = Buffer.from(handUnlink());
+
+  it('a header size that disagrees with the frame length: error, then decoding goes on', () => {
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE(bad.readUInt32LE(8) + 1, 8); // kw_hdr.size
+    const got = decodeAll(Buffer.concat([bad, good]));
+    assert.equal(got.length, 2);
+    assert.equal(got[0].type, 'error');
+    assert.match((got[0] as { message: string }).message, /header size \d+ != frame length/);
+    assert.deepEqual(got[1], unlinkExpected);
+  });
+
+  it('a string running past the record end', () => {
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE(0xfffff, 4 + 88); // first string (comm) length
+    const got = decodeAll(Buffer.concat([bad, good]));
+    assert.equal(got[0].type, 'error');
+    assert.match((got[0] as { message: string }).message, /runs past the record end/);
+    assert.deepEqual(got[1], unlinkExpected);
+  });
+
+  it('an unknown op, trailing bytes, a record shorter than its fixed part', () => {
+    const badOp = Buffer.from(good);
+    badOp.writeUInt8(99, 4 + 76);
+    const trailing = frame(40, [[0, 2, 6], [16, 8, WALL]], ['junk']);
+    const short = frame(16, [[0, 2, 6]], []);
+    const got = decodeAll(Buffer.concat([badOp, trailing, short, good]));
+    assert.deepEqual(got.map((r) => r.type), ['error', 'error', 'error', 'unlink']);
+    assert.match((got[0] as { message: string }).message, /unknown op 99/);
+    assert.match((got[1] as { message: string }).message, /left over/);
+    assert.match((got[2] as { message: string }).message, /shorter than its fixed part/);
+  });
+
+  it('skips records of unknown kinds (forward compatibility)', () => {
+    const future = frame(24, [[0, 2, 250]], ['whatever']);
+    assert.deepEqual(decodeAll(Buffer.concat([future, good])), [unlinkExpected]);
+  });
+
+  it('an impossible frame length stops decoding with one error record', () => {
+    const junk = Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]);
+    const d = new WireDecoder();
+    const got = d.push(Buffer.concat([good, junk]));
+    assert.deepEqual(got.map((r) => r.type), ['unlink', 'error']);
+    assert.match((got[1] as { message: string }).message, /bad frame length/);
+    assert.deepEqual(d.push(good), []);
+  });
+
+  it('never throws on random corruption of a valid stream', () => {
+    const base = Buffer.concat([good, Buffer.from(encodeRecords([{ type: 'lost', time: '2026-01-01T00:00:00Z', count: 1, total: 2 }])), good]);
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const b = Buffer.from(base);
+      for (let k = 0; k < 1 + rand(4); k++) b[rand(b.length)] = rand(256);
+      const d = new WireDecoder();
+      assert.doesNotThrow(() => {
+        for (let off = 0; off < b.length; off += 1 + rand(50)) d.push(b.subarray(off, off + 1 + rand(50)));
+      });
+    }
+  });
+});
+
+describe('WireDecoder: times', () => {
+  it('keeps nanoseconds exact across second and 2^32 ns boundaries', () => {
+    const cases = ['2026-11-21T23:59:59.999999999Z', '2026-11-22T00:00:00.000000000Z', '1970-01-01T00:00:00.000000001Z', '2038-01-19T03:14:08.000000007Z'];
+    // plus times around a change of the high 32-bit word of the ns count
+    const hi = (isoToNs(cases[0]) >> 32n) + 1n;
+    const edge = hi << 32n;
+    const extra = [edge - 1n, edge, edge + 1n].map((ns) => {
+      const sec = ns / 1000000000n;
+      const frac = (ns % 1000000000n).toString().padStart(9, '0');
+      return new Date(Number(sec) * 1000).toISOString().slice(0, 20) + frac + 'Z';
+    });
+    for (const t of [...cases, ...extra]) {
+      const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0 }));
+      assert.equal(r.time, t);
+    }
+  });
+});
