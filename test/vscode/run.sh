@@ -37,8 +37,10 @@ check() {  # check NAME CMD...: one pass/fail for a shell-level assertion
   if "${@:2}"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
+VM_NAME=kw-vscode; VM_BOOT=""
 cleanup() {
   rig_cs_stop "$RUN/cs-exthost"; rig_cs_stop "$RUN/cs-ui"; rig_sshd_stop "$RUN/sshd"
+  if [ -n "$VM_BOOT" ]; then kill "$VM_BOOT" 2>/dev/null; bash test/vm/vm.sh stop "$VM_NAME" >/dev/null 2>&1; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -50,6 +52,14 @@ missing=()
 [ -f out/test/vscode/journeys/journeys.js ] || missing+=("out/test/vscode (tsc)")
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vscode: missing ${missing[*]}: run scripts/setup.sh and scripts/build.sh first"; echo "0 passed, 1 failed"; exit 1
+fi
+
+# --- a test VM (Debian 12 kernel under qemu) boots meanwhile: journey 1 lists it -----------------
+# KW_VSCODE_VM=0 skips it (then journey 1 checks This Machine and the loopback host only).
+if [ "${KW_VSCODE_VM:-1}" = 1 ] && [[ " $PARTS " == *" journeys "* ]] && [ -f test/vm/vm.sh ]; then
+  VM_PORT=$(rig_pick_port 18340)
+  bash test/vm/vm.sh start --kernel 6.1 --name "$VM_NAME" --port "$VM_PORT" >"$OUT/vm-start.log" 2>&1 &
+  VM_BOOT=$!
 fi
 
 # --- package: the VSIX and its exact contents --------------------------------------------------
@@ -111,6 +121,26 @@ fi
 # --- journeys: the UI, from the installed VSIX ---------------------------------------------------
 if [[ " $PARTS " == *" journeys "* ]]; then
   t=$(kw_now)
+  if [ -n "$VM_BOOT" ]; then
+    if wait "$VM_BOOT" && grep -q '^READY' "$OUT/vm-start.log"; then
+      grep '^READY' "$OUT/vm-start.log"
+      # The VM as a user would have it in ~/.ssh/config: the harness's key, its pinned host key.
+      cat >>"$KWITNESS_SSH_CONFIG" <<CFG
+Host kw-vm
+  HostName 127.0.0.1
+  Port $VM_PORT
+  User root
+  IdentityFile $KW_CACHE/vm/keys/id_ed25519
+  IdentitiesOnly yes
+  UserKnownHostsFile $KWITNESS_KNOWN_HOSTS
+  StrictHostKeyChecking yes
+CFG
+      echo "[127.0.0.1]:$VM_PORT $(awk '{print $2, $3}' "$KW_CACHE/vm/keys/known_hosts" | head -1)" >>"$KWITNESS_KNOWN_HOSTS"
+      export KW_TEST_VM_ALIAS=kw-vm
+    else
+      fail=$((fail + 1)); echo "FAIL test VM did not boot:"; tail -5 "$OUT/vm-start.log"
+    fi
+  fi
   PORT=$(rig_pick_port 18310)
   if [ -z "$VSIX" ]; then
     fail=$((fail + 1)); echo "FAIL journeys: no VSIX to install"
@@ -132,6 +162,7 @@ fi
 # --- nothing left behind ---------------------------------------------------------------------------
 SSHD_GROUP=$KW_TEST_SSHD_PID
 rig_sshd_stop "$RUN/sshd"
+if [ -n "$VM_BOOT" ]; then bash test/vm/vm.sh stop "$VM_NAME" >/dev/null 2>&1; VM_BOOT=""; fi
 left_behind() {
   local bad=0 pid
   for pid in $(pgrep -f "$RUN/" 2>/dev/null); do
@@ -139,6 +170,7 @@ left_behind() {
     echo "     still running: $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
   done
   [ -z "$(rig_descendants "$SSHD_GROUP")" ] || { echo "     sshd sessions left"; bad=1; }
+  ! bash test/vm/vm.sh list 2>/dev/null | grep -q "^$VM_NAME " || { echo "     test VM $VM_NAME still running"; bad=1; }
   return $bad
 }
 check "cleanup: no code-server, sshd or agent of this run is left" left_behind

@@ -157,9 +157,9 @@ export class Workbench {
    * The content frame of a visible webview. A webview is two nested iframes: iframe.webview
    * (VS Code's host page) > iframe#active-frame (the extension's HTML). Hidden webviews keep
    * their iframe in the DOM, so only a visible one is taken; `has` narrows it to the one whose
-   * content contains that selector.
+   * content contains that selector (with that text, when given).
    */
-  async webview(has: string, timeout = 30_000): Promise<FrameLocator> {
+  async webview(has: string, hasText?: string | RegExp, timeout = 30_000): Promise<FrameLocator> {
     const deadline = Date.now() + timeout;
     for (;;) {
       const frames = this.page.locator('iframe.webview.ready');
@@ -168,9 +168,12 @@ export class Workbench {
         const f = frames.nth(i);
         if (!(await f.isVisible().catch(() => false))) continue;
         const inner = f.contentFrame().frameLocator('#active-frame');
-        if ((await inner.locator(has).count().catch(() => 0)) > 0) return inner;
+        const want = hasText === undefined ? inner.locator(has) : inner.locator(has, { hasText });
+        if ((await want.count().catch(() => 0)) > 0) return inner;
       }
-      if (Date.now() > deadline) throw new Error(`no visible webview containing ${has} within ${timeout} ms`);
+      if (Date.now() > deadline) {
+        throw new Error(`no visible webview containing ${has}${hasText === undefined ? '' : ` with text ${String(hasText)}`} within ${timeout} ms`);
+      }
       await sleep(200);
     }
   }

@@ -61,13 +61,13 @@ async function main(): Promise<number> {
     onTarget(target, `mkdir -p ${dir} && cp /bin/rm ${deleter} && echo 'delete me' > ${victim}`);
     await wb.runCommand('Kernel Witness: Start Unlink Trace');
     await wb.pick(target.alias);
-    unlinkPanel = await wb.webview('table, [role=grid], .events', 60_000);
-    await waitForRunning(wb, target.alias);
+    // The panel's header shows the trace state: 'running · unlink: tracepoint' once attached.
+    unlinkPanel = await wb.webview('#state.running', /unlink/, 90_000);
     agentPids = agentsUnder(target.sshdPid).map((p) => p.pid);
     if (agentPids.length === 0) throw new Error('trace says running but no kwitness-agent runs under the test sshd');
     onTarget(target, `${deleter} ${victim}`);
     const t0 = Date.now();
-    const row = unlinkPanel.locator('tr, [role=row], .row', { hasText: victim }).filter({ hasText: 'kw-deleter' }).first();
+    const row = unlinkPanel.locator('.vt-row', { hasText: victim }).filter({ hasText: 'kw-deleter' }).first();
     await row.waitFor({ timeout: 10_000 });
     const latency = Date.now() - t0;
     const text = await row.innerText();
@@ -82,11 +82,11 @@ async function main(): Promise<number> {
   await steps.step('journey 3a: click a created file\'s path -> editor shows its content from the target', async () => {
     await wb.runCommand('Kernel Witness: Start Create Trace');
     await wb.pick(target.alias);
-    await waitForRunning(wb, target.alias, 2);
-    createPanel = await wb.webview('table, [role=grid], .events', 30_000);
+    createPanel = await wb.webview('#state.running', /create/, 90_000);
     const content = `created on the target at ${new Date().toISOString()}`;
     onTarget(target, `echo '${content}' > ${created}`);
-    const link = createPanel.locator('a, [role=link], .path', { hasText: created }).first();
+    // Path cells are links: clicking the text opens the file on the traced host.
+    const link = createPanel.locator('.vt-row .vt-cell.link .vt-text', { hasText: created }).first();
     await link.waitFor({ timeout: 10_000 });
     await link.click();
     await wb.tab(path.basename(created)).waitFor({ timeout: 20_000 });
@@ -97,8 +97,8 @@ async function main(): Promise<number> {
   await steps.step('journey 3b: click a deleted path -> its parent directory is revealed', async () => {
     if (!unlinkPanel) throw new Error('needs journey 2');
     await focusTab(wb, /unlink/i);
-    const panel = await wb.webview('table, [role=grid], .events', 20_000);
-    const link = panel.locator('a, [role=link], .path', { hasText: victim }).first();
+    const panel = await wb.webview('#state', /unlink/, 20_000);
+    const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).first();
     await link.click();
     // The parent directory appears: as a revealed entry of an Explorer folder or a directory listing.
     await waitUntil(async () => {
@@ -110,10 +110,14 @@ async function main(): Promise<number> {
 
   await steps.step('journey 3c: click the probe -> Kernel Symbol view', async () => {
     await focusTab(wb, /unlink/i);
-    const panel = await wb.webview('table, [role=grid], .events', 20_000);
-    const probe = panel.locator('a, [role=link], .probe', { hasText: /tracepoint|kprobe|fentry/ }).first();
+    const panel = await wb.webview('#state', /unlink/, 20_000);
+    // Select the deletion's row: the details pane lists every field; its probe is a link.
+    await panel.locator('.vt-row', { hasText: victim }).first().locator('.vt-cell').first().click();
+    const probe = panel.locator('#details a.link', { hasText: /^(tracepoint|kprobe|fentry|raw_tracepoint)/ }).first();
+    await probe.waitFor({ timeout: 10_000 });
     await probe.click();
-    const sym = await wb.webview('body', 30_000);
+    await wb.tab(/symbol/i).waitFor({ timeout: 30_000 });
+    const sym = await wb.webview('body', /unlink/, 30_000);
     await sym.locator('body', { hasText: /unlink/ }).waitFor({ timeout: 30_000 });
     await shot('journey-3-kernel-symbol.png');
   });
@@ -136,12 +140,11 @@ async function main(): Promise<number> {
   await steps.step('journey 5: Start Exec Trace; ./true run from /bin shows the absolute exe', async () => {
     await wb.runCommand('Kernel Witness: Start Exec Trace');
     await wb.pick(LOCAL_LABEL);
-    await waitForRunning(wb, LOCAL_LABEL);
-    const panel = await wb.webview('table, [role=grid], .events', 30_000);
-    const marker = `kw-exec-${tag}`;
-    cp.execFileSync('/bin/sh', ['-c', `cd /bin && ./true ${marker}`]);
+    const panel = await wb.webview('#state.running', /exec/, 90_000);
+    cp.execFileSync('/bin/sh', ['-c', 'cd /bin && ./true']);
     const exe = fs.realpathSync('/bin/true');
-    const row = panel.locator('tr, [role=row], .row', { hasText: marker }).first();
+    // The path column of an exec row is the filename as passed (./true); exe is resolved.
+    const row = panel.locator('.vt-row', { hasText: './true' }).first();
     await row.waitFor({ timeout: 10_000 });
     const text = await row.innerText();
     if (!text.includes(exe)) throw new Error(`exec row does not show the absolute exe ${exe}: ${text}`);
@@ -169,14 +172,6 @@ async function main(): Promise<number> {
   console.log(`journeys: ${steps.elapsed()}; screenshots in ${out}`);
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
-}
-
-/** Waits until the trace on `host` reports running (tree row under the host or panel status). */
-async function waitForRunning(wb: Workbench, host: string, count = 1): Promise<void> {
-  await waitUntil(async () => {
-    const body = await wb.page.locator('.monaco-workbench').innerText();
-    return (body.match(/running/gi) ?? []).length >= count;
-  }, 60_000, `a running trace on ${host}`);
 }
 
 async function focusTab(wb: Workbench, title: RegExp): Promise<void> {
