@@ -90,15 +90,7 @@ export class SshRunner extends Disposable implements Runner {
     return this.conn.bytesSent;
   }
   async spawn(command: string): Promise<ProcessHandle> {
-    const ch = await this.conn.exec(`LC_ALL=C; export LC_ALL; ${command}`);
-    const exited = new Promise<ExitInfo>((resolve) => {
-      let info: ExitInfo = { code: null, signal: null };
-      ch.once('exit', (code: number | null, signal?: string) => {
-        info = { code: code ?? null, signal: signal ?? null };
-      });
-      ch.once('close', () => resolve(info));
-    });
-    ch.on('error', () => undefined);
+    const { channel: ch, exit: exited } = await this.conn.exec(`LC_ALL=C; export LC_ALL; ${command}`);
     return {
       stdin: ch,
       stdout: ch,

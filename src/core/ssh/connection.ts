@@ -86,10 +86,23 @@ export class SshConnection extends Disposable {
     this._register(d);
   }
 
-  exec(command: string): Promise<ClientChannel> {
+  /**
+   * Starts `command`. The exit status is captured inside ssh2's callback, synchronously: a fast
+   * command's exit-status can arrive in the same packet batch as the exec reply.
+   */
+  exec(command: string): Promise<{ channel: ClientChannel; exit: Promise<{ code: number | null; signal: string | null }> }> {
     if (this.closed) return Promise.reject(new KwError('disconnected', `${this.target.alias}: the SSH connection is closed; reconnect (Refresh Hosts) and retry`));
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (err, ch) => (err ? reject(new KwError('disconnected', `${this.target.alias}: cannot start a command over SSH: ${err.message}`)) : resolve(ch)));
+      this.client.exec(command, (err, ch) => {
+        if (err) return reject(new KwError('disconnected', `${this.target.alias}: cannot start a command over SSH: ${err.message}`));
+        let info = { code: null as number | null, signal: null as string | null };
+        ch.once('exit', (code: number | null, signal?: string) => {
+          info = { code: code ?? null, signal: signal ?? null };
+        });
+        const exit = new Promise<{ code: number | null; signal: string | null }>((res) => ch.once('close', () => res(info)));
+        ch.on('error', () => undefined);
+        resolve({ channel: ch, exit });
+      });
     });
   }
 
