@@ -53,8 +53,10 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* Record scratch space, one slot per CPU (user space sets max_entries to the CPU count; a
+ * PERCPU_ARRAY value cannot exceed 32 KiB). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct kw_raw);
@@ -91,6 +93,13 @@ struct {
 	__type(value, struct pend);
 } pending SEC(".maps");
 
+/* Masks an offset in a way the compiler cannot drop, so the verifier sees the bound. */
+static __always_inline __u64 bound(__u64 v)
+{
+	asm volatile("%[v] &= %[m]" : [v] "+r"(v) : [m] "i"(KW_DATA_MASK));
+	return v;
+}
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -125,8 +134,8 @@ static __always_inline int task_wanted(void)
 
 static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 {
-	__u32 zero = 0;
-	struct kw_raw *r = bpf_map_lookup_elem(&scratch, &zero);
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct kw_raw *r = bpf_map_lookup_elem(&scratch, &cpu);
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid(), ug = bpf_get_current_uid_gid();
 
@@ -184,7 +193,7 @@ static __always_inline __u32 put_user_str(struct kw_raw *r, __u32 used, int slot
 {
 	if (!s || used > KW_DATA_MASK)
 		return used;
-	long n = bpf_probe_read_user_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, s);
+	long n = bpf_probe_read_user_str(&r->data[bound(used)], KW_PATH_MAX, s);
 	if (n <= 1)
 		return used;
 	if (n >= KW_PATH_MAX)
@@ -198,7 +207,7 @@ static __always_inline __u32 put_kernel_str(struct kw_raw *r, __u32 used, int sl
 {
 	if (!s || used > KW_DATA_MASK)
 		return used;
-	long n = bpf_probe_read_kernel_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, s);
+	long n = bpf_probe_read_kernel_str(&r->data[bound(used)], KW_PATH_MAX, s);
 	if (n <= 1)
 		return used;
 	r->off[slot & 7] = used;
@@ -210,15 +219,17 @@ static __always_inline __u32 put_kernel_str(struct kw_raw *r, __u32 used, int sl
  * Walks a dentry up to the root of the mount tree, crossing mount points through
  * struct mount (mnt_parent, mnt_mountpoint), writing "leaf/parent/.../" into `slot`.
  */
-static __noinline __u32 walk_path(struct kw_raw *r, __u32 used, int slot, struct dentry *dentry,
-				  struct vfsmount *vfsmnt)
+__noinline int walk_path(struct kw_raw *r, __u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 {
+	struct dentry *dentry = (struct dentry *)dentry_p;
+	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_p;
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-	__u32 start = used;
+	__u32 start = used & KW_DATA_MASK;
 	int done = 0;
 
-	if (!r || !dentry || !vfsmnt)
+	if (!r || !dentry || !vfsmnt || used > KW_DATA_MASK)
 		return used;
+	used = start;
 	for (int i = 0; i < KW_MAX_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -236,10 +247,12 @@ static __noinline __u32 walk_path(struct kw_raw *r, __u32 used, int slot, struct
 		}
 		if (used - start > KW_PATH_MAX - KW_NAME_MAX || used > KW_DATA_MASK)
 			break;
+		used = bound(used);
 		const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-		long n = bpf_probe_read_kernel_str(&r->data[used & KW_DATA_MASK], KW_NAME_MAX, name);
+		long n = bpf_probe_read_kernel_str(&r->data[used], KW_NAME_MAX, name);
 		if (n <= 1)
 			break;
+		n &= KW_NAME_MAX * 2 - 1;
 		used += n;
 		r->data[(used - 1) & (KW_DATA_SZ - 1)] = '/';
 		dentry = parent;
@@ -266,13 +279,13 @@ static __always_inline __u32 walk_file(struct kw_raw *r, __u32 used, int slot, s
 {
 	if (!f)
 		return used;
-	return walk_path(r, used, slot, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt));
+	return walk_path(r, used, slot, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt));
 }
 
 static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_struct *task)
 {
-	return walk_path(r, used, KW_S_CWD, BPF_CORE_READ(task, fs, pwd.dentry),
-			 BPF_CORE_READ(task, fs, pwd.mnt));
+	return walk_path(r, used, KW_S_CWD, (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+			 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
 }
 
 /* Name `name` relative to dirfd `dfd`: fills NAME and BASE (or flags BASE_CWD / BASE_NONE). */
@@ -571,7 +584,7 @@ static __always_inline __u32 put_argv_mm(struct kw_raw *r, __u32 used, struct ta
 	len &= (KW_ARGV_MAX - 1) | KW_ARGV_MAX;
 	if (len > KW_ARGV_MAX)
 		return used;
-	if (bpf_probe_read_user(&r->data[used & KW_DATA_MASK], len, (void *)start))
+	if (bpf_probe_read_user(&r->data[bound(used)], len, (void *)start))
 		return used;
 	r->off[KW_S_ARGV] = used;
 	r->len[KW_S_ARGV] = len;
@@ -590,7 +603,7 @@ static __always_inline __u32 put_argv_user(struct kw_raw *r, __u32 used, const c
 			goto done;
 		if (used > KW_DATA_MASK || used - start > cfg_argv_max)
 			break;
-		long n = bpf_probe_read_user_str(&r->data[used & KW_DATA_MASK], KW_PATH_MAX, a);
+		long n = bpf_probe_read_user_str(&r->data[bound(used)], KW_PATH_MAX, a);
 		if (n <= 0)
 			goto done;
 		used += n;

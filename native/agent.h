@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* agent.h: what the agent's user-space files share. */
+#ifndef KW_AGENT_H
+#define KW_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "kwitness.h"
+
+#ifndef KW_VERSION
+#define KW_VERSION "0.0.0"
+#endif
+
+#define KW_FAM_UNLINK 1
+#define KW_FAM_CREATE 2
+#define KW_FAM_EXEC 4
+
+/* ---- out.c: growable byte buffer, JSON and wire helpers, stdout ---- */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+void buf_put(struct buf *b, const void *d, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_u32(struct buf *b, uint32_t v);
+void buf_str(struct buf *b, const void *d, size_t n);     /* wire: u32 len + bytes */
+/* JSON `"key":"printable"` plus `,"key_b64":"..."` when the bytes are not valid UTF-8. */
+void json_bytes(struct buf *b, const char *key, const void *d, size_t n);
+void json_escape(struct buf *b, const void *d, size_t n); /* quoted, valid UTF-8 input */
+bool utf8_valid(const unsigned char *s, size_t n);
+void base64(struct buf *b, const unsigned char *s, size_t n);
+void iso_time(struct buf *b, uint64_t wall_ns);
+
+extern struct buf out;      /* pending stdout bytes */
+int out_flush(void);        /* -1 when stdout is gone */
+
+/* ---- proc.c: pid table, exe and cgroup lookups ---- */
+struct proc_ent {
+	uint32_t pid, ppid;
+	bool dead;
+	char comm[KW_COMM_LEN];
+	char *exe;                /* absolute path, malloc'd, may be NULL (unknown) */
+	uint64_t exec_ns;         /* ktime of the last exec seen, 0 if none */
+	struct proc_ent *next;
+};
+struct proc_ent *proc_get(uint32_t pid);
+struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm);
+void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime);
+void proc_exit(uint32_t pid);
+const char *proc_exe(uint32_t pid);      /* from the table, else /proc/pid/exe */
+void proc_scan(void);                     /* seed the table from /proc */
+int cgroup_init(void);                    /* finds the cgroup2 mount */
+const char *cgroup_mount(void);
+const char *cgroup_path(uint64_t id);     /* "" when unknown */
+bool container_id(const char *cg, char out[65]);
+
+/* ---- paths ---- */
+/* Reverses a "leaf/parent/.../" dentry walk into "/parent/leaf" (appends to b). */
+void path_from_walk(struct buf *b, const char *walk, size_t n);
+/* Lexically normalises b->p in place ('.', '..', '//'), keeping it absolute. */
+void path_normalize(struct buf *b);
+
+/* ---- probe.c ---- */
+int cmd_probe(void);
+int cmd_btf(const char *func);
+int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent */
+const char *tracefs_dir(void);
+bool tp_exists(const char *category, const char *name);
+void kernel_release(char *rel, size_t n, char *arch, size_t an);
+
+#endif

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * probe.c: what this host offers. Mounting tracefs/bpffs/securityfs when absent, and the
+ * `probe` and `btf` commands. Attach modes are decided by really loading (and attaching) a
+ * tiny program per mode, like bcc's fentry_can_attach()/kprobe_exists().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "agent.h"
+
+#define TRACEFS_MAGIC 0x74726163
+#define DEBUGFS_MAGIC 0x64626720
+#define BPF_FS_MAGIC 0xcafe4a11
+#define SECURITYFS_MAGIC 0x73636673
+
+static const char *tfs;
+
+static bool is_fs(const char *path, long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (long)s.f_type == magic;
+}
+
+const char *tracefs_dir(void)
+{
+	return tfs;
+}
+
+int mount_fs(void)
+{
+	if (is_fs("/sys/kernel/tracing", TRACEFS_MAGIC)) {
+		tfs = "/sys/kernel/tracing";
+	} else if (is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC)) {
+		tfs = "/sys/kernel/debug/tracing";
+	} else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
+		tfs = "/sys/kernel/tracing";
+	} else {
+		int e = errno;
+		if (!is_fs("/sys/kernel/debug", DEBUGFS_MAGIC))
+			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+		if (is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC)) {
+			tfs = "/sys/kernel/debug/tracing";
+		} else {
+			fprintf(stderr, "kwitness-agent: tracefs is not mounted and cannot be mounted on /sys/kernel/tracing: %s\n",
+				strerror(e));
+			return -1;
+		}
+	}
+	/* bpffs and securityfs are optional: lsm/lockdown in `probe`, nothing pinned today */
+	if (!is_fs("/sys/fs/bpf", BPF_FS_MAGIC))
+		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+	if (!is_fs("/sys/kernel/security", SECURITYFS_MAGIC))
+		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+	return 0;
+}
+
+bool tp_exists(const char *category, const char *name)
+{
+	char p[512];
+
+	if (!tfs)
+		return false;
+	snprintf(p, sizeof(p), "%s/events/%s/%s/id", tfs, category, name);
+	return access(p, R_OK) == 0;
+}
+
+static int tp_id(const char *category, const char *name)
+{
+	char p[512], s[32] = "";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/events/%s/%s/id", tfs ? tfs : "/sys/kernel/tracing", category, name);
+	f = fopen(p, "re");
+	if (!f)
+		return -1;
+	if (!fgets(s, sizeof(s), f))
+		s[0] = 0;
+	fclose(f);
+	return s[0] ? atoi(s) : -1;
+}
+
+void kernel_release(char *rel, size_t n, char *arch, size_t an)
+{
+	struct utsname u;
+
+	uname(&u);
+	snprintf(rel, n, "%s", u.release);
+	snprintf(arch, an, "%s", u.machine);
+}
+
+static int silent(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	return 0;
+}
+
+static const struct bpf_insn ret0[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+/* fentry: load a tracing program against the function's BTF id (EPERM/EINVAL when refused). */
+static bool fentry_works(const char *func)
+{
+	struct btf *vm = btf__load_vmlinux_btf();
+	int id, fd;
+
+	if (!vm)
+		return false;
+	id = btf__find_by_name_kind(vm, func, BTF_KIND_FUNC);
+	btf__free(vm);
+	if (id < 0)
+		return false;
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_FENTRY, .attach_btf_id = id);
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", ret0, 2, &o);
+	if (fd < 0)
+		return false;
+	/* loading is not enough on locked-down hosts: attach too */
+	int l = bpf_raw_tracepoint_open(NULL, fd);
+	close(fd);
+	if (l < 0)
+		return false;
+	close(l);
+	return true;
+}
+
+static int perf_attach(int prog, struct perf_event_attr *a)
+{
+	int pfd = syscall(__NR_perf_event_open, a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (pfd < 0)
+		return -1;
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) < 0) {
+		close(pfd);
+		return -1;
+	}
+	close(pfd);
+	return 0;
+}
+
+static bool kprobe_works(const char *func)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "re");
+	int type = -1, fd;
+	bool ok = false;
+
+	if (f) {
+		if (fscanf(f, "%d", &type) != 1)
+			type = -1;
+		fclose(f);
+	}
+	if (type < 0)
+		return false;
+	fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", ret0, 2, NULL);
+	if (fd < 0)
+		return false;
+	struct perf_event_attr a = { .size = sizeof(a), .type = type };
+	a.config1 = (uint64_t)(unsigned long)func; /* kprobe_func */
+	ok = perf_attach(fd, &a) == 0;
+	close(fd);
+	return ok;
+}
+
+static bool tracepoint_works(const char *category, const char *name)
+{
+	int id = tp_id(category, name), fd;
+	bool ok;
+
+	if (id < 0)
+		return false;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, NULL, "GPL", ret0, 2, NULL);
+	if (fd < 0)
+		return false;
+	struct perf_event_attr a = { .size = sizeof(a), .type = PERF_TYPE_TRACEPOINT, .config = id,
+				     .sample_period = 1, .wakeup_events = 1 };
+	ok = perf_attach(fd, &a) == 0;
+	close(fd);
+	return ok;
+}
+
+static void read_line(const char *path, char *s, size_t n)
+{
+	FILE *f = fopen(path, "re");
+
+	s[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(s, n, f))
+		s[0] = 0;
+	fclose(f);
+	s[strcspn(s, "\n")] = 0;
+}
+
+/* The family -> probe the modes are checked against. */
+static const struct {
+	const char *family, *func, *tp_cat, *tp_name;
+} checks[] = {
+	{ "unlink", "vfs_unlink", "syscalls", "sys_exit_unlinkat" },
+	{ "create", "vfs_mkdir", "syscalls", "sys_exit_openat" },
+	{ "exec", "bprm_execve", "sched", "sched_process_exec" },
+};
+
+int cmd_probe(void)
+{
+	char rel[128], arch[64], lock[256], lsm[1024], err[256] = "";
+	bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+
+	libbpf_set_print(silent);
+	kernel_release(rel, sizeof(rel), arch, sizeof(arch));
+	if (geteuid() != 0)
+		snprintf(err, sizeof(err), "not root: the agent needs root (or CAP_BPF+CAP_PERFMON)");
+	else if (!btf)
+		snprintf(err, sizeof(err), "no BTF: /sys/kernel/btf/vmlinux is missing (kernel without CONFIG_DEBUG_INFO_BTF)");
+	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1)
+		snprintf(err, sizeof(err), "kernel too old: no BPF ring buffer (needs Linux >= 5.8)");
+	if (!err[0] && mount_fs() < 0)
+		snprintf(err, sizeof(err), "tracefs is not mounted and cannot be mounted");
+
+	read_line("/sys/kernel/security/lockdown", lock, sizeof(lock));
+	const char *lk = "unknown";
+	if (strstr(lock, "[none]"))
+		lk = "none";
+	else if (strstr(lock, "[integrity]"))
+		lk = "integrity";
+	else if (strstr(lock, "[confidentiality]"))
+		lk = "confidentiality";
+	read_line("/sys/kernel/security/lsm", lsm, sizeof(lsm));
+
+	buf_puts(&out, "{\"agent_version\":");
+	json_escape(&out, KW_VERSION, strlen(KW_VERSION));
+	buf_puts(&out, ",\"kernel\":");
+	json_escape(&out, rel, strlen(rel));
+	buf_puts(&out, ",\"arch\":");
+	json_escape(&out, arch, strlen(arch));
+	buf_printf(&out, ",\"btf\":%s,\"lockdown\":\"%s\",\"lsm\":[", btf ? "true" : "false", lk);
+	bool bpf_lsm = false, first = true;
+	for (char *save, *t = strtok_r(lsm, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		buf_puts(&out, first ? "" : ",");
+		json_escape(&out, t, strlen(t));
+		first = false;
+		if (!strcmp(t, "bpf"))
+			bpf_lsm = true;
+	}
+	buf_printf(&out, "],\"lsm_bpf\":%s,\"families\":{", bpf_lsm ? "true" : "false");
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		bool fe = false, kp = false, tp = false;
+		if (!err[0]) {
+			fe = fentry_works(checks[i].func);
+			kp = kprobe_works(checks[i].func);
+			tp = tracepoint_works(checks[i].tp_cat, checks[i].tp_name);
+		}
+		buf_printf(&out, "%s\"%s\":[", i ? "," : "", checks[i].family);
+		const char *sep = "";
+		if (fe)
+			buf_printf(&out, "%s\"fentry\"", sep), sep = ",";
+		if (kp)
+			buf_printf(&out, "%s\"kprobe\"", sep), sep = ",";
+		if (tp)
+			buf_printf(&out, "%s\"tracepoint\"", sep), sep = ",";
+		buf_puts(&out, "]");
+	}
+	buf_puts(&out, "}");
+	if (err[0]) {
+		buf_puts(&out, ",\"error\":");
+		json_escape(&out, err, strlen(err));
+	}
+	buf_puts(&out, "}\n");
+	out_flush();
+	return err[0] ? 1 : 0;
+}
+
+static void btf_printf(void *ctx, const char *fmt, va_list args)
+{
+	vprintf(fmt, args);
+}
+
+int cmd_btf(const char *func)
+{
+	struct btf *vm;
+	struct btf_dump *d;
+	int id;
+
+	libbpf_set_print(silent);
+	vm = btf__load_vmlinux_btf();
+	if (!vm) {
+		fprintf(stderr, "kwitness-agent: no BTF: cannot read /sys/kernel/btf/vmlinux\n");
+		return 1;
+	}
+	id = btf__find_by_name_kind(vm, func, BTF_KIND_FUNC);
+	if (id < 0) {
+		fprintf(stderr, "kwitness-agent: btf: no kernel function named '%s' in /sys/kernel/btf/vmlinux\n", func);
+		btf__free(vm);
+		return 1;
+	}
+	d = btf_dump__new(vm, btf_printf, NULL, NULL);
+	if (!d) {
+		btf__free(vm);
+		return 1;
+	}
+	const struct btf_type *t = btf__type_by_id(vm, id);
+	LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o, .field_name = func);
+	btf_dump__emit_type_decl(d, t->type, &o);
+	printf(";\n");
+	btf_dump__free(d);
+	btf__free(vm);
+	return 0;
+}
