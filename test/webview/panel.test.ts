@@ -1,0 +1,324 @@
+// Component tests of the BUILT event panel (dist/webview) in real Chromium, fed by a fake host
+// that speaks the message contract. See harness.ts and page-helpers.js.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { initTrace, loadJsonl, panel, posted, send, settle, startRig, type Rig } from './harness';
+
+let rig: Rig;
+before(async () => { rig = await startRig(); });
+after(async () => { await rig?.close(); });
+
+async function fresh(): Promise<Page> {
+  return (await rig.newPage()).page;
+}
+async function gen(page: Page, traceId: string, from: number, n: number): Promise<void> {
+  await page.evaluate(`window.__kw.feedGenerated(${JSON.stringify(traceId)}, ${from}, ${n})`);
+  await settle(page);
+}
+async function typeInto(page: Page, id: string, text: string): Promise<void> {
+  const input = page.locator(`#${id} input`);
+  await input.fill(text);
+  await settle(page);
+}
+const rows = (page: Page) => panel<number>(page, 'p.rows');
+
+test('loads under the CSP, says ready, no violations', async () => {
+  const page = await fresh();
+  const ready = (await posted(page)).find((m) => m.type === 'ready');
+  assert.deepEqual(ready, { type: 'ready', traceId: null, contract: 1 });
+  await initTrace(page, 't1');
+  await gen(page, 't1', 0, 300);
+  assert.equal(await rows(page), 300);
+  assert.match((await page.textContent('#count'))!, /^300 rows$/);
+  assert.deepEqual(await page.evaluate('window.__kw.cspViolations'), []);
+  // Only the visible rows exist in the DOM.
+  const domRows = await page.locator('.vt-row').count();
+  assert.ok(domRows > 10 && domRows < 60, `pooled rows: ${domRows}`);
+  await page.close();
+});
+
+test('per-column filters and free-text search', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tf');
+  await gen(page, 'tf', 0, 3000);
+  // Type filter through the vscode-single-select.
+  await page.evaluate(`(() => { const s = document.querySelector('#f-type'); s.value = 'exec'; s.dispatchEvent(new Event('change')); })()`);
+  await settle(page);
+  assert.equal(await rows(page), 1000);
+  await page.evaluate(`(() => { const s = document.querySelector('#f-type'); s.value = ''; s.dispatchEvent(new Event('change')); })()`);
+  await settle(page);
+  assert.equal(await rows(page), 3000);
+  await typeInto(page, 'f-pid', '1007');
+  assert.equal(await rows(page), 1); // pid = 1000 + i % 5000
+  await typeInto(page, 'f-pid', '');
+  await typeInto(page, 'f-comm', 'PYTH');
+  assert.equal(await rows(page), 3000 / 8);
+  await typeInto(page, 'f-comm', '');
+  await typeInto(page, 'f-uid', 'root');
+  assert.equal(await rows(page), Math.ceil(3000 / 7));
+  await typeInto(page, 'f-uid', '');
+  await typeInto(page, 'f-glob', '/tmp/w42/*');
+  assert.equal(await rows(page), 20); // unlink/create events with i % 100 == 42 -> 30, minus exec (i%3==2) -> 20
+  await typeInto(page, 'f-glob', '');
+  await page.locator('#f-failed').click();
+  await settle(page);
+  assert.equal(await rows(page), Math.ceil(3000 / 13));
+  await page.locator('#f-failed').click();
+  await settle(page);
+  await typeInto(page, 'f-text', 'file-2999.txt');
+  assert.equal(await rows(page), 0); // 2999 % 3 == 2: an exec, no such path
+  await typeInto(page, 'f-text', 'file-2998.txt');
+  assert.equal(await rows(page), 1);
+  await typeInto(page, 'f-text', '--n=2999');
+  assert.equal(await rows(page), 1); // argv is searched too
+  assert.match((await page.textContent('#count'))!, /^1 row of 3,000$/);
+  await page.close();
+});
+
+test('sorting by a column header, both directions', async () => {
+  const page = await fresh();
+  await initTrace(page, 'ts');
+  await gen(page, 'ts', 0, 2000);
+  await page.locator('.vt-hcell', { hasText: 'Process' }).click();
+  await settle(page);
+  const asc = await panel<Array<[string, number]>>(page, `Array.from({length: 2000}, (_, i) => { const e = p.event(p.seqAt(i)); return [e.comm, e.pid]; })`);
+  for (let i = 1; i < asc.length; i++) {
+    const [c0, p0] = asc[i - 1], [c1, p1] = asc[i];
+    assert.ok(c0 < c1 || (c0 === c1 && p0 <= p1), `row ${i}: ${c0}/${p0} before ${c1}/${p1}`);
+  }
+  await page.locator('.vt-hcell', { hasText: 'Process' }).click();
+  await settle(page);
+  const first = await panel<string>(page, 'p.event(p.seqAt(0)).comm');
+  assert.equal(first, 'touch'); // the largest comm first
+  assert.match((await page.locator('.vt-hcell', { hasText: 'Process' }).textContent())!, /▼/);
+  await page.close();
+});
+
+test('pause keeps counting, resume shows what arrived', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tp');
+  await gen(page, 'tp', 0, 100);
+  await page.locator('#pause').click();
+  await gen(page, 'tp', 100, 250);
+  assert.equal(await rows(page), 100);
+  assert.equal(await panel<number>(page, 'p.received'), 350);
+  assert.match((await page.textContent('#paused'))!, /paused · 250 new/);
+  assert.equal((await page.textContent('#pause'))!.trim(), 'Resume');
+  await page.locator('#pause').click();
+  await settle(page);
+  assert.equal(await rows(page), 350);
+  assert.equal((await page.textContent('#paused'))!.trim(), '');
+  await page.close();
+});
+
+test('lost badge shows the exact total; stale messages are dropped', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tl');
+  assert.equal((await page.textContent('#lost'))!.trim(), '0');
+  await send(page, { type: 'lost', traceId: 'tl', total: 123457 });
+  assert.equal((await page.textContent('#lost'))!.trim(), '123457');
+  await send(page, { type: 'lost', traceId: 'other-trace', total: 9 });
+  await send(page, { type: 'events', traceId: 'other-trace', events: [{ type: 'exec' }], replay: false });
+  assert.equal((await page.textContent('#lost'))!.trim(), '123457');
+  assert.equal(await rows(page), 0);
+  assert.ok(await page.locator('.lost-wrap.has-lost').count());
+  await page.close();
+});
+
+test('cap drops the oldest and says so', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tc', [], { config: { maxEvents: 1000 } });
+  await gen(page, 'tc', 0, 2500);
+  assert.equal(await panel<number>(page, 'p.retained'), 1000);
+  assert.equal(await panel<number>(page, 'p.dropped'), 1500);
+  assert.equal(await rows(page), 1000);
+  assert.equal(await panel<string>(page, 'p.event(p.seqAt(0)).path'), '/tmp/w0/file-1500.txt');
+  assert.match((await page.textContent('#dropped'))!, /1,500 oldest dropped \(cap 1,000\)/);
+  await page.close();
+});
+
+test('details pane: every field, argv, ancestry filter, probe to kernel symbol', async () => {
+  const page = await fresh();
+  await initTrace(page, 'td');
+  await gen(page, 'td', 0, 30);
+  // Row 5 is an exec (5 % 3 == 2).
+  await page.locator('.vt-row').nth(5).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  const text = (await page.textContent('#details'))!;
+  for (const s of ['argv', '--n=5', 'ppid', '905', 'cgroup', '/user.slice/user-1000.slice/session-1.scope', 'tracepoint:sched:sched_process_exec', 'Ancestry (2)', 'systemd (1)']) {
+    assert.ok(text.includes(s), `details lack ${s}`);
+  }
+  await page.locator('#details a', { hasText: 'tracepoint:sched:sched_process_exec' }).click();
+  const sym = (await posted(page)).find((m) => m.type === 'showKernelSymbol');
+  assert.deepEqual(sym, { type: 'showKernelSymbol', traceId: 'td', hostId: 'local', symbol: 'sched_process_exec', probe: 'tracepoint:sched:sched_process_exec' });
+  // Clicking an ancestor filters on it and its descendants.
+  await page.locator('#details .ancestry a', { hasText: 'bash (905)' }).click();
+  await settle(page);
+  assert.equal(await rows(page), 1); // events 5 only among 0..29 have ppid 905 ... and their own pid never is 905
+  assert.match((await page.textContent('#f-ancestor'))!, /descendants of pid 905/);
+  await page.locator('#f-ancestor .chip-x').click();
+  await settle(page);
+  assert.equal(await rows(page), 30);
+  await page.close();
+});
+
+test('keyboard navigation moves the selection and scrolls', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tk');
+  await gen(page, 'tk', 0, 5000);
+  await page.locator('.vt-row').nth(0).locator('.vt-cell').first().click();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await settle(page, 50);
+  assert.equal(await panel<number>(page, 'p.selected'), await panel<number>(page, 'p.seqAt(2)'));
+  await page.keyboard.press('End');
+  await settle(page, 50);
+  assert.equal(await panel<number>(page, 'p.selected'), await panel<number>(page, 'p.seqAt(4999)'));
+  assert.ok((await panel<number>(page, 'p.firstVisibleRow()')) > 4900);
+  await page.keyboard.press('Home');
+  await settle(page, 50);
+  assert.equal(await panel<number>(page, 'p.firstVisibleRow()'), 0);
+  await page.close();
+});
+
+test('column chooser adds and removes columns', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tcol');
+  await page.locator('#columns').click();
+  await page.locator('#columns-popover vscode-checkbox[data-col="cwd"]').click();
+  await page.locator('#columns-popover vscode-checkbox[data-col="container"]').click();
+  await settle(page, 50);
+  const heads = await page.locator('.vt-hcell').allTextContents();
+  assert.ok(heads.some((h) => h.startsWith('Cwd')));
+  assert.ok(!heads.some((h) => h.startsWith('Container')));
+  await page.close();
+});
+
+test('links post the exact bytes, including invalid UTF-8', async () => {
+  const page = await fresh();
+  const hostile = loadJsonl('hostile.jsonl');
+  await initTrace(page, 'tb', hostile);
+  // Row 4 has path bytes ff fe (not UTF-8): the cell shows escapes, the click posts the bytes.
+  const cell = page.locator('.vt-row').nth(4).locator('.vt-cell.link .vt-text').last();
+  assert.equal(await cell.textContent(), '/tmp/hostile/bad-\\xff\\xfe-name');
+  await cell.click();
+  const open = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
+  assert.equal(open.pathB64, hostile[4].path_b64);
+  assert.equal(Buffer.from(String(open.pathB64), 'base64').toString('latin1'), '/tmp/hostile/bad-\xff\xfe-name');
+  assert.equal(open.field, 'path');
+  assert.equal(open.hostId, 'local');
+  // exe column: plain UTF-8 name -> its UTF-8 bytes.
+  await page.locator('.vt-row').nth(1).locator('.vt-cell.link .vt-text').first().click();
+  const open2 = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
+  assert.equal(Buffer.from(String(open2.pathB64), 'base64').toString('utf8'), '/tmp/<b>bold</b>');
+  assert.equal(open2.field, 'exe');
+  // Exec: the relative filename is resolved against the caller's cwd.
+  await page.locator('.vt-row').nth(6).locator('.vt-cell.link .vt-text').last().click();
+  const open3 = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
+  assert.equal(Buffer.from(String(open3.pathB64), 'base64').toString('utf8'), '/tmp/hostile/./run<svg onload=alert(4)>');
+  await page.close();
+});
+
+test('hostile names render literally and inertly', async () => {
+  const page = await fresh();
+  const hostile = loadJsonl('hostile.jsonl');
+  await initTrace(page, 'th', hostile);
+  for (let i = 0; i < hostile.length; i++) {
+    await page.locator('.vt-row').nth(i).locator('.vt-cell').first().click();
+    await settle(page, 30);
+  }
+  const tags = await page.evaluate('window.__kw.allTags()') as string[];
+  const allowed = /^(html|head|body|meta|link|title|script|style|div|span|a|dl|dt|dd|ol|li|h3|button|slot|input|label|svg|path|ul|vscode-[a-z-]+)$/;
+  assert.deepEqual(tags.filter((t) => !allowed.test(t)), [], `unexpected elements: ${tags.join(' ')}`);
+  assert.equal(await page.locator('img, b, svg[onload]').count(), 0);
+  assert.equal(await page.evaluate('document.querySelectorAll("script").length'), 1);
+  assert.equal(await page.evaluate('window.__kw.pwned'), 0);
+  const cells = await page.locator('.vt-row .vt-text').allTextContents();
+  const all = cells.join('|');
+  assert.ok(all.includes('/tmp/hostile/<img src=x onerror="window.__kw.pwned=1">'), 'markup shown literally');
+  assert.ok(all.includes('/tmp/hostile/line1\\nline2'), 'newline escaped');
+  assert.ok(all.includes('evil\\e[31mred'), 'ESC escaped');
+  assert.ok(all.includes('/tmp/hostile/\\u202etxt.exe'), 'RTL override escaped');
+  assert.ok(all.includes('/tmp/hostile/a\\\\x41'), 'backslash doubled so escapes cannot be faked');
+  assert.ok(!/[\u0000-\u001f\u202e]/.test(all), 'no raw control or bidi characters reach the DOM');
+  const details = (await page.textContent('#details'))!;
+  assert.ok(details.includes('\\e]0;title\\x07'), 'argv escapes in the details pane');
+  assert.deepEqual(await page.evaluate('window.__kw.cspViolations'), []);
+  await page.close();
+});
+
+test('state survives a reload: filters, columns, sort, trace id', async () => {
+  const { page } = await rig.newPage();
+  await initTrace(page, 'tr');
+  await gen(page, 'tr', 0, 500);
+  await typeInto(page, 'f-comm', 'git');
+  await page.locator('.vt-hcell', { hasText: 'Path' }).click();
+  await settle(page, 400);
+  await page.reload();
+  await page.waitForFunction('window.__kw.posted.some(m => m.type === "ready")');
+  const ready = (await posted(page)).find((m) => m.type === 'ready');
+  assert.deepEqual(ready, { type: 'ready', traceId: 'tr', contract: 1 });
+  // The host replays its backlog after ready.
+  await initTrace(page, 'tr');
+  await gen(page, 'tr', 0, 500);
+  assert.equal(await rows(page), 62); // comm git: i % 8 == 7
+  assert.equal(await page.locator('#f-comm input').inputValue(), 'git');
+  assert.match((await page.locator('.vt-hcell', { hasText: 'Path' }).textContent())!, /▲/);
+  await page.close();
+});
+
+test('export streams the filtered rows as CSV and JSON Lines', async () => {
+  const page = await fresh();
+  const hostile = loadJsonl('hostile.jsonl');
+  await initTrace(page, 'te', hostile);
+  await page.locator('#export-csv').click();
+  const begin = (await posted(page)).find((m) => m.type === 'exportBegin');
+  assert.deepEqual(begin, { type: 'exportBegin', traceId: 'te', format: 'csv', count: 7 });
+  await send(page, { type: 'exportAccepted', traceId: 'te', exportId: 1, format: 'csv' });
+  await settle(page, 100);
+  const chunks = (await posted(page)).filter((m) => m.type === 'exportChunk');
+  assert.equal(chunks.at(-1)!.last, true);
+  const csv = chunks.map((c) => c.data).join('');
+  assert.equal(csv.trimEnd().split(/\r?\n(?=(?:[^"]*"[^"]*")*[^"]*$)/).length, 8); // header + 7 records (quoted newlines kept)
+  assert.ok(csv.includes(`"'<img src=x onerror=alert(1)>"`) === false); // < is not a formula char
+  assert.ok(csv.includes('"/tmp/hostile/line1\nline2"'));
+  await typeInto(page, 'f-text', 'bold');
+  await page.locator('#export-jsonl').click();
+  await send(page, { type: 'exportAccepted', traceId: 'te', exportId: 2, format: 'jsonl' });
+  await settle(page, 100);
+  const j = (await posted(page)).filter((m) => m.type === 'exportChunk' && m.exportId === 2).map((c) => c.data).join('');
+  const lines = j.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 1);
+  assert.deepEqual(lines[0], hostile[1]); // lossless round trip through the columnar store
+  await page.close();
+});
+
+test('1,000,000 events: retained, virtualized, frame times printed', async () => {
+  const { page } = await rig.newPage({ width: 1400, height: 800 });
+  await initTrace(page, 'tm');
+  const ms = (await page.evaluate(`window.__kw.feedGenerated('tm', 0, 1000000)`)) as number;
+  await settle(page, 500);
+  assert.equal(await rows(page), 1_000_000);
+  assert.equal(await panel<number>(page, 'p.retained'), 1_000_000);
+  const heap = (await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) as number;
+  const deltas = (await page.evaluate('window.__kw.scrollBench(600)')) as number[];
+  const sorted = [...deltas].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  console.log(`# 1M events: ingest ${ms.toFixed(0)} ms (${Math.round(1e6 / (ms / 1000)).toLocaleString('en-US')} events/s), JS heap ${(heap / 1048576).toFixed(0)} MiB`);
+  console.log(`# scroll top->bottom over ${deltas.length} frames: frame time p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
+  assert.ok((await panel<number>(page, 'p.firstVisibleRow()')) > 999_900, 'the scroll reached the last rows');
+  const last = await page.locator('.vt-row .vt-text').allTextContents();
+  assert.ok(last.some((t) => t.includes('file-999999.txt')), 'last rows rendered');
+  const domRows = await page.locator('.vt-row').count();
+  assert.ok(domRows < 60, `only visible rows in the DOM (${domRows})`);
+  let t0 = Date.now();
+  await page.locator('.vt-hcell', { hasText: 'Path' }).click();
+  await page.waitForFunction('document.querySelector(".vt-hcell:nth-child(6)").textContent.includes("▲")');
+  console.log(`# sort 1M rows by path: ${Date.now() - t0} ms`);
+  t0 = Date.now();
+  await typeInto(page, 'f-glob', '/tmp/w7/**');
+  console.log(`# path-glob filter over 1M rows: ${Date.now() - t0 - 350} ms (excl. settle)`);
+  assert.equal(await rows(page), 6667); // i % 100 == 7 and not exec: 10000 minus every third
+  await page.close();
+});
