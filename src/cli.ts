@@ -288,7 +288,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');
       else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (${r.kernel}; ${r.probes.map((p) => `${p.probe}`).join(', ')}); Ctrl-C stops\n`);
-      else if (r.type === 'lost') process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
+      else if (r.type === 'lost' && r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
       else if (r.type === 'error') process.stderr.write(`kwitness: agent: ${r.message}\n`);
     },
   });

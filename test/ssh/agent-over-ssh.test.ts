@@ -1,0 +1,213 @@
+// The REAL agent deployed and run over a real sshd on 127.0.0.1 against this machine's kernel:
+// events with absolute paths, upload once per build (measured), a killed connection leaves no
+// agent process and no BPF program behind within 5 s, resume after the drop, the CLI.
+import assert from 'node:assert/strict';
+import * as cp from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import type { KwEvent, UnlinkEvent } from '../../src/core/events';
+import { HostManager, HostPrompts } from '../../src/core/host/host';
+import { INSTALL_ROOT, localAgent } from '../../src/core/host/deploy';
+import { decoderFor } from '../../src/core/session/decoders';
+import { TraceSession } from '../../src/core/session/trace-session';
+import { knownHostsName } from '../../src/core/ssh/known-hosts';
+import { Sshd, keygen, sh, sleep, tempDir } from './harness';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const AGENT_DIR = path.join(ROOT, 'dist', 'agent');
+let dir: string;
+let A: Sshd;
+let sshConfig: string;
+let knownHosts: string;
+let work: string;
+
+const prompts: HostPrompts = {
+  confirmHostKey: async () => false,
+  passphrase: async () => undefined,
+  password: async () => undefined,
+  sudoPassword: async () => undefined,
+};
+
+function manager(): HostManager {
+  return new HostManager({ sshConfigFile: sshConfig, knownHostsFile: knownHosts, agentDir: AGENT_DIR, prompts, log: () => undefined, includeLocal: false });
+}
+
+function session(m: HostManager): TraceSession {
+  return new TraceSession(m.get('t-root'), { families: ['unlink'], pathPrefixes: [work] }, { format: 'wire', decoderFor, batchMs: 50 });
+}
+
+function collect(s: TraceSession): KwEvent[] {
+  const got: KwEvent[] = [];
+  s.onDidReceiveEvents((b) => got.push(...b));
+  return got;
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Ids of the BPF programs `pid` holds open (prog_id in /proc/PID/fdinfo: prog and link fds). */
+function progIdsHeldBy(pid: number): number[] {
+  const ids = new Set<number>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      const m = /^prog_id:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.add(Number(m[1]));
+    } catch {
+      /* fd closed meanwhile */
+    }
+  }
+  return [...ids];
+}
+
+/** Which of `ids` are still loaded in the kernel (bpftool prog show). */
+function stillLoaded(ids: number[]): number[] {
+  const loaded = new Set((JSON.parse(sh('bpftool prog show --json')) as Array<{ id: number }>).map((p) => p.id));
+  return ids.filter((id) => loaded.has(id));
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(AGENT_DIR), `the real agent is not built (${AGENT_DIR}); run scripts/build.sh`);
+  dir = tempDir('kw-sshagent-');
+  fs.chmodSync(dir, 0o755);
+  work = path.join(dir, 'work');
+  fs.mkdirSync(path.join(work, 'sub'), { recursive: true });
+  A = await Sshd.start(dir, 'target');
+  A.authorize('root', keygen(path.join(dir, 'id')));
+  sshConfig = path.join(dir, 'ssh_config');
+  fs.writeFileSync(sshConfig, `Host t-root\n  HostName 127.0.0.1\n  Port ${A.port}\n  User root\n  IdentityFile ${dir}/id\n  IdentitiesOnly yes\n`);
+  knownHosts = path.join(dir, 'known_hosts');
+  const [type, b64] = fs.readFileSync(path.join(A.dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
+  fs.writeFileSync(knownHosts, `${knownHostsName('127.0.0.1', A.port)} ${type} ${b64}\n`);
+});
+
+after(async () => {
+  await A?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('deploy + trace unlink over ssh: rm gives an event with the absolute path; the second start uploads nothing', async () => {
+  const arch = sh('uname -m').trim();
+  const agent = localAgent(AGENT_DIR, arch);
+  // force a real first upload of this build
+  fs.rmSync(path.join(INSTALL_ROOT, agent.sha256), { recursive: true, force: true });
+
+  const m1 = manager();
+  const m2 = manager();
+  try {
+    const c1 = m1.get('t-root');
+    await c1.connect();
+    const b0 = c1.runner!.bytesSent()!;
+    const s1 = session(m1);
+    const got = collect(s1);
+    const t0 = Date.now();
+    await s1.start();
+    const startMs1 = Date.now() - t0;
+    const sent1 = c1.runner!.bytesSent()! - b0;
+    assert.equal(c1.lastDeployment?.uploaded, true);
+    assert.equal(s1.state.kind, 'running');
+
+    // relative path from another cwd: the event must carry the absolute path
+    fs.writeFileSync(path.join(work, 'victim.txt'), 'x');
+    sh('rm ../victim.txt', { cwd: path.join(work, 'sub') });
+    const ev = await waitFor('the unlink event', () => got.find((e): e is UnlinkEvent => e.type === 'unlink' && e.path === path.join(work, 'victim.txt')));
+    assert.equal(ev.comm, 'rm');
+    assert.equal(ev.op, 'unlink');
+    assert.ok(ev.exe.endsWith('/rm'), ev.exe);
+    assert.equal(ev.ret, 0);
+    await s1.stop();
+    assert.equal(s1.verifiedGone, true);
+    s1.dispose();
+
+    const c2 = m2.get('t-root');
+    await c2.connect();
+    const b2 = c2.runner!.bytesSent()!;
+    const s2 = session(m2);
+    const t2 = Date.now();
+    await s2.start();
+    const startMs2 = Date.now() - t2;
+    const sent2 = c2.runner!.bytesSent()! - b2;
+    assert.equal(c2.lastDeployment?.uploaded, false);
+    assert.equal(c2.lastDeployment?.uploadedBytes, 0);
+    assert.ok(sent2 < 16384, `second start sent ${sent2} bytes; the agent is ${agent.size}`);
+    assert.ok(sent1 > agent.size, `first start sent ${sent1} bytes, agent is ${agent.size}`);
+    console.log(`# agent ${agent.size} bytes: first start ${startMs1} ms / ${sent1} bytes sent (deploy ${c1.lastDeployment?.ms} ms); second start ${startMs2} ms / ${sent2} bytes sent (deploy check ${c2.lastDeployment?.ms} ms)`);
+    await s2.stop();
+    s2.dispose();
+  } finally {
+    m1.dispose();
+    m2.dispose();
+  }
+});
+
+test('killing the SSH connection mid-trace: within 5 s no agent process and no BPF program remain; resume works', async () => {
+  const m = manager();
+  try {
+    const s = session(m);
+    const got = collect(s);
+    await s.start();
+    const pid = await waitFor('the agent pid', () => s.agentPid);
+    const progs = progIdsHeldBy(pid);
+    assert.ok(progs.length > 0, 'the running agent holds BPF programs (so the check below means something)');
+    assert.deepEqual(stillLoaded(progs), progs);
+    const states: string[] = [];
+    s.onDidChangeState((st) => states.push(st.kind));
+
+    const killed = A.killConnections();
+    assert.ok(killed > 0);
+    const t0 = Date.now();
+    await waitFor('agent process gone', () => !fs.existsSync(`/proc/${pid}`), 5000);
+    await waitFor('its BPF programs unloaded', () => stillLoaded(progs).length === 0, Math.max(1, 5000 - (Date.now() - t0)));
+    const goneMs = Date.now() - t0;
+    await waitFor('state disconnected', () => s.state.kind === 'disconnected', 5000);
+    console.log(`# connection killed: agent and its ${progs.length} BPF programs gone after ${goneMs} ms; session state ${s.state.kind}`);
+
+    await s.resume();
+    assert.equal(s.state.kind, 'running');
+    const pid2 = await waitFor('the new agent pid', () => s.agentPid);
+    assert.notEqual(pid2, pid);
+    const progs2 = progIdsHeldBy(pid2);
+    assert.ok(progs2.length > 0);
+    fs.writeFileSync(path.join(work, 'after-resume'), 'x');
+    fs.unlinkSync(path.join(work, 'after-resume'));
+    await waitFor('an event after resume', () => got.find((e) => e.type === 'unlink' && e.path === path.join(work, 'after-resume')));
+    await s.stop();
+    assert.equal(s.verifiedGone, true);
+    assert.deepEqual(stillLoaded(progs2), []);
+    assert.deepEqual(states.slice(0, 1), ['disconnected']);
+    s.dispose();
+  } finally {
+    m.dispose();
+  }
+});
+
+test('CLI: kwitness trace unlink --host over ssh --json prints the event and stops cleanly on SIGINT', async () => {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const child = cp.spawn(process.execPath, [cli, 'trace', 'unlink', '--host', 't-root', '--path-prefix', work, '--json', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  try {
+    await waitFor('ready', () => out.includes('"type":"ready"'), 20000);
+    fs.writeFileSync(path.join(work, 'cli-victim'), 'x');
+    sh(`rm ${path.join(work, 'cli-victim')}`);
+    await waitFor('event line', () => out.split('\n').some((l) => l.includes('"type":"unlink"')), 5000);
+    const ev = JSON.parse(out.split('\n').find((l) => l.includes('"type":"unlink"'))!) as UnlinkEvent;
+    assert.equal(ev.path, path.join(work, 'cli-victim'));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, err);
+    assert.match(err, /1 events, 0 lost; stopped \(agent gone from the host\)/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
