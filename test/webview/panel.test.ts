@@ -274,15 +274,18 @@ test('export streams the filtered rows as CSV and JSON Lines', async () => {
   await initTrace(page, 'te', hostile);
   await page.locator('#export-csv').click();
   const begin = (await posted(page)).find((m) => m.type === 'exportBegin');
-  assert.deepEqual(begin, { type: 'exportBegin', traceId: 'te', format: 'csv', count: 7 });
+  assert.deepEqual(begin, { type: 'exportBegin', traceId: 'te', format: 'csv', count: hostile.length });
   await send(page, { type: 'exportAccepted', traceId: 'te', exportId: 1, format: 'csv' });
   await settle(page, 100);
   const chunks = (await posted(page)).filter((m) => m.type === 'exportChunk');
   assert.equal(chunks.at(-1)!.last, true);
   const csv = chunks.map((c) => c.data).join('');
-  assert.equal(csv.trimEnd().split(/\r?\n(?=(?:[^"]*"[^"]*")*[^"]*$)/).length, 8); // header + 7 records (quoted newlines kept)
-  assert.ok(csv.includes(`"'<img src=x onerror=alert(1)>"`) === false); // < is not a formula char
-  assert.ok(csv.includes('"/tmp/hostile/line1\nline2"'));
+  assert.equal(csv.trimEnd().split(/\r?\n(?=(?:[^"]*"[^"]*")*[^"]*$)/).length, hostile.length + 1); // header + records (quoted newlines kept)
+  assert.ok(csv.startsWith('time,ktime_ns,type,op,pid,'));
+  assert.ok(csv.includes(',<img src=x onerror=alert(1)>,'), 'markup is data, not a formula: unchanged');
+  assert.ok(csv.includes('"/tmp/hostile/line1\nline2"'), 'newlines quoted');
+  assert.ok(csv.includes(`"'=HYPERLINK(""http://x"")"`), 'formula neutralised with a leading quote');
+  assert.ok(csv.includes(',/tmp/hostile/+cmd|calc,'), 'a path starting with / is left as is');
   await typeInto(page, 'f-text', 'bold');
   await page.locator('#export-jsonl').click();
   await send(page, { type: 'exportAccepted', traceId: 'te', exportId: 2, format: 'jsonl' });

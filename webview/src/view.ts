@@ -18,6 +18,8 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(glob.startsWith('/') ? `^${re}$` : `(^|/)${re}$`, 's');
 }
 
+const EXEC = TYPES.indexOf('exec');
+
 export class RowFilter {
   private typeCode = -1;
   private pid = -1;
@@ -88,7 +90,7 @@ export class RowFilter {
     if (this.comm && !this.strMatch(store, this.memoComm, S.comm[p], (s) => s.toLowerCase().includes(this.comm))) return false;
     if (this.glob) {
       const g = this.glob;
-      const id = S.path[p] !== 0 ? S.path[p] : S.exe[p];
+      const id = store.type[p] === EXEC || S.path[p] === 0 ? S.exe[p] : S.path[p];
       if (!this.strMatch(store, this.memoGlob, id, (s) => g.test(s))) return false;
     }
     if (this.ancestor > 0 && store.pid[p] !== this.ancestor) {

@@ -1,0 +1,69 @@
+// The webview -> host message validators: accept exactly the contract, reject everything else
+// with a one-line reason (the webview renders attacker-controlled names; treat it as untrusted).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateViewState, validateWebviewMessage, CONTRACT_VERSION, EMPTY_FILTERS } from '../../src/contract';
+
+const ok = (m: unknown) => {
+  const v = validateWebviewMessage(m);
+  assert.ok(v.ok, v.ok ? '' : v.error);
+  return v.ok ? v.value : undefined;
+};
+const bad = (m: unknown, re: RegExp) => {
+  const v = validateWebviewMessage(m);
+  assert.equal(v.ok, false, `accepted ${JSON.stringify(m)}`);
+  if (!v.ok) {
+    assert.match(v.error, re);
+    assert.ok(!v.error.includes('\n'), 'one line');
+  }
+};
+
+test('accepts every message of the contract', () => {
+  assert.deepEqual(ok({ type: 'ready', traceId: null, contract: CONTRACT_VERSION }), { type: 'ready', traceId: null, contract: 1 });
+  assert.deepEqual(ok({ type: 'openPath', traceId: 't', hostId: 'local', pathB64: Buffer.from('/tmp/\xff', 'latin1').toString('base64'), field: 'path' }),
+    { type: 'openPath', traceId: 't', hostId: 'local', pathB64: 'L3RtcC//', field: 'path' });
+  ok({ type: 'showKernelSymbol', traceId: 't', hostId: 'h', symbol: 'vfs_unlink', probe: 'fentry:vfs_unlink' });
+  ok({ type: 'showKernelSymbol', traceId: 't', hostId: 'h', symbol: 'do_unlinkat.cold', probe: '' });
+  ok({ type: 'exportBegin', traceId: 't', format: 'csv', count: 10 });
+  ok({ type: 'exportChunk', traceId: 't', exportId: 1, data: 'a,b\n', last: true });
+  ok({ type: 'stopTrace', traceId: 't' });
+});
+
+test('rejects unknown types, extra fields and wrong shapes', () => {
+  bad(null, /not an object/);
+  bad([], /not an object/);
+  bad({ type: 'runShell', cmd: 'rm -rf /' }, /unknown message type "runShell"/);
+  bad({ type: '__proto__' }, /unknown message type/);
+  bad({ type: 'toString' }, /unknown message type/);
+  bad({ type: 'stopTrace', traceId: 't', extra: 1 }, /unexpected field 'extra'/);
+  bad({ type: 'stopTrace', traceId: '' }, /traceId is empty/);
+  bad({ type: 'stopTrace', traceId: 5 }, /traceId must be a string/);
+  bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: 'not base64!', field: 'path' }, /pathB64 is not non-empty base64/);
+  bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: '', field: 'path' }, /pathB64/);
+  bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: 'L3Rt', field: 'etc' }, /field must be one of/);
+  bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: 'A'.repeat(70000), field: 'path' }, /longer than 65536/);
+  bad({ type: 'showKernelSymbol', traceId: 't', hostId: 'h', symbol: 'vfs_unlink; rm -rf /', probe: '' }, /not a kernel symbol name/);
+  bad({ type: 'showKernelSymbol', traceId: 't', hostId: 'h', symbol: '../../etc/passwd', probe: '' }, /not a kernel symbol name/);
+  bad({ type: 'showKernelSymbol', traceId: 't', hostId: 'h', symbol: 'x', probe: 'a\nb' }, /control characters/);
+  bad({ type: 'exportBegin', traceId: 't', format: 'xlsx', count: 1 }, /format must be one of jsonl, csv/);
+  bad({ type: 'exportBegin', traceId: 't', format: 'csv', count: -1 }, /count must be an integer/);
+  bad({ type: 'exportChunk', traceId: 't', exportId: 0, data: '', last: true }, /exportId/);
+  bad({ type: 'exportChunk', traceId: 't', exportId: 1, data: '', last: 'yes' }, /last must be a boolean/);
+  bad({ type: 'ready', traceId: null, contract: 1.5 }, /contract must be an integer/);
+});
+
+test('view state from the serializer is checked too', () => {
+  const good = {
+    contract: CONTRACT_VERSION, traceId: 't', hostId: 'local', title: 'x', filters: { ...EMPTY_FILTERS, pid: '42' },
+    columns: ['time', 'path'], sort: { column: 'path', descending: true }, scrollRow: 10, detailsOpen: true,
+  };
+  const v = validateViewState(good);
+  assert.ok(v.ok);
+  assert.equal(validateViewState({ ...good, contract: 0 }).ok, false);
+  const c = validateViewState({ ...good, columns: ['time', 'evil'] });
+  assert.ok(!c.ok && /columns/.test(c.error));
+  const s = validateViewState({ ...good, sort: { column: 'nope', descending: false } });
+  assert.ok(!s.ok && /sort.column/.test(s.error));
+  const f = validateViewState({ ...good, filters: { ...EMPTY_FILTERS, type: 'boom' } });
+  assert.ok(!f.ok && /filters.type/.test(f.error));
+});
