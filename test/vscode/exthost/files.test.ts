@@ -4,6 +4,7 @@
 // through the extension.
 import * as assert from 'assert';
 import * as cp from 'child_process';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { before, describe, it } from 'mocha';
 
@@ -68,15 +69,45 @@ describe('kwitness:// files on real targets', () => {
 
   it('reads a file on This Machine (host id local)', async () => {
     const bytes = await vscode.workspace.fs.readFile(kwUri('local', '/etc/hostname'));
-    const fs = await import('fs');
     assert.strictEqual(Buffer.from(bytes).toString('utf8'), fs.readFileSync('/etc/hostname', 'utf8'));
   });
 
   it('kwitness.openPath opens a remote file: the editor shows its content from the target', async () => {
     const p = `${dir}/exthost-open-${process.pid}.txt`;
     onTarget(`echo 'content that lives only on the target' > ${p}`);
-    await vscode.commands.executeCommand('kwitness.openPath', kwUri(alias, p));
-    const ed = await editorShowing(kwUri(alias, p));
+    const r = await vscode.commands.executeCommand<{ uri: string; gone: boolean }>('kwitness.openPath', alias, p);
+    assert.ok(r, 'kwitness.openPath returned nothing (it showed an error)');
+    assert.strictEqual(r.gone, false);
+    const ed = await editorShowing(vscode.Uri.parse(r.uri));
+    assert.strictEqual(ed.document.uri.scheme, 'kwitness');
     assert.strictEqual(ed.document.getText(), 'content that lives only on the target\n');
+  });
+
+  it('kwitness.openPath on a deleted path shows its parent directory as it is now', async () => {
+    const sub = `${dir}/exthost-gone-${process.pid}`;
+    onTarget(`mkdir -p ${sub} && echo x > ${sub}/deleted.txt && echo y > ${sub}/survivor.txt && rm ${sub}/deleted.txt`);
+    const r = await vscode.commands.executeCommand<{ uri: string; gone: boolean }>('kwitness.openPath', { hostId: alias, pathB64: Buffer.from(`${sub}/deleted.txt`).toString('base64') });
+    assert.ok(r, 'kwitness.openPath returned nothing');
+    assert.strictEqual(r.gone, true);
+    const uri = vscode.Uri.parse(r.uri);
+    assert.strictEqual(uri.path, sub, 'the listing is not of the parent directory');
+    const text = (await editorShowing(uri)).document.getText();
+    assert.match(text, /deleted\.txt is gone on kw-loopback|deleted\.txt is gone/);
+    assert.match(text, /survivor\.txt/);
+    assert.doesNotMatch(text, /^-\s+deleted\.txt$/m);
+  });
+
+  it('kwitness.showKernelSymbol looks the symbol up on the ssh host (kallsyms + BTF)', async () => {
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>('kwitness.showKernelSymbol', alias, 'vfs_unlink', 'tracepoint:syscalls:sys_exit_unlinkat');
+    assert.ok(panel, 'no symbol panel');
+    assert.strictEqual(panel.viewType, 'kwitness.symbol');
+    const addr = /<th>Address<\/th><td><code>([^<]*)<\/code>/.exec(panel.webview.html);
+    assert.ok(addr, `no address in the symbol view:\n${panel.webview.html.slice(0, 2000)}`);
+    const kallsyms = fs.readFileSync('/proc/kallsyms', 'utf8');
+    const line = kallsyms.split('\n').find((l) => / T vfs_unlink$/.test(l) || / t vfs_unlink$/.test(l));
+    assert.ok(line, 'vfs_unlink not in /proc/kallsyms');
+    assert.strictEqual(addr[1].replace(/^0x/, '').replace(/^0+/, ''), line.split(' ')[0].replace(/^0+/, ''));
+    assert.match(panel.webview.html, /vfs_unlink\(|int vfs_unlink/);
+    panel.dispose();
   });
 });

@@ -45,10 +45,13 @@ async function main(): Promise<number> {
     if (vmAlias) await wb.row(hosts(), vmAlias).waitFor({ timeout: 30_000 });
     const host = wb.row(hosts(), target.alias);
     await wb.expand(host);
-    // Capabilities come from `kwitness-agent probe` run on the target over SSH: attach modes per family.
-    await wb.row(hosts(), /unlink/i).waitFor({ timeout: 60_000 });
+    // Capabilities come from `kwitness-agent probe` run on the target over SSH: the kernel, BTF,
+    // and the attach modes that really load, per family.
+    await wb.row(hosts(), 'Attach modes').waitFor({ timeout: 60_000 });
     const texts = await hosts().locator('.monaco-list-row').allInnerTexts();
-    const caps = texts.join(' | ');
+    const caps = texts.join(' | ').replace(/\s+/g, ' ');
+    const release = cp.execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
+    if (!caps.includes(release)) throw new Error(`no Kernel row with ${release}: ${caps}`);
     for (const fam of ['unlink', 'create', 'exec']) {
       if (!new RegExp(`${fam}[^|]*(tracepoint|kprobe|fentry)`, 'i').test(caps)) throw new Error(`no capability row for ${fam} with an attach mode: ${caps}`);
     }
@@ -100,11 +103,11 @@ async function main(): Promise<number> {
     const panel = await wb.webview('#state', /unlink/, 20_000);
     const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).first();
     await link.click();
-    // The parent directory appears: as a revealed entry of an Explorer folder or a directory listing.
-    await waitUntil(async () => {
-      const body = await wb.page.locator('.monaco-workbench').innerText();
-      return body.includes(path.basename(dir)) && (body.includes('kw-deleter') || body.includes(path.basename(created)));
-    }, 20_000, `parent directory ${dir} to be revealed`);
+    // A deleted file cannot open: its parent directory's listing (as it is now, read from the
+    // target) opens instead, saying the file is gone.
+    await wb.editorText().filter({ hasText: `${path.basename(victim)} is gone` }).waitFor({ timeout: 20_000 });
+    await wb.editorText().filter({ hasText: 'kw-deleter' }).waitFor({ timeout: 5_000 });
+    await wb.tab(path.basename(dir)).waitFor({ timeout: 5_000 });
     await shot('journey-3-reveal-deleted.png');
   });
 
@@ -116,9 +119,10 @@ async function main(): Promise<number> {
     const probe = panel.locator('#details a.link', { hasText: /^(tracepoint|kprobe|fentry|raw_tracepoint)/ }).first();
     await probe.waitFor({ timeout: 10_000 });
     await probe.click();
-    await wb.tab(/symbol/i).waitFor({ timeout: 30_000 });
-    const sym = await wb.webview('body', /unlink/, 30_000);
-    await sym.locator('body', { hasText: /unlink/ }).waitFor({ timeout: 30_000 });
+    // The Kernel Symbol view (no scripts): kallsyms address, BTF prototype, attach modes.
+    const sym = await wb.webview('body.symbol table.sym', /Address/, 30_000);
+    const text = await sym.locator('table.sym').innerText();
+    if (!/unlink/.test(text) || !/[0-9a-f]{8,}/.test(text)) throw new Error(`symbol view lacks the symbol or its address: ${text}`);
     await shot('journey-3-kernel-symbol.png');
   });
 
@@ -126,9 +130,11 @@ async function main(): Promise<number> {
   await steps.step('journey 4: right-click the running trace in the tree -> Stop -> the agent is gone', async () => {
     if (!ok2 || agentPids.length === 0) throw new Error('needs journey 2');
     await wb.openViewContainer('Kernel Witness');
-    const traceRow = wb.row(hosts(), /unlink/i);
+    // The trace is a child of its host: 'unlink trace  running · N events'.
+    const traceRow = hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'running' }).first();
     await traceRow.waitFor({ timeout: 10_000 });
-    await wb.contextMenu(traceRow, /Stop/);
+    await wb.contextMenu(traceRow, 'Stop Trace');
+    await hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 10_000 });
     await waitUntil(async () => agentPids.every((p) => !fs.existsSync(`/proc/${p}`)), 10_000,
       `agent pids ${agentPids.join(',')} to exit on the target`);
     const progs = bpfProgsOf(agentPids);
