@@ -1,0 +1,91 @@
+// Kernel Witness: the composition root. activate() builds every service once and registers each
+// through one helper that pushes it to context.subscriptions, so teardown is structural.
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+
+import { HostManager, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
+import type { HostPrompts } from './core/host/host';
+import type { TraceSession } from './core/session/trace-session';
+import type { HostRef, TraceHandle, TraceOptions } from './core/trace-api';
+import { PanelManager } from './panel/index';
+import { commandHandlers } from './extension/commands';
+import { HostsTreeProvider } from './extension/hosts-tree';
+import { VsCodePrompts } from './extension/prompts';
+import { TraceRegistry } from './extension/traces';
+
+/** What activate() returns: a small API for extension-host tests (and other extensions). */
+export interface KernelWitnessApi {
+  readonly hosts: HostManager;
+  readonly tree: HostsTreeProvider;
+  listHosts(): HostRef[];
+  sessions(): readonly TraceSession[];
+  /** Starts a trace without UI prompts for the host (errors are thrown, not shown). */
+  startTrace(hostId: string, options: TraceOptions): Promise<TraceHandle>;
+  stopTrace(id: string): Promise<void>;
+  /** Answers host-key / passphrase / password questions instead of the user (tests); undefined restores the UI. */
+  setPrompts(p: Partial<HostPrompts> | undefined): void;
+}
+
+let stopAll: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
+  const register = <T extends vscode.Disposable | { dispose(): unknown }>(d: T): T => {
+    context.subscriptions.push(d);
+    return d;
+  };
+
+  const log = register(vscode.window.createOutputChannel('Kernel Witness', { log: true }));
+  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('kwitness');
+  const expand = (p: string): string => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
+  const prompts = new VsCodePrompts();
+
+  const hosts = register(
+    new HostManager({
+      sshConfigFile: process.env.KWITNESS_SSH_CONFIG || (config().get<string>('sshConfigFile') ? expand(config().get<string>('sshConfigFile')!) : defaultSshConfigFile()),
+      knownHostsFile: process.env.KWITNESS_KNOWN_HOSTS || (config().get<string>('knownHostsFile') ? expand(config().get<string>('knownHostsFile')!) : defaultKnownHostsFile()),
+      agentDir: path.join(context.extensionPath, 'dist', 'agent'),
+      prompts,
+      log: (l) => log.info(l),
+      sshDebug: () => config().get<boolean>('sshDebug', false),
+      userHosts: () => config().get<string[]>('hosts', []) ?? [],
+      includeLocal: process.platform === 'linux',
+      timeoutMs: Math.max(1, config().get<number>('connectTimeoutSeconds', 20)) * 1000,
+    }),
+  );
+  const traces = register(new TraceRegistry(hosts, log));
+  const panels = register(
+    new PanelManager(context, {
+      files: hosts,
+      agent: hosts,
+      log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+    }),
+  );
+  traces.viewer = panels;
+  const tree = register(new HostsTreeProvider(hosts, traces, () => config().get<string[]>('hosts', []) ?? []));
+  register(vscode.window.createTreeView('kwitness.hosts', { treeDataProvider: tree, showCollapseAll: true }));
+  for (const [id, handler] of commandHandlers({ hosts, traces, tree, log })) register(vscode.commands.registerCommand(id, handler));
+  register(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kwitness.hosts')) hosts.refresh();
+    }),
+  );
+  stopAll = () => traces.stopAll();
+  log.info(`activated (ssh config ${hosts.env.sshConfigFile}, known_hosts ${hosts.env.knownHostsFile})`);
+
+  return {
+    hosts,
+    tree,
+    listHosts: () => hosts.list(),
+    sessions: () => traces.list(),
+    startTrace: (hostId, options) => traces.start(hosts.ref(hostId), options, { silent: true }),
+    stopTrace: (id) => traces.stop(id),
+    setPrompts: (p) => (prompts.override = p),
+  };
+}
+
+/** Window close / reload / uninstall: end every agent (stdin EOF + signal) before the host exits. */
+export async function deactivate(): Promise<void> {
+  await stopAll?.();
+  stopAll = undefined;
+}

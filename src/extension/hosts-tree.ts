@@ -1,0 +1,175 @@
+// The Hosts tree (view kwitness.hosts): This Machine, ~/.ssh/config aliases and user-added hosts
+// with their connection state (spinner while connecting); expanded: kernel, arch, BTF, LSM,
+// attach modes (from `kwitness-agent probe`) and the host's traces, each with an inline Stop.
+import * as vscode from 'vscode';
+
+import { Disposable } from '../core/lifecycle';
+import { errorMessage } from '../core/errors';
+import type { HostConnection, HostManager } from '../core/host/host';
+import { FAMILIES } from '../core/events';
+import type { HostRef } from '../core/trace-api';
+import type { TraceSession } from '../core/session/trace-session';
+import { TraceRegistry, describeState } from './traces';
+
+export type HostsNode =
+  | { type: 'host'; host: HostRef; userAdded: boolean }
+  | { type: 'info'; hostId: string; key: string; label: string; value: string; icon?: string; tooltip?: string }
+  | { type: 'trace'; hostId: string; traceId: string };
+
+export class HostsTreeProvider extends Disposable implements vscode.TreeDataProvider<HostsNode> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<HostsNode | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  private readonly probing = new Map<string, Promise<void>>();
+  private readonly probeErrors = new Map<string, string>();
+
+  constructor(
+    private readonly hosts: HostManager,
+    private readonly traces: TraceRegistry,
+    private readonly userHosts: () => string[],
+  ) {
+    super();
+    this._register(hosts.onDidChange(() => this.refresh()));
+    this._register(traces.onDidChange(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this._onDidChangeTreeData.fire(undefined);
+  }
+
+  /** Forgets probe results/errors so the next expand probes again. */
+  reprobe(): void {
+    this.probeErrors.clear();
+    this.refresh();
+  }
+
+  getChildren(el?: HostsNode): HostsNode[] {
+    if (!el) {
+      const user = new Set(this.userHosts());
+      return this.hosts.list().map((h) => this.node({ type: 'host', host: h, userAdded: user.has(h.id) && h.kind === 'ssh' }));
+    }
+    if (el.type !== 'host') return [];
+    const conn = this.hosts.get(el.host);
+    const out: HostsNode[] = [];
+    const report = conn.probe;
+    const id = el.host.id;
+    if (report) {
+      const info = (key: string, label: string, value: string, icon?: string, tooltip?: string): void => {
+        out.push(this.node({ type: 'info', hostId: id, key, label, value, icon, tooltip }));
+      };
+      info('kernel', 'Kernel', report.kernel, 'server-environment');
+      info('arch', 'Arch', report.arch, 'chip');
+      info('btf', 'BTF', report.btf ? 'yes' : 'no', report.btf ? 'pass' : 'warning');
+      info('lsm', 'LSM', `${report.lsm.join(', ') || 'none'}${report.lsm_bpf ? ' (bpf LSM on)' : ''}`, 'shield', `lockdown: ${report.lockdown}`);
+      const modes = FAMILIES.map((f) => `${f}: ${(report.families[f] ?? []).join('/') || 'none'}`).join(' · ');
+      info('attach', 'Attach modes', modes, 'plug');
+      if (report.error) info('error', 'Agent', report.error, 'error');
+    } else if (this.probeErrors.has(id)) {
+      out.push(this.node({ type: 'info', hostId: id, key: 'error', label: 'Error', value: this.probeErrors.get(id)!, icon: 'error', tooltip: this.probeErrors.get(id) }));
+    } else {
+      out.push(this.node({ type: 'info', hostId: id, key: 'probing', label: 'Probing', value: 'connecting and asking the agent…', icon: 'loading~spin' }));
+      this.startProbe(conn);
+    }
+    for (const s of this.traces.forHost(id)) out.push(this.node({ type: 'trace', hostId: id, traceId: s.id }));
+    return out;
+  }
+
+  private startProbe(conn: HostConnection): void {
+    const id = conn.ref.id;
+    if (this.probing.has(id)) return;
+    const p = conn
+      .refreshProbe()
+      .then(
+        () => undefined,
+        (e) => {
+          this.probeErrors.set(id, errorMessage(e));
+        },
+      )
+      .finally(() => {
+        this.probing.delete(id);
+        this.refresh();
+      });
+    this.probing.set(id, p);
+  }
+
+  /** Waits for a running probe of `hostId` (tests). */
+  async probeDone(hostId: string): Promise<void> {
+    await this.probing.get(hostId);
+  }
+
+  private node(n: HostsNode): HostsNode {
+    return n;
+  }
+
+  getTreeItem(n: HostsNode): vscode.TreeItem {
+    if (n.type === 'host') return this.hostItem(n);
+    if (n.type === 'info') {
+      const item = new vscode.TreeItem(n.label, vscode.TreeItemCollapsibleState.None);
+      item.id = `info:${n.hostId}:${n.key}`;
+      item.description = n.value;
+      item.tooltip = n.tooltip ?? `${n.label}: ${n.value}`;
+      item.iconPath = n.icon ? new vscode.ThemeIcon(n.icon) : undefined;
+      item.contextValue = 'info';
+      return item;
+    }
+    const s = this.traces.get(n.traceId);
+    const item = new vscode.TreeItem(s ? `${s.options.families.join(', ')} trace` : 'trace', vscode.TreeItemCollapsibleState.None);
+    item.id = `trace:${n.traceId}`;
+    if (s) {
+      const st = s.state;
+      item.description = `${shortState(s)} · ${s.eventCount} events${s.lostTotal ? ` · ${s.lostTotal} lost` : ''}`;
+      item.tooltip = `${describeState(st)}\nfilters: ${describeFilters(s)}`;
+      item.iconPath = new vscode.ThemeIcon(
+        st.kind === 'running' ? 'pulse' : st.kind === 'disconnected' ? 'debug-disconnect' : st.kind === 'failed' ? 'error' : st.kind === 'stopped' ? 'debug-stop' : 'loading~spin',
+      );
+      item.contextValue = st.kind === 'running' || st.kind === 'connecting' || st.kind === 'deploying' || st.kind === 'starting' ? 'trace-running' : st.kind === 'disconnected' ? 'trace-disconnected' : 'trace-ended';
+    }
+    return item;
+  }
+
+  private hostItem(n: Extract<HostsNode, { type: 'host' }>): vscode.TreeItem {
+    const conn = this.hosts.existing(n.host.id);
+    const st = conn?.state ?? { kind: 'idle' as const };
+    const item = new vscode.TreeItem(n.host.label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `host:${n.host.id}`;
+    const baseIcon = n.host.kind === 'local' ? 'device-desktop' : 'remote';
+    switch (st.kind) {
+      case 'connecting':
+        item.iconPath = new vscode.ThemeIcon('loading~spin');
+        item.description = `${st.step}…`;
+        break;
+      case 'connected':
+        item.iconPath = new vscode.ThemeIcon(baseIcon, new vscode.ThemeColor('testing.iconPassed'));
+        item.description = `${st.platform.arch} · ${st.privilege}`;
+        break;
+      case 'failed':
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        item.description = st.message;
+        break;
+      default:
+        item.iconPath = new vscode.ThemeIcon(baseIcon);
+        item.description = st.lastError ?? (n.host.kind === 'local' ? 'local' : undefined);
+    }
+    const running = this.traces.forHost(n.host.id).filter((s) => s.state.kind === 'running').length;
+    if (running) item.description = `${item.description ?? ''} · ${running} trace${running > 1 ? 's' : ''}`.replace(/^ · /, '');
+    item.tooltip = `${n.host.label} (${n.host.kind === 'local' ? 'this machine' : n.userAdded ? 'added in settings' : '~/.ssh/config'})${st.kind === 'failed' ? `\n${st.message}` : ''}`;
+    item.contextValue = n.host.kind === 'local' ? 'host-local' : n.userAdded ? 'host-user' : 'host-ssh';
+    return item;
+  }
+}
+
+function shortState(s: TraceSession): string {
+  const st = s.state;
+  return st.kind === 'running' ? 'running' : st.kind;
+}
+
+function describeFilters(s: TraceSession): string {
+  const o = s.options;
+  const f: string[] = [];
+  if (o.pathPrefixes?.length) f.push(`paths ${o.pathPrefixes.join(', ')}`);
+  if (o.pid !== undefined) f.push(`pid ${o.pid}`);
+  if (o.comm) f.push(`comm ${o.comm}`);
+  if (o.uid !== undefined) f.push(`uid ${o.uid}`);
+  if (o.cgroup) f.push(`cgroup ${o.cgroup}`);
+  if (o.failedOnly) f.push('failed only');
+  return f.join('; ') || 'none';
+}
