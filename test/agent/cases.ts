@@ -1,0 +1,455 @@
+// The agent's event cases (issue 2, "Proof"): trigger something on the target, expect exactly
+// these events. Runner: suite.ts (runCase). Shared with test/vm/, which runs them in Debian guests
+// (busybox + bash, no python/node: cases that need them are skipped there).
+//
+// In scripts: $D = the case's own dir (absolute), $T = kw-trigger (test/agent/trigger),
+// $CG2 = the cgroup v2 mount; `kw_stat NAME PATH` prints NAME=DEV:INO:NLINK for expectations.
+import type { KwEvent } from '../../src/core/events';
+import { absPath, bytesOf, need, positive, pred, startsWith, type AgentCase, type CaseContext, type Want } from './suite';
+
+/** dev/ino of a `kw_stat` line. */
+function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
+  const [dev, ino] = need(ctx, key).split(':').map(Number);
+  return { dev, ino };
+}
+
+const ok = { ret: 0 };
+const exeOf = (name: string) => new RegExp(`^/(usr/)?(s?bin|lib)/.*\\b${name}$`);
+/** The trigger's shell as first ancestor: the process tree is right. */
+const parentIsRoot = (ctx: CaseContext): Want => startsWith([{ pid: ctx.rootPid, comm: 'bash', exe: exeOf('bash') }]);
+const trig = (ctx: CaseContext) => ({ comm: 'kw-trigger', exe: ctx.trigger });
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** Names that must survive the trip byte for byte. */
+export const HOSTILE_NAMES: Array<{ label: string; bytes: Uint8Array }> = [
+  { label: 'newline', bytes: Buffer.from('new\nline') },
+  { label: 'ESC', bytes: Buffer.from('esc\x1b[31mred') },
+  { label: '<script>', bytes: Buffer.from('<script>alert(1)<script>') },
+  { label: 'invalid UTF-8', bytes: Uint8Array.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0xc3, 0x28]) },
+  { label: '255-byte name', bytes: Buffer.from('n'.repeat(255)) },
+  { label: 'quote and backslash', bytes: Buffer.from(`q"\\'`) },
+];
+
+export const CASES: AgentCase[] = [
+  {
+    name: 'rm (coreutils, unlinkat) of a file',
+    families: ['unlink'],
+    setup: () => `echo data > "$D/a"\nkw_stat a "$D/a"`,
+    trigger: () => `rm "$D/a"`,
+    expect: (ctx) => [
+      {
+        type: 'unlink',
+        op: 'unlink',
+        path: `${ctx.dir}/a`,
+        comm: 'rm',
+        exe: exeOf('rm'),
+        ...inode(ctx, 'a'),
+        last_link: true,
+        ret: 0,
+        uid: 0,
+        gid: 0,
+        cwd: absPath,
+        probe: /unlinkat|vfs_unlink|do_unlinkat/,
+        ppid: ctx.rootPid,
+        ancestors: parentIsRoot(ctx),
+        cgroup: absPath,
+        container: null,
+      },
+    ],
+  },
+  {
+    name: 'rm -rf of a tree',
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/t/s1/s2"; touch "$D/t/f1" "$D/t/s1/f2" "$D/t/s1/s2/f3"`,
+    trigger: () => `rm -rf "$D/t"`,
+    expect: (ctx) => [
+      ...['t/f1', 't/s1/f2', 't/s1/s2/f3'].map((p) => ({ type: 'unlink', op: 'unlink', path: `${ctx.dir}/${p}`, comm: 'rm', last_link: true, ...ok })),
+      ...['t/s1/s2', 't/s1', 't'].map((p) => ({ type: 'unlink', op: 'rmdir', path: `${ctx.dir}/${p}`, comm: 'rm', last_link: true, ...ok })),
+    ],
+  },
+  {
+    name: 'Python os.unlink and os.rmdir (unlink, rmdir syscalls), relative and absolute',
+    families: ['unlink'],
+    needs: ['python3'],
+    setup: () => `touch "$D/a"; mkdir "$D/d"`,
+    trigger: () => `cd "$D" && python3 -c 'import os, sys; os.unlink(sys.argv[1]); os.rmdir("d")' "$D/a"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, comm: /^python/, exe: /python/, probe: /unlink|vfs_unlink/, last_link: true, ...ok },
+      { type: 'unlink', op: 'rmdir', path: `${ctx.dir}/d`, comm: /^python/, probe: /rmdir/, cwd: ctx.dir, last_link: true, ...ok },
+    ],
+  },
+  {
+    name: 'Node fs.unlinkSync (unlink syscall)',
+    families: ['unlink'],
+    needs: ['node'],
+    setup: () => `touch "$D/a"`,
+    trigger: () => `node -e 'require("fs").unlinkSync(process.argv[1])' "$D/a"`,
+    expect: (ctx) => [{ type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, exe: /\/node$/, last_link: true, ...ok }],
+  },
+  {
+    name: 'busybox rm (unlink syscall)',
+    families: ['unlink'],
+    needs: ['busybox'],
+    setup: () => `touch "$D/a"`,
+    trigger: () => `busybox rm "$D/a"`,
+    expect: (ctx) => [{ type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, comm: 'busybox', exe: /busybox/, last_link: true, ...ok }],
+  },
+  {
+    name: 'unlinkat and rmdir-at with a dirfd from another directory (cwd /)',
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/sub/dd" "$D/other"; touch "$D/sub/a"`,
+    trigger: () => `cd "$D/other" && "$T" unlinkat-dirfd "$D/sub" a && "$T" rmdirat-dirfd "$D/sub" dd`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/sub/a`, cwd: '/', ...trig(ctx), last_link: true, ...ok },
+      { type: 'unlink', op: 'rmdir', path: `${ctx.dir}/sub/dd`, cwd: '/', ...trig(ctx), last_link: true, ...ok },
+    ],
+  },
+  {
+    name: 'relative paths from a changed cwd (./a, ../b, sub/../c)',
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/w/sub"; touch "$D/w/a" "$D/b" "$D/w/c"`,
+    trigger: () => `cd "$D/w" && "$T" unlink ./a && "$T" unlink ../b && "$T" unlink sub/../c`,
+    ordered: true,
+    expect: (ctx) => ['w/a', 'b', 'w/c'].map((p) => ({ type: 'unlink', op: 'unlink', path: `${ctx.dir}/${p}`, cwd: `${ctx.dir}/w`, last_link: true, ...ok })),
+  },
+  {
+    name: 'hard links: last_link false, then true',
+    families: ['unlink'],
+    setup: () => `echo x > "$D/a"; ln "$D/a" "$D/b"; kw_stat a "$D/a"`,
+    trigger: () => `rm "$D/a"; rm "$D/b"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, last_link: false, ...inode(ctx, 'a'), ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/b`, last_link: true, ...inode(ctx, 'a'), ...ok },
+    ],
+  },
+  {
+    name: 'rename over an existing file (unlink of the victim, create of the new name)',
+    families: ['unlink', 'create'],
+    setup: () => `echo old > "$D/victim"; echo new > "$D/src"; kw_stat victim "$D/victim"; kw_stat src "$D/src"`,
+    trigger: () => `"$T" rename "$D/src" "$D/victim"`,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'rename', path: `${ctx.dir}/victim`, old_path: `${ctx.dir}/src`, last_link: true, ...inode(ctx, 'victim'), ...trig(ctx), ...ok },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/victim`, old_path: `${ctx.dir}/src`, ...trig(ctx), ...ok },
+    ],
+  },
+  {
+    name: 'rename to a new name: create only, no unlink',
+    families: ['unlink', 'create'],
+    setup: () => `touch "$D/src"`,
+    trigger: () => `mv "$D/src" "$D/dst"`,
+    expect: (ctx) => [{ type: 'create', op: 'rename', path: `${ctx.dir}/dst`, old_path: `${ctx.dir}/src`, comm: 'mv', ...ok }],
+  },
+  {
+    name: 'O_CREAT on a new file vs an existing one (event only for the new one)',
+    families: ['create'],
+    setup: () => `touch "$D/exists"`,
+    trigger: () => `"$T" creat "$D/new"\n"$T" creat "$D/exists"\n: > "$D/exists"\n: > "$D/new2"`,
+    expect: (ctx) => [
+      { type: 'create', op: 'open', path: `${ctx.dir}/new`, ...trig(ctx), probe: /open/, ...ok },
+      { type: 'create', op: 'open', path: `${ctx.dir}/new2`, comm: 'bash', pid: ctx.rootPid, ...ok },
+    ],
+    check: (events, ctx) => {
+      const e = events.find((x) => 'path' in x && x.path === `${ctx.dir}/new`);
+      return e && 'ino' in e && e.ino === 0 ? ['create of a new file carries ino 0'] : [];
+    },
+  },
+  {
+    name: 'mkdir, mknod, link, symlink',
+    families: ['create'],
+    setup: () => `touch "$D/exists"`,
+    trigger: () => `mkdir "$D/dir"\n"$T" mknod "$D/fifo"\n"$T" link "$D/exists" "$D/hard"\n"$T" symlink "../some target" "$D/sym"\nkw_stat dir "$D/dir"; kw_stat fifo "$D/fifo"; kw_stat hard "$D/hard"; kw_stat sym "$D/sym"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'create', op: 'mkdir', path: `${ctx.dir}/dir`, comm: 'mkdir', ...inode(ctx, 'dir'), ...ok },
+      { type: 'create', op: 'mknod', path: `${ctx.dir}/fifo`, ...trig(ctx), ...inode(ctx, 'fifo'), ...ok },
+      { type: 'create', op: 'link', path: `${ctx.dir}/hard`, ...trig(ctx), ...inode(ctx, 'hard'), ...ok },
+      { type: 'create', op: 'symlink', path: `${ctx.dir}/sym`, target: '../some target', ...trig(ctx), ...inode(ctx, 'sym'), ...ok },
+    ],
+  },
+  {
+    name: 'a failed unlink (ENOENT) and a failed rmdir (ENOTEMPTY) carry the errno',
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/full/x"`,
+    trigger: () => `"$T" unlink "$D/missing"; "$T" rmdir "$D/full"; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/missing`, ret: -2, last_link: false },
+      { type: 'unlink', op: 'rmdir', path: `${ctx.dir}/full`, ret: -39, last_link: false },
+    ],
+  },
+  {
+    name: 'unlink on another mount (/dev/shm tmpfs): absolute path across mount points',
+    families: ['unlink'],
+    needs: ['/dev/shm'],
+    setup: () => `mkdir -p /dev/shm/kw-$$; echo "shm=/dev/shm/kw-$$"; touch /dev/shm/kw-$$/a`,
+    trigger: (ctx) => `cd ${need(ctx, 'shm')} && rm ./a && cd / && rmdir ${need(ctx, 'shm')}`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${need(ctx, 'shm')}/a`, cwd: need(ctx, 'shm'), ...ok },
+      { type: 'unlink', op: 'rmdir', path: need(ctx, 'shm'), ...ok },
+    ],
+  },
+  // ---- exec ----
+  {
+    name: 'relative exec: cd /bin && ./true reports the absolute exe',
+    families: ['exec'],
+    trigger: () => `cd /bin && ./true`,
+    expect: (ctx) => [
+      {
+        type: 'exec',
+        filename: './true',
+        exe: /^\/(usr\/)?bin\/true$/,
+        argv: ['./true'],
+        argv_truncated: false,
+        interpreter: null,
+        comm: 'true',
+        ppid: ctx.rootPid,
+        ancestors: parentIsRoot(ctx),
+        ...ok,
+      },
+    ],
+  },
+  {
+    name: 'fexecve and execveat with a dirfd',
+    families: ['exec'],
+    trigger: () => `"$T" fexecve /bin/true true fexec\ncd / && "$T" execveat-dirfd /usr/bin ./echo echo hi`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'exec', filename: ctx.trigger, exe: ctx.trigger, argv: [ctx.trigger, 'fexecve', '/bin/true', 'true', 'fexec'], ...ok },
+      { type: 'exec', exe: /^\/(usr\/)?bin\/true$/, argv: ['true', 'fexec'], comm: 'true', interpreter: null, ...ok },
+      { type: 'exec', filename: ctx.trigger, exe: ctx.trigger, ...ok },
+      { type: 'exec', filename: './echo', exe: /^\/(usr\/)?bin\/echo$/, argv: ['echo', 'hi'], comm: 'echo', ...ok },
+    ],
+  },
+  {
+    name: 'failed execs: ENOENT and EACCES carry the errno and the filename',
+    families: ['exec'],
+    setup: () => `printf '#!/bin/sh\\nexit 0\\n' > "$D/noexec"; chmod 644 "$D/noexec"`,
+    trigger: () => `"$T" exec "$D/missing"; "$T" exec "$D/noexec"; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'exec', filename: ctx.trigger, exe: ctx.trigger, ...ok },
+      { type: 'exec', filename: `${ctx.dir}/missing`, argv: [`${ctx.dir}/missing`], ret: -2, comm: 'kw-trigger' },
+      { type: 'exec', filename: ctx.trigger, exe: ctx.trigger, ...ok },
+      { type: 'exec', filename: `${ctx.dir}/noexec`, argv: [`${ctx.dir}/noexec`], ret: -13, comm: 'kw-trigger' },
+    ],
+  },
+  {
+    name: 'a shebang script reports its interpreter',
+    families: ['exec'],
+    setup: () => `printf '#!/bin/sh\\nexit 0\\n' > "$D/script.sh"; chmod 755 "$D/script.sh"`,
+    trigger: () => `"$D/script.sh" arg1`,
+    expect: (ctx) => [
+      {
+        type: 'exec',
+        filename: `${ctx.dir}/script.sh`,
+        interpreter: /^\/(usr\/)?bin\/(da)?sh$/,
+        exe: pred('the script or its interpreter, absolute', (v) => v === `${ctx.dir}/script.sh` || (typeof v === 'string' && /^\/(usr\/)?bin\/(da|ba|busybox)?sh$|busybox$/.test(v))),
+        argv: pred('argv with the script path and arg1 last', (v) => Array.isArray(v) && v.includes(`${ctx.dir}/script.sh`) && v[v.length - 1] === 'arg1'),
+        ...ok,
+      },
+    ],
+  },
+  {
+    name: 'exit events: exit code, signal, duration',
+    families: ['exec'],
+    types: ['exec', 'exit'],
+    // kill sleep only once it runs (comm changed by its exec), read with builtins only
+    trigger: () => `/bin/sh -c 'exit 3'\n/bin/sleep 5 & p=$!\nfor ((i = 0; i < 5000; i++)); do read -r c < /proc/$p/comm; [ "$c" = sleep ] && break; done\nkill -9 $p; wait $p; true`,
+    expect: () => [
+      { type: 'exec', filename: '/bin/sh', ...ok },
+      { type: 'exit', comm: /sh$/, exit_code: 3, signal: 0, duration_ns: positive },
+      { type: 'exec', filename: '/bin/sleep', ...ok },
+      { type: 'exit', comm: 'sleep', signal: 9, duration_ns: positive },
+    ],
+  },
+  {
+    name: 'argv: 3 KiB complete, 100 KiB truncated',
+    families: ['exec'],
+    trigger: () => `/bin/true $(printf 'a%.0s' $(seq 1 3000))\n/bin/true $(for i in $(seq 1 1000); do printf '%0100d ' $i; done)`,
+    expect: () => [
+      { type: 'exec', filename: /\/seq$/, ...ok },
+      { type: 'exec', filename: '/bin/true', argv: ['/bin/true', 'a'.repeat(3000)], argv_truncated: false, ...ok },
+      { type: 'exec', filename: /\/seq$/, ...ok },
+      {
+        type: 'exec',
+        filename: '/bin/true',
+        argv_truncated: true,
+        argv: pred('a prefix of the 1000 args, at least 4 KiB', (v) => {
+          if (!Array.isArray(v) || v[0] !== '/bin/true') return false;
+          const args = v.slice(1) as string[];
+          const full = Array.from({ length: 1000 }, (_, i) => String(i + 1).padStart(100, '0'));
+          const joined = args.join(' ');
+          return joined.length >= 4000 && full.join(' ').startsWith(joined.replace(/ [^ ]*$/, '')) && args.length < 1000;
+        }),
+        ...ok,
+      },
+    ],
+  },
+  {
+    name: '1,000 short-lived /bin/true: 1,000 exec and 1,000 exit events',
+    families: ['exec'],
+    types: ['exec', 'exit'],
+    timeoutMs: 30000,
+    trigger: () => `for ((i = 0; i < 1000; i++)); do /bin/true; done`,
+    expect: () => [
+      ...Array.from({ length: 1000 }, () => ({ type: 'exec', filename: '/bin/true', exe: /^\/(usr\/)?bin\/true$/, argv: ['/bin/true'], comm: 'true', ...ok })),
+      ...Array.from({ length: 1000 }, () => ({ type: 'exit', comm: 'true', exit_code: 0, signal: 0 })),
+    ],
+    check: (events) => {
+      const execPids = new Set(events.filter((e) => e.type === 'exec').map((e) => e.pid));
+      const exitPids = new Set(events.filter((e) => e.type === 'exit').map((e) => e.pid));
+      const p: string[] = [];
+      if (execPids.size !== 1000) p.push(`${execPids.size} distinct exec pids, want 1000`);
+      for (const pid of exitPids) if (!execPids.has(pid)) p.push(`exit of pid ${pid} without its exec`);
+      return p.slice(0, 5);
+    },
+  },
+  // ---- process context ----
+  {
+    name: 'a process in a freshly made cgroup reports its cgroup v2 path',
+    families: ['unlink'],
+    needs: ['cgroup2'],
+    scope: 'dir',
+    setup: () => `touch "$D/a" "$D/b"`,
+    trigger: () =>
+      [
+        `cg=kw-test-$$-$RANDOM; mkdir "$CG2/$cg"; echo "cg=/$cg"`,
+        `(echo $BASHPID > "$CG2/$cg/cgroup.procs" && exec "$T" unlink "$D/a")`,
+        `"$T" unlink "$D/b"`,
+        `for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG2/$cg" 2>/dev/null && break; sleep 0.1; done`,
+      ].join('\n'),
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', path: `${ctx.dir}/a`, cgroup: need(ctx, 'cg'), container: null, ...ok },
+      { type: 'unlink', path: `${ctx.dir}/b`, cgroup: pred(`not ${need(ctx, 'cg')}`, (v) => typeof v === 'string' && v !== need(ctx, 'cg')), ...ok },
+    ],
+  },
+  {
+    name: 'ancestry is kept for a parent that already exited',
+    families: ['unlink'],
+    scope: 'dir',
+    setup: () => `touch "$D/a"`,
+    trigger: () => `"$T" orphan "$D/a"\nfor i in $(seq 1 100); do [ -e "$D/a" ] || break; sleep 0.05; done`,
+    expect: (ctx) => [
+      {
+        type: 'unlink',
+        path: `${ctx.dir}/a`,
+        pid: Number(need(ctx, 'child')),
+        comm: 'kw-trigger',
+        ancestors: startsWith([
+          { pid: Number(need(ctx, 'parent')), comm: 'kw-trigger', exe: ctx.trigger },
+          { pid: ctx.rootPid, comm: 'bash' },
+        ]),
+        ...ok,
+      },
+    ],
+  },
+  {
+    name: 'hostile names survive byte for byte (newline, ESC, <script>, invalid UTF-8, 255 bytes)',
+    families: ['unlink', 'create'],
+    trigger: () => HOSTILE_NAMES.map((n) => `"$T" creat-hex "$(printf %s "$D/" | od -An -tx1 | tr -d ' \\n')${hex(n.bytes)}" && "$T" unlink-hex "$(printf %s "$D/" | od -An -tx1 | tr -d ' \\n')${hex(n.bytes)}"`).join('\n'),
+    ordered: true,
+    expect: (ctx) =>
+      HOSTILE_NAMES.flatMap((n) => {
+        const full = Buffer.concat([Buffer.from(`${ctx.dir}/`), Buffer.from(n.bytes)]);
+        const valid = Buffer.from(full.toString('utf8'), 'utf8').equals(full);
+        const pathWant = valid ? { path: full.toString('utf8'), path_b64: undefined } : { path: /\ufffd/, path_b64: full.toString('base64') };
+        return [
+          { type: 'create', op: 'open', $self: bytesOf('path', full), ...pathWant, ...ok },
+          { type: 'unlink', op: 'unlink', $self: bytesOf('path', full), ...pathWant, last_link: true, ...ok },
+        ];
+      }),
+  },
+  // ---- filters (in the kernel): scope 'all' = every event the agent delivered counts ----
+  {
+    name: 'filter --path-prefix (two prefixes; siblings and look-alike dirs excluded)',
+    families: ['unlink', 'create'],
+    scope: 'all',
+    args: (ctx) => ['--path-prefix', `${ctx.dir}/in/`, '--path-prefix', `${ctx.dir}/in2/`],
+    setup: () => `mkdir -p "$D/in/sub" "$D/in2" "$D/out" "$D/inx"; touch "$D/in/a" "$D/in/sub/b" "$D/in2/c" "$D/out/d" "$D/inx/e"`,
+    trigger: () => `rm -r "$D/in/sub" "$D/in2/c" "$D/out/d" "$D/inx/e"; cd "$D/in" && rm a && touch new && mkdir "$D/out/nd"`,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/in/sub/b`, ...ok },
+      { type: 'unlink', op: 'rmdir', path: `${ctx.dir}/in/sub`, ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/in2/c`, ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/in/a`, ...ok },
+      { type: 'create', op: 'open', path: `${ctx.dir}/in/new`, comm: 'touch', ...ok },
+    ],
+  },
+  {
+    name: 'filter --pid (only that process)',
+    families: ['unlink'],
+    scope: 'all',
+    setup: () => `touch "$D/a" "$D/b"\n"$T" unlink-after "$D/go" "$D/a" > "$D/bg.out" 2>&1 < /dev/null &\nfor i in $(seq 1 100); do [ -s "$D/bg.out" ] && break; sleep 0.02; done; cat "$D/bg.out"`,
+    args: (ctx) => ['--pid', need(ctx, 'pid')],
+    trigger: () => `rm "$D/b"; touch "$D/go"; for i in $(seq 1 200); do [ -e "$D/a" ] || break; sleep 0.02; done`,
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/a`, pid: Number(need(ctx, 'pid')), comm: 'kw-trigger', ...ok }],
+  },
+  {
+    name: 'filter --comm (only processes of that name)',
+    families: ['unlink'],
+    scope: 'all',
+    setup: () => `cp "$T" "$D/kwcommx"; touch "$D/a" "$D/b"`,
+    args: () => ['--comm', 'kwcommx'],
+    trigger: () => `rm "$D/a"; "$D/kwcommx" unlink "$D/b"`,
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/b`, comm: 'kwcommx', exe: `${ctx.dir}/kwcommx`, ...ok }],
+  },
+  {
+    name: 'filter --uid (only that user)',
+    families: ['unlink'],
+    scope: 'dir',
+    setup: () => `cp "$T" "$D/trig"; chmod 755 "$D/trig"; touch "$D/a" "$D/b"`,
+    args: () => ['--uid', '65534'],
+    trigger: () => `rm "$D/a"; "$D/trig" asuid 65534 "$D/trig" unlink "$D/b"`,
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/b`, uid: 65534, gid: 65534, ...ok }],
+  },
+  {
+    name: 'filter --failed-only',
+    families: ['unlink'],
+    setup: () => `touch "$D/a"`,
+    args: () => ['--failed-only'],
+    trigger: () => `rm "$D/a"; "$T" unlink "$D/nope"; true`,
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/nope`, ret: -2 }],
+  },
+  {
+    name: 'filter --cgroup (only processes in that cgroup)',
+    families: ['unlink'],
+    needs: ['cgroup2'],
+    scope: 'all',
+    setup: () => `cg=kw-filt-$$-$RANDOM; mkdir "$CG2/$cg"; echo "cg=/$cg"; touch "$D/a" "$D/b"`,
+    args: (ctx) => ['--cgroup', need(ctx, 'cg')],
+    trigger: (ctx) =>
+      [
+        `(echo $BASHPID > "$CG2${need(ctx, 'cg')}/cgroup.procs" && exec "$T" unlink "$D/a")`,
+        `"$T" unlink "$D/b"`,
+        `for i in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG2${need(ctx, 'cg')}" 2>/dev/null && break; sleep 0.1; done`,
+      ].join('\n'),
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/a`, cgroup: need(ctx, 'cg'), ...ok }],
+  },
+  {
+    name: 'lost events with a tiny ring buffer: lost + delivered = expected, exactly',
+    families: ['unlink'],
+    scope: 'all',
+    allowLost: true,
+    timeoutMs: 20000,
+    setup: () => `"$T" mkfiles "$D" 20000 >/dev/null`,
+    args: (ctx) => ['--path-prefix', `${ctx.dir}/`, '--ringbuf-kb', '64'], // the smallest it takes
+    trigger: () => `"$T" unlink-many "$D" 20000`,
+    check: (events, ctx, run) => {
+      const p: string[] = [];
+      const delivered = events.filter((e: KwEvent) => e.type === 'unlink' && e.path.startsWith(`${ctx.dir}/f`)).length;
+      if (delivered + run.lostTotal !== 20000) p.push(`delivered ${delivered} + lost ${run.lostTotal} = ${delivered + run.lostTotal}, want 20000`);
+      if (run.lostTotal === 0) p.push('nothing was lost: the ring buffer was not small enough to prove loss accounting');
+      const sum = run.lostRecords.reduce((s, r) => s + r.count, 0);
+      if (sum !== run.lostTotal) p.push(`lost counts add up to ${sum}, last total says ${run.lostTotal}`);
+      return p;
+    },
+  },
+];

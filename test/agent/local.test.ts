@@ -1,0 +1,258 @@
+// The agent's event suite on THIS machine's real kernel (as root): every case of cases.ts once
+// per attach mode the agent's `probe` says works here, each with a json and a wire agent at once
+// (decoded by WireDecoder; both must match the expectations and each other). Plus the CLI
+// contract: `probe` output, bad flags, and a clean end (no BPF program or link left) on stdin
+// EOF, SIGTERM, SIGINT, SIGHUP and the death of the agent's parent.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { AttachMode, Family, ProbeReport, ReadyRecord } from '../../src/core/events';
+import { CASES } from './cases';
+import { LocalTarget, cgroup2Mount, runCase, sleep, type AgentProc, type Format } from './suite';
+
+const target = new LocalTarget();
+const FORMATS = (process.env.KW_AGENT_FORMATS ?? 'json,wire').split(',') as Format[];
+
+function loadProbe(): { report?: ProbeReport; error?: string } {
+  try {
+    return { report: JSON.parse(execFileSync(target.agentPath, ['probe'], { encoding: 'utf8', timeout: 30000 })) as ProbeReport };
+  } catch (e) {
+    return { error: (e as Error).message.split('\n').slice(0, 3).join(' ') };
+  }
+}
+const probe = loadProbe();
+const ALL_MODES: AttachMode[] = ['fentry', 'kprobe', 'tracepoint'];
+const modesFor = (fams: Family[]): AttachMode[] => ALL_MODES.filter((m) => fams.every((f) => probe.report?.families?.[f]?.includes(m)));
+const MODES = ALL_MODES.filter((m) => FAMILIES_ANY(m));
+function FAMILIES_ANY(m: AttachMode): boolean {
+  return (['unlink', 'create', 'exec'] as Family[]).some((f) => probe.report?.families?.[f]?.includes(m));
+}
+
+let cg2 = '';
+before(async () => {
+  cg2 = await cgroup2Mount(target);
+});
+after(async () => {
+  await target.dispose();
+});
+
+describe('agent binary', () => {
+  it('exists, is statically linked, and `probe` works', () => {
+    assert.ok(fs.existsSync(target.agentPath), `${target.agentPath} missing: run make -C native`);
+    const file = execFileSync('file', ['-L', target.agentPath], { encoding: 'utf8' });
+    assert.match(file, /statically linked|static-pie linked/, file);
+    assert.ok(probe.report, `probe failed: ${probe.error}`);
+  });
+});
+
+describe('probe subcommand', () => {
+  it('prints one JSON object describing this kernel', () => {
+    const r = probe.report;
+    assert.ok(r, `probe failed: ${probe.error}`);
+    assert.equal(r.kernel, execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
+    assert.equal(r.arch, execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim());
+    assert.equal(typeof r.agent_version, 'string');
+    assert.equal(r.btf, fs.existsSync('/sys/kernel/btf/vmlinux'));
+    const lsmFile = '/sys/kernel/security/lsm';
+    if (fs.existsSync(lsmFile)) {
+      assert.deepEqual(r.lsm, fs.readFileSync(lsmFile, 'utf8').trim().split(',').filter(Boolean));
+    }
+    assert.equal(r.lsm_bpf, r.lsm.includes('bpf'));
+    const lockFile = '/sys/kernel/security/lockdown';
+    if (fs.existsSync(lockFile)) assert.equal(r.lockdown, /\[(\w+)\]/.exec(fs.readFileSync(lockFile, 'utf8'))?.[1]);
+    else assert.match(r.lockdown, /^(none|integrity|confidentiality|unknown)$/);
+    for (const f of ['unlink', 'create', 'exec'] as Family[]) {
+      assert.ok(Array.isArray(r.families[f]), `families.${f}`);
+      for (const m of r.families[f]) assert.ok(ALL_MODES.includes(m), `families.${f} has ${m}`);
+      // Ground truth from the kernel: tracepoints exist here; kprobes only with kprobe_events.
+      assert.ok(r.families[f].includes('tracepoint'), `families.${f} lacks tracepoint`);
+      const kprobes = fs.existsSync('/sys/kernel/tracing/kprobe_events') || fs.existsSync('/sys/kernel/debug/tracing/kprobe_events') || fs.existsSync('/sys/bus/event_source/devices/kprobe');
+      if (!kprobes) assert.ok(!r.families[f].includes('kprobe'), `families.${f} claims kprobe, the kernel has no kprobes`);
+    }
+    assert.equal(r.error, undefined);
+  });
+});
+
+describe('bad command lines: exit 2 with one line naming the cause', () => {
+  const bad: Array<[string[], RegExp]> = [
+    [['trace', 'unlink', '--bogus'], /--bogus/],
+    [['trace', 'nosuchfamily'], /nosuchfamily/],
+    [['trace', 'unlink', '--pid', '12x'], /12x|--pid/],
+    [['trace', 'unlink', '--pid', 'abc'], /abc|--pid/],
+    [['trace', 'unlink', '--uid', '-1'], /-1|--uid/],
+    [['trace', 'unlink', '--format', 'xml'], /xml|--format/],
+    [['trace', 'unlink', '--attach', 'magic'], /magic|--attach/],
+    [['trace', 'unlink', '--ringbuf-kb', '0'], /ringbuf/],
+    [['trace', 'unlink', '--path-prefix'], /path-prefix/],
+    [['trace'], /famil|usage/i],
+    [['frobnicate'], /frobnicate/],
+  ];
+  it('kwitness-agent (nothing): usage, exit 2', async () => {
+    const r = await target.run(`exec '${target.agentPath}' < /dev/null`, { timeoutMs: 10000 });
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /usage/i);
+  });
+  for (const [args, cause] of bad) {
+    it(`kwitness-agent ${args.join(' ') || '(nothing)'}`, async () => {
+      const r = await target.run(`exec ${[target.agentPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')} < /dev/null`, { timeoutMs: 10000 });
+      assert.equal(r.code, 2, `exit ${r.code}, stderr ${JSON.stringify(r.stderr)}`);
+      assert.equal(r.stdout, '', 'nothing on stdout');
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      assert.equal(lines.length, 1, `stderr must be one line: ${JSON.stringify(r.stderr)}`);
+      assert.match(lines[0], cause);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle: which BPF programs and links the agent holds, and that they are gone after it ends.
+
+function bpfIdsOf(pid: number): { progs: Set<number>; links: Set<number> } {
+  const progs = new Set<number>();
+  const links = new Set<number>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
+    let info = '';
+    try {
+      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue;
+    }
+    const link = /^link_id:\s*(\d+)/m.exec(info);
+    const prog = /^prog_id:\s*(\d+)/m.exec(info);
+    if (link) links.add(Number(link[1]));
+    if (prog) progs.add(Number(prog[1]));
+  }
+  return { progs, links };
+}
+
+function liveBpfIds(): { progs: Set<number>; links: Set<number> } {
+  const ids = (kind: string) => new Set((JSON.parse(execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8' }) || '[]') as Array<{ id: number }>).map((x) => x.id));
+  return { progs: ids('prog'), links: ids('link') };
+}
+
+async function assertReleased(held: { progs: Set<number>; links: Set<number> }): Promise<void> {
+  let left: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const live = liveBpfIds();
+    left = [...[...held.progs].filter((id) => live.progs.has(id)).map((id) => `prog ${id}`), ...[...held.links].filter((id) => live.links.has(id)).map((id) => `link ${id}`)] as unknown as number[];
+    if (left.length === 0) return;
+    await sleep(100);
+  }
+  assert.fail(`BPF objects still loaded after the agent ended: ${left.join(', ')}`);
+}
+
+async function startReady(args: string[]): Promise<{ agent: AgentProc; held: { progs: Set<number>; links: Set<number> } }> {
+  const agent = target.startAgent(args);
+  await agent.waitFor((r) => r.type === 'ready', 20000, 'ready');
+  const held = bpfIdsOf(agent.pid!);
+  assert.ok(held.progs.size > 0 && held.links.size > 0, `agent holds ${held.progs.size} programs and ${held.links.size} links after ready`);
+  return { agent, held };
+}
+
+describe('clean end: every program and link detached', () => {
+  const ways: Array<[string, (a: AgentProc) => void]> = [
+    ['stdin EOF', (a) => a.closeStdin()],
+    ['SIGTERM', (a) => a.kill('SIGTERM')],
+    ['SIGINT', (a) => a.kill('SIGINT')],
+    ['SIGHUP', (a) => a.kill('SIGHUP')],
+  ];
+  for (const [how, end] of ways) {
+    it(`on ${how}`, async () => {
+      const { agent, held } = await startReady(['trace', 'unlink,create,exec', '--format', 'json']);
+      end(agent);
+      const ex = await Promise.race([agent.exited, sleep(5000).then(() => undefined)]);
+      if (!ex) agent.kill('SIGKILL');
+      assert.ok(ex, `agent still running 5 s after ${how}`);
+      assert.deepEqual(ex, { code: 0, signal: null }, `exit after ${how}; stderr: ${agent.stderr}`);
+      const lost = agent.records.filter((r) => r.type === 'lost');
+      for (const l of lost) assert.equal((l as { total: number }).total, 0);
+      await assertReleased(held);
+    });
+  }
+
+  it('stdin at EOF from the start (< /dev/null, as ssh -n gives it): ready, then a clean exit', async () => {
+    const r = await target.run(`exec '${target.agentPath}' trace unlink --format json < /dev/null`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+    assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.trim()}`);
+    assert.match(r.stdout, /"type":\s*"ready"/);
+  });
+
+  it('when its parent dies (stdin still open)', async () => {
+    const out = `${target.tmpdir}/orphan-agent.out`;
+    // bash starts `sleep | agent` (sleep keeps the agent's stdin open) and prints the agent's pid.
+    const sh = spawn('/bin/bash', ['-c', `sleep 120 | exec "$0" trace unlink --format json > "$1" 2>&1 & echo $!; wait`, target.agentPath, out], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const agentPid = await new Promise<number>((res, rej) => {
+        sh.stdout.once('data', (d: Buffer) => res(Number(d.toString().trim())));
+        sh.once('exit', () => rej(new Error('wrapper exited')));
+      });
+      for (let i = 0; i < 200 && !(fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('"ready"')); i++) await sleep(100);
+      assert.match(fs.readFileSync(out, 'utf8'), /"type":\s*"ready"/, 'agent never became ready');
+      const held = bpfIdsOf(agentPid);
+      assert.ok(held.progs.size > 0);
+      process.kill(sh.pid!, 'SIGKILL'); // the agent's parent dies; its stdin (sleep) stays open
+      let gone = false;
+      for (let i = 0; i < 50 && !gone; i++) {
+        gone = !fs.existsSync(`/proc/${agentPid}`) || /^State:\s*Z/m.test(fs.readFileSync(`/proc/${agentPid}/status`, 'utf8'));
+        if (!gone) await sleep(100);
+      }
+      assert.ok(gone, 'agent still running 5 s after its parent died');
+      await assertReleased(held);
+    } finally {
+      try {
+        process.kill(-sh.pid!, 'SIGKILL'); // the sleep (and the agent if it survived)
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+
+  it('an attach mode this kernel lacks: one-line error, non-zero exit', async (t) => {
+    const missing = ALL_MODES.filter((m) => !FAMILIES_ANY(m));
+    if (!probe.report || missing.length === 0) return t.skip('every attach mode works here');
+    for (const m of missing) {
+      const r = await target.run(`exec '${target.agentPath}' trace unlink --attach ${m} < /dev/null`, { timeoutMs: 20000 });
+      assert.notEqual(r.code, 0, `--attach ${m} succeeded`);
+      const lines = r.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, `stderr must be one line: ${JSON.stringify(r.stderr)}`);
+      assert.match(lines[0], new RegExp(m));
+      assert.equal(r.stdout.includes('"ready"'), false);
+    }
+  });
+
+  it('--attach auto picks, per probe, the best mode probe reported', async () => {
+    const { agent, held } = await startReady(['trace', 'unlink,create,exec', '--format', 'json', '--attach', 'auto']);
+    const ready = agent.records.find((r) => r.type === 'ready') as ReadyRecord;
+    agent.closeStdin();
+    await agent.exited;
+    await assertReleased(held);
+    for (const f of ['unlink', 'create', 'exec'] as Family[]) {
+      const best = ALL_MODES.find((m) => probe.report?.families[f].includes(m));
+      const got = ready.probes.filter((p) => p.family === f);
+      assert.ok(got.length > 0, `no probe for ${f}`);
+      for (const p of got) assert.equal(p.mode, best, `${p.probe}`);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The event cases, per attach mode.
+
+for (const mode of MODES.length ? MODES : (['tracepoint'] as AttachMode[])) {
+  describe(`events (--attach ${mode}, ${FORMATS.join(' + ')})`, () => {
+    const only = process.env.KW_CASE_FILTER ? new RegExp(process.env.KW_CASE_FILTER, 'i') : undefined;
+    for (const c of CASES.filter((x) => !only || only.test(x.name))) {
+      it(c.name, { timeout: 120000 }, async (t) => {
+        if (!modesFor(c.families).includes(mode)) return t.skip(`${mode} not available for ${c.families.join(',')}`);
+        if (c.modes && !c.modes.includes(mode)) return t.skip(`case is for ${c.modes.join(',')} only`);
+        for (const n of c.needs ?? []) if (!(await target.has(n))) return t.skip(`needs ${n}`);
+        const res = await runCase(target, c, { mode, formats: FORMATS, cgroup2: cg2 });
+        const problems = Object.values(res.problems).flat();
+        const counts = res.runs.map((r) => `${r.format}: ${r.events.length} events${r.lostTotal ? `, ${r.lostTotal} lost` : ''}`).join('; ');
+        t.diagnostic(counts);
+        assert.deepEqual(problems, [], `${problems.length} problems (${counts})`);
+      });
+    }
+  });
+}
