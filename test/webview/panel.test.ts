@@ -242,6 +242,8 @@ test('hostile names render literally and inertly', async () => {
   assert.ok(all.includes('/tmp/hostile/\\u202etxt.exe'), 'RTL override escaped');
   assert.ok(all.includes('/tmp/hostile/a\\\\x41'), 'backslash doubled so escapes cannot be faked');
   assert.ok(!/[\u0000-\u001f\u202e]/.test(all), 'no raw control or bidi characters reach the DOM');
+  await page.locator('.vt-row').nth(6).locator('.vt-cell').first().click(); // the exec
+  await settle(page, 30);
   const details = (await page.textContent('#details'))!;
   assert.ok(details.includes('\\e]0;title\\x07'), 'argv escapes in the details pane');
   assert.deepEqual(await page.evaluate('window.__kw.cspViolations'), []);
@@ -323,5 +325,28 @@ test('1,000,000 events: retained, virtualized, frame times printed', async () =>
   await typeInto(page, 'f-glob', '/tmp/w7/**');
   console.log(`# path-glob filter over 1M rows: ${Date.now() - t0 - 350} ms (excl. settle)`);
   assert.equal(await rows(page), 6667); // i % 100 == 7 and not exec: 10000 minus every third
+  await page.close();
+});
+
+test('recorded agent output (real kernel, tracepoints): rows, results, lost total, exact bytes', async () => {
+  const page = await fresh();
+  const recs = loadJsonl('recorded.jsonl');
+  const events = recs.filter((r) => ['unlink', 'create', 'exec', 'exit'].includes(String(r.type)));
+  const lost = recs.filter((r) => r.type === 'lost').pop()!;
+  await initTrace(page, 'trec', events, { lostTotal: lost.total });
+  assert.equal(await rows(page), events.length);
+  assert.equal((await page.textContent('#lost'))!.trim(), String(lost.total));
+  // The store gives back exactly what the agent printed.
+  for (let i = 0; i < events.length; i++) assert.deepEqual(await panel(page, `p.event(p.seqAt(${i}))`), events[i]);
+  const texts = await page.locator('.vt-row .vt-text').allTextContents();
+  assert.ok(texts.includes('unlink · rmdir'));
+  assert.ok(texts.includes('ENOENT (-2)'), 'failed rm shows its errno');
+  assert.ok(texts.includes('exit 3'), 'exit status of the traced shell');
+  const bad = events.findIndex((e) => typeof e.path_b64 === 'string');
+  await page.locator('.vt-row').nth(bad).locator('.vt-cell.link .vt-text').last().click();
+  const open = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
+  assert.equal(open.pathB64, events[bad].path_b64);
+  await typeInto(page, 'f-comm', 'kwrec-sh');
+  assert.equal(await rows(page), events.filter((e) => e.comm === 'kwrec-sh').length);
   await page.close();
 });
