@@ -1,6 +1,7 @@
 // Runs shell commands on a host: This Machine through child_process, SSH hosts through an exec
 // channel. Both give the same ProcessHandle, so privilege, deployment and trace sessions are
-// written once. Commands are POSIX shell text (ssh exec has no argv). No vscode import.
+// written once. Commands are ONE simple POSIX shell command (it is exec'd, so signals reach it:
+// `sh -c SCRIPT`, `sudo ...`, `id -u`); ssh exec has no argv. No vscode import.
 import * as cp from 'child_process';
 import type { Readable, Writable } from 'stream';
 
@@ -45,7 +46,7 @@ export class LocalRunner extends Disposable implements Runner {
   }
   async spawn(command: string): Promise<ProcessHandle> {
     if (this.isDisposed) throw new KwError('disconnected', 'This Machine: runner disposed');
-    const child = cp.spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = cp.spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     this.children.add(child);
     const exited = new Promise<ExitInfo>((resolve) => {
       child.once('error', (e) => resolve({ code: 127, signal: `spawn failed: ${e.message}` }));
@@ -90,7 +91,7 @@ export class SshRunner extends Disposable implements Runner {
     return this.conn.bytesSent;
   }
   async spawn(command: string): Promise<ProcessHandle> {
-    const { channel: ch, exit: exited } = await this.conn.exec(`LC_ALL=C; export LC_ALL; ${command}`);
+    const { channel: ch, exit: exited } = await this.conn.exec(`LC_ALL=C; export LC_ALL; exec ${command}`);
     return {
       stdin: ch,
       stdout: ch,
