@@ -58,9 +58,12 @@ export async function startRig(): Promise<Rig> {
       const theme = THEMES[opts.theme ?? 'dark'];
       await page.addInitScript(`(() => {
         const vars = ${JSON.stringify(theme.vars)};
-        const apply = () => { for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
-          if (document.body) document.body.classList.add(${JSON.stringify(theme.bodyClass)}); };
-        apply(); document.addEventListener('DOMContentLoaded', apply);
+        const apply = () => {
+          if (document.documentElement) for (const [k, v] of Object.entries(vars)) document.documentElement.style.setProperty(k, v);
+          if (document.body) document.body.classList.add(${JSON.stringify(theme.bodyClass)});
+        };
+        document.addEventListener('DOMContentLoaded', apply);
+        apply();
       })();`);
       await page.goto(`${origin}/panel.html`);
       await page.waitForFunction('window.__kw && window.__kw.posted.some(m => m.type === "ready")');

@@ -11,14 +11,14 @@ export interface ColumnDef {
 }
 
 export const COLUMNS: Record<ColumnId, ColumnDef> = {
-  time: { id: 'time', label: 'Time (UTC)', width: 122 },
-  type: { id: 'type', label: 'Type', width: 112 },
-  process: { id: 'process', label: 'Process', width: 150 },
-  user: { id: 'user', label: 'User', width: 90 },
-  exe: { id: 'exe', label: 'Exe', width: 190 },
-  path: { id: 'path', label: 'Path', width: 280, grow: true },
-  result: { id: 'result', label: 'Result', width: 120 },
-  container: { id: 'container', label: 'Container', width: 104 },
+  time: { id: 'time', label: 'Time (UTC)', width: 140 },
+  type: { id: 'type', label: 'Type', width: 146 },
+  process: { id: 'process', label: 'Process', width: 140 },
+  user: { id: 'user', label: 'User', width: 80 },
+  exe: { id: 'exe', label: 'Exe', width: 180 },
+  path: { id: 'path', label: 'Path', width: 200, grow: true },
+  result: { id: 'result', label: 'Result', width: 110 },
+  container: { id: 'container', label: 'Container', width: 100 },
   ppid: { id: 'ppid', label: 'PPID', width: 70 },
   cwd: { id: 'cwd', label: 'Cwd', width: 180 },
   cgroup: { id: 'cgroup', label: 'Cgroup', width: 220 },
