@@ -50,8 +50,10 @@ const FLUSH_MS = 50;
 const MAX_BATCH = 20000;
 const REPLAY_SLICE = 5000;
 
-function setting<T>(key: string, fallback: T): T {
-  return vscode.workspace.getConfiguration('kwitness.panel').get<T>(key, fallback);
+/** Settings (contributed in package.json): kwitness.maxEvents, kwitness.batchMs, kwitness.panel.backlog. */
+function setting(key: 'maxEvents' | 'batchMs' | 'panel.backlog', fallback: number): number {
+  const v = vscode.workspace.getConfiguration('kwitness').get<number>(key, fallback);
+  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
 /** Fixed-size ring of the latest events of one trace, replayed when a webview (re)loads. */
@@ -105,11 +107,11 @@ class TracePanel extends Disposable {
     this.traceId = trace?.id ?? restored!.traceId;
     this.host = trace?.host ?? mgr.hostRef(restored!.hostId);
     this.title = trace ? traceTitle(trace) : restored!.title;
-    this.backlog = new Backlog(Math.max(1000, setting('backlog', 200_000)));
+    this.backlog = new Backlog(Math.max(1000, Math.floor(setting('panel.backlog', 200_000))));
     panel.title = this.title;
     mgr.configureWebview(panel.webview);
-    panel.webview.html = mgr.panelHtml(panel.webview, this.title);
     this._register(panel.webview.onDidReceiveMessage((m) => this.onMessage(m)));
+    panel.webview.html = mgr.panelHtml(panel.webview, this.title);
     this._register(panel.onDidChangeViewState(() => {
       // Without retainContextWhenHidden a hidden webview is destroyed; it says `ready` again when shown.
       if (!panel.visible) this.ready = false;
@@ -124,10 +126,12 @@ class TracePanel extends Disposable {
       }));
       this._register(trace.onDidChangeState((state) => this.post({ type: 'state', traceId: this.traceId, state })));
       this._register(trace.onDidReportLost((total) => this.post({ type: 'lost', traceId: this.traceId, total })));
-      const timer = setInterval(() => this.flush(), FLUSH_MS);
+      const timer = setInterval(() => this.flush(), Math.max(10, setting('batchMs', FLUSH_MS)));
       this._register(toDisposable(() => clearInterval(timer)));
     }
-    void this.loadUsers();
+    // User names come from the host's /etc/passwd; a restored panel whose trace is gone does not
+    // open a connection just for that.
+    if (trace || this.host.kind === 'local') void this.loadUsers();
   }
 
   private async loadUsers(): Promise<void> {
@@ -160,21 +164,26 @@ class TracePanel extends Disposable {
     return this.trace?.state ?? { kind: 'stopped', reason: 'the window was reloaded' };
   }
 
+  private replayGen = 0;
+
   private async replay(): Promise<void> {
+    // A second `ready` (the webview reloaded again) supersedes a replay still in flight.
+    const gen = ++this.replayGen;
     this.ready = false;
     this.replaying = true;
     this.pending = [];
     const wv = this.panel.webview;
     await wv.postMessage({
       type: 'init', traceId: this.traceId, host: this.host, title: this.title, state: this.state(),
-      lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, setting('maxEvents', 1_000_000)) },
+      lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
       users: this.users, live: this.trace !== null,
     } satisfies HostToWebview);
     const snap = this.backlog.snapshot();
     for (let i = 0; i < snap.length; i += REPLAY_SLICE) {
-      if (this.isDisposed) return;
+      if (this.isDisposed || gen !== this.replayGen) return;
       await wv.postMessage({ type: 'events', traceId: this.traceId, events: snap.slice(i, i + REPLAY_SLICE), replay: true } satisfies HostToWebview);
     }
+    if (this.isDisposed || gen !== this.replayGen) return;
     await wv.postMessage({ type: 'replayDone', traceId: this.traceId, received: this.received, retained: snap.length } satisfies HostToWebview);
     this.replaying = false;
     this.ready = true;
@@ -230,7 +239,12 @@ class TracePanel extends Disposable {
       return;
     }
     const job = { uri, format, parts: [] as string[], lines: 0, chain: Promise.resolve(), fd: undefined as fs.promises.FileHandle | undefined };
-    if (uri.scheme === 'file') job.fd = await fs.promises.open(uri.fsPath, 'w');
+    try {
+      if (uri.scheme === 'file') job.fd = await fs.promises.open(uri.fsPath, 'w');
+    } catch (e) {
+      this.post({ type: 'exportResult', traceId: this.traceId, exportId, ok: false, message: `Export failed: ${(e as Error).message}` });
+      return;
+    }
     this.exports.set(exportId, job);
     this.post({ type: 'exportAccepted', traceId: this.traceId, exportId, format });
   }
