@@ -171,6 +171,9 @@ class TracePanel extends Disposable {
     const gen = ++this.replayGen;
     this.ready = false;
     this.replaying = true;
+    // Snapshot and pending reset happen together, synchronously: every event is either in the
+    // replayed snapshot or in `pending` (flushed after replayDone), never in both or neither.
+    const snap = this.backlog.snapshot();
     this.pending = [];
     const wv = this.panel.webview;
     await wv.postMessage({
@@ -178,7 +181,6 @@ class TracePanel extends Disposable {
       lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
       users: this.users, live: this.trace !== null,
     } satisfies HostToWebview);
-    const snap = this.backlog.snapshot();
     for (let i = 0; i < snap.length; i += REPLAY_SLICE) {
       if (this.isDisposed || gen !== this.replayGen) return;
       await wv.postMessage({ type: 'events', traceId: this.traceId, events: snap.slice(i, i + REPLAY_SLICE), replay: true } satisfies HostToWebview);
