@@ -53,21 +53,27 @@ export function classifyAgentFailure(host: string, stderr: string, exitCode: num
   const line = lastMeaningfulLine(text) || `exit code ${exitCode}`;
   const lower = text.toLowerCase();
   if (lower.includes('no space left on device') || lower.includes('disk quota exceeded')) {
-    return new KwError('disk-full', `${host}: the disk holding /var/lib/kwitness is full (${line}); free some space on the target and retry`);
+    return new KwError('disk-full', `${host}: the disk holding the agent's install directory is full (${line}); free some space on the target (about 2 MB) and retry`);
   }
-  if (/\bbtf\b/.test(lower) && (lower.includes('no btf') || lower.includes('not found') || lower.includes('missing') || lower.includes('vmlinux'))) {
-    return new KwError('no-btf', `${host}: the kernel has no BTF (/sys/kernel/btf/vmlinux missing): ${line}; use a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020)`);
+  if (lower.includes('no btf:')) {
+    return new KwError('no-btf', `${host}: the kernel has no BTF (${line}); use a kernel built with CONFIG_DEBUG_INFO_BTF=y (the default of most distributions since 2020)`);
   }
-  if (lower.includes('too old') || lower.includes('ring buffer') && lower.includes('kernel')) {
+  if (lower.includes('too old')) {
     return new KwError('kernel-too-old', `${host}: the kernel is too old for the agent (${line}); Kernel Witness needs Linux 5.8 or newer (BPF ring buffer)`);
   }
   if (lower.includes('agent hash mismatch') || lower.includes('upload corrupted')) {
-    return new KwError('agent-corrupt', `${host}: ${line}; the agent copy on the target is not the expected build: Refresh Hosts to redeploy`);
+    return new KwError('agent-corrupt', `${host}: ${line}; the agent copy on the target is not the expected build: Refresh Hosts and start again to redeploy`);
   }
-  if (lower.includes('not root') || lower.includes('cap_bpf') || lower.includes('operation not permitted')) {
+  if (lower.includes('not root:')) {
     return new KwError('not-root', `${host}: the agent lacks privileges (${line}); it must run as root (log in as root or allow sudo)`);
   }
-  return new KwError('agent-failed', `${host}: the agent failed: ${line}`);
+  if (/no (\w+ )?attach mode for family/.test(lower)) {
+    return new KwError('agent-failed', `${host}: ${line.replace(/^kwitness-agent: /, '')}; pick another attach mode (auto) or another family`);
+  }
+  if (exitCode === 127 || lower.includes('not found') && lower.includes('sh:')) {
+    return new KwError('agent-failed', `${host}: a basic tool is missing on the target (${line}); it needs a POSIX shell with sha256sum, stat, mktemp and head`);
+  }
+  return new KwError('agent-failed', `${host}: the agent failed: ${line.replace(/^kwitness-agent: /, '')}`);
 }
 
 function lastMeaningfulLine(text: string): string {

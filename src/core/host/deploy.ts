@@ -12,6 +12,7 @@ import { shJoin } from '../shell';
 import { Privilege, asRoot } from './privilege';
 import { Runner, runToEnd } from './runner';
 
+/** Where agents are installed on targets (root-owned, 0755). */
 export const INSTALL_ROOT = '/var/lib/kwitness';
 /** Architectures the agent is built for, as `uname -m` prints them. */
 export const SUPPORTED_ARCHES = ['x86_64', 'aarch64'];
@@ -73,30 +74,30 @@ export function localAgent(agentDir: string, arch: string, host = 'target'): Loc
   return { file, sha256, size: st.size };
 }
 
-export function remoteAgentPath(sha256: string): string {
-  return `${INSTALL_ROOT}/${sha256}/kwitness-agent`;
+export function remoteAgentPath(sha256: string, root = INSTALL_ROOT): string {
+  return `${root}/${sha256}/kwitness-agent`;
 }
 
 /** Script (run as root) printing `present` only if the installed copy is intact and root-owned. */
-function checkScript(sha: string): string {
-  const d = `${INSTALL_ROOT}/${sha}`;
+function checkScript(sha: string, root: string): string {
+  const d = `${root}/${sha}`;
   return [
     `f=${d}/kwitness-agent`,
     `[ -f "$f" ] || { echo missing; exit 0; }`,
-    `own=$(stat -c '%u:%g:%a' ${INSTALL_ROOT} ${d} "$f" | tr '\\n' ' ')`,
+    `own=$(stat -c '%u:%g:%a' ${root} ${d} "$f" | tr '\\n' ' ')`,
     `[ "$own" = "0:0:755 0:0:755 0:0:755 " ] || { echo "bad-owner $own"; exit 0; }`,
     `[ "$(sha256sum < "$f" | cut -c1-64)" = ${sha} ] && echo present || echo differs`,
   ].join('\n');
 }
 
-function installScript(sha: string, size: number): string {
-  const d = `${INSTALL_ROOT}/${sha}`;
+function installScript(sha: string, size: number, root: string): string {
+  const d = `${root}/${sha}`;
   return [
     'set -e',
     'umask 022',
     `mkdir -p ${d}`,
-    `chown 0:0 ${INSTALL_ROOT} ${d}`,
-    `chmod 0755 ${INSTALL_ROOT} ${d}`,
+    `chown 0:0 ${root} ${d}`,
+    `chmod 0755 ${root} ${d}`,
     `t=$(mktemp ${d}/.upload.XXXXXX)`,
     `trap 'rm -f "$t"' EXIT`,
     `head -c ${size} > "$t"`,
@@ -110,10 +111,17 @@ function installScript(sha: string, size: number): string {
 }
 
 /** Makes sure the agent is installed on the target; uploads only when needed. */
-export async function deployAgent(runner: Runner, priv: Privilege, agent: LocalAgent, host: string, log: (l: string) => void = () => undefined): Promise<Deployment> {
+export async function deployAgent(
+  runner: Runner,
+  priv: Privilege,
+  agent: LocalAgent,
+  host: string,
+  log: (l: string) => void = () => undefined,
+  root = INSTALL_ROOT,
+): Promise<Deployment> {
   const t0 = Date.now();
-  const remotePath = remoteAgentPath(agent.sha256);
-  const check = asRoot(priv, checkScript(agent.sha256));
+  const remotePath = remoteAgentPath(agent.sha256, root);
+  const check = asRoot(priv, checkScript(agent.sha256, root));
   const c = await runToEnd(runner, check.command, check.stdinPrefix, 30000);
   const verdict = c.stdout.toString().trim();
   if (c.code === 0 && verdict === 'present') {
@@ -122,7 +130,7 @@ export async function deployAgent(runner: Runner, priv: Privilege, agent: LocalA
   }
   if (c.code !== 0) throw classifyAgentFailure(host, c.stderr, c.code);
   log(`${host}: installing agent ${agent.sha256.slice(0, 12)} (${agent.size} bytes; target copy: ${verdict})`);
-  const install = asRoot(priv, installScript(agent.sha256, agent.size));
+  const install = asRoot(priv, installScript(agent.sha256, agent.size, root));
   const data = fs.readFileSync(agent.file);
   const stdin = install.stdinPrefix ? [install.stdinPrefix, data] : [data];
   const r = await runToEnd(runner, install.command, stdin, 300000);
@@ -136,8 +144,8 @@ export async function deployAgent(runner: Runner, priv: Privilege, agent: LocalA
  * Script (run as root) that re-checks the installed agent's hash, announces its pid on stderr
  * (`kwitness-pid N`, used to prove it is gone after stop) and execs it with `args`.
  */
-export function agentStartScript(sha256: string, args: readonly string[]): string {
-  const f = remoteAgentPath(sha256);
+export function agentStartScript(sha256: string, args: readonly string[], root = INSTALL_ROOT): string {
+  const f = remoteAgentPath(sha256, root);
   return [
     `f=${f}`,
     `[ "$(sha256sum < "$f" 2>/dev/null | cut -c1-64)" = ${sha256} ] || { echo "kwitness: agent hash mismatch at $f (missing or modified); redeploy" >&2; exit 97; }`,
@@ -147,6 +155,6 @@ export function agentStartScript(sha256: string, args: readonly string[]): strin
 }
 
 /** Script (run as root) that prints `alive` when pid still runs our agent, else `gone`. */
-export function agentAliveScript(pid: number): string {
-  return `if [ -e /proc/${pid} ] && readlink /proc/${pid}/exe 2>/dev/null | grep -q '^${INSTALL_ROOT}/'; then echo alive; else echo gone; fi`;
+export function agentAliveScript(pid: number, root = INSTALL_ROOT): string {
+  return `if [ -e /proc/${pid} ] && readlink /proc/${pid}/exe 2>/dev/null | grep -q '^${root}/'; then echo alive; else echo gone; fi`;
 }

@@ -37,6 +37,8 @@ export interface HostEnvironment {
   userHosts?: () => string[];
   /** Offer This Machine (default: on Linux). */
   includeLocal?: boolean;
+  /** Install directory on targets (default /var/lib/kwitness; tests point it at a tiny tmpfs). */
+  installRoot?: string;
 }
 
 export function defaultSshConfigFile(): string {
@@ -83,6 +85,9 @@ export class HostConnection extends Disposable {
     private readonly env: HostEnvironment,
   ) {
     super();
+    if (env.installRoot !== undefined && !/^\/[A-Za-z0-9_.\/-]+$/.test(env.installRoot)) {
+      throw new KwError('bad-input', `install root "${env.installRoot}" must be an absolute path of [A-Za-z0-9_./-]`);
+    }
   }
 
   get state(): HostState {
@@ -177,7 +182,7 @@ export class HostConnection extends Disposable {
       this.deployP = (async () => {
         const r = await this.connect();
         const agent = localAgent(this.env.agentDir, r.platform.arch, this.ref.label);
-        const d = await deployAgent(r.runner, r.privilege, agent, this.ref.label, this.env.log);
+        const d = await deployAgent(r.runner, r.privilege, agent, this.ref.label, this.env.log, this.env.installRoot);
         this.lastDeployment = d;
         return d;
       })();
@@ -190,7 +195,7 @@ export class HostConnection extends Disposable {
   async spawnAgent(args: readonly string[]): Promise<AgentProcess> {
     const d = await this.deploy();
     const r = await this.connect();
-    const w = asRoot(r.privilege, agentStartScript(d.sha256, args));
+    const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
     const proc = await r.runner.spawn(w.command);
     if (w.stdinPrefix) proc.stdin.write(w.stdinPrefix);
     const pid = new Promise<number | undefined>((resolve) => {
@@ -213,7 +218,7 @@ export class HostConnection extends Disposable {
   async runAgent(args: readonly string[], timeoutMs = 60000): Promise<RunResult> {
     const d = await this.deploy();
     const r = await this.connect();
-    const w = asRoot(r.privilege, agentStartScript(d.sha256, args));
+    const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
     return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
   }
 
@@ -226,7 +231,7 @@ export class HostConnection extends Disposable {
 
   /** True when the agent with `pid` still runs on the host (needs a live connection). */
   async agentAlive(pid: number): Promise<boolean> {
-    const r = await this.runAsRoot(agentAliveScript(pid));
+    const r = await this.runAsRoot(agentAliveScript(pid, this.env.installRoot));
     return r.stdout.toString().trim() === 'alive';
   }
 
