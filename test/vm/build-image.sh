@@ -2,7 +2,7 @@
 # Builds the guest userland: one uncompressed cpio ($KW_VM/image/base.cpio) that qemu loads as the
 # initramfs, followed by the kernel's own mods.cpio (fetch-kernel.sh); the kernel unpacks both into
 # one RAM root file system, so the same userland boots every kernel. Contents, all taken from this
-# (Debian 12) host: static busybox (init + small tools), bash, OpenSSH sshd + sftp-server + scp,
+# (Debian 12) host: static busybox (init + small tools), GNU coreutils, bash, OpenSSH sshd + sftp-server + scp,
 # sudo with PAM (pam_unix), bpftool; keys from $KW_VM/keys. Users:
 #   root      key only
 #   tester    key, passwordless sudo
@@ -55,6 +55,13 @@ for a in $(/usr/bin/busybox --list); do
   [ -e "$R/usr/bin/$a" ] || ln -s busybox "$R/usr/bin/$a"
 done
 ln -s ../bin/busybox "$R/usr/sbin/init"
+# GNU coreutils over busybox's applets, as on a real Debian host: coreutils rm calls unlinkat
+# (busybox rm calls unlink), and the event cases expect e.g. exe /usr/bin/rm, comm rm
+for f in $(dpkg -L coreutils | grep -E '^/(usr/)?s?bin/'); do
+  [ -f "$f" ] && [ ! -L "$f" ] || continue
+  dest=/usr/${f#/usr/}; dest=${dest/#\/usr\/bin\//\/usr\/bin\/}
+  rm -f "$R$dest"; put_bin "$f" "$dest"
+done
 ln -s /usr/bin/busybox "$R/init"
 put_bin /usr/bin/bash
 put_bin /usr/sbin/sshd

@@ -12,10 +12,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import type { AttachMode, Family, KwEvent, ProbeReport, ReadyRecord } from '../../src/core/events';
-import { isKwEvent } from '../../src/core/events';
+import type { AttachMode, Family, ProbeReport, ReadyRecord } from '../../src/core/events';
+import { CASES } from '../agent/cases';
+import { cgroup2Mount, runCase, sleep, type Format } from '../agent/suite';
 import { KERNELS, KernelLabel, repoRoot, startVm, Vm } from './vm';
-import { SshTarget } from './ssh-target';
+import { VmTarget } from './ssh-target';
 import { VM_CASES } from './cases';
 
 type Mode = AttachMode | 'auto';
@@ -66,90 +67,72 @@ function parseArgs(argv: string[]): { kernels: KernelLabel[]; port: number; lsmG
   return o;
 }
 
-/** Local files copied into every guest: the agent, and the trigger programs that were built. */
-function artifacts(): { agent: string; files: string[] } {
+type Files = { local: string; name?: string }[];
+/** Local files copied into every guest: the agent (KW_AGENT overrides), and the triggers that were built. */
+function artifacts(): Files {
   const root = repoRoot();
-  const agent = path.join(root, 'dist', 'agent', 'kwitness-agent-x86_64');
+  const agent = process.env.KW_AGENT ?? path.join(root, 'dist', 'agent', 'kwitness-agent-x86_64');
   if (!fs.existsSync(agent)) throw new Error(`matrix: agent not built: ${agent} is missing (run scripts/build.sh)`);
-  const files = [agent];
+  const files: Files = [{ local: agent, name: 'kwitness-agent' }];
   for (const f of [path.join(root, 'build', 'kw-trigger'), path.join(root, 'build', 'vm', 'kw-iouring-unlink')]) {
-    if (fs.existsSync(f)) files.push(f);
+    if (fs.existsSync(f)) files.push({ local: f });
   }
-  return { agent, files };
+  return files;
 }
 
-/** Runs every applicable case under one agent started with --attach mode. */
-async function runMode(t: SshTarget, probe: ProbeReport, mode: Mode, label: string, cell: Cell): Promise<void> {
-  const t0 = now();
-  // forced modes trace only the families that can use them; auto traces all
-  const fams = mode === 'auto' ? FAMILIES : FAMILIES.filter((f) => probe.families[f]?.includes(mode));
-  const agent = t.startAgent(['trace', fams.join(','), '--format', 'json', '--attach', mode]);
-  let ready: ReadyRecord;
-  try {
-    ready = await agent.ready();
-  } catch (e) {
-    report(cell, `${label} agent starts and reports ready`, false, (e as Error).message);
-    await agent.stop();
-    cell.seconds = now() - t0;
-    return;
-  }
-  // the ready record names the mode of every probe: forced = that mode; auto = fentry where it loads
-  const wrong = ready.probes.filter((p) => {
-    if (mode !== 'auto') return p.mode !== mode;
-    const offered = probe.families[p.family] ?? [];
-    const best = MODES.find((m) => offered.includes(m));
-    return p.mode !== best;
-  });
-  report(cell, `${label} ready after ${(now() - t0).toFixed(1)}s, probes ${ready.probes.map((p) => `${p.family}=${p.mode}(${p.probe})`).join(' ')}`,
-    wrong.length === 0 && ready.probes.length > 0,
-    wrong.length ? `expected ${mode === 'auto' ? 'the best offered mode (fentry first)' : mode} for: ${wrong.map((p) => `${p.family} got ${p.mode}`).join(', ')}` : 'no probes in ready');
-  const modeOf = (f: Family): AttachMode | undefined => ready.probes.find((p) => p.family === f)?.mode;
+// json only by default: under TCG every agent start costs seconds, and json/wire parity is already
+// proven on the host (test/agent); KW_VM_FORMATS=json,wire runs both at once here too.
+const FORMATS = (process.env.KW_VM_FORMATS ?? 'json').split(',') as Format[];
+const CASE_FILTER = process.env.KW_CASE_FILTER ? new RegExp(process.env.KW_CASE_FILTER, 'i') : undefined;
 
-  const tools = new Map<string, boolean>();
-  for (const [i, c] of VM_CASES.entries()) {
-    const name = `${label} ${c.name}`;
-    if (!c.families.every((f) => fams.includes(f))) { cell.skip++; console.log(`skip - ${name} (family not offered in ${mode})`); continue; }
-    const eff = modeOf(c.families[0]);
-    if (c.modes && (!eff || !c.modes.includes(eff))) { cell.skip++; console.log(`skip - ${name} (only in ${c.modes.join('/')})`); continue; }
-    let missingTool: string | undefined;
-    for (const tool of c.needs ?? []) {
-      if (!tools.has(tool)) tools.set(tool, await t.has(tool));
-      if (!tools.get(tool)) missingTool = tool;
+/** Every case of test/agent/cases.ts + test/vm/cases.ts that applies, with --attach mode. */
+async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: string, cell: Cell): Promise<void> {
+  const t0 = now();
+  const modesFor = (fams: Family[]): AttachMode[] => MODES.filter((m) => fams.every((f) => probe.families[f]?.includes(m)));
+  // auto: the ready record must name, per probe, the best mode probe reported (fentry first)
+  if (mode === 'auto') {
+    const agent = t.startAgent(['trace', FAMILIES.join(','), '--format', 'json', '--attach', 'auto']);
+    try {
+      const ready = (await agent.waitFor((r) => r.type === 'ready', 60000, 'ready')) as ReadyRecord;
+      const wrong = ready.probes.filter((p) => p.mode !== MODES.find((m) => probe.families[p.family]?.includes(m)));
+      report(cell, `${label} --attach auto picks the best mode per probe: ${ready.probes.map((p) => `${p.family}=${p.mode}`).join(' ')}`,
+        wrong.length === 0 && FAMILIES.every((f) => ready.probes.some((p) => p.family === f)),
+        `wrong: ${wrong.map((p) => `${p.probe} (${p.mode})`).join(', ') || 'a family has no probe'}; probe families: ${JSON.stringify(probe.families)}`);
+    } catch (e) {
+      report(cell, `${label} --attach auto reaches ready`, false, (e as Error).message);
     }
-    if (missingTool) { cell.skip++; console.log(`skip - ${name} (${missingTool} not available)`); continue; }
-    const d = `/tmp/kwc/${mode}-${i}`;
-    await t.runAsRoot(`rm -rf ${d} && mkdir -p ${d} && chmod 777 ${d}`);
-    const tc = now();
-    const r = await t.run(`D=${d}; ${c.trigger}`);
-    if (c.unsupportedExit !== undefined && r.code === c.unsupportedExit) {
-      cell.skip++; console.log(`skip - ${name} (kernel cannot: ${r.stdout.trim()})`); continue;
-    }
-    if (r.code !== 0) { report(cell, name, false, `trigger exited ${r.code}: ${(r.stdout + r.stderr).trim()}`); continue; }
-    const out: Record<string, string> = {};
-    for (const m of r.stdout.matchAll(/([a-z_]+)=(\S+)/g)) out[m[1]] = m[2];
-    const missing: string[] = [];
-    for (const x of c.expect(d, out)) {
-      const hit = await agent.waitFor((rec) => isKwEvent(rec) && x.match(rec), 10000);
-      if (!hit) missing.push(x.what);
-    }
-    const near = agent.records.filter((rec): rec is KwEvent => isKwEvent(rec) && JSON.stringify(rec).includes(d));
-    report(cell, `${name} (${(now() - tc).toFixed(1)}s)`, missing.length === 0,
-      `missing: ${missing.join('; ')}\n${near.length} events mention ${d}:\n${near.slice(0, 4).map((e) => JSON.stringify(brief(e))).join('\n')}`);
+    agent.closeStdin();
+    const ex = await Promise.race([agent.exited, sleep(10000).then(() => undefined)]);
+    if (!ex) agent.kill('SIGKILL');
+    report(cell, `${label} agent (through sudo) exits 0 on stdin EOF`, ex?.code === 0, `exit ${JSON.stringify(ex)}; stderr ${agent.stderr.trim().slice(0, 300)}`);
   }
-  const errs = agent.records.filter((x) => x.type === 'error');
-  const lost = agent.records.filter((x) => x.type === 'lost');
-  const end = await agent.stop();
-  report(cell, `${label} agent exits 0 on stdin EOF, no junk on stdout, no error records`,
-    end.code === 0 && agent.junk.length === 0 && errs.length === 0,
-    `exit ${end.code}; stderr: ${end.stderr.trim().split('\n').slice(-3).join(' | ')}; junk: ${agent.junk.slice(0, 2).join(' | ')}; errors: ${errs.map((e) => JSON.stringify(e)).slice(0, 3).join(' ')}`);
-  if (lost.length) console.log(`       note: ${lost.length} lost records: ${JSON.stringify(lost[lost.length - 1])}`);
+  const cg2 = await cgroup2Mount(t);
+  for (const c of [...CASES, ...VM_CASES].filter((x) => !CASE_FILTER || CASE_FILTER.test(x.name))) {
+    const name = `${label} ${c.name}`;
+    const offered = modesFor(c.families);
+    if (mode !== 'auto' && !offered.includes(mode)) { skip(cell, name, `${mode} not offered for ${c.families.join(',')}`); continue; }
+    // with auto the agent picks the best offered mode: a case limited to some modes follows it
+    const eff = mode === 'auto' ? offered[0] : mode;
+    if (c.modes && (!eff || !c.modes.includes(eff))) { skip(cell, name, `case is for ${c.modes.join('/')} only`); continue; }
+    let missing: string | undefined;
+    for (const n of c.needs ?? []) if (!(await t.has(n))) { missing = n; break; }
+    if (missing) { skip(cell, name, `needs ${missing}`); continue; }
+    const tc = now();
+    try {
+      const res = await runCase(t, c, { mode, formats: FORMATS, cgroup2: cg2 });
+      const problems = Object.values(res.problems).flat();
+      const counts = res.runs.map((r) => `${r.format} ${r.events.length}${r.lostTotal ? ` (${r.lostTotal} lost)` : ''}`).join(', ');
+      report(cell, `${name} [${counts} events, ${(now() - tc).toFixed(1)}s]`, problems.length === 0, problems.slice(0, 12).join('\n'));
+    } catch (e) {
+      report(cell, `${name}`, false, `harness: ${(e as Error).message}`);
+    }
+  }
   cell.seconds = now() - t0;
 }
 
-function brief(e: KwEvent): Record<string, unknown> {
-  const { type, pid, comm, exe, ret, probe } = e;
-  const extra = e.type === 'exec' ? { filename: e.filename, argv: e.argv } : e.type === 'exit' ? {} : { op: e.op, path: e.path, ...(e.type === 'unlink' ? { last_link: e.last_link } : {}) };
-  return { type, ...extra, pid, comm, exe, ret, probe };
+function skip(cell: Cell, name: string, why: string): void {
+  cell.skip++;
+  console.log(`skip - ${name} (${why})`);
 }
 
 /** The guest's users behave as documented (vm.sh contract the other suites rely on). */
@@ -182,8 +165,8 @@ async function stopAndCheck(vm: Vm, cell: Cell, label: string): Promise<void> {
     `qemu left: ${qemus.join(' | ') || 'none'}; port free: ${free}`);
 }
 
-async function probeOf(t: SshTarget, cell: Cell, label: string, lsmFile: string): Promise<ProbeReport | undefined> {
-  const r = await t.agentOnce(['probe']);
+async function probeOf(t: VmTarget, cell: Cell, label: string, lsmFile: string): Promise<ProbeReport | undefined> {
+  const r = await t.run(`${t.agentPath} probe`);
   let p: ProbeReport | undefined;
   try { p = JSON.parse(r.stdout) as ProbeReport; } catch { /* reported below */ }
   report(cell, `${label} probe prints one JSON report`, r.code === 0 && p !== undefined && !p.error,
@@ -196,7 +179,7 @@ async function probeOf(t: SshTarget, cell: Cell, label: string, lsmFile: string)
   return p;
 }
 
-async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files: string[]): Promise<KernelResult> {
+async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files: Files): Promise<KernelResult> {
   const res: KernelResult = { kernel: k, cells: {} };
   const pc = (res.cells.probe = newCell());
   let vm: Vm | undefined;
@@ -205,11 +188,11 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
     res.kver = vm.kver;
     res.bootSeconds = vm.bootSeconds;
     console.log(`# kernel ${k}: ${vm.kver}, booted to ssh in ${vm.bootSeconds}s (${vm.accel})`);
-    const root = new SshTarget(vm);
+    const root = new VmTarget(vm);
     await harnessChecks(vm, pc, `[${k}]`);
     const t0 = now();
     await root.install(files);
-    console.log(`# copied ${files.map((f) => path.basename(f)).join(', ')} in ${(now() - t0).toFixed(1)}s`);
+    console.log(`# copied ${files.map((f) => path.basename(f.local)).join(', ')} in ${(now() - t0).toFixed(1)}s`);
     const lsmFile = (await root.run('cat /sys/kernel/security/lsm')).stdout;
     const probe = await probeOf(root, pc, `[${k}]`, lsmFile);
     if (probe) {
@@ -223,10 +206,12 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
         const cell = (res.cells[m] = newCell());
         await runMode(root, probe, m, `[${k} ${m}]`, cell);
       }
-      // auto runs as 'tester' through sudo -n: the way the extension runs it on most hosts
-      const tester = new SshTarget(vm, { user: 'tester' });
+      // auto: the agent runs as 'tester' through sudo -n, the way the extension runs it on most hosts
+      const tester = new VmTarget(vm, { agentUser: 'tester' });
+      await tester.install([]);
       const cell = (res.cells.auto = newCell());
       await runMode(tester, probe, 'auto', `[${k} auto/sudo]`, cell);
+      await root.dispose();
     }
   } catch (e) {
     res.error = (e as Error).message;
@@ -241,7 +226,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
     let vm2: Vm | undefined;
     try {
       vm2 = await startVm({ kernel: k, name: `kw-matrix-${k}-nolsm`, port, lsm: LSM_WITHOUT_BPF });
-      const t = new SshTarget(vm2);
+      const t = new VmTarget(vm2);
       await t.install([files[0]]);
       const lsmFile = (await t.run('cat /sys/kernel/security/lsm')).stdout;
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] guest booted without bpf in the LSM list`, !lsmFile.split(',').includes('bpf'), lsmFile);
@@ -276,7 +261,7 @@ function table(results: KernelResult[]): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const t0 = now();
-  const { files } = artifacts();
+  const files = artifacts();
   const results: KernelResult[] = [];
   for (const k of o.kernels) results.push(await runKernel(k, o.port, o.lsmGuest === k, files));
   console.log('\n# kernel x attach mode (each cell: passed/failed checks, suite time)');

@@ -1,183 +1,133 @@
-// A test target inside a VM guest, reached over SSH: runs shell scripts there and runs the real
-// agent binary there (copied over SFTP), streaming its JSON records back. Used by the kernel
-// matrix (test/vm/matrix.ts) to run the agent's event suite in Debian guests.
-import { spawn, ChildProcessWithoutNullStreams } from 'node:child_process';
+// The agent suite's Target (test/agent/suite.ts) inside a VM guest, reached over SSH: scripts run
+// as root in the guest, and the real agent binary (copied over SFTP) runs there, its stdout (json
+// or wire) streamed back through the SSH channel into the suite's AgentStream. The same cases that
+// run on this machine (test/agent/cases.ts) run unchanged in the Debian guests.
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import type { AgentRecord, ReadyRecord } from '../../src/core/events';
-import { Vm, ExecResult, vmCacheDir } from './vm';
+import { AgentStream, shq, type AgentProc, type Format, type RunResult, type Target } from '../agent/suite';
+import { vmCacheDir, type Vm } from './vm';
 
 /** Where the agent and the trigger programs are put in the guest. */
 export const GUEST_DIR = '/tmp/kw';
 
-export interface AgentRun {
-  /** Every record the agent printed so far (JSON lines), in order. */
-  readonly records: AgentRecord[];
-  /** Lines on stdout that were not JSON objects (should stay empty). */
-  readonly junk: string[];
-  /** Resolves with the ready record; rejects when the agent exits or times out first. */
-  ready(timeoutMs?: number): Promise<ReadyRecord>;
-  /** Resolves with the first record matching pred (already seen or yet to come), or undefined on timeout. */
-  waitFor(pred: (r: AgentRecord) => boolean, timeoutMs: number): Promise<AgentRecord | undefined>;
-  /** Ends the agent (stdin EOF, then SIGINT, then the ssh client is killed); resolves with its exit. */
-  stop(): Promise<{ code: number | null; stderr: string }>;
+export interface VmTargetOptions {
+  /**
+   * Who runs the agent: 'root' directly, or 'tester' through `sudo -n` (the way the extension
+   * runs it on most hosts). Scripts always run as root, as the cases expect.
+   */
+  agentUser?: 'root' | 'tester';
 }
 
-export interface SshTargetOptions {
-  /** Login user; a non-root user runs the agent through 'sudo -n'. */
-  user?: 'root' | 'tester';
-}
-
-/** OpenSSH client arguments for this VM (shared master connection made by vm.sh). */
-function sshArgs(vm: Vm, user: string): string[] {
-  const ctl = path.join(vmCacheDir(), 'run', vm.name, `ctl-${user}`);
-  return [
-    '-i', vm.keyPath, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${vm.knownHostsPath}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
-    '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', '-o', 'ControlMaster=no', '-o', `ControlPath=${ctl}`,
-    '-p', String(vm.port), `${user}@127.0.0.1`,
-  ];
-}
-
-const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-export class SshTarget {
+export class VmTarget implements Target {
   readonly name: string;
-  private readonly user: 'root' | 'tester';
-  private agentSeq = 0;
+  readonly tmpdir = '/tmp/kwc';
+  readonly agentPath = `${GUEST_DIR}/kwitness-agent`;
+  readonly triggerPath = `${GUEST_DIR}/kw-trigger`;
+  private readonly agentUser: 'root' | 'tester';
+  private seq = 0;
+  private readonly live = new Set<{ kill(sig: NodeJS.Signals): void }>();
 
-  constructor(readonly vm: Vm, opts: SshTargetOptions = {}) {
-    this.user = opts.user ?? 'root';
-    this.name = `${vm.kernel}/${this.user}`;
+  constructor(readonly vm: Vm, opts: VmTargetOptions = {}) {
+    this.agentUser = opts.agentUser ?? 'root';
+    this.name = `vm ${vm.kernel} (${vm.kver})${this.agentUser === 'root' ? '' : ' agent via sudo'}`;
   }
 
-  /** Runs a bash script in the guest as the login user. */
-  run(script: string): Promise<ExecResult> {
-    return this.vm.ssh(`bash -c ${shq(script)}`, this.user);
+  /** OpenSSH client arguments for this VM, over the master connection vm.sh keeps per user. */
+  private sshArgs(user: string): string[] {
+    const ctl = path.join(vmCacheDir(), 'run', this.vm.name, `ctl-${user}`);
+    return [
+      '-i', this.vm.keyPath, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${this.vm.knownHostsPath}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
+      '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR', '-o', 'ControlMaster=no', '-o', `ControlPath=${ctl}`,
+      '-p', String(this.vm.port), `${user}@127.0.0.1`,
+    ];
   }
 
-  /** Runs a bash script as root (setup that the case itself does not trace). */
-  runAsRoot(script: string): Promise<ExecResult> {
-    return this.vm.ssh(`bash -c ${shq(script)}`, 'root');
-  }
-
-  async has(tool: string): Promise<boolean> {
-    const r = await this.vm.ssh(`command -v ${shq(tool)} >/dev/null || test -x ${shq(`${GUEST_DIR}/${tool}`)}`, this.user);
-    return r.code === 0;
-  }
-
-  /** Copies the agent and the trigger programs that exist locally into GUEST_DIR. */
-  async install(files: string[]): Promise<void> {
-    await this.vm.ssh(`mkdir -p ${GUEST_DIR} && chmod 755 ${GUEST_DIR}`, 'root');
-    for (const f of files) await this.vm.upload(f, `${GUEST_DIR}/${path.basename(f)}`, 'root');
+  /** Copies local files into GUEST_DIR (as name, default the file's own name) and makes /tmp/kwc. */
+  async install(files: { local: string; name?: string }[]): Promise<void> {
+    // the first call through vm.sh also opens the master connections the spawns below reuse
+    await this.vm.ssh(`mkdir -p ${GUEST_DIR} ${this.tmpdir} && chmod 755 ${GUEST_DIR} ${this.tmpdir}`, 'root');
+    if (this.agentUser !== 'root') await this.vm.ssh('true', this.agentUser);
+    for (const f of files) await this.vm.upload(f.local, `${GUEST_DIR}/${f.name ?? path.basename(f.local)}`, 'root');
     await this.vm.ssh(`chmod 755 ${GUEST_DIR}/*`, 'root');
   }
 
-  /** `kwitness-agent ARGS...` run to completion (e.g. probe), as root or through sudo. */
-  agentOnce(args: string[]): Promise<ExecResult> {
-    return this.vm.ssh(`${this.sudo()}${GUEST_DIR}/kwitness-agent ${args.map(shq).join(' ')}`, this.user);
+  run(script: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('ssh', [...this.sshArgs('root'), `bash -c ${shq(script)}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      const ms = opts.timeoutMs ?? 120000;
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${this.name}: script timed out after ${ms} ms: ${script.slice(0, 200)}`));
+      }, ms);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        const stderr = Buffer.concat(err).toString('utf8');
+        // ssh itself failing (255) is a harness error, not a script result
+        if (code === 255 && /^(ssh|kex_|Connection|mux_client)/m.test(stderr)) {
+          reject(new Error(`${this.name}: ssh failed: ${stderr.trim().split('\n').pop()}`));
+          return;
+        }
+        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr });
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
+    });
   }
 
-  private sudo(): string {
-    return this.user === 'root' ? '' : 'sudo -n ';
+  startAgent(args: string[]): AgentProc {
+    const format: Format = args.includes('--format') && args[args.indexOf('--format') + 1] === 'wire' ? 'wire' : 'json';
+    const pidFile = `${GUEST_DIR}/agent-${process.pid}-${++this.seq}.pid`;
+    const sudo = this.agentUser === 'root' ? '' : 'sudo -n ';
+    // the login shell records its pid, then becomes the agent (or sudo, which relays signals to it)
+    const remote = `echo $$ > ${pidFile}; exec ${sudo}${shq(this.agentPath)} ${args.map(shq).join(' ')}`;
+    const child = spawn('ssh', [...this.sshArgs(this.agentUser), remote], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let done = false;
+    const io = {
+      closeStdin: () => child.stdin.end(),
+      kill: (sig: NodeJS.Signals) => {
+        if (done) return;
+        // signal the agent in the guest; SIGKILL also drops the channel
+        this.run(`kill -${sig.replace(/^SIG/, '')} "$(cat ${pidFile} 2>/dev/null)" 2>/dev/null; true`, { timeoutMs: 20000 }).catch(() => undefined);
+        if (sig === 'SIGKILL') child.kill('SIGKILL');
+      },
+    };
+    const agent = new AgentStream(format, undefined, io);
+    this.live.add(io);
+    child.stdin.on('error', () => undefined);
+    child.stdout.on('data', (d: Buffer) => agent.pushStdout(d));
+    child.stderr.on('data', (d: Buffer) => agent.pushStderr(d));
+    child.on('error', (e) => {
+      agent.pushStderr(Buffer.from(`ssh spawn failed: ${e.message}\n`));
+      agent.pushExit(127, null);
+    });
+    child.on('close', (code, signal) => {
+      done = true;
+      this.live.delete(io);
+      agent.pushExit(code, signal);
+      this.run(`rm -f ${pidFile}`, { timeoutMs: 20000 }).catch(() => undefined);
+    });
+    return agent;
   }
 
-  /** Starts `kwitness-agent ARGS...` (usually trace ...) in the guest and streams its records. */
-  startAgent(args: string[]): AgentRun {
-    const pidFile = `${GUEST_DIR}/agent-${process.pid}-${++this.agentSeq}.pid`;
-    // the shell records its pid, then becomes the agent (or sudo, which relays signals to it)
-    const remote = `echo $$ > ${pidFile}; exec ${this.sudo()}${GUEST_DIR}/kwitness-agent ${args.map(shq).join(' ')}`;
-    const child: ChildProcessWithoutNullStreams = spawn('ssh', [...sshArgs(this.vm, this.user), remote], { stdio: 'pipe' });
-    const records: AgentRecord[] = [];
-    const junk: string[] = [];
-    const waiters: { pred: (r: AgentRecord) => boolean; done: (r: AgentRecord | undefined) => void }[] = [];
-    let stderr = '';
-    let buf = '';
-    let exited: { code: number | null } | undefined;
-    const exitWaiters: (() => void)[] = [];
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => { stderr += d; });
-    child.stdout.on('data', (d: string) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        let rec: AgentRecord;
-        try {
-          rec = JSON.parse(line) as AgentRecord;
-          if (typeof rec !== 'object' || rec === null || typeof (rec as { type?: unknown }).type !== 'string') throw new Error('no type');
-        } catch {
-          junk.push(line);
-          continue;
-        }
-        records.push(rec);
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i].pred(rec)) {
-            waiters[i].done(rec);
-            waiters.splice(i, 1);
-          }
-        }
-      }
-    });
-    child.on('close', (code) => {
-      exited = { code };
-      for (const w of waiters.splice(0)) w.done(undefined);
-      for (const f of exitWaiters.splice(0)) f();
-    });
-    const waitFor = (pred: (r: AgentRecord) => boolean, timeoutMs: number): Promise<AgentRecord | undefined> => {
-      const seen = records.find(pred);
-      if (seen || exited) return Promise.resolve(seen);
-      return new Promise((resolve) => {
-        const w = {
-          pred,
-          done: (r: AgentRecord | undefined) => {
-            clearTimeout(timer);
-            resolve(r);
-          },
-        };
-        const timer = setTimeout(() => {
-          const i = waiters.indexOf(w);
-          if (i >= 0) waiters.splice(i, 1);
-          resolve(undefined);
-        }, timeoutMs);
-        waiters.push(w);
-      });
-    };
-    const exitedWithin = (ms: number): Promise<boolean> =>
-      exited ? Promise.resolve(true) : new Promise((resolve) => {
-        const t = setTimeout(() => resolve(false), ms);
-        exitWaiters.push(() => { clearTimeout(t); resolve(true); });
-      });
-    return {
-      records,
-      junk,
-      ready: async (timeoutMs = 120000) => {
-        const r = await waitFor((x) => x.type === 'ready', timeoutMs);
-        if (r) return r as ReadyRecord;
-        const errs = records.filter((x) => x.type === 'error').map((x) => (x as { message: string }).message);
-        const tail = (stderr.trim().split('\n').pop() ?? '').trim();
-        throw new Error(exited
-          ? `agent exited (code ${exited.code}) before ready: ${tail || errs.join('; ') || 'no output'}`
-          : `agent not ready after ${timeoutMs} ms${tail ? `: ${tail}` : ''}`);
-      },
-      waitFor,
-      stop: async () => {
-        // the agent must end on stdin EOF (a dropped SSH session) ...
-        child.stdin.end();
-        if (!(await exitedWithin(10000))) {
-          // ... else SIGINT through the recorded pid, else drop the connection
-          await this.vm.ssh(`kill -INT "$(cat ${pidFile})" 2>/dev/null`, 'root');
-          if (!(await exitedWithin(10000))) {
-            child.kill('SIGKILL');
-            await exitedWithin(5000);
-          }
-          stderr += `\n[harness] agent did not exit on stdin EOF within 10 s`;
-        }
-        await this.vm.ssh(`rm -f ${pidFile}`, 'root');
-        return { code: exited?.code ?? null, stderr };
-      },
-    };
+  async has(tool: string): Promise<boolean> {
+    if (tool === 'cgroup2') return (await this.run(`awk '$3=="cgroup2"{f=1} END{exit !f}' /proc/mounts`)).code === 0;
+    if (tool.startsWith('/')) return (await this.run(`test -e ${shq(tool)}`)).code === 0;
+    if (tool === 'nobody') return (await this.run('id -u nobody')).code === 0;
+    if (tool === 'io_uring-unlinkat') return (await this.run(`${GUEST_DIR}/kw-iouring-unlink --check`)).code === 0;
+    return (await this.run(`command -v ${shq(tool)} || test -x ${shq(`${GUEST_DIR}/${tool}`)}`)).code === 0;
+  }
+
+  async dispose(): Promise<void> {
+    for (const io of this.live) io.kill('SIGKILL');
+    await this.run(`rm -rf ${this.tmpdir}`).catch(() => undefined);
   }
 }
