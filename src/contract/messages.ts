@@ -63,6 +63,8 @@ export interface WebviewToHostMap {
   exportChunk: { traceId: string; exportId: number; data: string; last: boolean };
   /** Stop button in the panel header. */
   stopTrace: { traceId: string };
+  /** Reconnect button, shown while the trace is 'disconnected'. */
+  resumeTrace: { traceId: string };
 }
 
 export type PathField = 'path' | 'old_path' | 'exe' | 'cwd' | 'filename' | 'interpreter' | 'ancestor_exe' | 'target';

@@ -86,6 +86,10 @@ const checkers: Checkers = {
     onlyKeys(o, ['type', 'traceId'], w);
     return { traceId: id(o, 'traceId', w) };
   },
+  resumeTrace(o, w) {
+    onlyKeys(o, ['type', 'traceId'], w);
+    return { traceId: id(o, 'traceId', w) };
+  },
 };
 
 /** Checks an untrusted message from the webview; never throws. */

@@ -224,6 +224,10 @@ class TracePanel extends Disposable {
     stopTrace: () => {
       void this.trace?.stop().catch((e) => vscode.window.showErrorMessage(`Kernel Witness: stop failed: ${(e as Error).message}`));
     },
+    resumeTrace: () => {
+      if (this.trace?.state.kind !== 'disconnected') return;
+      void this.trace.resume().catch((e) => vscode.window.showErrorMessage(`Kernel Witness: reconnect failed: ${(e as Error).message}`));
+    },
   };
 
   private async exportBegin(format: ExportFormat, count: number): Promise<void> {

@@ -27,6 +27,7 @@ test('accepts every message of the contract', () => {
   ok({ type: 'exportBegin', traceId: 't', format: 'csv', count: 10 });
   ok({ type: 'exportChunk', traceId: 't', exportId: 1, data: 'a,b\n', last: true });
   ok({ type: 'stopTrace', traceId: 't' });
+  ok({ type: 'resumeTrace', traceId: 't' });
 });
 
 test('rejects unknown types, extra fields and wrong shapes', () => {

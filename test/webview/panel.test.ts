@@ -350,3 +350,20 @@ test('recorded agent output (real kernel, tracepoints): rows, results, lost tota
   assert.equal(await rows(page), events.filter((e) => e.comm === 'kwrec-sh').length);
   await page.close();
 });
+
+test('trace state in the header; stop and reconnect post their messages', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tsd');
+  assert.match((await page.textContent('#state'))!, /running · unlink: tracepoint/);
+  assert.equal(await page.locator('#resume').isVisible(), false);
+  await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'disconnected', reason: 'connection reset' } });
+  assert.match((await page.textContent('#state'))!, /disconnected: connection reset/);
+  await page.locator('#resume').click();
+  await page.locator('#stop').click();
+  const types = (await posted(page)).map((m) => m.type);
+  assert.ok(types.includes('resumeTrace') && types.includes('stopTrace'));
+  await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'stopped', reason: 'user' } });
+  assert.match((await page.textContent('#state'))!, /stopped: user/);
+  assert.equal(await page.locator('#stop').getAttribute('disabled'), '');
+  await page.close();
+});

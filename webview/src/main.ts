@@ -114,12 +114,13 @@ const toolbar = el('div', 'toolbar');
 const pauseBtn = vsc('vscode-button', 'pause', 'Pause');
 const clearBtn = vsc('vscode-button', 'clear', 'Clear');
 const stopBtn = vsc('vscode-button', 'stop', 'Stop');
+const resumeBtn = vsc('vscode-button', 'resume', 'Reconnect');
 const colsBtn = vsc('vscode-button', 'columns', 'Columns');
 const detailsBtn = vsc('vscode-button', 'details-toggle', 'Details');
 const jsonlBtn = vsc('vscode-button', 'export-jsonl', 'Export JSONL');
 const csvBtn = vsc('vscode-button', 'export-csv', 'Export CSV');
 for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
-toolbar.append(pauseBtn, clearBtn, stopBtn, el('span', 'sep'), colsBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
+toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
 
 const filterBar = el('div', 'filters');
 function textField(id: string, placeholder: string, value: string, width: string): HTMLElement {
@@ -279,6 +280,7 @@ function updateHeader(): void {
   pauseBtn.textContent = pausedAt >= 0 ? 'Resume' : 'Pause';
   const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
   stopBtn.toggleAttribute('disabled', ended);
+  resumeBtn.hidden = !live || traceState.kind !== 'disconnected';
   ancChip.hidden = filters.ancestor === 0;
   ancText.textContent = `descendants of pid ${filters.ancestor}`;
 }
@@ -412,6 +414,12 @@ clearBtn.addEventListener('click', () => {
   rebuildNow();
 });
 stopBtn.addEventListener('click', () => { if (traceId) post({ type: 'stopTrace', traceId }); });
+resumeBtn.addEventListener('click', () => { if (traceId) post({ type: 'resumeTrace', traceId }); });
+// The column chooser closes on Escape and on a click elsewhere.
+document.addEventListener('click', (e) => {
+  if (!colsPop.hidden && !colsPop.contains(e.target as Node) && e.target !== colsBtn) colsPop.hidden = true;
+});
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !colsPop.hidden) colsPop.hidden = true; });
 detailsBtn.addEventListener('click', () => { detailsOpen = !detailsOpen; showDetails(); saveState(); });
 colsBtn.addEventListener('click', () => { colsPop.hidden = !colsPop.hidden; });
 colsPop.addEventListener('change', (e) => {
