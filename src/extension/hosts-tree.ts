@@ -21,6 +21,9 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private readonly probing = new Map<string, Promise<void>>();
   private readonly probeErrors = new Map<string, string>();
+  /** Trace nodes are reused so a single row can be refreshed (VS Code matches elements by identity). */
+  private readonly traceNodes = new Map<string, Extract<HostsNode, { type: 'trace' }>>();
+  private readonly shownCounts = new Map<string, string>();
 
   constructor(
     private readonly hosts: HostManager,
@@ -30,6 +33,18 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     super();
     this._register(hosts.onDidChange(() => this.refresh()));
     this._register(traces.onDidChange(() => this.refresh()));
+    // Event and lost counts of running traces change without state changes: refresh those rows.
+    const timer = setInterval(() => this.refreshCounts(), 1000);
+    this._register({ dispose: () => clearInterval(timer) });
+  }
+
+  private refreshCounts(): void {
+    for (const s of this.traces.list()) {
+      const node = this.traceNodes.get(s.id);
+      if (!node) continue;
+      const key = `${s.eventCount}/${s.lostTotal}`;
+      if (this.shownCounts.get(s.id) !== key) this._onDidChangeTreeData.fire(node);
+    }
   }
 
   refresh(): void {
@@ -69,7 +84,12 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       out.push(this.node({ type: 'info', hostId: id, key: 'probing', label: 'Probing', value: 'connecting and asking the agent…', icon: 'loading~spin' }));
       this.startProbe(conn);
     }
-    for (const s of this.traces.forHost(id)) out.push(this.node({ type: 'trace', hostId: id, traceId: s.id }));
+    for (const s of this.traces.forHost(id)) {
+      let t = this.traceNodes.get(s.id);
+      if (!t) this.traceNodes.set(s.id, (t = { type: 'trace', hostId: id, traceId: s.id }));
+      out.push(t);
+    }
+    for (const tid of this.traceNodes.keys()) if (!this.traces.get(tid)) this.traceNodes.delete(tid);
     return out;
   }
 
@@ -116,6 +136,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     item.id = `trace:${n.traceId}`;
     if (s) {
       const st = s.state;
+      this.shownCounts.set(s.id, `${s.eventCount}/${s.lostTotal}`);
       item.description = `${shortState(s)} · ${s.eventCount} events${s.lostTotal ? ` · ${s.lostTotal} lost` : ''}`;
       item.tooltip = `${describeState(st)}\nfilters: ${describeFilters(s)}`;
       item.iconPath = new vscode.ThemeIcon(
