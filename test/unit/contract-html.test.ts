@@ -15,7 +15,7 @@ test('panel page: default-src none, script by nonce only, escaped title', () => 
   assert.ok(!html.includes('<img'));
   assert.ok(!/unsafe-inline|unsafe-eval/.test(html));
   assert.equal((html.match(/<script/g) ?? []).length, 1);
-  assert.ok(!/\son[a-z]+=/.test(html), 'no inline handlers');
+  assert.ok(!/<[a-z][^>]*\son[a-z]+=/i.test(html), 'no inline handlers');
 });
 
 test('symbol page: no script, every value escaped, elixir link for the release', () => {
