@@ -72,6 +72,21 @@ struct {
 
 #define KW_MAX_INODES 4
 
+/*
+ * The dentries whose walks a thread's last delivered file event carried: a busy process
+ * (rm -rf) works in one cwd and one dirfd, so later events say "same" instead of walking.
+ */
+struct walkc {
+	__u64 cwd_d, cwd_m, base_d, base_m;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct walkc);
+} walk_cache SEC(".maps");
+
 /* A syscall in flight: its arguments and the inodes it touched. */
 struct pend {
 	__u64 a[5];                 /* syscall args */
@@ -161,31 +176,44 @@ static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
 	__builtin_memset(r->off, 0, sizeof(r->off));
 	__builtin_memset(r->len, 0, sizeof(r->len));
-	/* pid chain: real_parent tgids, parent first */
-	struct task_struct *t = task;
 	__builtin_memset(r->anc, 0, sizeof(r->anc));
+	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	return r;
+}
+
+/*
+ * The tgid chain (parent first) for records that start or end a process: user space's pid
+ * table knows the ancestors of everything else, so the hot file path skips this walk.
+ */
+static __always_inline void fill_chain(struct kw_raw *r, struct task_struct *task)
+{
+	struct task_struct *t = task;
+
 	for (int i = 0; i < KW_ANC_BPF; i++) {
 		t = BPF_CORE_READ(t, real_parent);
 		__u32 p = t ? BPF_CORE_READ(t, tgid) : 0;
 		r->anc[i] = p;
-		if (i == 0)
-			r->ppid = p;
 		if (p <= 1)
 			break;
 	}
-	return r;
 }
 
 /* Emits the record (header + data used so far) into the ring buffer. */
-static __always_inline void submit(struct kw_raw *r, __u32 used)
+static __always_inline int submit(struct kw_raw *r, __u32 used)
 {
 	__u32 size = KW_RAW_FIXED + (used & (KW_DATA_SZ - 1));
 
 	r->hdr.size = size;
 	if (size > sizeof(*r))
-		return;
-	if (bpf_ringbuf_output(&events, r, size, 0))
+		return -1;
+	/* no wakeup per record (user space polls every 20 ms); wake it early when data piles up */
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (256 << 10) ? BPF_RB_FORCE_WAKEUP
+										 : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, r, size, flags)) {
 		count_lost();
+		return -1;
+	}
+	return 0;
 }
 
 /* Appends a user string into `slot`; returns the new data offset. */
@@ -368,47 +396,72 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 	if (cfg_failed_only && ret >= 0)
 		goto out;
 	op = p->op;
+	struct file *created = 0;
+	if (op == KW_OP_OPEN && ret >= 0) {
+		/* created iff the opened file has FMODE_CREATED (O_CREAT on an existing file: no event) */
+		created = fd_file(task, ret);
+		if (!created || !(BPF_CORE_READ(created, f_mode) & KW_FMODE_CREATED))
+			goto out;
+	}
 	r = new_raw(op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : KW_CREATE, p->probe);
 	if (!r)
 		goto out;
 	r->ret = ret;
 	r->op = op;
-	used = walk_cwd(r, used, task);
 
-	switch (p->probe) {
-	case KW_P_TP_OPEN:
-	case KW_P_TP_OPENAT:
-	case KW_P_TP_OPENAT2:
-	case KW_P_TP_CREAT: {
-		/* created iff the opened file has FMODE_CREATED; path from the file itself */
-		struct file *f;
-
-		if (ret >= 0) {
-			f = fd_file(task, ret);
-			if (!f || !(BPF_CORE_READ(f, f_mode) & KW_FMODE_CREATED))
-				goto out;
-			struct inode *ino = BPF_CORE_READ(f, f_inode);
-			r->ino = BPF_CORE_READ(ino, i_ino);
-			r->dev = kw_inode_dev(ino);
-			r->rflags |= KW_R_INODE | KW_R_BASE_ABS;
-			used = walk_file(r, used, KW_S_BASE, f);
-		} else {
-			/* failed O_CREAT open: report what was asked */
-			used = put_name(r, used, task, (int)p->a[0], (const char *)p->a[1], KW_S_NAME,
-					KW_S_BASE, KW_R_BASE_CWD, KW_R_BASE_NONE);
-		}
+	if (created) {
+		/* the path comes from the file itself */
+		struct inode *ino = BPF_CORE_READ(created, f_inode);
+		r->ino = BPF_CORE_READ(ino, i_ino);
+		r->dev = kw_inode_dev(ino);
+		r->rflags |= KW_R_INODE | KW_R_BASE_ABS;
+		used = walk_cwd(r, used, task);
+		used = walk_file(r, used, KW_S_BASE, created);
 		submit(r, used);
 		goto out;
 	}
-	default:
-		break;
-	}
 
-	/* a[0] dfd, a[1] name, a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
+	/* cwd and dirfd walks, unless this thread's previous event carried the same ones */
+	struct walkc *wc = bpf_map_lookup_elem(&walk_cache, &tid);
+	struct walkc nc = {};
+	nc.cwd_d = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+	nc.cwd_m = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+	if (wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m)
+		r->rflags |= KW_R_CWD_SAME;
+	else
+		used = walk_path(r, used, KW_S_CWD, nc.cwd_d, nc.cwd_m);
 	dfd = (int)p->a[0];
 	name = (const char *)p->a[1];
+	r->exit_code = dfd;
+	used = put_user_str(r, used, KW_S_NAME, name);
+	{
+		char c = 0;
+
+		bpf_probe_read_user(&c, 1, name);
+		if (c == '/') {
+			r->rflags |= KW_R_BASE_NONE;
+		} else if (dfd == AT_FDCWD) {
+			r->rflags |= KW_R_BASE_CWD;
+		} else {
+			struct file *df = fd_file(task, dfd);
+
+			if (df) {
+				nc.base_d = (__u64)BPF_CORE_READ(df, f_path.dentry);
+				nc.base_m = (__u64)BPF_CORE_READ(df, f_path.mnt);
+			}
+			if (wc && nc.base_d && wc->base_d == nc.base_d && wc->base_m == nc.base_m)
+				r->rflags |= KW_R_BASE_SAME;
+			else
+				used = walk_path(r, used, KW_S_BASE, nc.base_d, nc.base_m);
+		}
+	}
+	if (wc && !nc.base_d) { /* no dirfd this time: the previous base stays cached */
+		nc.base_d = wc->base_d;
+		nc.base_m = wc->base_m;
+	}
+
+	/* a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
 	odfd = (int)p->a[2];
-	used = put_name(r, used, task, dfd, name, KW_S_NAME, KW_S_BASE, KW_R_BASE_CWD, KW_R_BASE_NONE);
 	if (op == KW_OP_RENAME || op == KW_OP_LINK) {
 		oname = (const char *)p->a[3];
 		used = put_name(r, used, task, odfd, oname, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_CWD,
@@ -437,7 +490,8 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 			pick_inode(r, p, 0, 1);
 			if (r->rflags & KW_R_INODE) {
 				r->hdr.kind = KW_UNLINK;
-				submit(r, used);
+				if (submit(r, used) == 0)
+					bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
 			}
 		}
 		if (!cfg_create)
@@ -450,9 +504,9 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK) {
 		pick_inode(r, p, 0, 0);
 	}
-	if (op == KW_OP_RENAME && r->hdr.kind == KW_UNLINK)
-		goto out;
-	submit(r, used);
+	if (submit(r, used) == 0 && !(wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
+					wc->base_d == nc.base_d && wc->base_m == nc.base_m))
+		bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -629,6 +683,7 @@ int kw_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (full && cfg_failed_only)
 		r->hdr.kind = KW_RAW_EXEC_NOTE;
+	fill_chain(r, task);
 	used = walk_file(r, used, KW_S_EXE, BPF_CORE_READ(bprm, file));
 	if (r->hdr.kind == KW_EXEC) {
 		used = walk_cwd(r, used, task);
@@ -695,6 +750,7 @@ int kw_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!r)
 		return 0;
 	r->exit_code = BPF_CORE_READ(task, exit_code);
+	fill_chain(r, task);
 	if (full)
 		used = walk_cwd(r, used, task);
 	submit(r, used);

@@ -51,6 +51,8 @@ enum kw_raw_flag {
 	KW_R_OBASE_NONE = 1 << 7, /* old name absolute: no old base */
 	KW_R_BASE_NONE = 1 << 8,  /* name absolute: no base */
 	KW_R_LAST_LINK = 1 << 9,
+	KW_R_CWD_SAME = 1 << 10,  /* cwd slot omitted: same dentry as this thread's previous file event */
+	KW_R_BASE_SAME = 1 << 11, /* base slot omitted: same dirfd dentry as the previous file event */
 };
 
 /* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */
@@ -72,7 +74,7 @@ struct kw_raw {
 	__u32 pid, tid, ppid, uid, gid;
 	__s32 ret;
 	__u32 dev;
-	__u32 exit_code;          /* raw task->exit_code */
+	__u32 exit_code;          /* exit: raw task->exit_code; file events: the dirfd */
 	__u32 nlink;
 	__u16 rflags;             /* enum kw_raw_flag */
 	__u8 op;                  /* enum kw_op */

@@ -45,6 +45,7 @@ struct proc_ent {
 	uint64_t exec_ns;         /* ktime of the last exec seen, 0 if none */
 	struct proc_ent *next;
 };
+extern uint64_t proc_generation;    /* bumped whenever the table changes */
 struct proc_ent *proc_get(uint32_t pid);
 struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm);
 void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime);

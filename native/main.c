@@ -279,23 +279,46 @@ static void emit_json(struct ev *e)
 	iso_time(b, e->wall);
 	buf_printf(b, ",\"ktime_ns\":%llu,\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u",
 		   (unsigned long long)e->ktime, r->pid, r->tid, r->ppid, r->uid, r->gid);
-	json_sv(b, "comm", e->comm);
-	json_sv(b, "exe", e->exe);
-	json_sv(b, "cwd", e->cwd);
-	buf_puts(b, ",\"ancestors\":[");
-	for (uint32_t i = 0; i < e->n_anc; i++) {
-		buf_printf(b, "%s{\"pid\":%u", i ? "," : "", e->anc_pid[i]);
-		json_sv(b, "comm", e->anc_comm[i]);
-		json_sv(b, "exe", e->anc_exe[i]);
-		buf_put(b, "}", 1);
+	/* the process part repeats for every event of a busy process: reuse it while the
+	 * pid, comm, exe, cwd, cgroup and the pid table are unchanged */
+	static struct buf frag, key;
+	static uint64_t frag_gen = ~0ull;
+	size_t klen = 0;
+	key.len = 0;
+	buf_put(&key, &r->pid, 4);
+	buf_put(&key, &r->cgroup_id, 8);
+	buf_put(&key, e->comm.p, e->comm.n);
+	buf_put(&key, "", 1);
+	buf_put(&key, e->exe.p, e->exe.n);
+	buf_put(&key, "", 1);
+	buf_put(&key, e->cwd.p, e->cwd.n);
+	klen = key.len;
+	static struct buf last_key;
+	if (frag_gen != proc_generation || last_key.len != klen || memcmp(last_key.p, key.p, klen)) {
+		struct buf *f = &frag;
+		f->len = 0;
+		json_sv(f, "comm", e->comm);
+		json_sv(f, "exe", e->exe);
+		json_sv(f, "cwd", e->cwd);
+		buf_puts(f, ",\"ancestors\":[");
+		for (uint32_t i = 0; i < e->n_anc; i++) {
+			buf_printf(f, "%s{\"pid\":%u", i ? "," : "", e->anc_pid[i]);
+			json_sv(f, "comm", e->anc_comm[i]);
+			json_sv(f, "exe", e->anc_exe[i]);
+			buf_put(f, "}", 1);
+		}
+		buf_put(f, "]", 1);
+		json_sv(f, "cgroup", e->cgroup);
+		buf_puts(f, ",\"container\":");
+		if (e->has_container)
+			json_escape(f, e->container.p, e->container.n);
+		else
+			buf_puts(f, "null");
+		last_key.len = 0;
+		buf_put(&last_key, key.p, klen);
+		frag_gen = proc_generation;
 	}
-	buf_put(b, "]", 1);
-	json_sv(b, "cgroup", e->cgroup);
-	buf_puts(b, ",\"container\":");
-	if (e->has_container)
-		json_escape(b, e->container.p, e->container.n);
-	else
-		buf_puts(b, "null");
+	buf_put(b, frag.p, frag.len);
 	buf_printf(b, ",\"ret\":%d,\"probe\":\"%s\"", r->ret, e->probe.p);
 	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
 		buf_printf(b, ",\"op\":\"%s\"", op_names[e->op]);
@@ -458,11 +481,38 @@ static void emit_lost(uint64_t count)
 
 /* ---- enrichment ---- */
 
+/* Per thread: the cwd and dirfd paths of its last delivered file event (KW_R_*_SAME). */
+struct tcache {
+	uint32_t tid;
+	struct buf cwd, base;
+	struct tcache *next;
+};
+#define TC_BUCKETS 8192
+static struct tcache *tct[TC_BUCKETS];
+
+static struct tcache *tcache_get(uint32_t tid)
+{
+	struct tcache *t;
+
+	for (t = tct[tid % TC_BUCKETS]; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		fprintf(stderr, "kwitness-agent: out of memory\n");
+		exit(1);
+	}
+	t->tid = tid;
+	t->next = tct[tid % TC_BUCKETS];
+	tct[tid % TC_BUCKETS] = t;
+	return t;
+}
+
 static struct buf b_path, b_old, b_cwd, b_exe, b_interp;
 
 /* Absolute path of (base walk or cwd) + name, normalised. */
 static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int name_slot, int base_slot,
-		       uint16_t none_flag, uint16_t cwd_flag, struct sv cwd)
+		       uint16_t none_flag, uint16_t cwd_flag, struct sv cwd, struct sv cached_base)
 {
 	struct sv name = slot(r, dsz, name_slot);
 
@@ -472,6 +522,8 @@ static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int 
 	} else {
 		if (r->rflags & cwd_flag)
 			buf_put(dst, cwd.p, cwd.n);
+		else if (cached_base.p)
+			buf_put(dst, cached_base.p, cached_base.n);
 		else {
 			struct sv base = slot(r, dsz, base_slot);
 			path_from_walk(dst, base.p, base.n);
@@ -565,8 +617,42 @@ static int handle_event(void *ctx, void *data, size_t size)
 	e.comm = (struct sv){ r->comm, strnlen(r->comm, KW_COMM_LEN) };
 	e.probe = sv_c(r->probe < KW_P_MAX && probe_names[r->probe] ? probe_names[r->probe] : "unknown");
 	struct sv cw = slot(r, dsz, KW_S_CWD);
+	struct tcache *tc = NULL;
+	struct sv cached_base = { NULL, 0 };
 	b_cwd.len = 0;
-	path_from_walk(&b_cwd, cw.p, cw.n);
+	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+		/* keep the thread cache in step with the kernel's before any filtering */
+		tc = tcache_get(r->tid);
+		if (r->rflags & KW_R_CWD_SAME) {
+			if (!tc->cwd.len) {
+				char p[64], t[4096];
+				snprintf(p, sizeof(p), "/proc/%u/task/%u/cwd", r->pid, r->tid);
+				ssize_t n = readlink(p, t, sizeof(t));
+				buf_put(&tc->cwd, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+			}
+			buf_put(&b_cwd, tc->cwd.p, tc->cwd.len);
+		} else {
+			path_from_walk(&b_cwd, cw.p, cw.n);
+			tc->cwd.len = 0;
+			buf_put(&tc->cwd, b_cwd.p, b_cwd.len);
+		}
+		if (r->rflags & KW_R_BASE_SAME) {
+			if (!tc->base.len) {
+				char p[64], t[4096];
+				snprintf(p, sizeof(p), "/proc/%u/fd/%d", r->pid, (int)r->exit_code);
+				ssize_t n = readlink(p, t, sizeof(t));
+				buf_put(&tc->base, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+			}
+			cached_base = (struct sv){ tc->base.p, tc->base.len };
+		} else if (!(r->rflags & (KW_R_BASE_NONE | KW_R_BASE_CWD | KW_R_BASE_ABS))) {
+			struct sv base = slot(r, dsz, KW_S_BASE);
+			tc->base.len = 0;
+			path_from_walk(&tc->base, base.p, base.n);
+			cached_base = (struct sv){ tc->base.p, tc->base.len };
+		}
+	} else {
+		path_from_walk(&b_cwd, cw.p, cw.n);
+	}
 	e.cwd = (struct sv){ b_cwd.p, b_cwd.len };
 	e.cgroup = sv_c(cgroup_path(r->cgroup_id));
 	if (container_id(e.cgroup.p, cid)) {
@@ -583,13 +669,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 			b_path.len = 0;
 			path_from_walk(&b_path, base.p, base.n);
 		} else {
-			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd);
+			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd, cached_base);
 		}
 		e.path = (struct sv){ b_path.p, b_path.len };
 		if (!prefix_match(e.path.p, e.path.n))
 			return 0;
 		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
-			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd);
+			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
+				   (struct sv){ NULL, 0 });
 			e.old_path = (struct sv){ b_old.p, b_old.len };
 			e.flags |= KW_F_OLD_PATH;
 		} else if (r->op == KW_OP_SYMLINK) {
@@ -998,7 +1085,7 @@ static int cmd_trace(void)
 	err = 0;
 	while (!stop) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, 200);
+		int n = epoll_wait(ep, evs, 4, 20); /* records come without wakeups: poll */
 		if (n < 0 && errno != EINTR) {
 			err = 1;
 			break;

@@ -195,13 +195,24 @@ void json_bytes(struct buf *b, const char *key, const void *d, size_t n)
 
 void iso_time(struct buf *b, uint64_t wall_ns)
 {
+	static time_t last = -1;
+	static char s[40];
 	time_t sec = wall_ns / 1000000000ull;
-	struct tm tm;
-	char s[40];
+	uint32_t ns = wall_ns % 1000000000ull;
+	char frac[13];
 
-	gmtime_r(&sec, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(b, "\"%s.%09lluZ\"", s, (unsigned long long)(wall_ns % 1000000000ull));
+	if (sec != last) { /* formatting the date is the slow part: once per second */
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		strftime(s, sizeof(s), "\"%Y-%m-%dT%H:%M:%S.", &tm);
+		last = sec;
+	}
+	buf_puts(b, s);
+	for (int i = 8; i >= 0; i--, ns /= 10)
+		frac[i] = '0' + ns % 10;
+	frac[9] = 'Z';
+	frac[10] = '"';
+	buf_put(b, frac, 11);
 }
 
 int out_flush(void)

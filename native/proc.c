@@ -19,6 +19,7 @@
 #define PT_DEAD_KEEP 32768
 
 static struct proc_ent *pt[PT_BUCKETS];
+uint64_t proc_generation;
 static uint32_t dead_ring[PT_DEAD_KEEP];
 static size_t dead_head, dead_count;
 
@@ -49,6 +50,8 @@ struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm)
 {
 	struct proc_ent *e = proc_get(pid);
 
+	if (e)
+		proc_generation++; /* a reused pid: ancestors that named it change */
 	if (!e) {
 		e = calloc(1, sizeof(*e));
 		if (!e)
@@ -72,6 +75,7 @@ void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime)
 {
 	struct proc_ent *e = proc_get(pid);
 
+	proc_generation++;
 	if (!e) {
 		e = proc_fork(pid, 0, comm);
 		if (!e)
