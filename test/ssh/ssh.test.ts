@@ -93,6 +93,11 @@ before(async () => {
   }
   agent = new SshAgent(dir);
   await agent.add(path.join(dir, 'id_agent'));
+  // public halves only: IdentitiesOnly must pick the matching agent key by them
+  fs.mkdirSync(path.join(dir, 'pub-only'));
+  fs.copyFileSync(path.join(dir, 'id_agent.pub'), path.join(dir, 'pub-only', 'id_agent.pub'));
+  fs.copyFileSync(path.join(dir, 'id_enc.pub'), path.join(dir, 'pub-only', 'id_other.pub'));
+  await agent.add(path.join(dir, 'id_plain'));
   const closed = await freePort();
   const host = (alias: string, port: number, user: string, key: string, extra: string[] = []): string =>
     [`Host ${alias}`, `  HostName 127.0.0.1`, `  Port ${port}`, `  User ${user}`, `  IdentityFile ${path.join(dir, key)}`, ...extra, ''].join('\n');
@@ -108,6 +113,8 @@ before(async () => {
       host('t-nopw', A.port, 'kwt-nopw', 'id_plain', ['  IdentitiesOnly yes']),
       host('t-pw', A.port, 'kwt-pw', 'id_plain', ['  IdentitiesOnly yes']),
       host('t-nosudo', A.port, 'kwt-nosudo', 'id_plain', ['  IdentitiesOnly yes']),
+      host('t-agent-only', A.port, 'root', 'pub-only/id_agent', ['  IdentitiesOnly yes', `  IdentityAgent ${agent.sock}`]),
+      host('t-agent-other', A.port, 'root', 'pub-only/id_other', ['  IdentitiesOnly yes', `  IdentityAgent ${agent.sock}`]),
       host('t-badkey', A.port, 'root', 'id_agent.pub', ['  IdentitiesOnly yes']),
       host('t-closed', closed, 'root', 'id_plain', ['  IdentitiesOnly yes']),
       'Host *.wild t-*',
@@ -191,6 +198,18 @@ describe('authentication', () => {
       const r = await m.get('t-agent').connect();
       assert.equal(r.privilege.kind, 'root');
       assert.match(logs.filter((l) => l.includes('connected to root@127.0.0.1:' + A.port)).join('\n'), /auth: agent/);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  test('IdentitiesOnly + IdentityAgent: only the agent key matching IdentityFile is offered', async () => {
+    const m = manager(prompts());
+    try {
+      assert.equal((await m.get('t-agent-only').connect()).privilege.kind, 'root');
+      assert.ok(logs.some((l) => /ssh-agent: 1 of 2 keys match IdentityFile/.test(l)));
+      // the agent holds id_plain (authorized) too, but IdentityFile names another key: not offered
+      await rejectsWith(m.get('t-agent-other').connect(), 'auth-failed', /authentication failed/);
     } finally {
       m.dispose();
     }

@@ -76,13 +76,14 @@ export class HostConnection extends Disposable {
   private deployP: Promise<Deployment> | undefined;
   private sudoPassword: string | undefined;
   private probeReport: ProbeReport | undefined;
-  private readonly passphrases = new Map<string, string>();
   /** Stats of the last deployment (tests/benchmarks). */
   lastDeployment: Deployment | undefined;
 
   constructor(
     readonly ref: HostRef,
     private readonly env: HostEnvironment,
+    /** Key passphrases entered in this session (shared by all hosts: asked once per key). */
+    private readonly passphrases = new Map<string, string>(),
   ) {
     super();
     if (env.installRoot !== undefined && !/^\/[A-Za-z0-9_.\/-]+$/.test(env.installRoot)) {
@@ -260,13 +261,13 @@ export class HostConnection extends Disposable {
     this.ready?.runner.dispose();
     this.ready = undefined;
     this.sudoPassword = undefined;
-    this.passphrases.clear();
     super.dispose();
   }
 }
 
 export class HostManager extends Disposable implements HostAgent, HostFiles {
   private readonly hosts = new Map<string, HostConnection>();
+  private readonly passphrases = new Map<string, string>();
   private readonly _onDidChange = this._register(new Emitter<HostConnection | undefined>());
   /** Fires with the host whose state changed, or undefined when the list changed. */
   readonly onDidChange = this._onDidChange.event;
@@ -303,7 +304,7 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
     const ref = typeof host === 'string' ? this.ref(host) : host;
     let c = this.hosts.get(ref.id);
     if (!c) {
-      c = new HostConnection(ref, this.env);
+      c = new HostConnection(ref, this.env, this.passphrases);
       const conn = c;
       c.onDidChangeState(() => this._onDidChange.fire(conn));
       this.hosts.set(ref.id, c);
@@ -399,6 +400,7 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
   override dispose(): void {
     for (const c of this.hosts.values()) c.dispose();
     this.hosts.clear();
+    this.passphrases.clear();
     super.dispose();
   }
 }

@@ -203,10 +203,13 @@ export class SshConfig {
       : ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk'].map((n) => path.join(this.home, '.ssh', n));
     const identitiesOnly = (this.first(alias, 'IdentitiesOnly') ?? 'no').toLowerCase() === 'yes';
     const agentCfg = this.first(alias, 'IdentityAgent');
-    let identityAgent: string | undefined = process.env.SSH_AUTH_SOCK || undefined;
+    // Default agent: SSH_AUTH_SOCK; on Windows without it, the OpenSSH for Windows agent pipe.
+    const defaultAgent = process.env.SSH_AUTH_SOCK || (process.platform === 'win32' ? '\\\\.\\pipe\\openssh-ssh-agent' : undefined);
+    let identityAgent: string | undefined = defaultAgent;
     if (agentCfg !== undefined) {
       if (agentCfg.toLowerCase() === 'none') identityAgent = undefined;
-      else if (agentCfg === 'SSH_AUTH_SOCK') identityAgent = process.env.SSH_AUTH_SOCK || undefined;
+      else if (agentCfg === 'SSH_AUTH_SOCK') identityAgent = defaultAgent;
+      else if (agentCfg.toLowerCase() === 'pageant') identityAgent = 'pageant';
       else if (agentCfg.startsWith('$')) identityAgent = process.env[agentCfg.slice(1)] || undefined;
       else identityAgent = tokens(agentCfg);
     }

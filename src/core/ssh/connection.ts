@@ -4,7 +4,7 @@
 // ssh2's debug routed to the log when asked. No vscode import.
 import * as fs from 'fs';
 import * as net from 'net';
-import { Client, ClientChannel, SFTPWrapper, utils as sshUtils } from 'ssh2';
+import { BaseAgent, Client, ClientChannel, SFTPWrapper, createAgent, utils as sshUtils } from 'ssh2';
 import type { AuthenticationType, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'stream';
 
@@ -282,7 +282,9 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       }
     }
     const steps: Array<'agent' | KeyCandidate | 'password' | 'keyboard-interactive'> = [];
-    if (h.identityAgent && !h.identitiesOnly) steps.push('agent');
+    // IdentitiesOnly: the agent may only offer keys whose public half matches an IdentityFile.
+    const agent = h.identityAgent ? (h.identitiesOnly ? filteredAgent(h.identityAgent, keyFiles, log) : h.identityAgent) : undefined;
+    if (agent) steps.push('agent');
     steps.push(...keys, 'password', 'keyboard-interactive');
     let password: string | undefined;
     let passwordAsked = false;
@@ -302,7 +304,7 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
           if (s === 'agent') {
             if (!allowed('publickey')) continue;
             tried.push('agent');
-            return { type: 'agent', username: h.user, agent: h.identityAgent };
+            return { type: 'agent', username: h.user, agent };
           }
           if (s === 'password') {
             if (!allowed('password')) continue;
@@ -392,6 +394,46 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       fail(new KwError('bad-input', `${where(h)}: ${errorMessage(e)}`));
     }
   });
+}
+
+/** Public key blobs (base64) of the identity files: from `file.pub`, else from an unencrypted key. */
+function publicBlobs(files: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    for (const candidate of [`${f}.pub`, f]) {
+      let data: Buffer;
+      try {
+        data = fs.readFileSync(candidate);
+      } catch {
+        continue;
+      }
+      const k = sshUtils.parseKey(data);
+      const key = Array.isArray(k) ? k[0] : k;
+      if (key && !(key instanceof Error)) {
+        out.add(key.getPublicSSH().toString('base64'));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** An ssh-agent that only offers the keys named by IdentityFile (OpenSSH's IdentitiesOnly). */
+function filteredAgent(sock: string, files: string[], log: (l: string) => void): BaseAgent {
+  const inner = createAgent(sock);
+  const allowed = publicBlobs(files);
+  const agent = Object.create(inner) as BaseAgent;
+  agent.getIdentities = (cb) =>
+    inner.getIdentities((err, keys) => {
+      if (err || !keys) return cb(err ?? new Error('no keys'), keys);
+      const kept = keys.filter((k) => {
+        const parsed = Buffer.isBuffer(k) ? sshUtils.parseKey(k) : k;
+        return !(parsed instanceof Error) && allowed.has((Array.isArray(parsed) ? parsed[0] : parsed).getPublicSSH().toString('base64'));
+      });
+      log(`ssh-agent: ${kept.length} of ${keys.length} keys match IdentityFile (IdentitiesOnly)`);
+      cb(undefined, kept);
+    });
+  return agent;
 }
 
 export type { ClientChannel, SFTPWrapper };
