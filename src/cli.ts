@@ -108,7 +108,7 @@ export function traceOptionsFrom(a: Args): TraceOptions {
 export function formatEvent(e: KwEvent): string {
   const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
   const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
-  const ret = e.ret === 0 ? '' : ` ret=${e.ret}`;
+  const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
   switch (e.type) {
     case 'unlink':
       return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
@@ -287,7 +287,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     log: (l) => process.env.KWITNESS_VERBOSE && process.stderr.write(`kwitness: ${l}\n`),
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');
-      else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (${r.kernel}; ${r.probes.map((p) => `${p.probe}`).join(', ')}); Ctrl-C stops\n`);
+      else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
       else if (r.type === 'lost' && r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
       else if (r.type === 'error') process.stderr.write(`kwitness: agent: ${r.message}\n`);
     },
