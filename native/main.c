@@ -672,7 +672,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd, cached_base);
 		}
 		e.path = (struct sv){ b_path.p, b_path.len };
-		if (!prefix_match(e.path.p, e.path.n))
+		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
+			e.flags |= KW_F_PATH_TRUNC;
+		/* a cut path lost its leading part: it cannot be ruled out, so it passes */
+		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n))
 			return 0;
 		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
 			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
@@ -683,8 +686,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 			e.target = slot(r, dsz, KW_S_ONAME);
 			e.flags |= KW_F_TARGET;
 		}
-		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
-			e.flags |= KW_F_PATH_TRUNC;
 		if (r->rflags & KW_R_INODE) {
 			e.dev = new_encode_dev(r->dev);
 			e.ino = r->ino;
@@ -725,11 +726,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 			} else {
 				e.exe = (struct sv){ b_exe.p, b_exe.len };
 			}
-			proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns);
-			struct proc_ent *pe = proc_get(r->pid);
+			/* the table keeps what this event called exe (the script for #! runs) */
+			proc_exec(r->pid, comm, e.exe.p, r->hdr.ktime_ns);
 			if (!prefix_match(e.exe.p, e.exe.n))
 				return 0;
-			(void)pe;
 		} else {
 			e.exe = sv_c(proc_exe(r->pid));
 			if (!prefix_match(e.exe.p, e.exe.n))
