@@ -239,7 +239,9 @@ function scheduleRebuild(): void {
   rebuildTimer = setTimeout(rebuildNow, Math.min(2000, Math.max(250, lastRebuildMs * 4)));
 }
 
+let ingestMs = 0;
 function onEvents(events: KwEvent[]): void {
+  const t0 = performance.now();
   received += events.length;
   arrivals.push([performance.now(), events.length]);
   store.add(events);
@@ -248,6 +250,7 @@ function onEvents(events: KwEvent[]): void {
     if (pausedAt < 0) view.append(store, filter, store.nextSeq);
   } else if (pausedAt < 0) scheduleRebuild();
   queueRefresh();
+  ingestMs += performance.now() - t0;
 }
 
 let refreshQueued = false;
@@ -536,6 +539,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   get received() { return received; },
   get dropped() { return store.dropped; },
   get selected() { return selectedSeq; },
+  /** Time spent storing and filtering incoming batches (ms), excluding message delivery and rendering. */
+  get ingestMs() { return ingestMs; },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),
