@@ -431,6 +431,38 @@ describe('deployment (fake agent binary)', () => {
   });
 });
 
+describe('HostFiles over ssh', () => {
+  test('SFTP for UTF-8 names, the shell for names that are not UTF-8: exact bytes both ways', async () => {
+    const m = manager(prompts());
+    const host = m.ref('t-root');
+    try {
+      const d = path.join(dir, 'files');
+      fs.mkdirSync(d, { recursive: true });
+      const utf8 = path.join(d, 'grüße.txt');
+      fs.writeFileSync(utf8, 'hello\n');
+      const bad = Buffer.concat([Buffer.from(d + '/bad'), Buffer.from([0xff, 0x0a]), Buffer.from("it's\n")]);
+      fs.writeFileSync(bad, 'binary name\n');
+      const st = await m.stat(host, Buffer.from(utf8));
+      assert.deepEqual([st.type, st.size], ['file', 6]);
+      assert.equal(Buffer.from(await m.readFile(host, Buffer.from(utf8))).toString(), 'hello\n');
+      const st2 = await m.stat(host, bad);
+      assert.deepEqual([st2.type, st2.size], ['file', 12]);
+      assert.ok(Math.abs(st2.mtimeMs - fs.statSync(bad).mtimeMs) < 1000);
+      assert.equal(Buffer.from(await m.readFile(host, bad)).toString(), 'binary name\n');
+      const names = (await m.readDirectory(host, Buffer.from(d))).map((e) => Buffer.from(e.name).toString('hex')).sort();
+      assert.deepEqual(names, [Buffer.from('grüße.txt').toString('hex'), bad.subarray(d.length + 1).toString('hex')].sort());
+      const dirStat = await m.stat(host, Buffer.from(d));
+      assert.equal(dirStat.type, 'dir');
+      for (const missing of [Buffer.from(d + '/nope'), Buffer.concat([Buffer.from(d + '/nope'), Buffer.from([0xfe])])]) {
+        await assert.rejects(m.stat(host, missing), (e: Error & { code?: string }) => e.code === 'ENOENT');
+        await assert.rejects(m.readFile(host, missing), (e: Error & { code?: string }) => e.code === 'ENOENT');
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
 describe('CLI over ssh', () => {
   const cli = path.resolve(__dirname, '../../../dist/cli.js');
   test('kwitness hosts lists config aliases without wildcards', () => {

@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { ProbeReport } from '../events';
 import { Disposable, Emitter } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage } from '../errors';
+import { shAssignBytes, shq } from '../shell';
 import type { HostAgent, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
@@ -355,8 +356,9 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
       const st = await fs.promises.lstat(Buffer.from(p));
       return { type: fileType(st), size: st.size, mtimeMs: st.mtimeMs };
     }
+    const pathText = utf8Exact(p);
+    if (pathText === undefined) return this.execStat(host, p);
     const sftp = await this.sftp(host);
-    const pathText = sftpPath(p);
     return new Promise((resolve, reject) =>
       sftp.lstat(pathText, (err, st) => {
         if (err) return reject(sftpError(err, pathText));
@@ -366,8 +368,9 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
   }
   async readFile(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
     if (host.kind === 'local') return new Uint8Array(await fs.promises.readFile(Buffer.from(p)));
+    const pathText = utf8Exact(p);
+    if (pathText === undefined) return this.execRead(host, p);
     const sftp = await this.sftp(host);
-    const pathText = sftpPath(p);
     return new Promise((resolve, reject) => sftp.readFile(pathText, (err, data) => (err ? reject(sftpError(err, pathText)) : resolve(new Uint8Array(data)))));
   }
   async readDirectory(host: HostRef, p: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>> {
@@ -375,9 +378,10 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
       const entries = await fs.promises.readdir(Buffer.from(p), { withFileTypes: true, encoding: 'buffer' });
       return entries.map((e) => ({ name: new Uint8Array(e.name as unknown as Buffer), type: e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? 'symlink' : 'other' }));
     }
+    const pathText = utf8Exact(p);
+    if (pathText === undefined) return this.execList(host, p);
     const sftp = await this.sftp(host);
-    const pathText = sftpPath(p);
-    return new Promise((resolve, reject) =>
+    const list = await new Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>>((resolve, reject) =>
       sftp.readdir(pathText, (err, list) => {
         if (err) return reject(sftpError(err, pathText));
         resolve(
@@ -389,6 +393,51 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
         );
       }),
     );
+    // SFTP hands names over as UTF-8 text: a listing with a name that was not valid UTF-8 (shown
+    // as U+FFFD) is read again through the shell, which keeps the exact bytes.
+    return list.some((e) => Buffer.from(e.name).includes(Buffer.from('\uFFFD'))) ? this.execList(host, p) : list;
+  }
+
+  // Names that are not valid UTF-8 cannot travel through ssh2's SFTP (it encodes paths as UTF-8
+  // text), so these go through the login shell with the path given as octal escapes.
+  private async execAsUser(host: HostRef, script: string): Promise<RunResult> {
+    const r = await this.get(host).connect();
+    return runToEnd(r.runner, `sh -c ${shq(script)}`, undefined, 60000);
+  }
+
+  private async execStat(host: HostRef, p: Uint8Array): Promise<{ type: 'file' | 'dir' | 'symlink' | 'other'; size: number; mtimeMs: number }> {
+    const r = await this.execAsUser(
+      host,
+      `${shAssignBytes('f', p)}; if [ -L "$f" ]; then t=symlink; elif [ -d "$f" ]; then t=dir; elif [ -f "$f" ]; then t=file; elif [ -e "$f" ]; then t=other; else echo missing; exit 2; fi; echo "$t $(stat -c '%s %Y' "$f")"`,
+    );
+    const [t, size, mtime] = r.stdout.toString().trim().split(' ');
+    if (r.code !== 0 || !size) throw fsError(r.code === 2 ? 'ENOENT' : /denied/i.test(r.stderr) ? 'EACCES' : 'EIO', `${printableBytes(p)}: ${r.stderr.trim() || 'no such file or directory'}`);
+    return { type: t as 'file' | 'dir' | 'symlink' | 'other', size: Number(size), mtimeMs: Number(mtime) * 1000 };
+  }
+
+  private async execRead(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
+    const r = await this.execAsUser(host, `${shAssignBytes('f', p)}; [ -e "$f" ] || exit 2; exec cat -- "$f"`);
+    if (r.code !== 0) throw fsError(r.code === 2 ? 'ENOENT' : /denied/i.test(r.stderr) ? 'EACCES' : 'EIO', `${printableBytes(p)}: ${r.stderr.trim() || 'no such file'}`);
+    return new Uint8Array(r.stdout);
+  }
+
+  private async execList(host: HostRef, p: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>> {
+    const r = await this.execAsUser(
+      host,
+      `${shAssignBytes('d', p)}; [ -d "$d" ] || exit 2; cd -- "$d" || exit 3; for f in * .[!.]* ..?*; do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; elif [ -f "$f" ]; then t=f; elif [ -e "$f" ]; then t=o; else continue; fi; printf '%s/%s\\0' "$t" "$f"; done`,
+    );
+    if (r.code !== 0) throw fsError(r.code === 2 ? 'ENOENT' : 'EACCES', `${printableBytes(p)}: ${r.stderr.trim() || 'not a readable directory'}`);
+    const out: Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }> = [];
+    let start = 0;
+    const buf = r.stdout;
+    for (let i = 0; i < buf.length; i++) {
+      if (buf[i] !== 0) continue;
+      const rec = buf.subarray(start, i);
+      start = i + 1;
+      const t = String.fromCharCode(rec[0]);
+      out.push({ name: new Uint8Array(rec.subarray(2)), type: t === 'd' ? 'dir' : t === 'f' ? 'file' : t === 'l' ? 'symlink' : 'other' });
+    }
+    return out;
   }
 
   private async sftp(host: HostRef) {
@@ -409,12 +458,18 @@ function fileType(st: fs.Stats): 'file' | 'dir' | 'symlink' | 'other' {
   return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
 }
 
-function sftpPath(p: Uint8Array): string {
+/** The path as text when its bytes are exactly valid UTF-8, else undefined. */
+function utf8Exact(p: Uint8Array): string | undefined {
   const text = Buffer.from(p).toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(Buffer.from(p))) {
-    throw new KwError('bad-input', 'this file name is not valid UTF-8; SFTP access to such names is not supported yet (open it in a terminal on the host)');
-  }
-  return text;
+  return Buffer.from(text, 'utf8').equals(Buffer.from(p)) ? text : undefined;
+}
+
+function printableBytes(p: Uint8Array): string {
+  return JSON.stringify(Buffer.from(p).toString('utf8'));
+}
+
+function fsError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 function sftpError(err: Error & { code?: number }, p: string): Error {
