@@ -16,13 +16,13 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { KwEvent } from '../core/events';
 import { Disposable, toDisposable, type IDisposable } from '../core/lifecycle';
 import type { HostAgent, HostFiles, HostRef, TraceHandle, TraceState } from '../core/trace-api';
 import {
   CONTRACT_VERSION, SYMBOL_RE, dispatch, validateViewState, validateWebviewMessage,
   type ExportFormat, type Handlers, type HostToWebview, type PanelViewState, type WebviewToHostMap,
 } from '../contract';
+import { TraceFeed } from './feed';
 import { makeNonce, renderPanelHtml } from './html';
 import {
   decodeUriPath, dirListing, encodeUriPath, goneListing, isAbsolute, kallsymsCandidates, parentOf, printable, utf8OrNull,
@@ -47,35 +47,11 @@ export interface PanelDeps {
 
 const LOCAL: HostRef = { id: 'local', label: 'This Machine', kind: 'local' };
 const FLUSH_MS = 50;
-const MAX_BATCH = 20000;
-const REPLAY_SLICE = 5000;
 
 /** Settings (contributed in package.json): kwitness.maxEvents, kwitness.batchMs, kwitness.panel.backlog. */
 function setting(key: 'maxEvents' | 'batchMs' | 'panel.backlog', fallback: number): number {
   const v = vscode.workspace.getConfiguration('kwitness').get<number>(key, fallback);
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
-
-/** Fixed-size ring of the latest events of one trace, replayed when a webview (re)loads. */
-class Backlog {
-  private buf: KwEvent[] = [];
-  private head = 0;
-  constructor(readonly cap: number) {}
-  push(events: readonly KwEvent[]): void {
-    for (const e of events) {
-      if (this.buf.length < this.cap) this.buf.push(e);
-      else {
-        this.buf[this.head] = e;
-        this.head = (this.head + 1) % this.cap;
-      }
-    }
-  }
-  snapshot(): KwEvent[] {
-    return this.head === 0 ? this.buf.slice() : this.buf.slice(this.head).concat(this.buf.slice(0, this.head));
-  }
-  get size(): number {
-    return this.buf.length;
-  }
 }
 
 function traceTitle(t: { host: HostRef; options: { families: string[] } }): string {
@@ -85,11 +61,7 @@ function traceTitle(t: { host: HostRef; options: { families: string[] } }): stri
 
 /** One `kwitness.events` panel bound to one trace (or to a trace that ended before a reload). */
 class TracePanel extends Disposable {
-  private ready = false;
-  private replaying = false;
-  private pending: KwEvent[] = [];
-  private backlog: Backlog;
-  private received = 0;
+  private readonly feed: TraceFeed;
   private users: Record<string, string> = {};
   private exportSeq = 0;
   private exports = new Map<number, { uri: vscode.Uri; format: ExportFormat; fd?: fs.promises.FileHandle; parts: string[]; lines: number; chain: Promise<void> }>();
@@ -107,28 +79,26 @@ class TracePanel extends Disposable {
     this.traceId = trace?.id ?? restored!.traceId;
     this.host = trace?.host ?? mgr.hostRef(restored!.hostId);
     this.title = trace ? traceTitle(trace) : restored!.title;
-    this.backlog = new Backlog(Math.max(1000, Math.floor(setting('panel.backlog', 200_000))));
+    this.feed = this._register(new TraceFeed({
+      traceId: this.traceId,
+      trace,
+      backlog: Math.max(1000, setting('panel.backlog', 200_000)),
+      batchMs: setting('batchMs', FLUSH_MS),
+      post: (m) => panel.webview.postMessage(m),
+      init: () => ({
+        type: 'init', traceId: this.traceId, host: this.host, title: this.title, state: this.state(),
+        lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
+        users: this.users, live: this.trace !== null,
+      }),
+    }));
     panel.title = this.title;
     mgr.configureWebview(panel.webview);
     this._register(panel.webview.onDidReceiveMessage((m) => this.onMessage(m)));
     panel.webview.html = mgr.panelHtml(panel.webview, this.title);
     this._register(panel.onDidChangeViewState(() => {
       // Without retainContextWhenHidden a hidden webview is destroyed; it says `ready` again when shown.
-      if (!panel.visible) this.ready = false;
+      if (!panel.visible) this.feed.detach();
     }));
-    if (trace) {
-      this._register(trace.onDidReceiveEvents((batch) => {
-        this.received += batch.length;
-        this.backlog.push(batch);
-        if (this.ready || this.replaying) {
-          for (const e of batch) this.pending.push(e);
-        }
-      }));
-      this._register(trace.onDidChangeState((state) => this.post({ type: 'state', traceId: this.traceId, state })));
-      this._register(trace.onDidReportLost((total) => this.post({ type: 'lost', traceId: this.traceId, total })));
-      const timer = setInterval(() => this.flush(), Math.max(10, setting('batchMs', FLUSH_MS)));
-      this._register(toDisposable(() => clearInterval(timer)));
-    }
     // User names come from the host's /etc/passwd; a restored panel whose trace is gone does not
     // open a connection just for that.
     if (trace || this.host.kind === 'local') void this.loadUsers();
@@ -146,50 +116,13 @@ class TracePanel extends Disposable {
     }
   }
 
+  /** Answers to the webview's own requests (it is listening: it just asked). */
   private post(m: HostToWebview): void {
-    if (!this.ready && m.type !== 'init' && m.type !== 'events' && m.type !== 'replayDone' && m.type !== 'exportAccepted' && m.type !== 'exportResult') return;
     void this.panel.webview.postMessage(m);
-  }
-
-  private flush(): void {
-    if (!this.ready || this.replaying || this.pending.length === 0) return;
-    const all = this.pending;
-    this.pending = [];
-    for (let i = 0; i < all.length; i += MAX_BATCH) {
-      void this.panel.webview.postMessage({ type: 'events', traceId: this.traceId, events: all.slice(i, i + MAX_BATCH), replay: false } satisfies HostToWebview);
-    }
   }
 
   private state(): TraceState {
     return this.trace?.state ?? { kind: 'stopped', reason: 'the window was reloaded' };
-  }
-
-  private replayGen = 0;
-
-  private async replay(): Promise<void> {
-    // A second `ready` (the webview reloaded again) supersedes a replay still in flight.
-    const gen = ++this.replayGen;
-    this.ready = false;
-    this.replaying = true;
-    // Snapshot and pending reset happen together, synchronously: every event is either in the
-    // replayed snapshot or in `pending` (flushed after replayDone), never in both or neither.
-    const snap = this.backlog.snapshot();
-    this.pending = [];
-    const wv = this.panel.webview;
-    await wv.postMessage({
-      type: 'init', traceId: this.traceId, host: this.host, title: this.title, state: this.state(),
-      lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
-      users: this.users, live: this.trace !== null,
-    } satisfies HostToWebview);
-    for (let i = 0; i < snap.length; i += REPLAY_SLICE) {
-      if (this.isDisposed || gen !== this.replayGen) return;
-      await wv.postMessage({ type: 'events', traceId: this.traceId, events: snap.slice(i, i + REPLAY_SLICE), replay: true } satisfies HostToWebview);
-    }
-    if (this.isDisposed || gen !== this.replayGen) return;
-    await wv.postMessage({ type: 'replayDone', traceId: this.traceId, received: this.received, retained: snap.length } satisfies HostToWebview);
-    this.replaying = false;
-    this.ready = true;
-    this.flush();
   }
 
   private onMessage(raw: unknown): void {
@@ -209,7 +142,7 @@ class TracePanel extends Disposable {
   private readonly handlers: Handlers<WebviewToHostMap> = {
     ready: (m) => {
       if (m.contract !== CONTRACT_VERSION) this.mgr.deps.log.warn(`panel: webview speaks contract ${m.contract}, host ${CONTRACT_VERSION}`);
-      void this.replay();
+      void this.feed.start();
     },
     openPath: (m) => {
       if (m.hostId !== this.host.id) return this.mgr.deps.log.warn(`panel: openPath for host ${m.hostId} from a ${this.host.id} panel dropped`);
