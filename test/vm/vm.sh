@@ -93,8 +93,15 @@ cmd_start() {
   own_pid "$name" >/dev/null && kw_vm_die "start: VM $name is already running (vm.sh stop $name)"
   port_busy "$port" && kw_vm_die "start: port $port on 127.0.0.1 is already in use"
 
-  bash "$KW_VM_TOOLS/fetch-kernel.sh" "$kernel" >&2
-  bash "$KW_VM_TOOLS/build-image.sh" >&2
+  # several suites start VMs at the same time: one builder at a time (the others then find the
+  # artifacts cached)
+  mkdir -p "$KW_VM"
+  (
+    flock 9
+    bash "$KW_VM_TOOLS/fetch-kernel.sh" "$kernel" >&2
+    bash "$KW_VM_TOOLS/build-image.sh" >&2
+    initrd_for "$kernel" >/dev/null
+  ) 9>"$KW_VM/.build.lock" || kw_vm_die "start: preparing kernel $kernel / the guest image failed"
   local kd=$KW_VM/kernels/$kernel kver initrd kimg
   kver=$(cat "$kd/KVER"); initrd=$(initrd_for "$kernel")
   if [ "$(cat "$kd/boot-format")" = pvh ]; then kimg=$kd/vmlinux; else kimg=$kd/vmlinuz; fi
