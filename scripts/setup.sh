@@ -14,7 +14,7 @@ APT_PACKAGES=(
   # agent tests: triggers and comparisons
   python3 strace bpftrace liburing-dev sudo
   # test VMs (Debian kernels under qemu) and the loopback sshd
-  qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd
+  qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils iproute2 procps
   # real VS Code: chromium for playwright-core, libkrb5-dev + build-essential for code-server's native modules
   chromium libkrb5-dev build-essential
   # bootstrap npm on a machine without Node
