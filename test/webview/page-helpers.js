@@ -67,6 +67,34 @@
     }
     requestAnimationFrame(step);
   });
+  /**
+   * A live flood: `perSec` events/s in 50 ms batches (generated beforehand, so only the panel's
+   * own work is on this thread) for `seconds`, while the table follows the tail. Returns the
+   * animation-frame deltas (ms) seen meanwhile.
+   */
+  kw.floodBench = async (traceId, seconds, perSec, from) => {
+    const per = Math.round(perSec / 20);
+    const ticks = Math.round(seconds * 20);
+    const batches = [];
+    for (let t = 0; t < ticks; t++) {
+      const events = [];
+      for (let k = 0; k < per; k++) events.push(kw.makeEvent(from + t * per + k));
+      batches.push(events);
+    }
+    const deltas = [];
+    let last = 0, done = false;
+    const frame = (ts) => { if (last) deltas.push(ts - last); last = ts; if (!done) requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+    const t0 = performance.now();
+    for (let t = 0; t < ticks; t++) {
+      kw.send({ type: 'events', traceId, events: batches[t], replay: false });
+      batches[t] = null;
+      const next = t0 + (t + 1) * 50;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+    }
+    done = true;
+    return { deltas, wallMs: performance.now() - t0, events: per * ticks };
+  };
   /** Every element tag in the document, shadow roots included (to prove event text created none). */
   kw.allTags = () => {
     const tags = new Set();

@@ -142,6 +142,8 @@ test('details pane: every field, argv, ancestry filter, probe to kernel symbol',
   const page = await fresh();
   await initTrace(page, 'td');
   await gen(page, 'td', 0, 30);
+  await panel(page, 'p.scrollToRow(0)'); // the live view follows the tail; look at the top
+  await settle(page, 50);
   // Row 5 is an exec (5 % 3 == 2).
   await page.locator('.vt-row').nth(5).locator('.vt-cell').first().click();
   await settle(page, 50);
@@ -167,6 +169,8 @@ test('keyboard navigation moves the selection and scrolls', async () => {
   const page = await fresh();
   await initTrace(page, 'tk');
   await gen(page, 'tk', 0, 5000);
+  await panel(page, 'p.scrollToRow(0)');
+  await settle(page, 50);
   await page.locator('.vt-row').nth(0).locator('.vt-cell').first().click();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
@@ -366,5 +370,18 @@ test('trace state in the header; stop and reconnect post their messages', async 
   await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'stopped', reason: 'user' } });
   assert.match((await page.textContent('#state'))!, /stopped: user/);
   assert.equal(await page.locator('#stop').getAttribute('disabled'), '');
+  await page.close();
+});
+
+test('a live flood of 100,000 events/s in 50 ms batches: frame times printed', async () => {
+  const { page } = await rig.newPage({ width: 1400, height: 800 });
+  await initTrace(page, 'tfl');
+  const r = (await page.evaluate(`window.__kw.floodBench('tfl', 3, 100000, 0)`)) as { deltas: number[]; wallMs: number; events: number };
+  await settle(page, 300);
+  assert.equal(await rows(page), r.events);
+  assert.ok((await panel<number>(page, 'p.firstVisibleRow()')) > r.events - 60, 'the table followed the tail');
+  const sorted = [...r.deltas].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  console.log(`# flood: ${r.events.toLocaleString('en-US')} events in ${(r.wallMs / 1000).toFixed(1)} s (100,000/s offered), ${r.deltas.length} frames: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
   await page.close();
 });

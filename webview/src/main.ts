@@ -186,7 +186,11 @@ const table = new VirtualTable(
     },
   },
   {
-    onSelect(row) { select(view.at(row, sort.descending)); },
+    onSelect(row) {
+      // Picking a row stops following the tail (the row would scroll away), unless it is the last.
+      follow = !sort.descending && row >= view.length - 1;
+      select(view.at(row, sort.descending));
+    },
     onLink(row, col) {
       const seq = view.at(row, sort.descending);
       openField(seq, col === 'path' ? (store.typeOf(seq) === 'exec' ? 'filename' : 'path') : (col as PathField));
@@ -198,9 +202,9 @@ const table = new VirtualTable(
       saveState();
     },
     onKey: onTableKey,
-    onScroll(first) {
-      const n = view.length;
-      follow = !sort.descending && first + table.visibleRowCount() >= n - 1;
+    onScroll(first, user) {
+      // Follow the tail until the user scrolls away from it; scrolling back to the end resumes.
+      if (user) follow = !sort.descending && first + table.visibleRowCount() >= view.length - 1;
       saveState();
     },
   },
@@ -374,6 +378,7 @@ function onTableKey(e: KeyboardEvent): void {
     default: return;
   }
   e.preventDefault();
+  follow = !sort.descending && idx === n - 1;
   selectedSeq = view.at(idx, sort.descending);
   table.scrollToRow(idx);
   showDetails();
@@ -544,7 +549,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),
-  scrollToRow: (r: number) => table.scrollToRow(r, 'top'),
+  scrollToRow: (r: number) => { follow = false; table.scrollToRow(r, 'top'); },
 };
 
 applyColumns();

@@ -33,7 +33,8 @@ export interface TableEvents {
   onLink(row: number, col: string): void;
   onSort(col: string): void;
   onKey(e: KeyboardEvent): void;
-  onScroll(firstRow: number): void;
+  /** `user` is false when the position is the one scrollToRow() set (not the user's doing). */
+  onScroll(firstRow: number, user: boolean): void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string): HTMLElementTagNameMap[K] {
@@ -53,6 +54,7 @@ export class VirtualTable {
   private columns: TableColumn[] = [];
   private viewH = 0;
   private renderQueued = false;
+  private programmaticTop = -1;
   sortCol = '';
   sortDesc = false;
 
@@ -168,6 +170,8 @@ export class VirtualTable {
     else if (row + 1 > first + vis) target = row + 1 - vis;
     else return;
     target = Math.max(0, Math.min(target, Math.max(0, n - vis)));
+    // The spacer must be tall enough before scrollTop is set, or the browser clamps it.
+    this.spacer.style.height = `${this.contentH(n)}px`;
     const full = n * ROW_H;
     if (full <= MAX_PX) this.root.scrollTop = target * ROW_H;
     else {
@@ -175,6 +179,7 @@ export class VirtualTable {
       const maxFirst = n - vis;
       this.root.scrollTop = maxFirst > 0 ? (target / maxFirst) * maxScroll : 0;
     }
+    this.programmaticTop = this.root.scrollTop;
     this.render(true);
   }
 
@@ -225,6 +230,6 @@ export class VirtualTable {
         if (cellEl.className !== cls) cellEl.className = cls;
       }
     }
-    this.ev.onScroll(first);
+    this.ev.onScroll(first, this.root.scrollTop !== this.programmaticTop);
   }
 }
