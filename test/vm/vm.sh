@@ -157,6 +157,8 @@ cmd_start() {
       sleep 0.3
     done
   }
+  # interrupted while booting: leave no qemu behind (it is daemonized, not our child)
+  trap 'kill_qemu "$name"; exit 130' INT TERM HUP
   if [ "$accel" = try-kvm ]; then
     if attempt kvm 30 2>"$d/kvm-try.log"; then accel=kvm; else accel=tcg; fi
     echo "$accel" > "$verdict_file"
@@ -169,6 +171,7 @@ cmd_start() {
       echo "vm: $name: boot attempt failed, retrying ($try/$retries)" >&2
     done
   fi
+  trap - INT TERM HUP
   pid=$(own_pid "$name")
   printf 'READY port=%s name=%s pid=%s kernel=%s kver=%s accel=%s lsm=%s boot_s=%.1f\n' \
     "$port" "$name" "$pid" "$kernel" "$kver" "$accel" "$lsm" "$(kw_elapsed "$t0")"

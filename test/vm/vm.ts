@@ -86,18 +86,27 @@ function run(args: string[], timeoutMs: number): Promise<ExecResult> {
 
 const running = new Set<string>();
 let hooked = false;
+function stopAll(): void {
+  for (const name of running) {
+    try {
+      execFileSync('bash', [VM_SH(), 'stop', name], { stdio: 'ignore', timeout: 15000 });
+    } catch {
+      /* best effort while exiting */
+    }
+  }
+  running.clear();
+}
 function stopLeftoversOnExit(): void {
   if (hooked) return;
   hooked = true;
-  process.on('exit', () => {
-    for (const name of running) {
-      try {
-        execFileSync('bash', [VM_SH(), 'stop', name], { stdio: 'ignore', timeout: 15000 });
-      } catch {
-        /* best effort while exiting */
-      }
-    }
-  });
+  process.on('exit', stopAll);
+  // a signal ends node without 'exit': stop the VMs, then die of the same signal
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      stopAll();
+      process.kill(process.pid, sig);
+    });
+  }
 }
 
 /** Parses 'READY port=.. name=.. pid=.. kernel=.. kver=.. accel=.. lsm=.. boot_s=..'. */
