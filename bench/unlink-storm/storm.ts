@@ -41,6 +41,7 @@ type Variant = 'untraced' | 'agent-json' | 'agent-wire' | 'bpftrace';
 
 interface Sample {
   wallMs: number;
+  rmCpuMs: number;
   delivered: number;
   lost: number;
   tracerCpuMs: number;
@@ -78,15 +79,35 @@ function makeTree(base: string): void {
   spawnSync('sync');
 }
 
-/** Runs `rm -rf base`; resolves with its pid (known at spawn) and wall time. */
-function rmrf(base: string): { pid: number; done: Promise<number> } {
+/**
+ * Runs `rm -rf base` (exec'd by a bash that then prints its children's CPU times with `times`);
+ * resolves with rm's pid, wall time and CPU time (user + sys: the BPF programs run in rm's
+ * context, so their cost shows here, and CPU time is less disturbed by other load than wall time).
+ */
+function rmrf(base: string): { pid: Promise<number>; done: Promise<{ wallMs: number; cpuMs: number }> } {
   const t0 = process.hrtime.bigint();
-  const child = spawn('rm', ['-rf', base], { stdio: 'ignore' });
-  const done = new Promise<number>((res, rej) => {
-    child.on('error', rej);
-    child.on('exit', (code) => (code === 0 ? res(Number(process.hrtime.bigint() - t0) / 1e6) : rej(new Error(`rm -rf exited ${code}`))));
+  const child = spawn('/bin/bash', ['-c', 'rm -rf "$0" & echo $!; wait $! || exit 1; times', base], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let resolvePid!: (p: number) => void;
+  const pid = new Promise<number>((res) => (resolvePid = res));
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    out += d;
+    const nl = out.indexOf('\n');
+    if (nl > 0) resolvePid(Number(out.slice(0, nl)));
   });
-  return { pid: child.pid!, done };
+  const done = new Promise<{ wallMs: number; cpuMs: number }>((res, rej) => {
+    child.on('error', rej);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      // times: line 1 = the shell, line 2 = its children ("0m0.012s 0m0.456s")
+      const line = out.trim().split('\n')[2] ?? '';
+      const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      if (code !== 0 || secs.length !== 2) rej(new Error(`rm -rf failed (exit ${code}): ${out}`));
+      else res({ wallMs, cpuMs: (secs[0] + secs[1]) * 1000 });
+    });
+  });
+  return { pid, done };
 }
 
 interface Tracer {
@@ -218,26 +239,27 @@ async function runOnce(v: Variant, base: string, capture: boolean): Promise<Samp
   }
   const cpu0 = cpuMs(tracer?.proc.pid);
   const rm = rmrf(base);
-  const wallMs = await rm.done;
+  const { wallMs, cpuMs: rmCpuMs } = await rm.done;
+  const rmPid = await rm.pid;
   let delivered = 0;
   let lost = 0;
   if (tracer) {
     // Let the tracer drain: until everything arrived, or nothing moved for 2 s.
     let last = -1;
     let still = 0;
-    while (tracer.count(rm.pid) < EXPECTED && still < 20) {
+    while (tracer.count(rmPid) < EXPECTED && still < 20) {
       await sleep(100);
-      const c = tracer.count(rm.pid);
+      const c = tracer.count(rmPid);
       still = c === last ? still + 1 : 0;
       last = c;
     }
     const cpu1 = cpuMs(tracer.proc.pid);
     await tracer.stop();
-    delivered = tracer.count(rm.pid);
+    delivered = tracer.count(rmPid);
     lost = tracer.lost();
-    return { wallMs, delivered, lost, tracerCpuMs: cpu1 - cpu0, captured: tracer.captured };
+    return { wallMs, rmCpuMs, delivered, lost, tracerCpuMs: cpu1 - cpu0, captured: tracer.captured };
   }
-  return { wallMs, delivered: EXPECTED, lost: 0, tracerCpuMs: 0 };
+  return { wallMs, rmCpuMs, delivered: EXPECTED, lost: 0, tracerCpuMs: 0 };
 }
 
 function stats(xs: number[]): { median: number; min: number; max: number } {
@@ -287,27 +309,31 @@ async function main(): Promise<void> {
         if (s.captured) captured = s.captured;
         delete s.captured;
         samples[v].push(s);
-        console.log(`  round ${round + 1} ${v.padEnd(10)} ${s.wallMs.toFixed(0).padStart(6)} ms  delivered ${s.delivered}/${EXPECTED}  lost ${s.lost}  tracer cpu ${s.tracerCpuMs.toFixed(0)} ms`);
+        console.log(`  round ${round + 1} ${v.padEnd(10)} ${s.wallMs.toFixed(0).padStart(6)} ms  rm cpu ${s.rmCpuMs.toFixed(0).padStart(5)} ms  delivered ${s.delivered}/${EXPECTED}  lost ${s.lost}  tracer cpu ${s.tracerCpuMs.toFixed(0)} ms`);
       }
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const base = stats(samples.untraced.map((s) => s.wallMs)).median;
-  console.log('\nvariant      wall ms median (min-max)   ratio   tracer cpu ms   delivered/expected (all runs)   lost');
+  const baseCpu = stats(samples.untraced.map((s) => s.rmCpuMs)).median;
+  console.log('\nvariant      rm wall ms median (min-max)  ratio  rm cpu ms median (min-max)  ratio  tracer cpu ms  delivered/expected (all runs)   lost');
   const summary: Record<string, unknown> = {};
   for (const v of variants) {
     const w = stats(samples[v].map((s) => s.wallMs));
     const cpu = stats(samples[v].map((s) => s.tracerCpuMs));
+    const rc = stats(samples[v].map((s) => s.rmCpuMs));
     const delivered = samples[v].reduce((a, s) => a + s.delivered, 0);
     const lost = samples[v].reduce((a, s) => a + s.lost, 0);
     const exp = EXPECTED * samples[v].length;
-    summary[v] = { wall_ms: w, ratio: w.median / base, tracer_cpu_ms: cpu, delivered, expected: exp, lost, runs: samples[v] };
+    summary[v] = { wall_ms: w, ratio: w.median / base, rm_cpu_ms: rc, cpu_ratio: rc.median / baseCpu, tracer_cpu_ms: cpu, delivered, expected: exp, lost, runs: samples[v] };
     console.log(
       `${v.padEnd(12)} ${w.median.toFixed(0).padStart(6)} (${w.min.toFixed(0)}-${w.max.toFixed(0)})`.padEnd(40) +
         `${(w.median / base).toFixed(2)}x`.padStart(6) +
-        `${cpu.median.toFixed(0)}`.padStart(16) +
-        `${delivered}/${exp}`.padStart(32) +
+        `${rc.median.toFixed(0).padStart(8)} (${rc.min.toFixed(0)}-${rc.max.toFixed(0)})`.padEnd(26) +
+        `${(rc.median / baseCpu).toFixed(2)}x`.padStart(7) +
+        `${cpu.median.toFixed(0)}`.padStart(15) +
+        `${delivered}/${exp}`.padStart(31) +
         `${lost}`.padStart(7),
     );
   }

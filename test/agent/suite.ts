@@ -14,6 +14,13 @@
 //      compare them with the case's expected events: EXACTLY these, no more, no fewer.
 // Every event in the stream is also checked against the event model (validateEvent), every
 // event's probe must be one the ready record announced, and nothing may be lost.
+//
+// Another target (test/vm: SSH into a guest) implements Target: run() = `bash -c` there as root,
+// has(), tmpdir (mode 755), agentPath/triggerPath in the guest (build/kw-trigger is static: copy
+// it), and startAgent(args) = spawn the agent there and feed its bytes into an AgentStream
+// (pushStdout/pushStderr/pushExit; closeStdin must reach the agent's stdin, kill a signal).
+// Then: for each case, runCase(target, c, { mode, cgroup2: await cgroup2Mount(target) }) and
+// fail on any entry of result.problems; skip when c.needs has a tool target.has() lacks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
