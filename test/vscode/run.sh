@@ -73,7 +73,7 @@ if [[ " $PARTS " == *" package "* || " $PARTS " == *" journeys "* ]]; then
 import re, sys, zipfile
 names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if not n.endswith('/')]
 allowed = [r'extension\.vsixmanifest', r'\[Content_Types\]\.xml', r'extension/package\.json',
-           r'extension/dist/extension\.js', r'extension/dist/webview/.+', r'extension/media/.+',
+           r'extension/dist/extension\.js', r'extension/dist/webview/(?!.*\.map$).+', r'extension/media/.+',
            r'extension/dist/agent/kwitness-agent-[a-z0-9_]+']
 extra = [n for n in names if not any(re.fullmatch(a, n) for a in allowed)]
 need = ['extension/package.json', 'extension/dist/extension.js']
