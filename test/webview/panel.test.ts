@@ -254,23 +254,31 @@ test('hostile names render literally and inertly', async () => {
   await page.close();
 });
 
-test('state survives a reload: filters, columns, sort, trace id', async () => {
+test('state survives a reload: filters, columns, sort, scroll, trace id', async () => {
   const { page } = await rig.newPage();
-  await initTrace(page, 'tr');
-  await gen(page, 'tr', 0, 500);
+  const backlog = await page.evaluate('Array.from({ length: 3000 }, (_, i) => window.__kw.makeEvent(i))') as unknown[];
+  await initTrace(page, 'tr', backlog);
   await typeInto(page, 'f-comm', 'git');
   await page.locator('.vt-hcell', { hasText: 'Path' }).click();
+  await page.locator('#columns').click();
+  await page.locator('#columns-popover vscode-checkbox[data-col="ppid"]').click();
+  await panel(page, 'p.scrollToRow(200)');
   await settle(page, 400);
   await page.reload();
   await page.waitForFunction('window.__kw.posted.some(m => m.type === "ready")');
   const ready = (await posted(page)).find((m) => m.type === 'ready');
   assert.deepEqual(ready, { type: 'ready', traceId: 'tr', contract: 1 });
-  // The host replays its backlog after ready.
-  await initTrace(page, 'tr');
-  await gen(page, 'tr', 0, 500);
-  assert.equal(await rows(page), 62); // comm git: i % 8 == 7
+  // The host answers with init and replays its backlog; the saved view applies to it.
+  await initTrace(page, 'tr', backlog);
+  assert.equal(await rows(page), 375); // comm git: i % 8 == 7
   assert.equal(await page.locator('#f-comm input').inputValue(), 'git');
   assert.match((await page.locator('.vt-hcell', { hasText: 'Path' }).textContent())!, /▲/);
+  assert.ok((await page.locator('.vt-hcell').allTextContents()).some((h) => h.startsWith('PPID')));
+  assert.equal(await panel<number>(page, 'p.firstVisibleRow()'), 200);
+  // A different trace in the same panel starts with clean filters.
+  await initTrace(page, 'other', backlog);
+  assert.equal(await rows(page), 3000);
+  assert.equal(await page.locator('#f-comm input').inputValue(), '');
   await page.close();
 });
 

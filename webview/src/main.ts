@@ -391,6 +391,13 @@ function setFilters(f: PanelFilters): void {
   rebuildNow();
   saveState();
 }
+/** Puts the filter values into the controls (after a filter change that did not come from them). */
+function syncControls(): void {
+  const set = (e: HTMLElement, v: string) => { (e as unknown as { value: string }).value = v; };
+  set(fText, filters.text); set(fPid, filters.pid); set(fComm, filters.comm); set(fUid, filters.uid); set(fGlob, filters.pathGlob);
+  set(fType, filters.type);
+  (fFailed as unknown as { checked: boolean }).checked = filters.failedOnly;
+}
 function fieldValue(e: HTMLElement): string {
   return String((e as unknown as { value: string }).value ?? '');
 }
@@ -479,8 +486,10 @@ async function streamExport(exportId: number, format: ExportFormat): Promise<voi
 const handlers: Handlers<HostToWebviewMap> = {
   init(m) {
     if (traceId !== m.traceId) {
+      // Another trace: its own filters (columns and sort are the user's preference and stay).
       filters = { ...EMPTY_FILTERS };
       pendingScrollRow = 0;
+      syncControls();
     }
     traceId = m.traceId;
     host = m.host;
