@@ -72,16 +72,18 @@ export class Workbench {
     return this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).first();
   }
 
-  /** Shows a view container by clicking its activity-bar icon unless it is already open. */
-  async openViewContainer(title: string, timeout = 90_000): Promise<void> {
+  /**
+   * Shows a view container by clicking its activity-bar icon, unless its pane `paneName` is
+   * already visible (a click on the icon of the open container would close the side bar).
+   */
+  async openViewContainer(title: string, paneName: string, timeout = 90_000): Promise<void> {
     const item = this.activityItem(title);
     await item.waitFor({ timeout }).catch(() => {
       throw new Error(`activity bar has no "${title}" entry (extension not registered?)`);
     });
-    const checked = await item.getAttribute('aria-pressed').catch(() => null) ??
-      await item.locator('xpath=..').getAttribute('aria-pressed').catch(() => null);
-    const expanded = await item.getAttribute('aria-expanded').catch(() => null);
-    if (checked !== 'true' && expanded !== 'true') await item.click();
+    const pane = this.pane(paneName);
+    if (!(await pane.isVisible().catch(() => false))) await item.click();
+    await pane.waitFor({ state: 'visible', timeout: 15_000 });
   }
 
   /** The pane (a view inside a side-bar container) whose header shows `name`. */
@@ -140,7 +142,17 @@ export class Workbench {
       const items = await this.page.locator('.context-view .action-item .action-label').allInnerTexts().catch(() => []);
       throw new Error(`context menu has no ${String(label)}; entries: ${JSON.stringify(items)}`);
     });
-    await item.click();
+    // VS Code's menu acts on mouseup of a press that started inside it; hover first (which
+    // also focuses the entry), then click; if the menu is still open, Enter runs the focused entry.
+    await item.hover();
+    await sleep(150);
+    await item.click({ delay: 50 });
+    const menu = this.page.locator('.context-view .monaco-menu').first();
+    if (await menu.isVisible().catch(() => false)) {
+      await sleep(300);
+      if (await menu.isVisible().catch(() => false)) await this.page.keyboard.press('Enter');
+    }
+    await menu.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   }
 
   /** An editor tab whose label contains `text`. */

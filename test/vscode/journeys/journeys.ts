@@ -39,7 +39,7 @@ async function main(): Promise<number> {
 
   // 1. The Kernel Witness view lists This Machine and the test hosts; a host expands to its capabilities.
   const ok1 = await steps.step('journey 1: Kernel Witness view lists the hosts; expanding one shows capabilities', async () => {
-    await wb.openViewContainer('Kernel Witness');
+    await wb.openViewContainer('Kernel Witness', 'Hosts');
     await wb.row(hosts(), LOCAL_LABEL).waitFor({ timeout: 30_000 });
     await wb.row(hosts(), target.alias).waitFor({ timeout: 30_000 });
     if (vmAlias) await wb.row(hosts(), vmAlias).waitFor({ timeout: 30_000 });
@@ -66,6 +66,9 @@ async function main(): Promise<number> {
     await wb.pick(target.alias);
     // The panel's header shows the trace state: 'running · unlink: tracepoint' once attached.
     unlinkPanel = await wb.webview('#state.running', /unlink/, 90_000);
+    // The whole machine is traced and other work runs on it: narrow the view with the panel's
+    // own path filter, as a user would.
+    await setPathFilter(unlinkPanel, `${dir}/**`);
     agentPids = agentsUnder(target.sshdPid).map((p) => p.pid);
     if (agentPids.length === 0) throw new Error('trace says running but no kwitness-agent runs under the test sshd');
     onTarget(target, `${deleter} ${victim}`);
@@ -86,6 +89,7 @@ async function main(): Promise<number> {
     await wb.runCommand('Kernel Witness: Start Create Trace');
     await wb.pick(target.alias);
     createPanel = await wb.webview('#state.running', /create/, 90_000);
+    await setPathFilter(createPanel, `${dir}/**`);
     const content = `created on the target at ${new Date().toISOString()}`;
     onTarget(target, `echo '${content}' > ${created}`);
     // Path cells are links: clicking the text opens the file on the traced host.
@@ -129,7 +133,7 @@ async function main(): Promise<number> {
   // 4. Right-click the running trace in the tree -> Stop -> the agent is gone on the target.
   await steps.step('journey 4: right-click the running trace in the tree -> Stop -> the agent is gone', async () => {
     if (!ok2 || agentPids.length === 0) throw new Error('needs journey 2');
-    await wb.openViewContainer('Kernel Witness');
+    await wb.openViewContainer('Kernel Witness', 'Hosts');
     // The trace is a child of its host: 'unlink trace  running · N events'.
     const traceRow = hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'running' }).first();
     await traceRow.waitFor({ timeout: 10_000 });
@@ -147,8 +151,9 @@ async function main(): Promise<number> {
     await wb.runCommand('Kernel Witness: Start Exec Trace');
     await wb.pick(LOCAL_LABEL);
     const panel = await wb.webview('#state.running', /exec/, 90_000);
-    cp.execFileSync('/bin/sh', ['-c', 'cd /bin && ./true']);
     const exe = fs.realpathSync('/bin/true');
+    await setPathFilter(panel, exe); // for exec events the path filter matches the exe
+    cp.execFileSync('/bin/sh', ['-c', 'cd /bin && ./true']);
     // The path column of an exec row is the filename as passed (./true); exe is resolved.
     const row = panel.locator('.vt-row', { hasText: './true' }).first();
     await row.waitFor({ timeout: 10_000 });
@@ -178,6 +183,13 @@ async function main(): Promise<number> {
   console.log(`journeys: ${steps.elapsed()}; screenshots in ${out}`);
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
+}
+
+/** Types a glob into the event panel's path filter (a vscode-textfield: its input is in a shadow root). */
+async function setPathFilter(panel: FrameLocator, glob: string): Promise<void> {
+  const input = panel.locator('#f-glob input');
+  await input.fill(glob);
+  await input.press('Enter');
 }
 
 async function focusTab(wb: Workbench, title: RegExp): Promise<void> {
