@@ -136,7 +136,8 @@ Host kw-vm
   StrictHostKeyChecking yes
 CFG
       echo "[127.0.0.1]:$VM_PORT $(awk '{print $2, $3}' "$KW_CACHE/vm/keys/known_hosts" | head -1)" >>"$KWITNESS_KNOWN_HOSTS"
-      export KW_TEST_VM_ALIAS=kw-vm
+      export KW_TEST_VM_ALIAS=kw-vm KW_TEST_VM_NAME=$VM_NAME
+      KW_TEST_VM_KVER=$(sed -nE 's/^READY .*kver=([^ ]+).*/\1/p' "$OUT/vm-start.log"); export KW_TEST_VM_KVER
     else
       fail=$((fail + 1)); echo "FAIL test VM did not boot:"; tail -5 "$OUT/vm-start.log"
     fi
