@@ -35,6 +35,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     this._register(traces.onDidChange(() => this.refresh()));
     // Event and lost counts of running traces change without state changes: refresh those rows.
     const timer = setInterval(() => this.refreshCounts(), 1000);
+    timer.unref?.(); // never what keeps a process alive
     this._register({ dispose: () => clearInterval(timer) });
   }
 

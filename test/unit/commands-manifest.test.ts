@@ -89,4 +89,6 @@ test('activate() registers every contributed command (and nothing undeclared)', 
   assert.deepEqual(undeclared, [], 'registered but not in package.json');
   assert.equal(new Set(registered).size, registered.length, 'a command registered twice');
   assert.ok(pushed.length >= registered.length, 'every registration went to context.subscriptions');
+  // deactivation = disposing the subscriptions: must not throw, and must leave no timer behind
+  for (const d of pushed.reverse()) (d as { dispose?: () => void }).dispose?.();
 });
