@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
     }),
   );
   stopAll = () => traces.stopAll();
-  log.info(`activated (ssh config ${hosts.env.sshConfigFile}, known_hosts ${hosts.env.knownHostsFile})`);
+  log.info(`activated (ssh config ${hosts.env.sshConfigFile}, known_hosts ${hosts.env.knownHostsFile ?? 'from the ssh config (UserKnownHostsFile) or ~/.ssh/known_hosts'})`);
 
   return {
     hosts,

@@ -267,6 +267,26 @@ describe('host keys', () => {
     }
   });
 
+  test('ssh config UserKnownHostsFile + StrictHostKeyChecking accept-new / yes are honoured', async () => {
+    const kh = path.join(dir, 'kh-from-config');
+    const cfg = path.join(dir, 'ssh_config_ukh');
+    const base = `  HostName 127.0.0.1\n  Port ${A.port}\n  User root\n  IdentityFile ${dir}/id_plain\n  IdentitiesOnly yes\n  UserKnownHostsFile ${kh}\n`;
+    fs.writeFileSync(cfg, `Host strict\n${base}  StrictHostKeyChecking yes\nHost acceptnew\n${base}  StrictHostKeyChecking accept-new\n`);
+    const p = prompts({ hostKey: false });
+    const m = new HostManager({ sshConfigFile: cfg, agentDir, prompts: p, log: () => undefined, includeLocal: false });
+    try {
+      await rejectsWith(m.get('strict').connect(), 'host-key-unknown', /StrictHostKeyChecking is yes/);
+      assert.equal(fs.existsSync(kh), false);
+      await m.get('acceptnew').connect();
+      assert.match(fs.readFileSync(kh, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${A.port} ssh-ed25519 `));
+      assert.equal(p.calls.hostKey, 0);
+      m.drop('strict');
+      await m.get('strict').connect(); // now known in the config's UserKnownHostsFile
+    } finally {
+      m.dispose();
+    }
+  });
+
   test('unknown host key declined: clear error, nothing pinned', async () => {
     const kh = path.join(dir, 'kh-declined');
     const m = manager(prompts({ hostKey: false }), { knownHostsFile: kh });

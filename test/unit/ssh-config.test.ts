@@ -110,3 +110,15 @@ test('ssh config: Match blocks other than "Match all" never apply', () => {
   assert.equal(r.user, 'me');
   assert.equal(r.port, 2022);
 });
+
+test('ssh config: UserKnownHostsFile (tokens, several files) and StrictHostKeyChecking', () => {
+  const c = SshConfig.parse('Host a\n  UserKnownHostsFile ~/kh1 %d/kh2_%h\n  StrictHostKeyChecking accept-new\nHost b\n  StrictHostKeyChecking yes\nHost c\n  StrictHostKeyChecking no\n', opts);
+  const a = c.resolve('a');
+  assert.deepEqual(a.userKnownHostsFiles, ['/home/u/kh1', '/home/u/kh2_a']);
+  assert.equal(a.strictHostKeyChecking, 'accept-new');
+  assert.equal(c.resolve('b').strictHostKeyChecking, 'yes');
+  // "no" never means "accept a CHANGED key" here: it only pins new ones without asking
+  assert.equal(c.resolve('c').strictHostKeyChecking, 'accept-new');
+  assert.equal(c.resolve('d').strictHostKeyChecking, 'ask');
+  assert.equal(c.resolve('d').userKnownHostsFiles, undefined);
+});

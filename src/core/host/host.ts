@@ -26,7 +26,8 @@ export interface HostPrompts extends SshPrompts {
 
 export interface HostEnvironment {
   sshConfigFile: string;
-  knownHostsFile: string;
+  /** Explicit known_hosts (tests, CLI --known-hosts, setting); undefined = UserKnownHostsFile from the ssh config, else ~/.ssh/known_hosts. */
+  knownHostsFile?: string;
   /** Directory holding kwitness-agent-<arch> builds. */
   agentDir: string;
   prompts: HostPrompts;
@@ -45,8 +46,9 @@ export interface HostEnvironment {
 export function defaultSshConfigFile(): string {
   return process.env.KWITNESS_SSH_CONFIG || path.join(os.homedir(), '.ssh', 'config');
 }
-export function defaultKnownHostsFile(): string {
-  return process.env.KWITNESS_KNOWN_HOSTS || path.join(os.homedir(), '.ssh', 'known_hosts');
+/** KWITNESS_KNOWN_HOSTS when set; else undefined (the ssh config decides, like OpenSSH). */
+export function defaultKnownHostsFile(): string | undefined {
+  return process.env.KWITNESS_KNOWN_HOSTS || undefined;
 }
 
 export type HostState =
@@ -140,7 +142,7 @@ export class HostConnection extends Disposable {
       user = target.user;
       this.env.log(`${this.ref.label}: connecting to ${target.user}@${target.hostName}:${target.port}${target.proxyJump.length ? ` via ${target.proxyJump.map((j) => j.alias).join(' → ')}` : ''}`);
       const conn = await SshConnection.connect(target, {
-        knownHosts: new KnownHosts(this.env.knownHostsFile),
+        knownHosts: this.env.knownHostsFile ? new KnownHosts(this.env.knownHostsFile) : undefined,
         prompts: this.env.prompts,
         log: this.env.log,
         debug: this.env.sshDebug?.() ?? false,

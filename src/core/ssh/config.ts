@@ -50,6 +50,10 @@ export interface ResolvedHost {
   hostKeyAlias?: string;
   connectTimeoutMs?: number;
   serverAliveIntervalMs?: number;
+  /** UserKnownHostsFile entries (tokens expanded); undefined = OpenSSH's default ~/.ssh/known_hosts. */
+  userKnownHostsFiles?: string[];
+  /** StrictHostKeyChecking: yes = refuse unknown keys, accept-new = pin them silently, ask (default) = ask. Changed keys are always refused. */
+  strictHostKeyChecking: 'yes' | 'ask' | 'accept-new';
 }
 
 export class SshConfig {
@@ -225,6 +229,10 @@ export class SshConfig {
       if (!Number.isFinite(n) || n < 0) throw new KwError('bad-input', `ssh config: bad ${kw} "${v}" for host ${alias}`);
       return n * 1000;
     };
+    const ukh = this.values(alias, 'UserKnownHostsFile')[0];
+    const strictText = (this.first(alias, 'StrictHostKeyChecking') ?? 'ask').toLowerCase();
+    // 'no'/'off' would accept changed keys in OpenSSH; we never do: they behave like accept-new.
+    const strict = strictText === 'yes' ? 'yes' : strictText === 'accept-new' || strictText === 'no' || strictText === 'off' ? 'accept-new' : 'ask';
     return {
       alias,
       hostName,
@@ -238,6 +246,8 @@ export class SshConfig {
       hostKeyAlias: this.first(alias, 'HostKeyAlias'),
       connectTimeoutMs: num('ConnectTimeout'),
       serverAliveIntervalMs: num('ServerAliveInterval'),
+      userKnownHostsFiles: ukh && ukh[0].toLowerCase() !== 'none' ? ukh.map(tokens) : undefined,
+      strictHostKeyChecking: strict,
     };
   }
 }

@@ -4,6 +4,8 @@
 // ssh2's debug routed to the log when asked. No vscode import.
 import * as fs from 'fs';
 import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import { BaseAgent, Client, ClientChannel, SFTPWrapper, createAgent, utils as sshUtils } from 'ssh2';
 import type { AuthenticationType, ConnectConfig } from 'ssh2';
 import type { Duplex } from 'stream';
@@ -30,7 +32,8 @@ export interface SshPrompts {
 }
 
 export interface SshConnectOptions {
-  knownHosts: KnownHosts;
+  /** Known hosts to verify against; undefined = the host's UserKnownHostsFile, else ~/.ssh/known_hosts (+ /etc/ssh/ssh_known_hosts). */
+  knownHosts?: KnownHosts;
   prompts: SshPrompts;
   log?: (line: string) => void;
   /** Route ssh2's debug output to `log`. */
@@ -198,6 +201,9 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
   const conn = new (SshConnection as unknown as new (t: ResolvedHost, c: Client, s: net.Socket) => SshConnection)(h, client, socket);
   const budget = opts.timeoutMs ?? h.connectTimeoutMs ?? 20000;
   const passCache = opts.passphraseCache ?? new Map<string, string>();
+  const knownHosts =
+    opts.knownHosts ??
+    new KnownHosts(h.userKnownHostsFiles?.[0] ?? path.join(os.homedir(), '.ssh', 'known_hosts'), [...(h.userKnownHostsFiles?.slice(1) ?? []), '/etc/ssh/ssh_known_hosts']);
   let failure: KwError | undefined; // a specific reason recorded before ssh2 reports a generic one
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
@@ -231,9 +237,9 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       const name = h.hostKeyAlias ?? h.hostName;
       let verdict;
       try {
-        verdict = opts.knownHosts.verify(name, h.port, key);
+        verdict = knownHosts.verify(name, h.port, key);
       } catch (e) {
-        failure = new KwError('bad-input', `cannot read ${opts.knownHosts.file}: ${errorMessage(e)}`);
+        failure = new KwError('bad-input', `cannot read ${knownHosts.file}: ${errorMessage(e)}`);
         return done(false);
       }
       const fp = fingerprintSha256(key);
@@ -250,17 +256,22 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
         return done(false);
       }
       const q: HostKeyQuestion = { host: name, port: h.port, keyType: keyTypeOfBlob(key), fingerprint: fp, otherTypes: verdict.otherTypes };
-      prompting(() => opts.prompts.confirmHostKey(q)).then(
+      if (h.strictHostKeyChecking === 'yes') {
+        failure = new KwError('host-key-unknown', `${where(h)}: the host key ${fp} is not in ${knownHosts.file} and StrictHostKeyChecking is yes; add it there (ssh-keyscan, after checking the fingerprint) to connect`);
+        return done(false);
+      }
+      const decide = h.strictHostKeyChecking === 'accept-new' ? () => Promise.resolve(true) : () => opts.prompts.confirmHostKey(q);
+      prompting(decide).then(
         (ok) => {
           if (!ok) {
-            failure = new KwError('host-key-unknown', `${where(h)}: the host key ${fp} is not in ${opts.knownHosts.file} and was not accepted; verify the fingerprint and accept it to connect`);
+            failure = new KwError('host-key-unknown', `${where(h)}: the host key ${fp} is not in ${knownHosts.file} and was not accepted; verify the fingerprint and accept it to connect`);
             return done(false);
           }
           try {
-            opts.knownHosts.append(name, h.port, key);
-            log(`pinned ${q.keyType} ${fp} for ${name}:${h.port} in ${opts.knownHosts.file}`);
+            knownHosts.append(name, h.port, key);
+            log(`pinned ${q.keyType} ${fp} for ${name}:${h.port} in ${knownHosts.file}`);
           } catch (e) {
-            log(`could not append to ${opts.knownHosts.file}: ${errorMessage(e)}`);
+            log(`could not append to ${knownHosts.file}: ${errorMessage(e)}`);
           }
           done(true);
         },

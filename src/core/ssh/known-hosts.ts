@@ -76,15 +76,22 @@ export function hostFieldMatches(field: string, name: string): boolean {
 }
 
 export class KnownHosts {
-  constructor(readonly file: string) {}
+  /** `file` is read and appended to; `alsoRead` files (e.g. /etc/ssh/ssh_known_hosts) are only read. */
+  constructor(
+    readonly file: string,
+    readonly alsoRead: readonly string[] = [],
+  ) {}
 
-  private read(): KnownHostLine[] {
-    try {
-      return parseKnownHosts(fs.readFileSync(this.file, 'utf8'));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+  private read(): Array<KnownHostLine & { file: string }> {
+    const out: Array<KnownHostLine & { file: string }> = [];
+    for (const f of [this.file, ...this.alsoRead]) {
+      try {
+        for (const l of parseKnownHosts(fs.readFileSync(f, 'utf8'))) out.push({ ...l, file: f });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
     }
+    return out;
   }
 
   /** Checks `keyBlob` for `host:port` (names as given: HostKeyAlias or HostName). */
@@ -94,12 +101,12 @@ export class KnownHosts {
     const b64 = keyBlob.toString('base64');
     const lines = this.read().filter((l) => hostFieldMatches(l.hosts, name));
     for (const l of lines) {
-      if (l.marker === '@revoked' && l.keyBase64 === b64) return { kind: 'revoked', file: this.file, line: l.line };
+      if (l.marker === '@revoked' && l.keyBase64 === b64) return { kind: 'revoked', file: l.file, line: l.line };
     }
     const plain = lines.filter((l) => l.marker === undefined);
     if (plain.some((l) => l.keyType === type && l.keyBase64 === b64)) return { kind: 'known' };
     const sameType = plain.find((l) => l.keyType === type);
-    if (sameType) return { kind: 'changed', file: this.file, line: sameType.line, knownType: type };
+    if (sameType) return { kind: 'changed', file: sameType.file, line: sameType.line, knownType: type };
     return { kind: 'unknown', otherTypes: [...new Set(plain.map((l) => l.keyType))] };
   }
 
