@@ -5,7 +5,7 @@
 // In scripts: $D = the case's own dir (absolute), $T = kw-trigger (test/agent/trigger),
 // $CG2 = the cgroup v2 mount; `kw_stat NAME PATH` prints NAME=DEV:INO:NLINK for expectations.
 import type { KwEvent } from '../../src/core/events';
-import { absPath, bytesOf, need, positive, pred, startsWith, type AgentCase, type CaseContext, type Want } from './suite';
+import { absPath, bytesOf, need, positive, pred, shq, startsWith, type AgentCase, type CaseContext, type Want } from './suite';
 
 /** dev/ino of a `kw_stat` line. */
 function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
@@ -159,6 +159,41 @@ export const CASES: AgentCase[] = [
       const e = events.find((x) => 'path' in x && x.path === `${ctx.dir}/new`);
       return e && 'ino' in e && e.ino === 0 ? ['create of a new file carries ino 0'] : [];
     },
+  },
+  {
+    name: 'creat(2) and openat2(2) with O_CREAT',
+    families: ['create'],
+    trigger: () => `"$T" creat-syscall "$D/c"\n"$T" openat2 "$D/o2"\n"$T" openat2 "$D/o2"`,
+    expect: (ctx) => [
+      { type: 'create', op: 'open', path: `${ctx.dir}/c`, probe: /creat|open/, ...trig(ctx), ...ok },
+      { type: 'create', op: 'open', path: `${ctx.dir}/o2`, probe: /openat2|open/, ...trig(ctx), ...ok },
+    ],
+  },
+  {
+    name: 'an unlink from a second thread: pid is the process, tid the thread',
+    families: ['unlink'],
+    setup: () => `touch "$D/a"`,
+    trigger: () => `"$T" thread-unlink "$D/a"`,
+    expect: (ctx) => [{ type: 'unlink', path: `${ctx.dir}/a`, pid: Number(need(ctx, 'pid')), tid: Number(need(ctx, 'tid')), ...trig(ctx), ...ok }],
+  },
+  {
+    name: 'a path longer than PATH_MAX (relative unlink deep down) is flagged path_truncated',
+    families: ['unlink'],
+    // 24 levels of 200-byte names: ~4.9 KB, more than PATH_MAX, so walk down one name at a time
+    setup: () => `cd "$D"; for i in $(seq 1 24); do n=$(printf "%0200d" $i); mkdir "$n"; cd "$n"; done; touch leaf; echo "deep=$PWD"`,
+    trigger: () => `cd "$D"; for i in $(seq 1 24); do cd "$(printf "%0200d" $i)" || exit 1; done; "$T" unlink leaf`,
+    expect: (ctx) => [
+      {
+        type: 'unlink',
+        op: 'unlink',
+        path_truncated: true,
+        path: pred('a cut form of the real path', (v) => {
+          const real = `${need(ctx, 'deep')}/leaf`;
+          return typeof v === 'string' && v.length < real.length && (real.startsWith(v) || real.endsWith(v.replace(/^(\.\.\.|…)/, '')));
+        }),
+        ...ok,
+      },
+    ],
   },
   {
     name: 'mkdir, mknod, link, symlink',
@@ -349,6 +384,25 @@ export const CASES: AgentCase[] = [
           { pid: Number(need(ctx, 'parent')), comm: 'kw-trigger', exe: ctx.trigger },
           { pid: ctx.rootPid, comm: 'bash' },
         ]),
+        ...ok,
+      },
+    ],
+  },
+  {
+    name: 'ancestors: 8 levels (7 nested shells, then the trigger shell)',
+    families: ['unlink'],
+    setup: () => `touch "$D/a"`,
+    trigger: () => {
+      let script = `"$T" unlink "$D/a"; true`;
+      for (let i = 0; i < 7; i++) script = `bash -c ${shq(script)}; true`;
+      return `export D T\n${script}`;
+    },
+    expect: (ctx) => [
+      {
+        type: 'unlink',
+        path: `${ctx.dir}/a`,
+        ...trig(ctx),
+        ancestors: startsWith([...Array.from({ length: 7 }, () => ({ comm: 'bash', exe: exeOf('bash'), pid: positive })), { pid: ctx.rootPid, comm: 'bash' }]),
         ...ok,
       },
     ],

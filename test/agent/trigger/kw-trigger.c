@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +48,10 @@ static void usage(void)
 	      "  unlink-after GOFILE PATH...   prints pid, waits until GOFILE exists, unlinks each PATH\n"
 	      "  mkfiles DIR N                 creates DIR/f0..f<N-1> (empty)\n"
 	      "  unlink-many DIR N             unlinks DIR/f0..f<N-1> as fast as possible\n"
-	      "  asuid UID CMD [ARGS...]       setgid(UID), setuid(UID), exec CMD\n",
+	      "  asuid UID CMD [ARGS...]       setgid(UID), setuid(UID), exec CMD\n"
+	      "  creat-syscall PATH            the creat(2) syscall\n"
+	      "  openat2 PATH                  openat2(AT_FDCWD, PATH, O_CREAT|O_WRONLY)\n"
+	      "  thread-unlink PATH            unlink(PATH) from a second thread; prints pid= tid=\n",
 	      stderr);
 	exit(2);
 }
@@ -64,6 +69,12 @@ static char *unhex(const char *hex)
 		out[i] = (char)v;
 	}
 	return out;
+}
+
+static void *unlink_thread(void *arg)
+{
+	printf("tid=%ld\n", (long)syscall(SYS_gettid));
+	return (void *)(long)unlink((const char *)arg);
 }
 
 static int report(const char *what, long rc)
@@ -220,6 +231,27 @@ int main(int argc, char **argv)
 		}
 		printf("%s=%d failed=%d\n", cmd, n - fails, fails);
 		return fails != 0;
+	}
+	if (!strcmp(cmd, "creat-syscall") && argc == 3) {
+		long fd = syscall(SYS_creat, argv[2], 0644);
+		if (fd >= 0)
+			close((int)fd);
+		return report("creat", fd);
+	}
+	if (!strcmp(cmd, "openat2") && argc == 3) {
+		struct open_how how = { .flags = O_CREAT | O_WRONLY | O_CLOEXEC, .mode = 0644 };
+		long fd = syscall(SYS_openat2, AT_FDCWD, argv[2], &how, sizeof how);
+		if (fd >= 0)
+			close((int)fd);
+		return report("openat2", fd);
+	}
+	if (!strcmp(cmd, "thread-unlink") && argc == 3) {
+		pthread_t t;
+		void *rc;
+		printf("pid=%d\n", getpid());
+		if (pthread_create(&t, NULL, unlink_thread, argv[2]) != 0 || pthread_join(t, &rc) != 0)
+			return report("pthread", -1);
+		return rc != NULL;
 	}
 	if (!strcmp(cmd, "asuid") && argc >= 4) {
 		uid_t uid = (uid_t)strtoul(argv[2], NULL, 10);
