@@ -55,10 +55,12 @@ export class SshConnection extends Disposable {
   private closed = false;
   private sftpPromise: Promise<SFTPWrapper> | undefined;
 
-  private constructor(
+  /** Use SshConnection.connect(); the constructor only wires an already created ssh2 Client. */
+  constructor(
     readonly target: ResolvedHost,
     readonly client: Client,
-    private readonly socket: net.Socket,
+    /** The TCP socket to the first hop (it carries every byte of a jumped connection too). */
+    readonly socket: net.Socket,
   ) {
     super();
     client.on('close', () => this.markClosed('connection closed'));
@@ -131,7 +133,7 @@ export class SshConnection extends Disposable {
           stream = socket;
         } else {
           stream = await forwardOut(prev, hop);
-          socket = (prev as unknown as { socket: net.Socket }).socket;
+          socket = prev.socket;
         }
         const c = await handshake(hop, stream, socket, opts);
         if (prev) c.own(prev); // the hop lives as long as what goes through it
@@ -198,7 +200,7 @@ interface KeyCandidate {
 function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: SshConnectOptions): Promise<SshConnection> {
   const log = opts.log ?? (() => undefined);
   const client = new Client();
-  const conn = new (SshConnection as unknown as new (t: ResolvedHost, c: Client, s: net.Socket) => SshConnection)(h, client, socket);
+  const conn = new SshConnection(h, client, socket);
   const budget = opts.timeoutMs ?? h.connectTimeoutMs ?? 20000;
   const passCache = opts.passphraseCache ?? new Map<string, string>();
   const knownHosts =
