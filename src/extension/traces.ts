@@ -39,12 +39,14 @@ export class TraceRegistry extends Disposable {
   /** Starts a trace; resolves when the agent reported ready. Failures are shown and rethrown. */
   async start(host: HostRef, options: TraceOptions, opts: { silent?: boolean } = {}): Promise<TraceSession> {
     const batchMs = Math.max(10, vscode.workspace.getConfiguration('kwitness').get<number>('batchMs', 50));
-    const s = new TraceSession(this.hosts.get(host), options, {
-      format: DEFAULT_FORMAT,
-      decoderFor,
-      batchMs,
-      log: (l) => this.log.info(l),
-    });
+    let s: TraceSession;
+    try {
+      s = new TraceSession(this.hosts.get(host), options, { format: DEFAULT_FORMAT, decoderFor, batchMs, log: (l) => this.log.info(l) });
+    } catch (e) {
+      // bad options (e.g. a relative path prefix): one clear line, nothing started
+      if (!opts.silent) void vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`);
+      throw e;
+    }
     this.sessions.set(s.id, s);
     s.onDidChangeState((st) => {
       this.log.info(`${host.label}: trace ${s.id} ${describeState(st)}`);
