@@ -31,6 +31,15 @@ const volatile __u8 cfg_unlink = 0;
 const volatile __u8 cfg_create = 0;
 const volatile __u8 cfg_exec = 0;
 const volatile __u32 cfg_argv_max = 4096;
+/* --path-prefix: directory inodes (and their parents') to spot in walks, strings for absolute
+ * names. The kernel only drops what certainly cannot match; user space decides exactly. */
+const volatile __u8 cfg_n_prefix = 0;
+const volatile __u8 cfg_pfx_inodes_ok = 0;  /* every prefix is an existing directory */
+const volatile __u8 cfg_pfx_str_ok = 0;     /* every prefix fits KW_PFX_STR */
+const volatile __u64 cfg_pfx_ino[KW_MAX_PREFIX] = {};
+const volatile __u64 cfg_pfx_pino[KW_MAX_PREFIX] = {};
+const volatile __u8 cfg_pfx_len[KW_MAX_PREFIX] = {};
+const volatile char cfg_pfx_str[KW_MAX_PREFIX][KW_PFX_STR] = {};
 
 /* Keep the wire structs in this object's BTF for the layout test. */
 struct kw_file_rec kw_btf_file_rec __attribute__((used));
@@ -78,6 +87,7 @@ struct {
  */
 struct walkc {
 	__u64 cwd_d, cwd_m, base_d, base_m;
+	__u32 cwd_pfx, base_pfx; /* bit 0: under a prefix dir, bit 1: a prefix dir's parent */
 };
 
 struct {
@@ -171,6 +181,8 @@ static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 	r->ret = 0;
 	r->exit_code = 0;
 	r->rflags = 0;
+	r->pfx_under = 0;
+	r->pfx_parent = 0;
 	r->op = 0;
 	r->probe = probe;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -258,9 +270,25 @@ __noinline int walk_path(struct kw_raw *r, __u32 used, int slot, __u64 dentry_p,
 	if (!r || !dentry || !vfsmnt || used > KW_DATA_MASK)
 		return used;
 	used = start;
+	r->pfx_under &= ~(1 << (slot & 7));
+	r->pfx_parent &= ~(1 << (slot & 7));
 	for (int i = 0; i < KW_MAX_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (cfg_n_prefix && cfg_pfx_inodes_ok) {
+			/* inode numbers only: a collision across filesystems just lets an event through */
+			__u64 ino = BPF_CORE_READ(dentry, d_inode, i_ino);
+
+			for (int k = 0; k < KW_MAX_PREFIX; k++) {
+				if (k >= cfg_n_prefix)
+					break;
+				if (ino == cfg_pfx_ino[k])
+					r->pfx_under |= 1 << (slot & 7);
+				if (i == 0 && ino == cfg_pfx_pino[k])
+					r->pfx_parent |= 1 << (slot & 7);
+			}
+		}
 
 		if (dentry == root || dentry == parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
@@ -380,6 +408,75 @@ static __always_inline void pick_inode(struct kw_raw *r, struct pend *p, int wan
 	}
 }
 
+/*
+ * In-kernel --path-prefix: 0 only when the event certainly cannot match. A global function,
+ * so the verifier checks its loops once. `where`: bit 0 the base dir is under a prefix dir,
+ * bit 1 it is a prefix dir's parent, bit 2 the name is absolute.
+ */
+__noinline int kw_prefix_ok(struct kw_raw *r, __u32 where)
+{
+	__u32 off, len;
+	int i, k;
+
+	if (!r)
+		return 1;
+	off = r->off[KW_S_NAME];
+	len = r->len[KW_S_NAME];
+	if (len > KW_PFX_SCAN)
+		return 1; /* long names: user space decides */
+	for (i = 0; i < KW_PFX_SCAN; i++) {
+		if (i >= len)
+			break;
+		if (r->data[(off + i) & (KW_DATA_SZ - 1)] == '.')
+			return 1; /* '..' could lead anywhere: user space decides */
+	}
+	if (where & 4) {
+		if (!cfg_pfx_str_ok)
+			return 1;
+		/* component-wise string prefix: P matches P and P/... */
+		for (k = 0; k < KW_MAX_PREFIX; k++) {
+			if (k >= cfg_n_prefix)
+				break;
+			__u32 pl = cfg_pfx_len[k];
+			int ok = pl <= len;
+
+			for (i = 0; i < KW_PFX_STR && ok; i++) {
+				if (i >= pl)
+					break;
+				if (r->data[(off + i) & (KW_DATA_SZ - 1)] != cfg_pfx_str[k][i])
+					ok = 0;
+			}
+			if (ok && (pl == 1 || pl == len || r->data[(off + pl) & (KW_DATA_SZ - 1)] == '/'))
+				return 1;
+		}
+		return 0;
+	}
+	if (!cfg_pfx_inodes_ok || (where & 3))
+		return 1;
+	for (i = 0; i < KW_PFX_SCAN; i++) {
+		if (i >= len)
+			break;
+		if (r->data[(off + i) & (KW_DATA_SZ - 1)] == '/')
+			return 1; /* the name may lead into a prefix directory */
+	}
+	return 0;
+}
+
+static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, struct walkc *nc)
+{
+	__u32 bits;
+
+	if (!cfg_n_prefix)
+		return 1;
+	if (r->rflags & KW_R_BASE_NONE)
+		return kw_prefix_ok(r, 4);
+	if (r->rflags & KW_R_BASE_CWD)
+		bits = (r->rflags & KW_R_CWD_SAME) && wc ? wc->cwd_pfx : nc->cwd_pfx;
+	else
+		bits = (r->rflags & KW_R_BASE_SAME) && wc ? wc->base_pfx : nc->base_pfx;
+	return kw_prefix_ok(r, bits & 3);
+}
+
 static __always_inline int sys_exit_file(void *ctx, long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -417,6 +514,8 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 		r->rflags |= KW_R_INODE | KW_R_BASE_ABS;
 		used = walk_cwd(r, used, task);
 		used = walk_file(r, used, KW_S_BASE, created);
+		if (cfg_n_prefix && cfg_pfx_inodes_ok && !(r->pfx_under & (1 << KW_S_BASE)))
+			goto out; /* the new file is not below any prefix directory */
 		submit(r, used);
 		goto out;
 	}
@@ -426,10 +525,13 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 	struct walkc nc = {};
 	nc.cwd_d = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
 	nc.cwd_m = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
-	if (wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m)
+	if (wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m) {
 		r->rflags |= KW_R_CWD_SAME;
-	else
+		nc.cwd_pfx = wc->cwd_pfx;
+	} else {
 		used = walk_path(r, used, KW_S_CWD, nc.cwd_d, nc.cwd_m);
+		nc.cwd_pfx = (r->pfx_under >> KW_S_CWD & 1) | (r->pfx_parent >> KW_S_CWD & 1) << 1;
+	}
 	dfd = (int)p->a[0];
 	name = (const char *)p->a[1];
 	r->exit_code = dfd;
@@ -449,15 +551,23 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 				nc.base_d = (__u64)BPF_CORE_READ(df, f_path.dentry);
 				nc.base_m = (__u64)BPF_CORE_READ(df, f_path.mnt);
 			}
-			if (wc && nc.base_d && wc->base_d == nc.base_d && wc->base_m == nc.base_m)
+			if (wc && nc.base_d && wc->base_d == nc.base_d && wc->base_m == nc.base_m) {
 				r->rflags |= KW_R_BASE_SAME;
-			else
+				nc.base_pfx = wc->base_pfx;
+			} else {
 				used = walk_path(r, used, KW_S_BASE, nc.base_d, nc.base_m);
+				nc.base_pfx = (r->pfx_under >> KW_S_BASE & 1) | (r->pfx_parent >> KW_S_BASE & 1) << 1;
+			}
 		}
 	}
 	if (wc && !nc.base_d) { /* no dirfd this time: the previous base stays cached */
 		nc.base_d = wc->base_d;
 		nc.base_m = wc->base_m;
+		nc.base_pfx = wc->base_pfx;
+	}
+	if (!prefix_may_match(r, wc, &nc)) {
+		/* dropped in the kernel; the walks it carried were not delivered, so keep the cache */
+		goto out;
 	}
 
 	/* a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
@@ -505,7 +615,8 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 		pick_inode(r, p, 0, 0);
 	}
 	if (submit(r, used) == 0 && !(wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
-					wc->base_d == nc.base_d && wc->base_m == nc.base_m))
+					wc->base_d == nc.base_d && wc->base_m == nc.base_m &&
+					wc->cwd_pfx == nc.cwd_pfx && wc->base_pfx == nc.base_pfx))
 		bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
 out:
 	bpf_map_delete_elem(&pending, &tid);

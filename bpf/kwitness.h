@@ -18,6 +18,8 @@
 #define KW_DATA_MASK 32767      /* string writes start below this offset ... */
 #define KW_ARGV_MAX 16384       /* ... and are at most this long, so they stay inside */
 #define KW_MAX_PREFIX 8
+#define KW_PFX_STR 128       /* prefixes compared in the kernel as strings (absolute names) */
+#define KW_PFX_SCAN 160      /* names scanned in the kernel for '.' and '/'; longer ones pass */
 
 /* Internal record kinds (never on the wire): feed the user-space pid table. */
 enum kw_raw_kind {
@@ -76,6 +78,9 @@ struct kw_raw {
 	__u32 dev;
 	__u32 exit_code;          /* exit: raw task->exit_code; file events: the dirfd */
 	__u32 nlink;
+	__u8 pfx_under;           /* bit per slot: the walk passed a --path-prefix directory */
+	__u8 pfx_parent;          /* bit per slot: the walked dir is a prefix directory's parent */
+	__u16 _pad0;
 	__u16 rflags;             /* enum kw_raw_flag */
 	__u8 op;                  /* enum kw_op */
 	__u8 probe;               /* enum kw_probe_id */

@@ -6,6 +6,7 @@
  * live in probe.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -917,6 +918,36 @@ static uint64_t read_lost(struct kwitness *skel)
 	return sum;
 }
 
+static void *destroy_link(void *l)
+{
+	bpf_link__destroy(l);
+	return NULL;
+}
+
+/*
+ * Detaching a tracepoint waits for an RCU grace period (50-100 ms each): detach all links at
+ * once so the waits overlap and the agent exits in about one grace period.
+ */
+static void destroy_links(struct bpf_link **links, int n)
+{
+	pthread_t *t = calloc(n, sizeof(*t));
+	bool *started = calloc(n, sizeof(*started));
+
+	for (int i = 0; i < n; i++) {
+		if (!links[i])
+			continue;
+		if (t && started && pthread_create(&t[i], NULL, destroy_link, links[i]) == 0)
+			started[i] = true;
+		else
+			bpf_link__destroy(links[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (started && started[i])
+			pthread_join(t[i], NULL);
+	free(t);
+	free(started);
+}
+
 static int cmd_trace(void)
 {
 	struct kwitness *skel = NULL;
@@ -998,6 +1029,34 @@ static int cmd_trace(void)
 	skel->rodata->cfg_create = !!(opt.families & KW_FAM_CREATE);
 	skel->rodata->cfg_exec = !!(opt.families & KW_FAM_EXEC);
 	skel->rodata->cfg_argv_max = opt.argv_max;
+	/* --path-prefix in the kernel: inode numbers of the prefix directories (and parents) */
+	skel->rodata->cfg_n_prefix = opt.n_prefix;
+	bool inodes_ok = opt.n_prefix > 0, str_ok = opt.n_prefix > 0;
+	for (int k = 0; k < opt.n_prefix; k++) {
+		struct stat ps, pp;
+		char parent[PATH_MAX];
+		size_t pl = strlen(opt.prefix[k]);
+		snprintf(parent, sizeof(parent), "%s", opt.prefix[k]);
+		char *slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = 0;
+		else if (slash)
+			*slash = 0;
+		if (stat(opt.prefix[k], &ps) == 0 && S_ISDIR(ps.st_mode) && stat(parent, &pp) == 0) {
+			skel->rodata->cfg_pfx_ino[k] = ps.st_ino;
+			skel->rodata->cfg_pfx_pino[k] = pp.st_ino;
+		} else {
+			inodes_ok = false;
+		}
+		if (pl < KW_PFX_STR) {
+			memcpy((char *)skel->rodata->cfg_pfx_str[k], opt.prefix[k], pl);
+			skel->rodata->cfg_pfx_len[k] = pl;
+		} else {
+			str_ok = false;
+		}
+	}
+	skel->rodata->cfg_pfx_inodes_ok = inodes_ok;
+	skel->rodata->cfg_pfx_str_ok = str_ok;
 	uint32_t rb_bytes = 4096;
 	while (rb_bytes < opt.ringbuf_kb * 1024u)
 		rb_bytes <<= 1;
@@ -1128,8 +1187,7 @@ cleanup:
 		close(ep);
 	ring_buffer__free(rb);
 	if (links) {
-		for (i = 0; i < n_progs; i++)
-			bpf_link__destroy(links[i]);
+		destroy_links(links, n_progs);
 		free(links);
 	}
 	kwitness__destroy(skel);
