@@ -50,6 +50,18 @@ interface Sample {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Tracers still running, killed if the bench dies half-way (an attached bpftrace would stay). */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(130));
+function track(p: ChildProcess): ChildProcess {
+  live.add(p);
+  p.once('close', () => live.delete(p));
+  return p;
+}
+
 function cpuMs(pid: number | undefined): number {
   if (!pid) return 0;
   try {
@@ -121,7 +133,7 @@ interface Tracer {
 }
 
 function startAgent(format: 'json' | 'wire', capture: boolean): Tracer {
-  const proc = spawn(AGENT, ['trace', 'unlink', '--format', format, '--attach', 'auto'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = track(spawn(AGENT, ['trace', 'unlink', '--format', format, '--attach', 'auto'], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const byPid = new Map<number, number>();
   let lost = 0;
   let resolveReady!: () => void;
@@ -184,7 +196,7 @@ tracepoint:syscalls:sys_exit_unlinkat /@path[tid]/ { printf("%d %s %s %d\\n", pi
 `;
 
 function startBpftrace(): Tracer {
-  const proc = spawn('bpftrace', ['-B', 'line', '-e', BPFTRACE_PROG], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BPFTRACE_STRLEN: '200' } });
+  const proc = track(spawn('bpftrace', ['-B', 'line', '-e', BPFTRACE_PROG], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BPFTRACE_STRLEN: '200' } }));
   const byPid = new Map<number, number>();
   let lost = 0;
   let resolveReady!: () => void;
