@@ -140,6 +140,9 @@ export async function deployAgent(
   return { remotePath, sha256: agent.sha256, uploaded: true, uploadedBytes: data.length, ms };
 }
 
+/** Exit code of the start script when the installed agent's hash is not the expected one. */
+export const AGENT_HASH_MISMATCH = 97;
+
 /**
  * Script (run as root) that re-checks the installed agent's hash, announces its pid on stderr
  * (`kwitness-pid N`, used to prove it is gone after stop) and execs it with `args`.
@@ -148,7 +151,7 @@ export function agentStartScript(sha256: string, args: readonly string[], root =
   const f = remoteAgentPath(sha256, root);
   return [
     `f=${f}`,
-    `[ "$(sha256sum < "$f" 2>/dev/null | cut -c1-64)" = ${sha256} ] || { echo "kwitness: agent hash mismatch at $f (missing or modified); redeploy" >&2; exit 97; }`,
+    `[ "$(sha256sum < "$f" 2>/dev/null | cut -c1-64)" = ${sha256} ] || { echo "kwitness: agent hash mismatch at $f (missing or modified); redeploy" >&2; exit ${AGENT_HASH_MISMATCH}; }`,
     `echo "kwitness-pid $$" >&2`,
     `exec "$f" ${shJoin(args)}`,
   ].join('\n');

@@ -14,7 +14,7 @@ import type { HostAgent, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
 import { KnownHosts } from '../ssh/known-hosts';
-import { Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent } from './deploy';
+import { AGENT_HASH_MISMATCH, Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent } from './deploy';
 import { Privilege, asRoot, describePrivilege, detectPrivilege } from './privilege';
 import { LocalRunner, ProcessHandle, RunResult, Runner, SshRunner, runToEnd } from './runner';
 
@@ -220,10 +220,20 @@ export class HostConnection extends Disposable {
 
   /** Runs a one-shot agent subcommand (probe, btf) to completion. */
   async runAgent(args: readonly string[], timeoutMs = 60000): Promise<RunResult> {
-    const d = await this.deploy();
-    const r = await this.connect();
-    const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
-    return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+    for (let attempt = 1; ; attempt++) {
+      const d = await this.deploy();
+      const r = await this.connect();
+      const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
+      const res = await runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+      if (res.code !== AGENT_HASH_MISMATCH || attempt > 1) return res;
+      this.env.log(`${this.ref.label}: the installed agent failed its hash check; redeploying`);
+      this.invalidateDeployment();
+    }
+  }
+
+  /** Forgets the deployment of this connection: the next start checks (and uploads) again. */
+  invalidateDeployment(): void {
+    this.deployP = undefined;
   }
 
   /** Runs a shell script as root. */

@@ -5,7 +5,7 @@
 import type { AgentRecord, Family, KwEvent } from '../events';
 import { FAMILIES, isKwEvent } from '../events';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
-import { KwError, classifyAgentFailure, errorMessage } from '../errors';
+import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import type { HostConnection } from '../host/host';
 import type { ProcessHandle } from '../host/runner';
@@ -118,11 +118,23 @@ export class TraceSession extends Disposable implements TraceHandle {
   /** Connects, deploys and starts the agent; resolves once it reported `ready`. */
   start(): Promise<void> {
     if (this.isDisposed) return Promise.reject(new KwError('cancelled', 'trace already disposed'));
-    this.running ??= this.run().finally(() => (this.running = undefined));
+    this.running ??= this.runVerified().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async run(): Promise<void> {
+  /** The start script refuses an installed agent whose hash changed: redeploy once and retry. */
+  private async runVerified(): Promise<void> {
+    try {
+      await this.run(true);
+    } catch (e) {
+      if (!isKwError(e, 'agent-corrupt') || this.stopRequested) throw e;
+      this.log(`${errorMessage(e)}: redeploying once`);
+      this.conn.invalidateDeployment();
+      await this.run(false);
+    }
+  }
+
+  private async run(mayRetry = false): Promise<void> {
     this.stopRequested = false;
     this.stderrTail = '';
     const format = this.cfg.format ?? 'json';
@@ -189,7 +201,7 @@ export class TraceSession extends Disposable implements TraceHandle {
             if (!isReady) reject(new KwError('disconnected', `${this.conn.ref.label}: the connection dropped while the trace was starting; Resume to retry`));
           } else if (!isReady) {
             const err = classifyAgentFailure(this.conn.ref.label, this.stderrTail, x.code);
-            this.setState({ kind: 'failed', message: err.message });
+            if (!(mayRetry && err.code === 'agent-corrupt')) this.setState({ kind: 'failed', message: err.message });
             reject(err);
           } else {
             const why = this.stderrTail.trim().split('\n').filter((l) => !l.startsWith('kwitness-pid')).pop();
@@ -198,6 +210,7 @@ export class TraceSession extends Disposable implements TraceHandle {
         });
       });
     } catch (e) {
+      if (mayRetry && isKwError(e, 'agent-corrupt')) throw e;
       if (this._state.kind !== 'failed' && this._state.kind !== 'disconnected' && this._state.kind !== 'stopped') {
         this.setState({ kind: 'failed', message: errorMessage(e) });
       }
