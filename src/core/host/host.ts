@@ -111,7 +111,10 @@ export class HostConnection extends Disposable {
 
   /** Connects (if needed), finds the platform and how to become root. */
   connect(): Promise<Ready> {
-    if (this.ready && !this.ready.runner.isClosed) return Promise.resolve(this.ready);
+    if (this.ready) {
+      if (!this.ready.runner.isClosed) return Promise.resolve(this.ready);
+      this.onRunnerClosed(this.ready.runner, 'connection closed'); // closed before its close handler was attached
+    }
     if (!this.readyP) {
       this.readyP = this.doConnect().then(
         (r) => {
