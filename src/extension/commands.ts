@@ -172,12 +172,13 @@ export function commandHandlers(deps: CommandDeps): Array<[string, (...args: unk
     [
       COMMAND_IDS.refreshHosts,
       () => {
-        // Failed or idle connections are forgotten so the next expand connects and probes again.
+        // Ended traces leave the tree; failed or idle connections without traces are forgotten so
+        // the next expand connects and probes again.
+        for (const s of deps.traces.list()) if (s.state.kind === 'stopped' || s.state.kind === 'failed') deps.traces.forget(s.id);
         for (const h of deps.hosts.list()) {
           const c = deps.hosts.existing(h.id);
           if (c && c.state.kind !== 'connected' && c.state.kind !== 'connecting' && !deps.traces.forHost(h.id).length) deps.hosts.drop(h.id);
         }
-        for (const s of deps.traces.list()) if (s.state.kind === 'stopped' || s.state.kind === 'failed') deps.traces.forget(s.id);
         deps.tree.reprobe();
         deps.hosts.refresh();
       },
