@@ -85,7 +85,8 @@ export class VmTarget implements Target {
 
   startAgent(args: string[]): AgentProc {
     const format: Format = args.includes('--format') && args[args.indexOf('--format') + 1] === 'wire' ? 'wire' : 'json';
-    const pidFile = `${GUEST_DIR}/agent-${process.pid}-${++this.seq}.pid`;
+    // in /tmp itself: the agent user (tester) cannot write into the root-owned GUEST_DIR
+    const pidFile = `/tmp/kw-agent-${process.pid}-${++this.seq}.pid`;
     const sudo = this.agentUser === 'root' ? '' : 'sudo -n ';
     // the login shell records its pid, then becomes the agent (or sudo, which relays signals to it)
     const remote = `echo $$ > ${pidFile}; exec ${sudo}${shq(this.agentPath)} ${args.map(shq).join(' ')}`;
