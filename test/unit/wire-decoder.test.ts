@@ -286,6 +286,30 @@ describe('WireDecoder: streams', () => {
     assert.deepEqual([...a, ...b], records);
   });
 
+  it('repeated fields (reused from the previous record when equal) stay exact when they change', () => {
+    const bad = (b: number) => ({ comm: '\ufffd', comm_b64: Buffer.from([b]).toString('base64') });
+    const variants: Array<Partial<UnlinkEvent>> = [
+      { comm: 'aaa' },
+      { comm: 'aab' }, // same length, last byte differs
+      { comm: 'aab' },
+      bad(0xff),
+      bad(0xfe), // same printable form, other bytes
+      bad(0xfe),
+      { comm: '' },
+      { comm: 'aaa', ancestors: [{ pid: 1, comm: 'x', exe: '/a' }, { pid: 2, comm: 'y', exe: '/b' }] },
+      { comm: 'aaa', ancestors: [{ pid: 1, comm: 'x', exe: '/c' }] },
+      { comm: 'aaa', ancestors: [{ pid: 3, comm: 'z', exe: '/c', exe_b64: undefined }, { pid: 2, comm: 'y', exe: '/b' }] },
+    ];
+    const rs = variants.map((v, i) => {
+      const o = { ...unlinkExpected, ...v, ino: i } as Record<string, unknown>;
+      for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
+      for (const a of o.ancestors as Array<Record<string, unknown>>) for (const k of Object.keys(a)) if (a[k] === undefined) delete a[k];
+      return o as unknown as UnlinkEvent;
+    });
+    assert.deepEqual(decodeAll(encodeRecords(rs)), rs);
+    assert.deepEqual(decodeAll(encodeRecords(rs), 13), rs);
+  });
+
   it('handles a frame larger than the initial carry-over buffer', () => {
     const big: ExecEvent = { ...(records[2] as ExecEvent), argv: Array.from({ length: 2000 }, (_, i) => `arg-${i}-${'y'.repeat(60)}`) };
     const bytes = encodeRecord(big);

@@ -44,6 +44,16 @@ OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
 
 const TWO32 = 4294967296;
 
+// strSlot() cache slots: the process strings, then (comm, exe) per ancestor level.
+const SLOT_COMM = 0;
+const SLOT_EXE = 1;
+const SLOT_CWD = 2;
+const SLOT_CGROUP = 3;
+const SLOT_CONTAINER = 4;
+const SLOT_PROBE = 5;
+const SLOT_ANC = 6;
+const SLOT_ANC_MAX = 16;
+
 /** Thrown inside the decoder only; push() turns it into an error record. */
 class BadFrame extends Error {}
 
@@ -66,6 +76,10 @@ export class WireDecoder {
   private b64: string | undefined;
   /** n_anc of the process record being decoded. */
   private ancN = 0;
+  /** strSlot() cache: per slot, the last bytes, their string and base64 (see SLOT_*). */
+  private readonly slotBytes: (Uint8Array | undefined)[] = [];
+  private readonly slotStr: string[] = [];
+  private readonly slotB64: (string | undefined)[] = [];
 
   // wall_ns -> ISO 8601 caches: hi word -> (seconds, remainder) and seconds -> ISO prefix.
   private hiCache = -1;
@@ -190,17 +204,53 @@ export class WireDecoder {
 
   /** Reads one `u32 len, bytes` string; sets this.b64 when the bytes are not valid UTF-8. */
   private str(): string {
+    const s = this.strStart();
+    const e = this.pos;
+    this.b64 = undefined;
+    return s === e ? '' : this.decodeBytes(s, e);
+  }
+
+  /**
+   * str() for fields that repeat from record to record (comm, exe, cwd, cgroup, probe, the
+   * ancestors): when the bytes equal the previous record's bytes in the same slot, the string
+   * decoded then is reused (a byte compare is much cheaper than a decode and an allocation).
+   */
+  private strSlot(slot: number): string {
+    const s = this.strStart();
+    const e = this.pos;
+    const n = e - s;
+    const u8 = this.u8;
+    const prev = this.slotBytes[slot];
+    if (prev !== undefined && prev.length === n) {
+      let i = 0;
+      while (i < n && prev[i] === u8[s + i]) i++;
+      if (i === n) {
+        this.b64 = this.slotB64[slot];
+        return this.slotStr[slot];
+      }
+    }
+    this.b64 = undefined;
+    const str = n === 0 ? '' : this.decodeBytes(s, e);
+    this.slotBytes[slot] = u8.slice(s, e);
+    this.slotStr[slot] = str;
+    this.slotB64[slot] = this.b64;
+    return str;
+  }
+
+  /** Bounds-checks the next string, moves pos past it, returns where its bytes start. */
+  private strStart(): number {
     const pos = this.pos;
     if (pos + 4 > this.end) throw new BadFrame(`string length runs past the record end`);
     const n = this.dv.getUint32(pos, true);
     const s = pos + 4;
-    const e = s + n;
     if (n > this.end - s) throw new BadFrame(`string of ${n} bytes runs past the record end`);
-    this.pos = e;
-    this.b64 = undefined;
-    if (n === 0) return '';
+    this.pos = s + n;
+    return s;
+  }
+
+  private decodeBytes(s: number, e: number): string {
     const u8 = this.u8;
-    if (n <= 24) {
+    if (e - s <= 24) {
       // ASCII fast path for the many short names (comm, probe, short paths).
       let i = s;
       while (i < e && u8[i] < 0x80) i++;
@@ -248,9 +298,10 @@ export class WireDecoder {
       if (this.pos + 4 > this.end) throw new BadFrame(`ancestor ${i} of ${n} runs past the record end`);
       const pid = this.dv.getUint32(this.pos, true);
       this.pos += 4;
-      const comm = this.str();
+      const cached = i < SLOT_ANC_MAX;
+      const comm = cached ? this.strSlot(SLOT_ANC + 2 * i) : this.str();
       const commB64 = this.b64;
-      const exe = this.str();
+      const exe = cached ? this.strSlot(SLOT_ANC + 2 * i + 1) : this.str();
       const a: Ancestor = { pid, comm, exe };
       if (commB64 !== undefined) a.comm_b64 = commB64;
       if (this.b64 !== undefined) a.exe_b64 = this.b64;
@@ -266,16 +317,16 @@ export class WireDecoder {
   private proc(at: number, flags: number, type: 'unlink' | 'create' | 'exec' | 'exit'): Record<string, unknown> {
     const dv = this.dv;
     const p = at + PROC;
-    const comm = this.str();
+    const comm = this.strSlot(SLOT_COMM);
     const commB64 = this.b64;
-    const exe = this.str();
+    const exe = this.strSlot(SLOT_EXE);
     const exeB64 = this.b64;
-    const cwd = this.str();
+    const cwd = this.strSlot(SLOT_CWD);
     const cwdB64 = this.b64;
-    const cgroup = this.str();
+    const cgroup = this.strSlot(SLOT_CGROUP);
     const cgroupB64 = this.b64;
-    const containerStr = this.str();
-    const probe = this.str();
+    const containerStr = this.strSlot(SLOT_CONTAINER);
+    const probe = this.strSlot(SLOT_PROBE);
     const o = {
       type,
       time: this.time(p + P.wall_ns[0]),
