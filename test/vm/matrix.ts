@@ -5,7 +5,9 @@
 // reported only when 'bpf' is in /sys/kernel/security/lsm; io_uring unlinks).
 //
 //   node out/test/vm/matrix.js [--kernels 6.1,5.10,6.12] [--port 2350] [--lsm-guest 6.1|none]
-//                              [--json test-results/vm-matrix.json]
+//                              [--json test-results/vm-matrix.json] [--auto-cases REGEX]
+// --auto-cases limits the auto run (after its mode-selection check) to the cases whose names
+// match (the CI suite uses it to stay well under 10 minutes; the matrix runs all).
 // Prints 'ok'/'FAIL' lines, one table kernel x mode -> passed/failed, and last the plain line
 // 'N passed, N failed'. Exit status 0 only when nothing failed.
 import { execFileSync } from 'node:child_process';
@@ -47,8 +49,9 @@ function report(cell: Cell, label: string, ok: boolean, detail?: string): void {
 const newCell = (): Cell => ({ pass: 0, fail: 0, skip: 0, seconds: 0 });
 const now = (): number => Number(process.hrtime.bigint() / 1000000n) / 1000;
 
-function parseArgs(argv: string[]): { kernels: KernelLabel[]; port: number; lsmGuest: string; json: string } {
-  const o = { kernels: [...KERNELS] as KernelLabel[], port: 2350, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
+interface Opts { kernels: KernelLabel[]; port: number; lsmGuest: string; json: string; autoCases?: RegExp }
+function parseArgs(argv: string[]): Opts {
+  const o: Opts = { kernels: [...KERNELS] as KernelLabel[], port: 2350, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): { kernels: KernelLabel[]; port: number; lsmG
     } else if (a === '--port') o.port = Number(v);
     else if (a === '--lsm-guest') o.lsmGuest = v;
     else if (a === '--json') o.json = path.resolve(v);
+    else if (a === '--auto-cases') o.autoCases = new RegExp(v, 'i');
     else throw new Error(`matrix: unknown option '${a}'`);
     i++;
   }
@@ -86,7 +90,7 @@ const FORMATS = (process.env.KW_VM_FORMATS ?? 'json').split(',') as Format[];
 const CASE_FILTER = process.env.KW_CASE_FILTER ? new RegExp(process.env.KW_CASE_FILTER, 'i') : undefined;
 
 /** Every case of test/agent/cases.ts + test/vm/cases.ts that applies, with --attach mode. */
-async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: string, cell: Cell): Promise<void> {
+async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: string, cell: Cell, only?: RegExp): Promise<void> {
   const t0 = now();
   const modesFor = (fams: Family[]): AttachMode[] => MODES.filter((m) => fams.every((f) => probe.families[f]?.includes(m)));
   // auto: the ready record must name, per probe, the best mode probe reported (fentry first)
@@ -107,7 +111,7 @@ async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: strin
     report(cell, `${label} agent (through sudo) exits 0 on stdin EOF`, ex?.code === 0, `exit ${JSON.stringify(ex)}; stderr ${agent.stderr.trim().slice(0, 300)}`);
   }
   const cg2 = await cgroup2Mount(t);
-  for (const c of [...CASES, ...VM_CASES].filter((x) => !CASE_FILTER || CASE_FILTER.test(x.name))) {
+  for (const c of [...CASES, ...VM_CASES].filter((x) => (!CASE_FILTER || CASE_FILTER.test(x.name)) && (!only || only.test(x.name)))) {
     const name = `${label} ${c.name}`;
     const offered = modesFor(c.families);
     if (mode !== 'auto' && !offered.includes(mode)) { skip(cell, name, `${mode} not offered for ${c.families.join(',')}`); continue; }
@@ -179,7 +183,7 @@ async function probeOf(t: VmTarget, cell: Cell, label: string, lsmFile: string):
   return p;
 }
 
-async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files: Files): Promise<KernelResult> {
+async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files: Files, autoCases?: RegExp): Promise<KernelResult> {
   const res: KernelResult = { kernel: k, cells: {} };
   const pc = (res.cells.probe = newCell());
   let vm: Vm | undefined;
@@ -210,7 +214,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       const tester = new VmTarget(vm, { agentUser: 'tester' });
       await tester.install([]);
       const cell = (res.cells.auto = newCell());
-      await runMode(tester, probe, 'auto', `[${k} auto/sudo]`, cell);
+      await runMode(tester, probe, 'auto', `[${k} auto/sudo]`, cell, autoCases);
       await root.dispose();
     }
   } catch (e) {
@@ -263,7 +267,7 @@ async function main(): Promise<void> {
   const t0 = now();
   const files = artifacts();
   const results: KernelResult[] = [];
-  for (const k of o.kernels) results.push(await runKernel(k, o.port, o.lsmGuest === k, files));
+  for (const k of o.kernels) results.push(await runKernel(k, o.port, o.lsmGuest === k, files, o.autoCases));
   console.log('\n# kernel x attach mode (each cell: passed/failed checks, suite time)');
   console.log(table(results));
   console.log('\n# probe output per kernel');
