@@ -7,7 +7,22 @@ import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const ARCH = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
-export const AGENT = process.env.KW_AGENT ?? path.join(ROOT, 'dist', 'agent', `kwitness-agent-${ARCH}`);
+export const BUILT_AGENT = process.env.KW_AGENT ?? path.join(ROOT, 'dist', 'agent', `kwitness-agent-${ARCH}`);
+/**
+ * The agent every section runs: a private copy of the build taken when the run starts
+ * (snapshotAgent), so a rebuild of dist/agent meanwhile changes nothing mid-run.
+ */
+export const agent = { path: BUILT_AGENT, dir: path.dirname(BUILT_AGENT) };
+
+export function snapshotAgent(): () => void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kwb-agent-'));
+  const file = path.join(dir, `kwitness-agent-${ARCH}`);
+  fs.copyFileSync(BUILT_AGENT, file);
+  fs.chmodSync(file, 0o755);
+  agent.path = file;
+  agent.dir = dir;
+  return () => fs.rmSync(dir, { recursive: true, force: true });
+}
 export const LOADGEN = path.join(ROOT, 'build', 'kw-loadgen');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const KW_CACHE = process.env.KW_CACHE ?? '/var/tmp/kwitness';
@@ -94,12 +109,18 @@ export function ppidOf(pid: number): number {
 
 /** Pids whose /proc/PID/exe resolves to `exe` (optionally only children of `parent`). */
 export function pidsOfExe(exe: string, parent?: number): number[] {
-  const real = fs.realpathSync(exe);
+  let real = exe;
+  try {
+    real = fs.realpathSync(exe);
+  } catch {
+    /* replaced meanwhile: running copies show as "<path> (deleted)" */
+  }
   const out: number[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (fs.readlinkSync(`/proc/${d}/exe`) !== real) continue;
+      const l = fs.readlinkSync(`/proc/${d}/exe`);
+      if (l !== real && l !== `${real} (deleted)`) continue;
     } catch {
       continue;
     }

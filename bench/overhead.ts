@@ -6,15 +6,15 @@
 //        agent wire (exec family) / bpftrace on sched_process_exec printing pid, ppid, comm,
 //        filename; interleaved rounds like P1a.
 //   P2   delivered/expected from P1a/P1b, and a deliberately tiny ring buffer (--ringbuf-kb 64,
-//        --path-prefix on the tree) under rm -rf: the agent's final lost total + delivered must
-//        equal expected exactly.
+//        --pid of the rm) under rm -rf: the agent's final lost total + delivered must equal
+//        expected exactly.
 //   P7   binary size; peak RSS (VmHWM) of every agent process during P1/P2.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AgentRecord } from '../src/core/events';
 import { WireDecoder } from '../src/core/wire/decoder';
-import { AGENT, LOADGEN, PeakRss, ROOT, cpuMs, sleep, stats, waitClose, type BenchConfig, type Row } from './lib';
+import { LOADGEN, agent, PeakRss, ROOT, cpuMs, sleep, stats, waitClose, type BenchConfig, type Row } from './lib';
 
 const TRIGGER = path.join(ROOT, 'build', 'kw-trigger');
 const STORM = path.join(ROOT, 'out', 'bench', 'unlink-storm', 'storm.js');
@@ -24,6 +24,8 @@ type Variant = 'untraced' | 'agent-json' | 'agent-wire' | 'bpftrace';
 interface StormVariant {
   wall_ms: { median: number; min: number; max: number };
   ratio: number;
+  rm_cpu_ms?: { median: number; min: number; max: number };
+  cpu_ratio?: number;
   tracer_cpu_ms: { median: number; min: number; max: number };
   delivered: number;
   expected: number;
@@ -42,9 +44,9 @@ async function unlinkStorm(cfg: BenchConfig, files: number, dirs: number): Promi
   const out = path.join(fs.mkdtempSync('/tmp/kw-bench-'), 'storm.json');
   const child = spawn(process.execPath, [STORM, '--runs', String(cfg.runs), '--files', String(files), '--dirs', String(dirs), '--json', out], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KW_AGENT: AGENT, KW_TRIGGER: TRIGGER },
+    env: { ...process.env, KW_AGENT: agent.path, KW_TRIGGER: TRIGGER },
   });
-  const rss = new PeakRss(AGENT, child.pid);
+  const rss = new PeakRss(agent.path, child.pid);
   let err = '';
   let rest = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -76,7 +78,7 @@ interface Tracer {
 
 /** The agent, `match` selecting the records that count as delivered. */
 function startAgent(args: string[], format: 'json' | 'wire', match: (r: AgentRecord) => boolean, jsonPrefilter?: RegExp): Tracer {
-  const proc = spawn(AGENT, ['trace', ...args, '--format', format], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(agent.path, ['trace', ...args, '--format', format], { stdio: ['pipe', 'pipe', 'pipe'] });
   let n = 0;
   let lost = 0;
   let onReady!: () => void;
@@ -173,6 +175,8 @@ async function drain(count: () => number, expected: number): Promise<void> {
 
 interface ExecSample {
   wallMs: number;
+  /** user+sys of the storm (generator and its /bin/true children): includes the probes' in-kernel cost */
+  cpuMs: number;
   delivered: number;
   lost: number;
   tracerCpuMs: number;
@@ -185,7 +189,7 @@ async function execOnce(v: Variant, n: number): Promise<ExecSample> {
   if (v === 'agent-json') tracer = startAgent(['exec'], 'json', isGen, /^\{"type":"exec"/);
   else if (v === 'agent-wire') tracer = startAgent(['exec'], 'wire', isGen);
   else if (v === 'bpftrace') tracer = startBpftraceExec(() => genPid);
-  const rss = tracer && v !== 'bpftrace' ? new PeakRss(AGENT, process.pid) : undefined;
+  const rss = tracer && v !== 'bpftrace' ? new PeakRss(agent.path, process.pid) : undefined;
   if (tracer) {
     await tracer.ready;
     await sleep(300);
@@ -197,14 +201,16 @@ async function execOnce(v: Variant, n: number): Promise<ExecSample> {
   gen.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((r) => gen.on('close', r));
   if (code !== 0) throw new Error(`kw-loadgen forkexec exited ${code}`);
-  const wallMs = Number(out.trim().split(' ')[1]) / 1e6;
-  if (!tracer) return { wallMs, delivered: n, lost: 0, tracerCpuMs: 0 };
+  const [, el, cpuNs] = out.trim().split(' ').map(Number);
+  const wallMs = el / 1e6;
+  const stormCpuMs = cpuNs / 1e6;
+  if (!tracer) return { wallMs, cpuMs: stormCpuMs, delivered: n, lost: 0, tracerCpuMs: 0 };
   await drain(tracer.count, n);
   const cpu = cpuMs(tracer.proc.pid) - cpu0;
   if (rss) rss.poll();
   await tracer.stop();
   if (rss) agentPeaks.push(...rss.stop());
-  return { wallMs, delivered: tracer.count(), lost: tracer.lost(), tracerCpuMs: cpu };
+  return { wallMs, cpuMs: stormCpuMs, delivered: tracer.count(), lost: tracer.lost(), tracerCpuMs: cpu };
 }
 
 // ---------------------------------------------------------------- P2 tiny ring buffer
@@ -225,16 +231,20 @@ function makeTree(base: string, files: number, dirs: number): void {
   }
 }
 
-async function tinyRingOnce(work: string, i: number, files: number, dirs: number): Promise<{ delivered: number; lost: number; expected: number }> {
+async function tinyRingOnce(work: string, i: number, files: number, dirs: number, by: 'pid' | 'prefix'): Promise<{ delivered: number; lost: number; expected: number }> {
   const base = path.join(work, `tiny-${i}`);
   makeTree(base, files, dirs);
   const expected = files + dirs + 1;
-  // Everything under the prefix is the rm's: delivered counts every unlink record.
-  const tracer = startAgent(['unlink', '--ringbuf-kb', '64', '--path-prefix', base], 'wire', (r) => r.type === 'unlink');
-  const rss = new PeakRss(AGENT, process.pid);
+  // The rm's pid is fixed before it runs (sh waits for a line, then execs rm), so the agent can
+  // filter on it in the kernel: every record in the stream and every failed reservation is the rm's.
+  const rm = spawn('sh', ['-c', 'read go && exec rm -rf "$0"', base], { stdio: ['pipe', 'ignore', 'ignore'] });
+  // by 'prefix': --path-prefix on the tree instead (a filter the kernel side can only pre-check)
+  const filter = by === 'pid' ? ['--pid', String(rm.pid)] : ['--path-prefix', base];
+  const tracer = startAgent(['unlink', '--ringbuf-kb', '64', ...filter], 'wire', (r) => r.type === 'unlink');
+  const rss = new PeakRss(agent.path, process.pid);
   await tracer.ready;
   await sleep(200);
-  const rm = spawn('rm', ['-rf', base], { stdio: 'ignore' });
+  rm.stdin!.end('go\n');
   await new Promise((r) => rm.on('close', r));
   await drain(tracer.count, expected);
   await tracer.stop(); // the agent reports its final lost total on the way out
@@ -274,7 +284,7 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
           ratio: s.wall_ms.median / base.median,
           goal: agent ? `<= 1.10x${bt ? ', < bpftrace' : ''}` : undefined,
           pass: agent ? s.ratio <= 1.1 && (!bt || s.ratio < bt.ratio) : undefined,
-          note: v === 'untraced' ? undefined : `tracer CPU ${Math.round(s.tracer_cpu_ms.median)} ms`,
+          note: [s.rm_cpu_ms ? `rm CPU ${Math.round(s.rm_cpu_ms.median)} ms = ${(s.cpu_ratio ?? NaN).toFixed(2)}x` : '', v === 'untraced' ? '' : `tracer CPU ${Math.round(s.tracer_cpu_ms.median)} ms`].filter(Boolean).join('; '),
         });
       }
       for (const v of ['agent-json', 'agent-wire', 'bpftrace'] as Variant[]) {
@@ -302,10 +312,11 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
         const v = variants[(k + round) % variants.length];
         const s = await execOnce(v, execN);
         samples[v].push(s);
-        cfg.log(`    round ${round + 1} ${v.padEnd(10)} ${s.wallMs.toFixed(0).padStart(6)} ms  delivered ${s.delivered}/${execN}  lost ${s.lost}  tracer cpu ${s.tracerCpuMs.toFixed(0)} ms`);
+        cfg.log(`    round ${round + 1} ${v.padEnd(10)} ${s.wallMs.toFixed(0).padStart(6)} ms  storm cpu ${s.cpuMs.toFixed(0).padStart(5)} ms  delivered ${s.delivered}/${execN}  lost ${s.lost}  tracer cpu ${s.tracerCpuMs.toFixed(0)} ms`);
       }
     }
     const base = stats(samples.untraced.map((s) => s.wallMs));
+    const baseCpu = stats(samples.untraced.map((s) => s.cpuMs));
     const btRatio = haveBpftrace ? stats(samples.bpftrace.map((s) => s.wallMs)).median / base.median : undefined;
     const execJson: Record<string, unknown> = {};
     for (const v of variants) {
@@ -316,7 +327,8 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
       const lost = samples[v].reduce((a, s) => a + s.lost, 0);
       const expected = execN * samples[v].length;
       const cpu = stats(samples[v].map((s) => s.tracerCpuMs));
-      execJson[v] = { wall_ms: w, ratio, tracer_cpu_ms: cpu, delivered, expected, lost, runs: samples[v] };
+      const sc = stats(samples[v].map((s) => s.cpuMs));
+      execJson[v] = { wall_ms: w, ratio, storm_cpu_ms: sc, cpu_ratio: sc.median / baseCpu.median, tracer_cpu_ms: cpu, delivered, expected, lost, runs: samples[v] };
       rows.push({
         section: 'P1',
         what: `fork+exec ${execN / 1000}k /bin/true: ${v}`,
@@ -327,7 +339,7 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
         ratio,
         goal: agent ? `<= 1.10x${btRatio ? ', < bpftrace' : ''}` : undefined,
         pass: agent ? ratio <= 1.1 && (btRatio === undefined || ratio < btRatio) : undefined,
-        note: v === 'untraced' ? undefined : `tracer CPU ${Math.round(cpu.median)} ms`,
+        note: `storm CPU ${Math.round(sc.median)} ms = ${(sc.median / baseCpu.median).toFixed(2)}x${v === 'untraced' ? '' : `; tracer CPU ${Math.round(cpu.median)} ms`}`,
       });
       if (v !== 'untraced') {
         rows.push({
@@ -346,14 +358,24 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
     // ---- P2 tiny ring buffer
     const tinyFiles = cfg.quick ? 10000 : 50000;
     cfg.log(`  P2 tiny ring buffer (--ringbuf-kb 64), rm -rf ${tinyFiles} files, ${cfg.runs} runs`);
-    const work = fs.mkdtempSync('/tmp/kwt') // short: long --path-prefix values fail to load (BENCHMARKS.md);
+    const work = fs.mkdtempSync('/tmp/kwt');
     const tiny: Array<{ delivered: number; lost: number; expected: number }> = [];
     try {
       for (let i = 0; i < cfg.runs; i++) {
-        const t = await tinyRingOnce(work, i, tinyFiles, dirs);
+        const t = await tinyRingOnce(work, i, tinyFiles, dirs, 'pid');
         tiny.push(t);
-        cfg.log(`    run ${i + 1}: delivered ${t.delivered} + lost ${t.lost} = ${t.delivered + t.lost} (expected ${t.expected})`);
+        cfg.log(`    run ${i + 1} (--pid): delivered ${t.delivered} + lost ${t.lost} = ${t.delivered + t.lost} (expected ${t.expected})`);
       }
+      const px = await tinyRingOnce(work, cfg.runs, tinyFiles, dirs, 'prefix');
+      cfg.log(`    once with --path-prefix: delivered ${px.delivered} + lost ${px.lost} = ${px.delivered + px.lost} (expected ${px.expected})`);
+      json.tiny_ring_prefix = px;
+      rows.push({
+        section: 'P2',
+        what: 'tiny ring, --path-prefix: lost+delivered-expected',
+        value: px.delivered + px.lost - px.expected,
+        unit: 'events',
+        note: `lost counts failed reservations before the user-space prefix check (${px.delivered}+${px.lost} vs ${px.expected})`,
+      });
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -372,7 +394,7 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
   }
 
   // ---- P7
-  const size = fs.statSync(AGENT).size;
+  const size = fs.statSync(agent.path).size;
   rows.push({ section: 'P7', what: 'agent binary size (static)', value: size / 2 ** 20, unit: 'MiB', goal: '<= 2 MiB', pass: size <= 2 * 2 ** 20, note: `${size} bytes` });
   if (agentPeaks.length) {
     const p = stats(agentPeaks.map((kb) => kb / 1024));

@@ -7,7 +7,7 @@
 //   bench/panel.ts     P6 webview frame time and memory (Chromium)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AGENT, CLI, LOADGEN, ROOT, fmtAuto, loadAvg, machine, type BenchConfig, type Row } from './lib';
+import { BUILT_AGENT, CLI, LOADGEN, ROOT, fmtAuto, loadAvg, machine, snapshotAgent, type BenchConfig, type Row } from './lib';
 import { overhead } from './overhead';
 import { panel } from './panel';
 import { overSsh } from './ssh';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const cfg = parse(process.argv.slice(2));
   if (process.getuid?.() !== 0) fail('needs root (BPF programs, a private sshd); run it as root or with sudo -E');
   for (const [f, how] of [
-    [AGENT, 'scripts/build.sh (make -C native)'],
+    [BUILT_AGENT, 'scripts/build.sh (make -C native)'],
     [LOADGEN, 'make -C bench/loadgen'],
     [CLI, 'scripts/build.sh'],
     [path.join(ROOT, 'build', 'kw-trigger'), 'make -C test/agent/trigger'],
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   ]) {
     if (!fs.existsSync(f)) fail(`${path.relative(ROOT, f)} is missing; run ${how}`);
   }
+  const dropAgent = snapshotAgent();
+  process.on('exit', dropAgent);
   const m = machine();
   const t0 = Date.now();
   console.log(`Kernel Witness benchmarks${cfg.quick ? ' (--quick)' : ''}: ${m.nproc} CPUs (${m.cpu}), ${m.mem_gib} GiB, kernel ${m.kernel}, node ${m.node}, ${m.bpftrace}`);

@@ -24,10 +24,9 @@ import type { RecordDecoder } from '../src/core/session/json-lines';
 import { TraceSession, type StreamFormat } from '../src/core/session/trace-session';
 import { knownHostsName } from '../src/core/ssh/known-hosts';
 import { Sshd, keygen, tempDir } from '../test/ssh/harness';
-import { ARCH, CLI, KW_CACHE, LOADGEN, ROOT, bootNowNs, bootOffsetNs, cpuMs, pct, pidsOfExe, sleep, stats, statusKb, waitClose, type BenchConfig, type Row } from './lib';
+import { ARCH, CLI, KW_CACHE, LOADGEN, agent, bootNowNs, bootOffsetNs, cpuMs, pct, pidsOfExe, sleep, stats, statusKb, waitClose, type BenchConfig, type Row } from './lib';
 
 const HOST = 'kw-bench';
-const AGENT_DIR = path.join(ROOT, 'dist', 'agent');
 
 const prompts: HostPrompts = {
   confirmHostKey: async () => false,
@@ -60,7 +59,7 @@ async function startRig(): Promise<Rig> {
 }
 
 function manager(rig: Rig, installRoot?: string): HostManager {
-  return new HostManager({ sshConfigFile: rig.sshConfig, knownHostsFile: rig.knownHosts, agentDir: AGENT_DIR, prompts, log: () => undefined, includeLocal: false, installRoot });
+  return new HostManager({ sshConfigFile: rig.sshConfig, knownHostsFile: rig.knownHosts, agentDir: agent.dir, prompts, log: () => undefined, includeLocal: false, installRoot });
 }
 
 function freshDir(rig: Rig, name: string): string {
@@ -84,7 +83,13 @@ interface ThroughputSample {
 
 async function throughputOnce(rig: Rig, cfg: BenchConfig, i: number, secs: number, gens: number): Promise<ThroughputSample> {
   const wdir = freshDir(rig, `p3-${i}`);
-  const cli = spawn(process.execPath, [CLI, 'trace', 'create,unlink', '--host', HOST, '--ssh-config', rig.sshConfig, '--known-hosts', rig.knownHosts, '--agent-dir', AGENT_DIR, '--path-prefix', wdir], {
+  // the generators' dirs exist before the trace starts: their mkdir is not an event of the run
+  const gensDirs = Array.from({ length: gens }, (_, g) => {
+    const d = path.join(wdir, `g${g}`);
+    fs.mkdirSync(d);
+    return d;
+  });
+  const cli = spawn(process.execPath, [CLI, 'trace', 'create,unlink', '--host', HOST, '--ssh-config', rig.sshConfig, '--known-hosts', rig.knownHosts, '--agent-dir', agent.dir, '--path-prefix', wdir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let lines = 0;
@@ -100,14 +105,9 @@ async function throughputOnce(rig: Rig, cfg: BenchConfig, i: number, secs: numbe
     cli.on('close', (code) => rej(new Error(`kwitness trace exited ${code} before ready: ${stderr.trim().split('\n').pop()}`)));
   });
   await ready;
-  const agentPath = remoteAgentPath(localAgent(AGENT_DIR, ARCH).sha256);
+  const agentPath = remoteAgentPath(localAgent(agent.dir, ARCH).sha256);
   const agentPid = pidsOfExe(agentPath).find((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(wdir));
   const sshdPids = rig.sshd.connectionPids();
-  const gensDirs = Array.from({ length: gens }, (_, g) => {
-    const d = path.join(wdir, `g${g}`);
-    fs.mkdirSync(d);
-    return d;
-  });
   // run 2 s longer than the window: 1 s warm-up before it, 1 s after it
   const genProcs = gensDirs.map((d) => spawn(LOADGEN, ['churn', d, String(secs + 2)], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const genOut = genProcs.map((g) => {
@@ -229,6 +229,23 @@ async function startOnce(rig: Rig, installRoot: string, sha: string, cold: boole
   }
 }
 
+/** The agent alone, locally: exec -> `ready` (BPF load, verification, attach). */
+async function agentAloneMs(): Promise<number> {
+  const t0 = performance.now();
+  const p = spawn(agent.path, ['trace', 'unlink', '--format', 'json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const t = await new Promise<number>((res, rej) => {
+    p.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('{"type":"ready"')) res(performance.now());
+    });
+    p.on('close', (code) => rej(new Error(`the agent exited ${code} before ready`)));
+  });
+  p.stdin!.end();
+  await waitClose(p);
+  return t - t0;
+}
+
 // ---------------------------------------------------------------- section
 
 export async function overSsh(cfg: BenchConfig): Promise<{ rows: Row[]; json: Record<string, unknown> }> {
@@ -277,6 +294,18 @@ export async function overSsh(cfg: BenchConfig): Promise<{ rows: Row[]; json: Re
         unit: '%',
         note: `lost (agent-reported) ${samples.map((s) => s.lost).join('/')}; offered ~${Math.round(stats(samples.map((s) => s.offeredPerS)).median).toLocaleString('en-US')}/s`,
       });
+      // what one core of the host side can take: events/s divided by the CLI's share of a core
+      const usPer = stats(samples.filter((s) => s.cpuPct.cli > 0).map((s) => (s.cpuPct.cli / 100 / s.eventsPerS) * 1e6));
+      const agentUs = stats(samples.filter((s) => s.cpuPct.agent > 0).map((s) => (s.cpuPct.agent / 100 / s.eventsPerS) * 1e6));
+      rows.push({
+        section: 'P3',
+        what: 'CLI CPU per event (decode + format + write)',
+        value: usPer.median,
+        min: usPer.min,
+        max: usPer.max,
+        unit: 'us',
+        note: `= ${Math.round(1e6 / usPer.median).toLocaleString('en-US')} ev/s per core; agent ${agentUs.median.toFixed(2)} us/event`,
+      });
       const rss = stats(samples.map((s) => s.cliPeakRssMiB));
       rows.push({ section: 'P3', what: 'CLI (host-side core) peak RSS', value: rss.median, min: rss.min, max: rss.max, unit: 'MiB' });
     }
@@ -309,7 +338,7 @@ export async function overSsh(cfg: BenchConfig): Promise<{ rows: Row[]; json: Re
     if (cfg.only.has('p5')) {
       const installRoot = path.join(KW_CACHE, 'bench-install');
       fs.mkdirSync(installRoot, { recursive: true });
-      const sha = localAgent(AGENT_DIR, ARCH).sha256;
+      const sha = localAgent(agent.dir, ARCH).sha256;
       const wdir = freshDir(rig, 'p5');
       const gen = spawn(LOADGEN, ['paced', wdir, '1000', '0'], { stdio: ['pipe', 'ignore', 'pipe'] });
       cfg.log(`  P5 start to first event over loopback ssh (install root ${installRoot}), cold/warm interleaved, ${cfg.runs} runs each`);
@@ -317,6 +346,7 @@ export async function overSsh(cfg: BenchConfig): Promise<{ rows: Row[]; json: Re
       const warm: number[] = [];
       const readyCold: number[] = [];
       const readyWarm: number[] = [];
+      const alone: number[] = [];
       try {
         for (let i = 0; i < cfg.runs; i++) {
           for (const isCold of i % 2 ? [false, true] : [true, false]) {
@@ -327,16 +357,20 @@ export async function overSsh(cfg: BenchConfig): Promise<{ rows: Row[]; json: Re
             (isCold ? readyCold : readyWarm).push(r.readyMs);
             cfg.log(`    run ${i + 1} ${isCold ? 'cold' : 'warm'}: ready after ${r.readyMs.toFixed(0)} ms, first event batch after ${r.firstEventMs.toFixed(0)} ms${r.uploaded ? ' (uploaded)' : ''}`);
           }
+          alone.push(await agentAloneMs());
+          cfg.log(`    run ${i + 1} agent alone (local exec -> ready): ${alone[alone.length - 1].toFixed(0)} ms`);
         }
       } finally {
         gen.stdin!.end();
         await waitClose(gen);
         fs.rmSync(installRoot, { recursive: true, force: true });
       }
-      json.start = { cold_first_event_ms: cold, warm_first_event_ms: warm, cold_ready_ms: readyCold, warm_ready_ms: readyWarm };
+      json.start = { cold_first_event_ms: cold, warm_first_event_ms: warm, cold_ready_ms: readyCold, warm_ready_ms: readyWarm, agent_alone_ready_ms: alone };
       const c = stats(cold);
       const w = stats(warm);
       rows.push({ section: 'P5', what: 'start -> first event, cold (upload)', value: c.median, min: c.min, max: c.max, unit: 'ms', goal: '<= 2,000 ms', pass: c.median <= 2000, note: `ready after ${stats(readyCold).median.toFixed(0)} ms` });
+      const a = stats(alone);
+      rows.push({ section: 'P5', what: 'of which: agent alone, exec -> ready (local)', value: a.median, min: a.min, max: a.max, unit: 'ms', note: 'BPF load + verify + attach' });
       rows.push({ section: 'P5', what: 'start -> first event, warm (cached)', value: w.median, min: w.min, max: w.max, unit: 'ms', goal: '<= 500 ms', pass: w.median <= 500, note: `ready after ${stats(readyWarm).median.toFixed(0)} ms` });
     }
   } finally {

@@ -6,7 +6,8 @@
 //   kw-loadgen paced DIR RATE SECONDS one create+unlink every 1/RATE s for SECONDS (0 = until
 //                                     stdin reaches EOF); prints "<ops> <elapsed_ns>"
 //   kw-loadgen forkexec N PROG        fork + execve(PROG) N times, waiting for each;
-//                                     prints "<n> <elapsed_ns>"
+//                                     prints "<n> <elapsed_ns> <cpu_ns>" (cpu: user+sys of this
+//                                     process and its children, i.e. what the storm cost)
 //   kw-loadgen clocks                 prints CLOCK_BOOTTIME - CLOCK_MONOTONIC in ns
 // Exit status 0 on success, 1 when a syscall failed (the cause is printed), 2 on bad usage.
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,7 +147,14 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		printf("%ld %lld\n", n, now_ns(CLOCK_MONOTONIC) - t0);
+		long long el = now_ns(CLOCK_MONOTONIC) - t0, cpu = 0;
+		struct rusage ru;
+		for (int who = 0; who < 2; who++) {
+			getrusage(who ? RUSAGE_CHILDREN : RUSAGE_SELF, &ru);
+			cpu += (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
+			       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+		}
+		printf("%ld %lld %lld\n", n, el, cpu);
 		return 0;
 	}
 	return usage();
