@@ -5,6 +5,7 @@
 # Ctrl-C stops code-server (and every agent it started).
 #   KW_DEMO_PORT=8080   first port to try (the next free one up to +49 is used)
 #   KW_DEMO_FOLDER=DIR  folder to open (default: this repository)
+#   KW_DEMO_RUN=DIR     code-server's state and logs (default $KW_CACHE/demo)
 # Runs as root (re-runs itself through sudo): tracing This Machine loads BPF programs.
 set -euo pipefail
 source "$(dirname "$0")/lib/env.sh"
@@ -31,7 +32,7 @@ else
 fi
 
 PORT=$(rig_pick_port "${KW_DEMO_PORT:-8080}")
-RUN=$KW_CACHE/demo
+RUN=${KW_DEMO_RUN:-$KW_CACHE/demo}   # code-server user data, extensions, logs (fresh each start)
 stop() {
   trap - INT TERM EXIT
   echo; echo "demo: stopping code-server ..."

@@ -8,6 +8,7 @@
 #             + enable-smoke-test-driver), the extension loaded from the repo
 #   journeys  the UI journeys 1-5 (test/vscode/journeys/) in a fresh code-server where the
 #             VSIX was installed with --install-extension (= the packaging test)
+#   demo      scripts/demo.sh in a pty: URL printed, This Machine traces, Ctrl-C stops it all
 # Ends with 'N passed, N failed'. Leaves nothing running (code-server and sshd process groups,
 # sshd sessions, agents, chromium). Screenshots: test-results/vscode/; KW_UPDATE_DOCS=1 also
 # copies the journey screenshots to docs/. KW_VSCODE_PARTS="exthost journeys" runs a subset.
@@ -17,7 +18,7 @@ source "$KW_ROOT/test/vscode/lib/rig.sh"
 kw_need_root "$@"
 cd "$KW_ROOT"
 T0=$(kw_now)
-PARTS=${KW_VSCODE_PARTS:-package exthost journeys}
+PARTS=${KW_VSCODE_PARTS:-package exthost journeys demo}
 OUT=$KW_ROOT/test-results/vscode
 RUN=$KW_CACHE/vsc            # short: code-server's unix sockets live under it
 ALIAS=kw-loopback
@@ -158,6 +159,15 @@ CFG
     fail=$((fail + 1)); echo "FAIL journeys: code-server with the VSIX did not start"
   fi
   echo "journeys: $(kw_elapsed "$t")s"
+fi
+
+# --- demo: the README's main-job command, as a user runs it --------------------------------------
+if [[ " $PARTS " == *" demo "* ]]; then
+  t=$(kw_now)
+  KW_DEMO_PORT=$(rig_pick_port 18350) KW_DEMO_RUN=$RUN/demo TMPDIR=$RUN/demo-browser \
+    bash -c 'mkdir -p "$TMPDIR" && exec timeout 900 python3 test/vscode/lib/demo-check.py "$0" "$1"' "$KW_ROOT" "$OUT" 2>&1 | tee "$OUT/demo-check.log"
+  count "$OUT/demo-check.log" "${PIPESTATUS[0]}"
+  echo "demo: $(kw_elapsed "$t")s"
 fi
 
 # --- nothing left behind ---------------------------------------------------------------------------
