@@ -35,3 +35,15 @@ test('symbol page: no script, every value escaped, elixir link for the release',
   assert.match(html, /class="ok">✓ fentry/);
   assert.match(html, /class="no">✗ kprobe/);
 });
+
+test('webview sources never write HTML from strings', () => {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  const dir = path.resolve(__dirname, '../../../webview/src');
+  const files = fs.readdirSync(dir).filter((f: string) => f.endsWith('.ts'));
+  assert.ok(files.length >= 6);
+  for (const f of files) {
+    const src = fs.readFileSync(path.join(dir, f), 'utf8');
+    assert.ok(!/innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|\.srcdoc|new Function|eval\(/.test(src), `${f} builds HTML or code from strings`);
+  }
+});

@@ -8,11 +8,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { makeNonce, renderPanelHtml } from '../../src/panel/html';
+import { renderSymbolHtml, type SymbolInfo } from '../../src/panel/symbol-html';
 import { THEMES, type ThemeName } from './themes';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'dist', 'webview');
 const HELPERS = path.join(ROOT, 'test', 'webview', 'page-helpers.js');
+
+export const SAMPLE_SYMBOL: SymbolInfo = {
+  hostLabel: 'web1 <prod>', symbol: 'sys_unlinkat', resolved: '__x64_sys_unlinkat', probe: 'tracepoint:syscalls:sys_exit_unlinkat',
+  ksym: { address: 'ffffffff8a4c2f30', module: null },
+  prototype: 'long __x64_sys_unlinkat(const struct pt_regs *regs);',
+  report: { agent_version: '0.1.0', kernel: '6.1.0-13-amd64', arch: 'x86_64', btf: true, lockdown: 'none', lsm: ['lockdown', 'capability', 'bpf'], lsm_bpf: true,
+    families: { unlink: ['fentry', 'kprobe', 'tracepoint'], create: ['kprobe', 'tracepoint'], exec: ['tracepoint'] } },
+};
 
 export interface Rig {
   origin: string;
@@ -31,6 +40,13 @@ export async function startRig(): Promise<Rig> {
       const origin = `http://${req.headers.host}`;
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(renderPanelHtml({ cspSource: origin, nonce: makeNonce(), scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, title: 'Kernel Witness' }));
+      return;
+    }
+    if (url.pathname === '/symbol.html') {
+      // The Kernel Symbol view with a sample lookup (the host renders it the same way).
+      const origin = `http://${req.headers.host}`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(renderSymbolHtml(SAMPLE_SYMBOL, SAMPLE_SYMBOL.symbol, origin, `${origin}/panel.css`));
       return;
     }
     const name = path.basename(url.pathname);

@@ -393,3 +393,18 @@ test('a live flood of 100,000 events/s in 50 ms batches: frame times printed', a
   console.log(`# flood: ${r.events.toLocaleString('en-US')} events in ${(r.wallMs / 1000).toFixed(1)} s (100,000/s offered), ${r.deltas.length} frames: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
   await page.close();
 });
+
+test('Kernel Symbol view: static page under its CSP, no script, elixir link', async () => {
+  const { page } = await rig.newPage();
+  await page.goto(`${rig.origin}/symbol.html`);
+  assert.equal(await page.locator('script').count(), 0);
+  assert.deepEqual(await page.evaluate('window.__kw.cspViolations'), []);
+  const text = (await page.textContent('body'))!;
+  for (const s of ['web1 <prod>', '__x64_sys_unlinkat', 'ffffffff8a4c2f30', 'vmlinux (built in)', 'const struct pt_regs *regs', '6.1.0-13-amd64']) {
+    assert.ok(text.includes(s), `symbol view lacks ${s}`);
+  }
+  assert.equal(await page.locator('a').getAttribute('href'), 'https://elixir.bootlin.com/linux/v6.1/A/ident/sys_unlinkat');
+  // Styles from the webview origin applied (the CSP allowed them): the table header is muted.
+  assert.notEqual(await page.evaluate('getComputedStyle(document.querySelector(".sym th")).textAlign'), 'center');
+  await page.close();
+});

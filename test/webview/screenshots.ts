@@ -1,4 +1,5 @@
-// Screenshots of the panel in VS Code's default dark and light themes -> docs/panel-{dark,light}.png.
+// Screenshots of the panel in VS Code's default dark and light themes -> docs/panel-{dark,light}.png,
+// and of the Kernel Symbol view (sample lookup) -> docs/symbol-dark.png.
 // Runs the built bundle in Chromium like the component tests, fed with the recorded agent output.
 // Usage: node out/test/webview/screenshots.js   (after scripts/build.sh)
 import fs from 'node:fs';
@@ -27,6 +28,14 @@ async function main(): Promise<void> {
       const file = path.join(ROOT, 'docs', `panel-${theme}.png`);
       await page.screenshot({ path: file });
       console.log(`screenshots: wrote ${path.relative(ROOT, file)}`);
+      if (theme === 'dark') {
+        await page.setViewportSize({ width: 900, height: 380 });
+        await page.goto(`${rig.origin}/symbol.html`);
+        await settle(page, 200);
+        const sym = path.join(ROOT, 'docs', 'symbol-dark.png');
+        await page.screenshot({ path: sym });
+        console.log(`screenshots: wrote ${path.relative(ROOT, sym)}`);
+      }
       await context.close();
     }
   } finally {
