@@ -359,6 +359,13 @@ test('recorded agent output (real kernel, tracepoints): rows, results, lost tota
   await page.locator('.vt-row').nth(bad).locator('.vt-cell.link .vt-text').last().click();
   const open = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
   assert.equal(open.pathB64, events[bad].path_b64);
+  // A relative symlink target opens relative to the link's directory.
+  const ln = events.findIndex((e) => e.op === 'symlink');
+  await page.locator('.vt-row').nth(ln).locator('.vt-cell').first().click();
+  await page.locator('#details a', { hasText: /^a\.txt$/ }).click();
+  const target = (await posted(page)).filter((m) => m.type === 'openPath').pop()!;
+  assert.equal(Buffer.from(String(target.pathB64), 'base64').toString(), '/tmp/kw-rec/a.txt');
+  assert.equal(target.field, 'target');
   await typeInto(page, 'f-comm', 'kwrec-sh');
   assert.equal(await rows(page), events.filter((e) => e.comm === 'kwrec-sh').length);
   await page.close();

@@ -48,11 +48,21 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     if (k in PATH_KEYS && typeof v === 'string' && v !== '') {
       const field = PATH_KEYS[k];
       let bytes = exactB64(v, b64(k));
-      if (k === 'filename' && !v.startsWith('/') && typeof o.cwd === 'string') {
-        const cwd = b64ToBytes(exactB64(o.cwd, b64('cwd')));
+      // Relative names resolve like the kernel does: execve against the caller's cwd, a symlink's
+      // target against the directory holding the link.
+      let base: Uint8Array | null = null;
+      if (k === 'filename' && typeof o.cwd === 'string') base = b64ToBytes(exactB64(o.cwd, b64('cwd')));
+      if (k === 'target' && typeof o.path === 'string') {
+        const p = b64ToBytes(exactB64(o.path, b64('path')));
+        base = p.slice(0, Math.max(1, p.lastIndexOf(0x2f)));
+      }
+      if (base && !v.startsWith('/')) {
         const rel = b64ToBytes(bytes);
-        const all = new Uint8Array(cwd.length + 1 + rel.length);
-        all.set(cwd); all[cwd.length] = 0x2f; all.set(rel, cwd.length + 1);
+        const sep = base[base.length - 1] === 0x2f ? 0 : 1;
+        const all = new Uint8Array(base.length + sep + rel.length);
+        all.set(base);
+        if (sep) all[base.length] = 0x2f;
+        all.set(rel, base.length + sep);
         bytes = bytesToB64(all);
       }
       row(k, link(visibleField(v, b64(k)), 'Open on the traced host', () => act.open(field, bytes)));
