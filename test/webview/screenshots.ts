@@ -1,4 +1,4 @@
-// Screenshots of the panel in VS Code's default dark and light themes -> docs/panel-{dark,light}.png,
+// Screenshots of the panel in VS Code's default dark and light themes -> docs/panel-{dark,light,hc}.png,
 // and of the Kernel Symbol view (sample lookup) -> docs/symbol-dark.png.
 // Runs the built bundle in Chromium like the component tests, fed with the recorded agent output.
 // Usage: node out/test/webview/screenshots.js   (after scripts/build.sh)
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   try {
     const recs = loadJsonl('recorded.jsonl').filter((r) => ['unlink', 'create', 'exec', 'exit'].includes(String(r.type)));
     fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-    for (const theme of ['dark', 'light'] as const) {
+    for (const theme of ['dark', 'light', 'hc'] as const) {
       const { page, context } = await rig.newPage({ theme, width: 1500, height: 640 });
       await initTrace(page, 'shot', recs, {
         title: 'Unlink, Create, Exec — This Machine',
