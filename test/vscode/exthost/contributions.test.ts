@@ -58,6 +58,15 @@ describe('Kernel Witness in a real extension host', () => {
     assert.deepStrictEqual(missing, [], 'contributed but not registered');
   });
 
+  it('lists This Machine and the hosts of KWITNESS_SSH_CONFIG', () => {
+    const api = ext.exports as { listHosts(): Array<{ id: string; label: string; kind: string }> };
+    assert.strictEqual(typeof api?.listHosts, 'function', 'activate() returned no listHosts()');
+    const hosts = api.listHosts();
+    assert.ok(hosts.some((h) => h.id === 'local' && h.label === 'This Machine' && h.kind === 'local'), JSON.stringify(hosts));
+    const alias = process.env.KW_TEST_SSH_ALIAS;
+    assert.ok(alias && hosts.some((h) => h.id === alias && h.kind === 'ssh'), `no ssh host ${alias}: ${JSON.stringify(hosts)}`);
+  });
+
   it('contributes the activity-bar container and the Hosts tree', () => {
     const c = ext.packageJSON.contributes ?? {};
     const containers = (c.viewsContainers?.activitybar ?? []) as Array<{ id: string; title: string }>;

@@ -24,7 +24,11 @@ async function main(): Promise<number> {
   const target = sshTargetFromEnv();
   if (!dir) throw new Error('KW_TEST_TARGET_DIR is not set');
   const wb = await Workbench.open({ url: process.env.KW_CS_URL!, folder: process.env.KW_CS_FOLDER }, out);
-  const steps = new Steps(async (name) => { await wb.screenshot(`FAIL-${name.replace(/\W+/g, '_')}`); });
+  const steps = new Steps(async (name) => {
+    await wb.screenshot(`FAIL-${name.replace(/\W+/g, '_')}`);
+    const toasts = await wb.notifications();
+    if (toasts.length) console.log(`     notifications: ${toasts.map((t) => t.replace(/\s+/g, ' ')).join(' | ')}`);
+  });
   const shot = async (name: string) => {
     const f = await wb.screenshot(name);
     if (docs) fs.copyFileSync(f, path.join(docs, path.basename(f)));
