@@ -181,6 +181,11 @@ left_behind() {
     echo "     still running: $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
   done
   [ -z "$(rig_descendants "$SSHD_GROUP")" ] || { echo "     sshd sessions left"; bad=1; }
+  # Whatever the extension hosts spawned locally (agents of This Machine) inherited their env.
+  for pid in $(grep -lsa "KW_TEST_TARGET_DIR=$TARGET_DIR" /proc/[0-9]*/environ | cut -d/ -f3); do
+    [ -d "/proc/$pid" ] || continue   # grep and cut themselves (they carry the env too)
+    echo "     still running (spawned by our code-server): $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
+  done
   ! bash test/vm/vm.sh list 2>/dev/null | grep -q "^$VM_NAME " || { echo "     test VM $VM_NAME still running"; bad=1; }
   return $bad
 }
