@@ -11,14 +11,14 @@ export interface ColumnDef {
 }
 
 export const COLUMNS: Record<ColumnId, ColumnDef> = {
-  time: { id: 'time', label: 'Time (UTC)', width: 140 },
+  time: { id: 'time', label: 'Time (UTC)', width: 132 },
   type: { id: 'type', label: 'Type', width: 146 },
   process: { id: 'process', label: 'Process', width: 140 },
   user: { id: 'user', label: 'User', width: 80 },
-  exe: { id: 'exe', label: 'Exe', width: 180 },
-  path: { id: 'path', label: 'Path', width: 200, grow: true },
-  result: { id: 'result', label: 'Result', width: 110 },
-  container: { id: 'container', label: 'Container', width: 100 },
+  exe: { id: 'exe', label: 'Exe', width: 170 },
+  path: { id: 'path', label: 'Path', width: 220, grow: true },
+  result: { id: 'result', label: 'Result', width: 100 },
+  container: { id: 'container', label: 'Container', width: 96 },
   ppid: { id: 'ppid', label: 'PPID', width: 70 },
   cwd: { id: 'cwd', label: 'Cwd', width: 180 },
   cgroup: { id: 'cgroup', label: 'Cgroup', width: 220 },
