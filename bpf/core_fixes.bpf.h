@@ -56,4 +56,11 @@ static __always_inline int kw_group_dead(struct task_struct *task)
 	return BPF_CORE_READ(task, signal, live.counter) == 0;
 }
 
+/*
+ * Not needed, on purpose: vfs_unlink()/vfs_rmdir() gained a leading user_namespace argument in
+ * 5.12 (commit 6521f8917082, mnt_idmap since 6.3, commit abf08576afe3) and vfs_rename() takes a
+ * struct renamedata (Debian's 5.10 already); the agent hooks security_inode_{unlink,rmdir,
+ * rename} instead, whose (dir, dentry, ...) signature never changed.
+ */
+
 #endif

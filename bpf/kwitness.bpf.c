@@ -101,9 +101,12 @@ struct {
 struct pend {
 	__u64 a[5];                 /* syscall args */
 	__u64 inodes[KW_MAX_INODES];/* inodes whose ctime the call set, in order */
-	__u64 e4_ino;               /* ext4_unlink_enter: the victim */
+	__u64 e4_ino;               /* the victim (vfs_* hook or ext4_unlink_enter), nlink before */
 	__u32 e4_dev;
 	__u32 e4_nlink;
+	__u64 src_ino;              /* rename: the source inode (vfs_rename hook) */
+	__u32 src_dev;
+	__u32 src_set;
 	__u8 probe;
 	__u8 op;
 	__u8 n_inodes;
@@ -259,8 +262,20 @@ static __always_inline __u32 put_kernel_str(struct kw_raw *r, __u32 used, int sl
  * Walks a dentry up to the root of the mount tree, crossing mount points through
  * struct mount (mnt_parent, mnt_mountpoint), writing "leaf/parent/.../" into `slot`.
  */
-__noinline int walk_path(struct kw_raw *r, __u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
+/*
+ * Global functions (verified once, not per call site) take scalars only on older kernels
+ * (5.10 rejects pointer arguments), so they find this CPU's record themselves.
+ */
+static __always_inline struct kw_raw *this_raw(void)
 {
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+__noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
+{
+	struct kw_raw *r = this_raw();
 	struct dentry *dentry = (struct dentry *)dentry_p;
 	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_p;
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
@@ -335,12 +350,12 @@ static __always_inline __u32 walk_file(struct kw_raw *r, __u32 used, int slot, s
 {
 	if (!f)
 		return used;
-	return walk_path(r, used, slot, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt));
+	return walk_path(used, slot, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt));
 }
 
 static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_struct *task)
 {
-	return walk_path(r, used, KW_S_CWD, (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+	return walk_path(used, KW_S_CWD, (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
 			 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
 }
 
@@ -413,8 +428,9 @@ static __always_inline void pick_inode(struct kw_raw *r, struct pend *p, int wan
  * so the verifier checks its loops once. `where`: bit 0 the base dir is under a prefix dir,
  * bit 1 it is a prefix dir's parent, bit 2 the name is absolute.
  */
-__noinline int kw_prefix_ok(struct kw_raw *r, __u32 where)
+__noinline int kw_prefix_ok(__u32 where)
 {
+	struct kw_raw *r = this_raw();
 	__u32 off, len;
 	int i, k;
 
@@ -469,12 +485,12 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 	if (!cfg_n_prefix)
 		return 1;
 	if (r->rflags & KW_R_BASE_NONE)
-		return kw_prefix_ok(r, 4);
+		return kw_prefix_ok(4);
 	if (r->rflags & KW_R_BASE_CWD)
 		bits = (r->rflags & KW_R_CWD_SAME) && wc ? wc->cwd_pfx : nc->cwd_pfx;
 	else
 		bits = (r->rflags & KW_R_BASE_SAME) && wc ? wc->base_pfx : nc->base_pfx;
-	return kw_prefix_ok(r, bits & 3);
+	return kw_prefix_ok(bits & 3);
 }
 
 static __always_inline int sys_exit_file(void *ctx, long ret)
@@ -529,7 +545,7 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 		r->rflags |= KW_R_CWD_SAME;
 		nc.cwd_pfx = wc->cwd_pfx;
 	} else {
-		used = walk_path(r, used, KW_S_CWD, nc.cwd_d, nc.cwd_m);
+		used = walk_path(used, KW_S_CWD, nc.cwd_d, nc.cwd_m);
 		nc.cwd_pfx = (r->pfx_under >> KW_S_CWD & 1) | (r->pfx_parent >> KW_S_CWD & 1) << 1;
 	}
 	dfd = (int)p->a[0];
@@ -555,7 +571,7 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 				r->rflags |= KW_R_BASE_SAME;
 				nc.base_pfx = wc->base_pfx;
 			} else {
-				used = walk_path(r, used, KW_S_BASE, nc.base_d, nc.base_m);
+				used = walk_path(used, KW_S_BASE, nc.base_d, nc.base_m);
 				nc.base_pfx = (r->pfx_under >> KW_S_BASE & 1) | (r->pfx_parent >> KW_S_BASE & 1) << 1;
 			}
 		}
@@ -590,10 +606,33 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 			pick_inode(r, p, 0, 0);
 		}
 	} else if (op == KW_OP_RMDIR) {
-		pick_inode(r, p, 1, 0);
+		if (p->e4_set) {
+			r->ino = p->e4_ino;
+			r->dev = p->e4_dev;
+			r->rflags |= KW_R_INODE;
+		} else {
+			pick_inode(r, p, 1, 0);
+		}
 		r->nlink = 0;
 	} else if (op == KW_OP_MKDIR) {
 		pick_inode(r, p, 1, 0);
+	} else if (op == KW_OP_RENAME && p->src_set) {
+		/* vfs_rename hook: the replaced target (if any) and the source, exactly */
+		if (ret == 0 && cfg_unlink && p->e4_set) {
+			r->ino = p->e4_ino;
+			r->dev = p->e4_dev;
+			r->nlink = p->e4_nlink > 0 ? p->e4_nlink - 1 : 0;
+			r->rflags |= KW_R_INODE;
+			r->hdr.kind = KW_UNLINK;
+			if (submit(r, used) == 0)
+				bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
+		}
+		if (!cfg_create)
+			goto out;
+		r->hdr.kind = KW_CREATE;
+		r->ino = p->src_ino;
+		r->dev = p->src_dev;
+		r->rflags |= KW_R_INODE;
 	} else if (op == KW_OP_RENAME) {
 		/* the source's ctime is set first, a replaced target's second */
 		if (ret == 0 && cfg_unlink && p->n_inodes > 1) {
@@ -671,7 +710,7 @@ int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
 	struct dentry *d = (struct dentry *)ctx->args[1];
 	struct inode *ino;
 
-	if (!p)
+	if (!p || p->e4_set)
 		return 0;
 	ino = BPF_CORE_READ(d, d_inode);
 	p->e4_ino = BPF_CORE_READ(ino, i_ino);
@@ -679,6 +718,101 @@ int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
 	p->e4_nlink = kw_inode_nlink(ino);
 	p->e4_set = 1;
 	return 0;
+}
+
+/*
+ * Hooks inside vfs_unlink/vfs_rmdir/vfs_rename (fentry, else kprobe, chosen at load): the exact
+ * victim inode on every filesystem, before its link count drops.
+ */
+static __always_inline int note_victim(struct dentry *d)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	struct inode *ino;
+
+	if (!p || !d)
+		return 0;
+	ino = BPF_CORE_READ(d, d_inode);
+	if (!ino)
+		return 0;
+	p->e4_ino = BPF_CORE_READ(ino, i_ino);
+	p->e4_dev = kw_inode_dev(ino);
+	p->e4_nlink = kw_inode_nlink(ino);
+	p->e4_set = 1;
+	return 0;
+}
+
+static __always_inline int note_rename(struct dentry *old, struct dentry *new)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+	struct inode *ino;
+
+	if (!p)
+		return 0;
+	ino = BPF_CORE_READ(old, d_inode);
+	if (ino) {
+		p->src_ino = BPF_CORE_READ(ino, i_ino);
+		p->src_dev = kw_inode_dev(ino);
+		p->src_set = 1;
+	}
+	ino = BPF_CORE_READ(new, d_inode);
+	if (ino) { /* rename over an existing name: that inode loses it */
+		p->e4_ino = BPF_CORE_READ(ino, i_ino);
+		p->e4_dev = kw_inode_dev(ino);
+		p->e4_nlink = kw_inode_nlink(ino);
+		p->e4_set = 1;
+	}
+	return 0;
+}
+
+/*
+ * The LSM hooks security_inode_{unlink,rmdir,rename} sit inside vfs_unlink/vfs_rmdir/
+ * vfs_rename with one signature on every kernel since 2.6 (dir, dentry[, new_dir, new_dentry]),
+ * unlike the vfs_* functions (see core_fixes.bpf.h) that some compilers also clone away.
+ * fentry context: constant offsets only (inline asm keeps loads apart).
+ */
+#define KW_CTX_ARG(ctx, i)                                                                   \
+	({                                                                                   \
+		__u64 __v;                                                                   \
+		asm volatile("%0 = *(u64 *)(%1 + %2)" : "=r"(__v) : "r"(ctx), "i"((i) * 8)); \
+		__v;                                                                         \
+	})
+
+SEC("fentry/security_inode_unlink")
+int kw_fe_unlink(__u64 *ctx)
+{
+	return note_victim((struct dentry *)KW_CTX_ARG(ctx, 1));
+}
+
+SEC("fentry/security_inode_rmdir")
+int kw_fe_rmdir(__u64 *ctx)
+{
+	return note_victim((struct dentry *)KW_CTX_ARG(ctx, 1));
+}
+
+SEC("fentry/security_inode_rename")
+int kw_fe_rename(__u64 *ctx)
+{
+	return note_rename((struct dentry *)KW_CTX_ARG(ctx, 1), (struct dentry *)KW_CTX_ARG(ctx, 3));
+}
+
+SEC("kprobe/security_inode_unlink")
+int kw_kp_unlink(struct pt_regs *ctx)
+{
+	return note_victim((struct dentry *)PT_REGS_PARM2_CORE(ctx));
+}
+
+SEC("kprobe/security_inode_rmdir")
+int kw_kp_rmdir(struct pt_regs *ctx)
+{
+	return note_victim((struct dentry *)PT_REGS_PARM2_CORE(ctx));
+}
+
+SEC("kprobe/security_inode_rename")
+int kw_kp_rename(struct pt_regs *ctx)
+{
+	return note_rename((struct dentry *)PT_REGS_PARM2_CORE(ctx), (struct dentry *)PT_REGS_PARM4_CORE(ctx));
 }
 
 #define ARG(i) (ctx->args[i])

@@ -69,6 +69,8 @@ int cmd_btf(const char *func);
 int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent */
 const char *tracefs_dir(void);
 bool tp_exists(const char *category, const char *name);
+bool fentry_works(const char *func);
+bool kprobe_works(const char *func);
 void kernel_release(char *rel, size_t n, char *arch, size_t an);
 
 #endif

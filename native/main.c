@@ -765,6 +765,7 @@ struct prog_info {
 	const char *cat, *name;
 	bool optional;     /* enrichment only (dev/ino): missing is fine */
 	bool primary;      /* reported in `ready` */
+	bool vfs;          /* fentry/kprobe hook on a vfs function (cat = mode) */
 };
 
 static bool classify(struct bpf_program *p, struct prog_info *pi)
@@ -794,6 +795,15 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 				pi->fam = sys[i].fam;
 		pi->primary = !strncmp(pi->name, "sys_exit_", 9);
 		return pi->fam != 0;
+	}
+	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "kprobe/", 7)) {
+		pi->name = sec + 7;
+		pi->cat = sec[0] == 'f' ? "fentry" : "kprobe";
+		pi->fam = !strcmp(pi->name, "security_inode_rename") ? KW_FAM_UNLINK | KW_FAM_CREATE : KW_FAM_UNLINK;
+		pi->optional = true;
+		pi->primary = true;
+		pi->vfs = true;
+		return true;
 	}
 	if (!strncmp(sec, "raw_tp/", 7)) {
 		pi->name = sec + 7;
@@ -863,14 +873,18 @@ static void emit_ready(struct kwitness *skel, struct bpf_link **links)
 			if (!(fam & opt.families & (1u << f)))
 				continue;
 			char probe[128];
-			snprintf(probe, sizeof(probe), "tracepoint:%s:%s", pi.cat, pi.name);
+			const char *mode = pi.vfs ? pi.cat : "tracepoint";
+			if (pi.vfs)
+				snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
+			else
+				snprintf(probe, sizeof(probe), "tracepoint:%s:%s", pi.cat, pi.name);
 			if (opt.wire) {
 				buf_str(&probes, fams[f], strlen(fams[f]));
 				buf_str(&probes, probe, strlen(probe));
-				buf_str(&probes, "tracepoint", 10);
+				buf_str(&probes, mode, strlen(mode));
 			} else {
-				buf_printf(&probes, "%s{\"family\":\"%s\",\"probe\":\"%s\",\"mode\":\"tracepoint\"}",
-					   n ? "," : "", fams[f], probe);
+				buf_printf(&probes, "%s{\"family\":\"%s\",\"probe\":\"%s\",\"mode\":\"%s\"}",
+					   n ? "," : "", fams[f], probe, mode);
 			}
 			n++;
 		}
@@ -978,15 +992,37 @@ static int cmd_trace(void)
 	}
 	if (mount_fs() < 0)
 		return 1;
-	if (strcmp(opt.attach, "auto") && strcmp(opt.attach, "tracepoint")) {
+	/*
+	 * Attach modes: syscall and sched tracepoints produce the events in every mode; the vfs
+	 * hooks that name the exact victim inode use fentry, else kprobe (auto), or the forced mode.
+	 */
+	static const char *vfs_funcs[] = { "security_inode_unlink", "security_inode_rmdir",
+					    "security_inode_rename" };
+	bool want_fentry = false, want_kprobe = false;
+	if (strcmp(opt.attach, "tracepoint") && (opt.families & (KW_FAM_UNLINK | KW_FAM_CREATE))) {
+		bool fe = strcmp(opt.attach, "kprobe") != 0, kp = strcmp(opt.attach, "fentry") != 0;
+		for (size_t k = 0; k < 3 && fe; k++)
+			fe = fentry_works(vfs_funcs[k]);
+		if (!fe)
+			for (size_t k = 0; k < 3 && kp; k++)
+				kp = kprobe_works(vfs_funcs[k]);
+		want_fentry = fe;
+		want_kprobe = !fe && kp;
+	}
+	if (!strcmp(opt.attach, "fentry") || !strcmp(opt.attach, "kprobe")) {
 		static const char *fams[] = { "unlink", "create", "exec" };
-		for (int f = 0; f < 3; f++)
-			if (opt.families & (1u << f)) {
-				fprintf(stderr, "kwitness-agent: no %s attach mode for family %s on kernel %s (this agent build attaches %s probes only through tracepoints)\n",
-					opt.attach, fams[f], kernel_rel, fams[f]);
-				break;
+		bool ok = !strcmp(opt.attach, "fentry") ? want_fentry : want_kprobe;
+		for (int f = 0; f < 3; f++) {
+			if (!(opt.families & (1u << f)))
+				continue;
+			if (f == 2 || !ok) {
+				fprintf(stderr, "kwitness-agent: no %s attach mode for family %s on kernel %s (%s)\n",
+					opt.attach, fams[f], kernel_rel,
+					f == 2 ? "exec is traced through tracepoints only"
+					       : "the kernel refuses it for security_inode_unlink/rmdir/rename");
+				return 1;
 			}
-		return 1;
+		}
 	}
 	cgroup_init();
 	if (opt.cgroup) {
@@ -1064,7 +1100,11 @@ static int cmd_trace(void)
 	bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
-		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families)) && tp_exists(pi.cat, pi.name);
+		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
+		if (want && pi.vfs)
+			want = pi.cat[0] == 'f' ? want_fentry : want_kprobe;
+		else if (want)
+			want = tp_exists(pi.cat, pi.name);
 		bpf_program__set_autoload(p, want);
 	}
 

@@ -115,7 +115,7 @@ static const struct bpf_insn ret0[] = {
 };
 
 /* fentry: load a tracing program against the function's BTF id (EPERM/EINVAL when refused). */
-static bool fentry_works(const char *func)
+bool fentry_works(const char *func)
 {
 	struct btf *vm = btf__load_vmlinux_btf();
 	int id, fd;
@@ -153,7 +153,7 @@ static int perf_attach(int prog, struct perf_event_attr *a)
 	return 0;
 }
 
-static bool kprobe_works(const char *func)
+bool kprobe_works(const char *func)
 {
 	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "re");
 	int type = -1, fd;
@@ -210,9 +210,9 @@ static void read_line(const char *path, char *s, size_t n)
 static const struct {
 	const char *family, *func, *tp_cat, *tp_name;
 } checks[] = {
-	{ "unlink", "vfs_unlink", "syscalls", "sys_exit_unlinkat" },
-	{ "create", "vfs_mkdir", "syscalls", "sys_exit_openat" },
-	{ "exec", "bprm_execve", "sched", "sched_process_exec" },
+	{ "unlink", "security_inode_unlink", "syscalls", "sys_exit_unlinkat" },
+	{ "create", "security_inode_rename", "syscalls", "sys_exit_openat" },
+	{ "exec", NULL, "sched", "sched_process_exec" },
 };
 
 int cmd_probe(void)
@@ -259,9 +259,10 @@ int cmd_probe(void)
 	buf_printf(&out, "],\"lsm_bpf\":%s,\"families\":{", bpf_lsm ? "true" : "false");
 	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		bool fe = false, kp = false, tp = false;
+		/* fentry/kprobe count only where this agent has programs of that kind (exec: none) */
 		if (!err[0]) {
-			fe = fentry_works(checks[i].func);
-			kp = kprobe_works(checks[i].func);
+			fe = checks[i].func && fentry_works(checks[i].func);
+			kp = checks[i].func && kprobe_works(checks[i].func);
 			tp = tracepoint_works(checks[i].tp_cat, checks[i].tp_name);
 		}
 		buf_printf(&out, "%s\"%s\":[", i ? "," : "", checks[i].family);
