@@ -20,7 +20,7 @@ cd "$KW_ROOT"
 T0=$(kw_now)
 PARTS=${KW_VSCODE_PARTS:-package exthost journeys demo}
 OUT=$KW_ROOT/test-results/vscode
-RUN=$KW_CACHE/vsc            # short: code-server's unix sockets live under it
+RUN=$KW_CACHE/vsc/$$         # per run (runs may overlap); short: code-server's unix sockets live under it
 ALIAS=kw-loopback
 pass=0; fail=0
 rm -rf "$OUT"; mkdir -p "$OUT" "$RUN"
@@ -38,10 +38,11 @@ check() {  # check NAME CMD...: one pass/fail for a shell-level assertion
   if "${@:2}"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
-VM_NAME=kw-vscode; VM_BOOT=""
+VM_NAME=kw-vscode-$$; VM_BOOT=""
 cleanup() {
   rig_cs_stop "$RUN/cs-exthost"; rig_cs_stop "$RUN/cs-ui"; rig_sshd_stop "$RUN/sshd"
   if [ -n "$VM_BOOT" ]; then kill "$VM_BOOT" 2>/dev/null; bash test/vm/vm.sh stop "$VM_NAME" >/dev/null 2>&1; fi
+  rm -rf "$RUN" "${KW_VM:-$KW_CACHE/vm}/run/$VM_NAME"   # both named after this run's pid
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
