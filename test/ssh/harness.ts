@@ -222,8 +222,9 @@ export class SshAgent {
  * really uploads. It answers `probe`, reports its uid in `trace` and waits for stdin EOF like the
  * real agent does. Used only to test deployment/privilege mechanics.
  */
+let fakeAgents = 0;
 export function fakeAgentDir(dir: string, padKb = 256): string {
-  const d = path.join(dir, `fake-agent-${process.pid}-${Date.now()}`);
+  const d = path.join(dir, `fake-agent-${process.pid}-${++fakeAgents}`);
   fs.mkdirSync(d, { recursive: true });
   const arch = os.arch() === 'arm64' ? 'aarch64' : 'x86_64';
   const script = `#!/bin/sh

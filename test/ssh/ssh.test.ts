@@ -24,6 +24,7 @@ let agent: SshAgent;
 let sshConfig: string;
 let knownHosts: string;
 let agentDir: string;
+let localAgentDir: string; // a second fake build, so the deployment test below still sees a first upload
 const logs: string[] = [];
 
 interface Counted extends HostPrompts {
@@ -126,6 +127,7 @@ before(async () => {
   pin(knownHosts, A);
   pin(knownHosts, J);
   agentDir = fakeAgentDir(dir);
+  localAgentDir = fakeAgentDir(dir);
 });
 
 after(async () => {
@@ -133,9 +135,10 @@ after(async () => {
   await A?.stop();
   await J?.stop();
   for (const u of USERS) removeUser(u);
-  if (agentDir) {
-    // remove the fake agent's install dir (it is not a real agent build)
-    const sha = sh(`sha256sum ${agentDir}/kwitness-agent-* | cut -c1-64`).trim();
+  for (const d of [agentDir, localAgentDir]) {
+    if (!d) continue;
+    // remove the fake agents' install dirs (they are not real agent builds)
+    const sha = sh(`sha256sum ${d}/kwitness-agent-* | cut -c1-64`).trim();
     fs.rmSync(path.join(INSTALL_ROOT, sha), { recursive: true, force: true });
   }
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -369,6 +372,47 @@ describe('privilege', () => {
     } finally {
       m.dispose();
     }
+  });
+});
+
+describe('This Machine as a non-root user (extension host not running as root)', () => {
+  // The core runs in a node process of that user; the sudo password (if any) arrives on stdin.
+  function asUser(user: string, password: string | undefined): { priv?: string; id?: string; remote?: string; uid?: number; error?: string; message?: string } {
+    const script = `
+      const { HostManager } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/host/host.js'))});
+      const pw = require('fs').readFileSync(0, 'utf8') || undefined;
+      const m = new HostManager({ sshConfigFile: '/nonexistent', agentDir: ${JSON.stringify(localAgentDir)}, log: () => {}, includeLocal: true,
+        prompts: { confirmHostKey: async () => false, passphrase: async () => undefined, password: async () => undefined, sudoPassword: async () => pw } });
+      (async () => {
+        const c = m.get('local');
+        const r = await c.connect();
+        const id = (await c.runAsRoot('id -u')).stdout.toString().trim();
+        const d = await c.deploy();
+        const p = await c.runAgent(['probe']);
+        console.log(JSON.stringify({ priv: r.privilege.kind, id, remote: d.remotePath, uid: JSON.parse(p.stdout.toString()).uid }));
+      })().catch((e) => console.log(JSON.stringify({ error: e.code, message: e.message }))).finally(() => m.dispose());`;
+    const out = cp.execFileSync('runuser', ['-u', user, '--', process.execPath, '-e', script], { input: password ?? '', encoding: 'utf8', cwd: '/' });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  }
+
+  test('passwordless sudo: sudo -n, agent deployed root-owned and run as uid 0', () => {
+    const r = asUser('kwt-nopw', undefined);
+    assert.deepEqual([r.priv, r.id, r.uid], ['sudo', '0', 0], JSON.stringify(r));
+    assert.equal(fs.statSync(r.remote!).uid, 0);
+  });
+
+  test('sudo with a password: right password works, wrong one is a wrong-password error', () => {
+    const ok = asUser('kwt-pw', SUDO_PW);
+    assert.deepEqual([ok.priv, ok.id, ok.uid], ['sudo-password', '0', 0], JSON.stringify(ok));
+    const bad = asUser('kwt-pw', 'nope');
+    assert.equal(bad.error, 'wrong-password', JSON.stringify(bad));
+    assert.match(bad.message!, /^This Machine: sudo rejected the password for kwt-pw/);
+  });
+
+  test('no sudo rights: a no-sudo error saying what to do', () => {
+    const r = asUser('kwt-nosudo', NOSUDO_PW);
+    assert.equal(r.error, 'no-sudo', JSON.stringify(r));
+    assert.match(r.message!, /kwt-nosudo may not use sudo/);
   });
 });
 
