@@ -113,7 +113,14 @@ export async function initTrace(page: Page, traceId: string, events: unknown[] =
 
 /** Waits until pending timers and two animation frames have run (rebuilds are throttled). */
 export async function settle(page: Page, ms = 350): Promise<void> {
-  await page.waitForTimeout(ms);
+  await page.waitForTimeout(Math.min(ms, 150));
+  // Then until the panel has nothing pending (debounced filters, throttled rebuilds, a queued
+  // frame), so a loaded machine makes the tests slower, not flaky.
+  // (A function, not a string: Playwright runs it without eval, which the page's CSP forbids.)
+  await page.waitForFunction(() => {
+    const p = (globalThis as unknown as { kwPanel?: { busy: boolean } }).kwPanel;
+    return p !== undefined && !p.busy;
+  }, undefined, { timeout: 60_000, polling: 20 });
   await page.evaluate('new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))');
 }
 

@@ -398,12 +398,22 @@ function syncControls(): void {
   set(fType, filters.type);
   (fFailed as unknown as { checked: boolean }).checked = filters.failedOnly;
 }
+/** Typed filter values waiting for their debounce (the tests wait for 0). */
+let pendingInputs = 0;
 function fieldValue(e: HTMLElement): string {
   return String((e as unknown as { value: string }).value ?? '');
 }
 function onField(e: HTMLElement, apply: (v: string) => PanelFilters): void {
   let t: ReturnType<typeof setTimeout> | undefined;
-  const go = () => { clearTimeout(t); t = setTimeout(() => { if (fieldValue(e) !== undefined) setFilters(apply(fieldValue(e))); }, 120); };
+  const go = () => {
+    if (t === undefined) pendingInputs++;
+    clearTimeout(t);
+    t = setTimeout(() => {
+      t = undefined;
+      pendingInputs--;
+      setFilters(apply(fieldValue(e)));
+    }, 120);
+  };
   e.addEventListener('input', go);
   e.addEventListener('change', go);
 }
@@ -555,6 +565,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   get selected() { return selectedSeq; },
   /** Time spent storing and filtering incoming batches (ms), excluding message delivery and rendering. */
   get ingestMs() { return ingestMs; },
+  /** True while a filter debounce, a throttled rebuild or a frame refresh is still pending. */
+  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued; },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),
