@@ -31,6 +31,7 @@ const volatile __u8 cfg_unlink = 0;
 const volatile __u8 cfg_create = 0;
 const volatile __u8 cfg_exec = 0;
 const volatile __u32 cfg_argv_max = 4096;
+const volatile __u32 cfg_wakeup_bytes = 256 << 10; /* wake user space once this much waits */
 /* --path-prefix: directory inodes (and their parents') to spot in walks, strings for absolute
  * names. The kernel only drops what certainly cannot match; user space decides exactly. */
 const volatile __u8 cfg_n_prefix = 0;
@@ -222,8 +223,8 @@ static __always_inline int submit(struct kw_raw *r, __u32 used)
 	if (size > sizeof(*r))
 		return -1;
 	/* no wakeup per record (user space polls every 20 ms); wake it early when data piles up */
-	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > (256 << 10) ? BPF_RB_FORCE_WAKEUP
-										 : BPF_RB_NO_WAKEUP;
+	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										       : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, r, size, flags)) {
 		count_lost();
 		return -1;

@@ -1097,6 +1097,7 @@ static int cmd_trace(void)
 	while (rb_bytes < opt.ringbuf_kb * 1024u)
 		rb_bytes <<= 1;
 	bpf_map__set_max_entries(skel->maps.events, rb_bytes);
+	skel->rodata->cfg_wakeup_bytes = rb_bytes / 8 < (256u << 10) ? rb_bytes / 8 : 256u << 10;
 	bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
