@@ -82,6 +82,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
   const errors: string[] = [];
+  const out = path.join(ROOT, 'bench', 'results.json');
+  const save = (extra: Record<string, unknown> = {}): void =>
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick: cfg.quick, runs: cfg.runs, machine: m, rows, errors, sections: results, ...extra }, null, 2) + '\n');
   const section = async (name: string, wanted: string[], fn: () => Promise<{ rows: Row[]; json: Record<string, unknown> }>): Promise<void> => {
     if (!wanted.some((s) => cfg.only.has(s))) return;
     const ts = Date.now();
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
       const r = await fn();
       rows.push(...r.rows.filter((row) => cfg.only.has(row.section.toLowerCase())));
       results[name] = { ...r.json, seconds: (Date.now() - ts) / 1000, loadavg_end: loadAvg() };
+      save({ partial: true }); // a run cut short still leaves what it measured
     } catch (e) {
       const msg = `${name}: ${(e as Error).message}`;
       errors.push(msg);
@@ -106,8 +110,7 @@ async function main(): Promise<void> {
   const secs = (Date.now() - t0) / 1000;
   console.log(`\n${table(rows)}`);
   console.log(`\nload average at start ${m.loadavg_start}, at end ${loadEnd}; ${secs.toFixed(0)} s in all${errors.length ? `; FAILED: ${errors.join('; ')}` : ''}`);
-  const out = path.join(ROOT, 'bench', 'results.json');
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick: cfg.quick, runs: cfg.runs, machine: { ...m, loadavg_end: loadEnd }, seconds: secs, rows, errors, sections: results }, null, 2) + '\n');
+  save({ loadavg_end: loadEnd, seconds: secs });
   console.log(`wrote ${path.relative(process.cwd(), out) || out}`);
   process.exit(errors.length ? 1 : 0);
 }

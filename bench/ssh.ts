@@ -48,6 +48,7 @@ async function startRig(): Promise<Rig> {
   const dir = tempDir('kw-bench-ssh-');
   fs.chmodSync(dir, 0o755);
   const sshd = await Sshd.start(dir, 'target');
+  process.once('exit', () => sshd.proc?.kill('SIGKILL')); // even when the run dies half-way
   sshd.authorize('root', keygen(path.join(dir, 'id')));
   const sshConfig = path.join(dir, 'ssh_config');
   fs.writeFileSync(sshConfig, `Host ${HOST}\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${dir}/id\n  IdentitiesOnly yes\n`);
