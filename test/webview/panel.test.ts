@@ -376,8 +376,15 @@ test('trace state in the header; stop and reconnect post their messages', async 
   await initTrace(page, 'tsd');
   assert.match((await page.textContent('#state'))!, /running · unlink: tracepoint/);
   assert.equal(await page.locator('#resume').isVisible(), false);
-  await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'disconnected', reason: 'connection reset' } });
-  assert.match((await page.textContent('#state'))!, /disconnected: connection reset/);
+  await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'running', probes: [
+    { family: 'unlink', probe: 'tracepoint:syscalls:sys_exit_unlink', mode: 'tracepoint' },
+    { family: 'unlink', probe: 'tracepoint:syscalls:sys_exit_unlinkat', mode: 'tracepoint' },
+    { family: 'unlink', probe: 'fentry:vfs_rename', mode: 'fentry' },
+    { family: 'exec', probe: 'tracepoint:sched:sched_process_exec', mode: 'tracepoint' },
+  ] } });
+  assert.equal((await page.textContent('#state'))!, 'running · unlink: tracepoint+fentry, exec: tracepoint');
+  await send(page, { type: 'state', traceId: 'tsd', state: { kind: 'disconnected', reason: 'connection reset\n\u001b[2J' } });
+  assert.equal((await page.textContent('#state'))!, 'disconnected: connection reset\\n\\e[2J');
   await page.locator('#resume').click();
   await page.locator('#stop').click();
   const types = (await posted(page)).map((m) => m.type);

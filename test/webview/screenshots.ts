@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       if (theme === 'dark') {
         await page.setViewportSize({ width: 900, height: 380 });
         await page.goto(`${rig.origin}/symbol.html`);
-        await settle(page, 200);
+        await page.waitForLoadState('load');
         const sym = path.join(ROOT, 'docs', 'symbol-dark.png');
         await page.screenshot({ path: sym });
         console.log(`screenshots: wrote ${path.relative(ROOT, sym)}`);

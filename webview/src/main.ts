@@ -276,7 +276,7 @@ function refresh(): void {
 
 function updateHeader(): void {
   titleEl.textContent = visible(title);
-  stateEl.textContent = live ? stateText(traceState) : 'ended (window reloaded; events not kept)';
+  stateEl.textContent = live ? visible(stateText(traceState)) : 'ended (window reloaded; events not kept)';
   stateEl.className = `state ${live ? traceState.kind : 'stopped'}`;
   const shown = view.length;
   countEl.textContent = `${shown.toLocaleString('en-US')} ${shown === 1 ? 'row' : 'rows'}` + (shown !== store.size ? ` of ${store.size.toLocaleString('en-US')}` : '');
@@ -294,7 +294,12 @@ function updateHeader(): void {
 
 function stateText(s: TraceState): string {
   switch (s.kind) {
-    case 'running': return `running · ${s.probes.map((p) => `${p.family}: ${p.mode}`).join(', ')}`;
+    case 'running': {
+      // One entry per family with the distinct modes its probes got (a family has several probes).
+      const modes = new Map<string, Set<string>>();
+      for (const p of s.probes) (modes.get(p.family) ?? modes.set(p.family, new Set()).get(p.family)!).add(p.mode);
+      return `running · ${[...modes].map(([f, m]) => `${f}: ${[...m].join('+')}`).join(', ')}`;
+    }
     case 'disconnected': return `disconnected: ${s.reason}`;
     case 'stopped': return s.reason ? `stopped: ${s.reason}` : 'stopped';
     case 'failed': return `failed: ${s.message}`;
