@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       const panel = await wb.webview('#state.running', /unlink/, 60_000);
       await panel.locator('#f-glob input').fill(`${dir}/**`);
       cp.execFileSync(path.join(dir, 'kw-demo-rm'), [path.join(dir, 'victim')]);
-      await panel.locator('.vt-row', { hasText: `${dir}/victim` }).filter({ hasText: 'kw-demo-rm' }).first().waitFor({ timeout: 10_000 });
+      await panel.locator('.vt-row', { hasText: `${dir}/victim` }).filter({ visible: true }).filter({ hasText: 'kw-demo-rm' }).first().waitFor({ timeout: 10_000 });
       await wb.screenshot('demo-unlink-this-machine');
       await wb.runCommand('Kernel Witness: Stop Trace');
       await panel.locator('#state.stopped').waitFor({ timeout: 10_000 });

@@ -90,7 +90,8 @@ async function main(): Promise<number> {
     if (agentPids.length === 0) throw new Error('trace says running but no kwitness-agent runs under the test sshd');
     onTarget(target, `${deleter} ${victim}`);
     const t0 = Date.now();
-    const row = unlinkPanel.locator('.vt-row', { hasText: victim }).filter({ hasText: 'kw-deleter' }).first();
+    // (The table pools its row elements: a hidden one keeps its old text, so only visible rows count.)
+    const row = unlinkPanel.locator('.vt-row', { hasText: victim }).filter({ visible: true }).filter({ hasText: 'kw-deleter' }).first();
     await row.waitFor({ timeout: 10_000 });
     const latency = Date.now() - t0;
     const text = await row.innerText();
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
     const content = `created on the target at ${new Date().toISOString()}`;
     onTarget(target, `echo '${content}' > ${created}`);
     // Path cells are links: clicking the text opens the file on the traced host.
-    const link = createPanel.locator('.vt-row .vt-cell.link .vt-text', { hasText: created }).first();
+    const link = createPanel.locator('.vt-row .vt-cell.link .vt-text', { hasText: created }).filter({ visible: true }).first();
     await link.waitFor({ timeout: 10_000 });
     await link.click();
     await wb.tab(path.basename(created)).waitFor({ timeout: 20_000 });
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
     if (!unlinkPanel) throw new Error('needs journey 2');
     await focusTab(wb, /unlink/i);
     const panel = await wb.webview('#state', /unlink/, 20_000);
-    const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).first();
+    const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).filter({ visible: true }).first();
     await link.click();
     // A deleted file cannot open: its parent directory's listing (as it is now, read from the
     // target) opens instead, saying the file is gone.
@@ -140,7 +141,7 @@ async function main(): Promise<number> {
     await focusTab(wb, /unlink/i);
     const panel = await wb.webview('#state', /unlink/, 20_000);
     // Select the deletion's row: the details pane lists every field; its probe is a link.
-    await panel.locator('.vt-row', { hasText: victim }).first().locator('.vt-cell').first().click();
+    await panel.locator('.vt-row', { hasText: victim }).filter({ visible: true }).first().locator('.vt-cell').first().click();
     const probe = panel.locator('#details a.link', { hasText: /^(tracepoint|kprobe|fentry|raw_tracepoint)/ }).first();
     await probe.waitFor({ timeout: 10_000 });
     await probe.click();
@@ -158,8 +159,17 @@ async function main(): Promise<number> {
     // The trace is a child of its host: 'unlink trace  running · N events'.
     const traceRow = hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'running' }).first();
     await traceRow.waitFor({ timeout: 10_000 });
-    await wb.contextMenu(traceRow, 'Stop Trace');
-    await hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 10_000 });
+    const stoppedRow = hosts().locator('.monaco-list-row', { hasText: 'unlink trace' }).filter({ hasText: 'stopped' }).first();
+    // The row re-renders every second while its event count changes (a busy machine), which can
+    // close an open context menu before the click lands: a user would simply try again.
+    for (let attempt = 1; ; attempt++) {
+      await wb.contextMenu(traceRow, 'Stop Trace');
+      if (await stoppedRow.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
+        if (attempt > 1) console.log(`     Stop Trace took ${attempt} context-menu attempts (the menu closed under a refreshing row)`);
+        break;
+      }
+      if (attempt === 3) throw new Error('the trace row never showed "stopped" after three right-click > Stop Trace');
+    }
     await waitUntil(async () => agentPids.every((p) => !fs.existsSync(`/proc/${p}`)), 10_000,
       `agent pids ${agentPids.join(',')} to exit on the target`);
     const progs = bpfProgsOf(agentPids);
@@ -169,6 +179,7 @@ async function main(): Promise<number> {
 
   // 5. Start Exec Trace on This Machine -> `cd /bin && ./true` -> the row shows the absolute exe.
   await steps.step('journey 5: Start Exec Trace; ./true run from /bin shows the absolute exe', async () => {
+    await wb.runCommand('View: Close All Editor Groups'); // room for the new panel
     await wb.runCommand('Kernel Witness: Start Exec Trace');
     await wb.pick(LOCAL_LABEL);
     const panel = await wb.webview('#state.running', /exec/, 90_000);
@@ -176,10 +187,16 @@ async function main(): Promise<number> {
     await setPathFilter(panel, exe); // for exec events the path filter matches the exe
     cp.execFileSync('/bin/sh', ['-c', 'cd /bin && ./true']);
     // The path column of an exec row is the filename as passed (./true); exe is resolved.
-    const row = panel.locator('.vt-row', { hasText: './true' }).first();
+    const row = panel.locator('.vt-row', { hasText: './true' }).filter({ visible: true }).first();
     await row.waitFor({ timeout: 10_000 });
     const text = await row.innerText();
     if (!text.includes(exe)) throw new Error(`exec row does not show the absolute exe ${exe}: ${text}`);
+    // Its details: the filename as passed, the exe resolved, the cwd it ran in.
+    await row.locator('.vt-cell').first().click();
+    const details = panel.locator('#details');
+    await details.locator('dd', { hasText: './true' }).first().waitFor({ timeout: 5_000 });
+    const dt = await details.innerText();
+    if (!dt.includes(exe) || !/cwd\s+\/(usr\/)?bin/.test(dt)) throw new Error(`details lack exe ${exe} or cwd /bin: ${dt}`);
     await shot('journey-5-exec-trace.png');
   });
 
