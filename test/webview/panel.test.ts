@@ -108,6 +108,11 @@ test('pause keeps counting, resume shows what arrived', async () => {
   await page.locator('#pause').click();
   await settle(page);
   assert.equal(await rows(page), 350);
+  // Clear empties the table: no pooled row keeps an old event's text.
+  await page.locator('#clear').click();
+  await settle(page);
+  assert.equal(await rows(page), 0);
+  assert.deepEqual((await page.locator('.vt-row .vt-text').allTextContents()).filter((t) => t !== ''), []);
   assert.equal((await page.textContent('#paused'))!.trim(), '');
   await page.close();
 });

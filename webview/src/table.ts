@@ -49,7 +49,7 @@ export class VirtualTable {
   private layer: HTMLDivElement;
   private spacer: HTMLDivElement;
   private pool: HTMLDivElement[] = [];
-  /** Display row shown by each pooled element (-1 = none). */
+  /** Display row shown by each pooled element (-1 = none; -2 = new, never filled). */
   private poolRow: number[] = [];
   private columns: TableColumn[] = [];
   private viewH = 0;
@@ -129,7 +129,7 @@ export class VirtualTable {
       }
       this.layer.append(r);
       this.pool.push(r);
-      this.poolRow.push(-1);
+      this.poolRow.push(-2);
     }
     while (this.pool.length > need) {
       this.pool.pop()!.remove();
@@ -208,7 +208,17 @@ export class VirtualTable {
       const row = first + k;
       r.style.transform = `translateY(${k * ROW_H - offset}px)`;
       if (row >= n) {
-        if (this.poolRow[k] !== -1) { r.style.visibility = 'hidden'; this.poolRow[k] = -1; }
+        if (this.poolRow[k] !== -1) {
+          // A spare row: hidden and emptied, so no stale event text lingers in the DOM.
+          r.style.visibility = 'hidden';
+          r.classList.remove('selected');
+          for (const cellEl of Array.from(r.children) as HTMLElement[]) {
+            (cellEl.firstChild as HTMLElement).textContent = '';
+            cellEl.title = '';
+            cellEl.className = 'vt-cell';
+          }
+          this.poolRow[k] = -1;
+        }
         continue;
       }
       r.style.visibility = '';
