@@ -55,6 +55,10 @@ missing=()
 if [ ${#missing[@]} -gt 0 ]; then
   echo "vscode: missing ${missing[*]}: run scripts/setup.sh and scripts/build.sh first"; echo "0 passed, 1 failed"; exit 1
 fi
+# A snapshot of the compiled tests: a concurrent build rewriting out/ cannot pull them from under
+# a running part. (Under the repo, so node_modules still resolves.)
+JS=$OUT/js; mkdir -p "$JS/test"; cp -r out/test/vscode "$JS/test/"
+export KW_VM_SH=$KW_ROOT/test/vm/vm.sh KW_VSCODE_JS=$JS
 
 # --- a test VM (Debian 12 kernel under qemu) boots meanwhile: journey 1 lists it -----------------
 # KW_VSCODE_VM=0 skips it (then journey 1 checks This Machine and the loopback host only).
@@ -110,8 +114,8 @@ if [[ " $PARTS " == *" exthost "* ]]; then
   if rig_cs_start "$RUN/cs-exthost" "$PORT" none --vscode-option enable-smoke-test-driver; then
     mkdir -p "$RUN/cs-exthost/browser"
     TMPDIR=$RUN/cs-exthost/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-exthost/ws \
-      KW_EXT_DEV=$KW_ROOT KW_EXT_TESTS=$KW_ROOT/out/test/vscode/exthost/index.js KW_OUT=$OUT \
-      timeout 240 node out/test/vscode/driver/exthost.js 2>&1 | tee "$OUT/exthost.log"
+      KW_EXT_DEV=$KW_ROOT KW_EXT_TESTS=$JS/test/vscode/exthost/index.js KW_OUT=$OUT \
+      timeout 240 node "$JS/test/vscode/driver/exthost.js" 2>&1 | tee "$OUT/exthost.log"
     count "$OUT/exthost.log" "${PIPESTATUS[0]}"
     rig_cs_stop "$RUN/cs-exthost"; cp "$RUN/cs-exthost/cs.log" "$OUT/exthost-code-server.log" 2>/dev/null
   else
@@ -153,7 +157,7 @@ CFG
     docs=""; [ "${KW_UPDATE_DOCS:-0}" = 1 ] && { mkdir -p docs; docs=$KW_ROOT/docs; }
     mkdir -p "$RUN/cs-ui/browser"
     TMPDIR=$RUN/cs-ui/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-ui/ws KW_OUT=$OUT KW_DOCS=$docs \
-      KW_CS_PID=$(cat "$RUN/cs-ui/cs.pid") timeout 300 node out/test/vscode/journeys/journeys.js 2>&1 | tee "$OUT/journeys.log"
+      KW_CS_PID=$(cat "$RUN/cs-ui/cs.pid") timeout 300 node "$JS/test/vscode/journeys/journeys.js" 2>&1 | tee "$OUT/journeys.log"
     count "$OUT/journeys.log" "${PIPESTATUS[0]}"
     rig_cs_stop "$RUN/cs-ui"; cp "$RUN/cs-ui/cs.log" "$OUT/journeys-code-server.log" 2>/dev/null
   else

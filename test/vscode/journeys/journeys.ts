@@ -71,8 +71,8 @@ async function main(): Promise<number> {
     await shot('journey-1-hosts.png');
   });
   // The VM is only needed for journey 1: stop it now so its emulated CPU stops competing.
-  if (vmAlias && process.env.KW_TEST_VM_NAME) {
-    cp.spawnSync('bash', [path.join(__dirname, '../../../../test/vm/vm.sh'), 'stop', process.env.KW_TEST_VM_NAME], { stdio: 'ignore', timeout: 30_000 });
+  if (vmAlias && process.env.KW_TEST_VM_NAME && process.env.KW_VM_SH) {
+    cp.spawnSync('bash', [process.env.KW_VM_SH, 'stop', process.env.KW_TEST_VM_NAME], { stdio: 'ignore', timeout: 30_000 });
   }
 
   // 2. Palette -> Start Unlink Trace -> host -> panel; a named process deletes a file over SSH;

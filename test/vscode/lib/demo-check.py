@@ -44,7 +44,7 @@ result(up and m is not None, f'demo: scripts/demo.sh printed the URL ({time.time
 if up and m:
     port = m.group(1).decode()
     result(healthy(port), f'demo: code-server answers on 127.0.0.1:{port}')
-    ui = subprocess.run(['node', os.path.join(repo, 'out/test/vscode/journeys/demo-ui.js'), f'http://127.0.0.1:{port}', out],
+    ui = subprocess.run(['node', os.path.join(os.environ.get('KW_VSCODE_JS') or os.path.join(repo, 'out'), 'test/vscode/journeys/demo-ui.js'), f'http://127.0.0.1:{port}', out],
                         capture_output=True, text=True, timeout=300)
     lines = ui.stdout.strip().splitlines()
     for l in lines[:-1]: print(l)
