@@ -615,6 +615,12 @@ static __always_inline int sys_exit_file(void *ctx, long ret)
 			pick_inode(r, p, 1, 0);
 		}
 		r->nlink = 0;
+	} else if ((op == KW_OP_MKDIR || op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK) &&
+		   p->src_set) {
+		/* d_instantiate hook: the inode the new name was bound to */
+		r->ino = p->src_ino;
+		r->dev = p->src_dev;
+		r->rflags |= KW_R_INODE;
 	} else if (op == KW_OP_MKDIR) {
 		pick_inode(r, p, 1, 0);
 	} else if (op == KW_OP_RENAME && p->src_set) {
@@ -796,6 +802,45 @@ SEC("fentry/security_inode_rename")
 int kw_fe_rename(__u64 *ctx)
 {
 	return note_rename((struct dentry *)KW_CTX_ARG(ctx, 1), (struct dentry *)KW_CTX_ARG(ctx, 3));
+}
+
+/* A name being bound to its new inode (mkdir, mknod, symlink, link): the created inode. */
+static __always_inline int note_created(struct inode *ino)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!p || !ino || p->src_set || (p->op != KW_OP_MKDIR && p->op != KW_OP_MKNOD &&
+					   p->op != KW_OP_SYMLINK && p->op != KW_OP_LINK))
+		return 0;
+	p->src_ino = BPF_CORE_READ(ino, i_ino);
+	p->src_dev = kw_inode_dev(ino);
+	p->src_set = 1;
+	return 0;
+}
+
+SEC("fentry/d_instantiate")
+int kw_fe_d_instantiate(__u64 *ctx)
+{
+	return note_created((struct inode *)KW_CTX_ARG(ctx, 1));
+}
+
+SEC("fentry/d_instantiate_new")
+int kw_fe_d_instantiate_new(__u64 *ctx)
+{
+	return note_created((struct inode *)KW_CTX_ARG(ctx, 1));
+}
+
+SEC("kprobe/d_instantiate")
+int kw_kp_d_instantiate(struct pt_regs *ctx)
+{
+	return note_created((struct inode *)PT_REGS_PARM2_CORE(ctx));
+}
+
+SEC("kprobe/d_instantiate_new")
+int kw_kp_d_instantiate_new(struct pt_regs *ctx)
+{
+	return note_created((struct inode *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/security_inode_unlink")

@@ -799,7 +799,9 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "kprobe/", 7)) {
 		pi->name = sec + 7;
 		pi->cat = sec[0] == 'f' ? "fentry" : "kprobe";
-		pi->fam = !strcmp(pi->name, "security_inode_rename") ? KW_FAM_UNLINK | KW_FAM_CREATE : KW_FAM_UNLINK;
+		pi->fam = !strcmp(pi->name, "security_inode_rename") ? KW_FAM_UNLINK | KW_FAM_CREATE
+		       : !strncmp(pi->name, "d_instantiate", 13)      ? KW_FAM_CREATE
+								      : KW_FAM_UNLINK;
 		pi->optional = true;
 		pi->primary = true;
 		pi->vfs = true;
@@ -1102,8 +1104,12 @@ static int cmd_trace(void)
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
-		if (want && pi.vfs)
+		if (want && pi.vfs) {
 			want = pi.cat[0] == 'f' ? want_fentry : want_kprobe;
+			/* d_instantiate*: extra precision for create, checked one by one */
+			if (want && !strncmp(pi.name, "d_instantiate", 13))
+				want = pi.cat[0] == 'f' ? fentry_works(pi.name) : kprobe_works(pi.name);
+		}
 		else if (want)
 			want = tp_exists(pi.cat, pi.name);
 		bpf_program__set_autoload(p, want);
