@@ -6,24 +6,25 @@ import type { EventStore } from './store';
 export interface ColumnDef {
   id: ColumnId;
   label: string;
+  /** In characters of the editor font (cells are monospace); the table converts to pixels. */
   width: number;
   grow?: boolean;
 }
 
 export const COLUMNS: Record<ColumnId, ColumnDef> = {
-  time: { id: 'time', label: 'Time (UTC)', width: 132 },
-  type: { id: 'type', label: 'Type', width: 146 },
-  process: { id: 'process', label: 'Process', width: 140 },
-  user: { id: 'user', label: 'User', width: 80 },
-  exe: { id: 'exe', label: 'Exe', width: 170 },
-  path: { id: 'path', label: 'Path', width: 220, grow: true },
-  result: { id: 'result', label: 'Result', width: 100 },
-  container: { id: 'container', label: 'Container', width: 96 },
-  ppid: { id: 'ppid', label: 'PPID', width: 70 },
-  cwd: { id: 'cwd', label: 'Cwd', width: 180 },
-  cgroup: { id: 'cgroup', label: 'Cgroup', width: 220 },
-  probe: { id: 'probe', label: 'Probe', width: 230 },
-  ktime: { id: 'ktime', label: 'ktime (ns)', width: 140 },
+  time: { id: 'time', label: 'Time (UTC)', width: 15 },
+  type: { id: 'type', label: 'Type', width: 16 },
+  process: { id: 'process', label: 'Process', width: 16 },
+  user: { id: 'user', label: 'User', width: 10 },
+  exe: { id: 'exe', label: 'Exe', width: 22 },
+  path: { id: 'path', label: 'Path', width: 28, grow: true },
+  result: { id: 'result', label: 'Result', width: 12 },
+  container: { id: 'container', label: 'Container', width: 12 },
+  ppid: { id: 'ppid', label: 'PPID', width: 7 },
+  cwd: { id: 'cwd', label: 'Cwd', width: 22 },
+  cgroup: { id: 'cgroup', label: 'Cgroup', width: 26 },
+  probe: { id: 'probe', label: 'Probe', width: 32 },
+  ktime: { id: 'ktime', label: 'ktime (ns)', width: 15 },
 };
 
 function b64(extra: Record<string, unknown>, k: string): string | undefined {

@@ -17,6 +17,7 @@ export interface CellContent {
 export interface TableColumn {
   id: string;
   label: string;
+  /** Width in characters of the cell font (monospace), so columns follow the editor font size. */
   width: number;
   /** Takes the remaining width. */
   grow?: boolean;
@@ -48,6 +49,7 @@ export class VirtualTable {
   private header: HTMLDivElement;
   private layer: HTMLDivElement;
   private spacer: HTMLDivElement;
+  private fontProbe: HTMLSpanElement;
   private pool: HTMLDivElement[] = [];
   /** Display row shown by each pooled element (-1 = none; -2 = new, never filled). */
   private poolRow: number[] = [];
@@ -85,7 +87,14 @@ export class VirtualTable {
       if (ci >= 0 && cellEl!.classList.contains('link') && (e.target as HTMLElement).classList.contains('vt-text')) this.ev.onLink(row, this.columns[ci].id);
       this.root.focus({ preventScroll: true });
     });
-    new ResizeObserver(() => this.layout()).observe(this.root);
+    // A hidden 40-character sample of the cell font: when the user changes the editor font or its
+    // size, its width changes and the columns are laid out again.
+    this.fontProbe = el('span', 'vt-text vt-probe');
+    this.fontProbe.textContent = '0123456789'.repeat(4);
+    this.layer.append(this.fontProbe);
+    const ro = new ResizeObserver(() => this.layout());
+    ro.observe(this.root);
+    ro.observe(this.fontProbe);
   }
 
   setColumns(cols: TableColumn[]): void {
@@ -106,11 +115,19 @@ export class VirtualTable {
     this.layout();
   }
 
+  /** Width of one character of the cell font (the editor font and size vary, and change live). */
+  private charPx(): number {
+    const w = this.fontProbe.getBoundingClientRect().width / 40;
+    return w > 0 ? w : 8;
+  }
+
   private layout(): void {
-    const fixed = this.columns.reduce((a, c) => a + c.width, 0);
+    const ch = this.charPx();
+    const px = (c: TableColumn) => Math.ceil(c.width * ch) + 12;
+    const fixed = this.columns.reduce((a, c) => a + px(c), 0);
     const avail = this.root.clientWidth;
     const extra = Math.max(0, avail - fixed - 2);
-    const widths = this.columns.map((c) => c.width + (c.grow ? extra : 0));
+    const widths = this.columns.map((c) => px(c) + (c.grow ? extra : 0));
     this.root.style.setProperty('--vt-cols', widths.map((w) => `${w}px`).join(' '));
     this.root.style.setProperty('--vt-width', `${widths.reduce((a, b) => a + b, 0)}px`);
     this.viewH = this.root.clientHeight;
