@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     await wb.runCommand('Kernel Witness: Start Unlink Trace');
     await wb.pick(target.alias);
     // The panel's header shows the trace state: 'running · unlink: tracepoint' once attached.
-    unlinkPanel = await wb.webview('#state.running', /unlink/, 90_000);
+    unlinkPanel = await runningPanel(wb, 'unlink');
     // The whole machine is traced and other work runs on it: narrow the view with the panel's
     // own path filter, as a user would.
     await setPathFilter(unlinkPanel, `${dir}/**`);
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
   await steps.step('journey 3a: click a created file\'s path -> editor shows its content from the target', async () => {
     await wb.runCommand('Kernel Witness: Start Create Trace');
     await wb.pick(target.alias);
-    createPanel = await wb.webview('#state.running', /create/, 90_000);
+    createPanel = await runningPanel(wb, 'create');
     await setPathFilter(createPanel, `${dir}/**`);
     const content = `created on the target at ${new Date().toISOString()}`;
     onTarget(target, `echo '${content}' > ${created}`);
@@ -182,7 +182,7 @@ async function main(): Promise<number> {
     await wb.runCommand('View: Close All Editor Groups'); // room for the new panel
     await wb.runCommand('Kernel Witness: Start Exec Trace');
     await wb.pick(LOCAL_LABEL);
-    const panel = await wb.webview('#state.running', /exec/, 90_000);
+    const panel = await runningPanel(wb, 'exec');
     const exe = fs.realpathSync('/bin/true');
     await setPathFilter(panel, exe); // for exec events the path filter matches the exe
     cp.execFileSync('/bin/sh', ['-c', 'cd /bin && ./true']);
@@ -221,6 +221,18 @@ async function main(): Promise<number> {
   console.log(`journeys: ${steps.elapsed()}; screenshots in ${out}`);
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
+}
+
+/** The visible event panel of a `family` trace once its header says running; on a timeout the
+ *  error tells what the header and the tree said instead. */
+async function runningPanel(wb: Workbench, family: string): Promise<FrameLocator> {
+  try {
+    return await wb.webview('#state.running', new RegExp(family), 90_000);
+  } catch (e) {
+    const header = await wb.webview('#state', undefined, 2_000).then((f) => f.locator('#state').innerText(), () => 'no panel');
+    const tree = await wb.pane('Hosts').locator('.monaco-list-row', { hasText: `${family} trace` }).allInnerTexts().catch(() => []);
+    throw new Error(`${(e as Error).message}; panel header: "${header}"; tree: ${JSON.stringify(tree.map((t) => t.replace(/\s+/g, ' ')))}`);
+  }
 }
 
 /** Types a glob into the event panel's path filter (a vscode-textfield: its input is in a shadow root). */
