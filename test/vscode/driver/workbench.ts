@@ -142,17 +142,21 @@ export class Workbench {
       const items = await this.page.locator('.context-view .action-item .action-label').allInnerTexts().catch(() => []);
       throw new Error(`context menu has no ${String(label)}; entries: ${JSON.stringify(items)}`);
     });
-    // VS Code's menu acts on mouseup of a press that started inside it; hover first (which
-    // also focuses the entry), then click; if the menu is still open, Enter runs the focused entry.
-    await item.hover();
-    await sleep(150);
-    await item.click({ delay: 50 });
-    const menu = this.page.locator('.context-view .monaco-menu').first();
-    if (await menu.isVisible().catch(() => false)) {
-      await sleep(300);
-      if (await menu.isVisible().catch(() => false)) await this.page.keyboard.press('Enter');
+    // Choose the entry with the keyboard, as the menu's own focus shows it: mouse clicks on
+    // VS Code's web context menu were unreliable here (closed the menu without running the
+    // entry about one time in three).
+    const focused = this.page.locator('.context-view .action-item.focused .action-label').first();
+    const n = await this.page.locator('.context-view .action-item .action-label').count();
+    for (let i = 0; i <= n; i++) {
+      await this.page.keyboard.press('ArrowDown');
+      const t = await focused.innerText({ timeout: 2_000 }).catch(() => '');
+      if (typeof label === 'string' ? t.includes(label) : label.test(t)) {
+        await this.page.keyboard.press('Enter');
+        await this.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+        return;
+      }
     }
-    await menu.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    throw new Error(`could not focus the context-menu entry ${String(label)}`);
   }
 
   /** An editor tab whose label contains `text`. */
