@@ -243,13 +243,13 @@ for (const mode of MODES.length ? MODES : (['tracepoint'] as AttachMode[])) {
   describe(`events (--attach ${mode}, ${FORMATS.join(' + ')})`, () => {
     const only = process.env.KW_CASE_FILTER ? new RegExp(process.env.KW_CASE_FILTER, 'i') : undefined;
     for (const c of CASES.filter((x) => !only || only.test(x.name))) {
-      it(c.name, { timeout: 120000 }, async (t) => {
+      it(c.name, { timeout: 180000 }, async (t) => {
         if (!modesFor(c.families).includes(mode)) return t.skip(`${mode} not available for ${c.families.join(',')}`);
         if (c.modes && !c.modes.includes(mode)) return t.skip(`case is for ${c.modes.join(',')} only`);
         for (const n of c.needs ?? []) if (!(await target.has(n))) return t.skip(`needs ${n}`);
         const res = await runCase(target, c, { mode, formats: FORMATS, cgroup2: cg2 });
         const problems = Object.values(res.problems).flat();
-        const counts = res.runs.map((r) => `${r.format}: ${r.events.length} events${r.lostTotal ? `, ${r.lostTotal} lost` : ''}`).join('; ');
+        const counts = res.runs.map((r) => `${r.format}: ${r.events.length} events${r.lostTotal ? `, ${r.lostTotal} lost` : ''}`).join('; ') + `; ready after ${res.readyMs} ms`;
         t.diagnostic(counts);
         assert.deepEqual(problems, [], `${problems.length} problems (${counts})`);
       });

@@ -531,6 +531,8 @@ export interface CaseResult {
   runs: AgentRun[];
   /** Problems per format, plus 'parity' for json vs wire. */
   problems: Record<string, string[]>;
+  /** From starting the agents until both were ready. */
+  readyMs: number;
 }
 
 const FAMILY_TYPES: Record<Family, KwEventType[]> = { unlink: ['unlink'], create: ['create'], exec: ['exec'] };
@@ -593,6 +595,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
   const problems: Record<string, string[]> = {};
   const runs: AgentRun[] = [];
   let want: Want[] | undefined;
+  let readyMs = 0;
   const mk = await target.run(`mkdir -m 777 ${shq(dir)}`);
   if (mk.code !== 0) throw new Error(`mkdir ${dir}: ${mk.stderr}`);
   try {
@@ -604,8 +607,12 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
     const args = ['trace', c.families.join(','), '--attach', opts.mode, ...(c.args ? c.args(ctx) : [])];
     const agents = formats.map((f) => target.startAgent([...args, '--format', f]));
     try {
+      // Generous: BPF verification of long --path-prefix filters takes seconds on a busy machine
+      // (that cost is the agent's to cut; here the events are under test).
+      const t0 = Date.now();
       const readies: ReadyRecord[] = [];
-      for (const a of agents) readies.push((await a.waitFor((r) => r.type === 'ready', 20000, 'the ready record')) as ReadyRecord);
+      for (const a of agents) readies.push((await a.waitFor((r) => r.type === 'ready', 60000, 'the ready record')) as ReadyRecord);
+      readyMs = Date.now() - t0;
 
       // The trigger: its shell prints its pid first; the trailing exit keeps bash from exec'ing
       // the last command in place, so the root pid only ever runs bash.
@@ -662,7 +669,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
   } finally {
     await target.run(`rm -rf ${shq(dir)}`);
   }
-  return { ctx, runs, problems };
+  return { ctx, runs, problems, readyMs };
 }
 
 function inTree(e: KwEvent, root: number): boolean {
