@@ -243,18 +243,60 @@ function scheduleRebuild(): void {
   rebuildTimer = setTimeout(rebuildNow, Math.min(2000, Math.max(250, lastRebuildMs * 4)));
 }
 
+// Incoming batches are queued and stored in slices of at most INGEST_BUDGET_MS per task, so a
+// big batch never blocks a frame: the browser paints between slices.
+const INGEST_BUDGET_MS = 6;
+const INGEST_SLICE = 500;
+const ingestQueue: KwEvent[][] = [];
+let ingestOffset = 0;
+let ingestScheduled = false;
+const ingestChannel = new MessageChannel();
+ingestChannel.port1.onmessage = () => {
+  ingestScheduled = false;
+  ingest(INGEST_BUDGET_MS);
+};
 let ingestMs = 0;
+
 function onEvents(events: KwEvent[]): void {
-  const t0 = performance.now();
   received += events.length;
   arrivals.push([performance.now(), events.length]);
-  store.add(events);
+  if (events.length === 0) return;
+  ingestQueue.push(events);
+  if (!ingestScheduled) {
+    ingestScheduled = true;
+    ingestChannel.port2.postMessage(null);
+  }
+}
+
+/** Stores queued events for up to `budgetMs` (Infinity: all of them, e.g. before pause or export). */
+function ingest(budgetMs: number): void {
+  if (ingestQueue.length === 0) return;
+  const t0 = performance.now();
+  while (ingestQueue.length && performance.now() - t0 < budgetMs) {
+    const b = ingestQueue[0];
+    const end = Math.min(b.length, ingestOffset + INGEST_SLICE);
+    store.add(b, ingestOffset, end);
+    ingestOffset = end;
+    if (end === b.length) {
+      ingestQueue.shift();
+      ingestOffset = 0;
+    }
+  }
   if (sort.column === 'time') {
     view.trimDropped(store);
     if (pausedAt < 0) view.append(store, filter, store.nextSeq);
   } else if (pausedAt < 0) scheduleRebuild();
   queueRefresh();
   ingestMs += performance.now() - t0;
+  if (ingestQueue.length && !ingestScheduled) {
+    ingestScheduled = true;
+    ingestChannel.port2.postMessage(null);
+  }
+}
+
+function dropQueued(): void {
+  ingestQueue.length = 0;
+  ingestOffset = 0;
 }
 
 let refreshQueued = false;
@@ -432,6 +474,7 @@ fFailed.addEventListener('change', () => setFilters({ ...filters, failedOnly: Bo
 ancClear.addEventListener('click', () => setFilters({ ...filters, ancestor: 0 }));
 
 pauseBtn.addEventListener('click', () => {
+  ingest(Infinity); // what arrived before the click belongs to the frozen view
   if (pausedAt >= 0) {
     pausedAt = -1;
     if (sort.column === 'time') view.append(store, filter, store.nextSeq); else rebuildNow();
@@ -439,6 +482,7 @@ pauseBtn.addEventListener('click', () => {
   refresh();
 });
 clearBtn.addEventListener('click', () => {
+  dropQueued();
   store.clear();
   select(-1);
   rebuildNow();
@@ -473,6 +517,7 @@ function status(msg: string): void {
 // ------------------------------------------------------------------ export
 function beginExport(format: ExportFormat): void {
   if (!traceId) return;
+  ingest(Infinity);
   if (viewDirty) rebuildNow();
   post({ type: 'exportBegin', traceId, format, count: view.length });
 }
@@ -513,6 +558,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     live = m.live;
     lostTotal = m.lostTotal;
     users = m.users;
+    dropQueued();
     store.setCap(m.config.maxEvents);
     store.clear();
     received = 0;
@@ -527,6 +573,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     onEvents(m.events);
   },
   replayDone() {
+    ingest(Infinity);
     if (viewDirty) rebuildNow();
     if (pendingScrollRow >= 0) {
       const row = pendingScrollRow;
@@ -568,10 +615,10 @@ window.addEventListener('message', (e: MessageEvent) => {
   get received() { return received; },
   get dropped() { return store.dropped; },
   get selected() { return selectedSeq; },
-  /** Time spent storing and filtering incoming batches (ms), excluding message delivery and rendering. */
+  /** Time spent storing and filtering incoming events (ms), excluding message delivery and rendering. */
   get ingestMs() { return ingestMs; },
   /** True while a filter debounce, a throttled rebuild or a frame refresh is still pending. */
-  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued; },
+  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0; },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),

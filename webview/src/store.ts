@@ -143,10 +143,11 @@ export class EventStore {
     this.dropped++;
   }
 
-  /** Appends events; returns the seq of the first one. */
-  add(events: readonly KwEvent[]): number {
+  /** Appends events[from, to); returns the seq of the first one. */
+  add(events: readonly KwEvent[], from = 0, to = events.length): number {
     const first = this.nextSeq;
-    for (const ev of events) {
+    for (let i = from; i < to; i++) {
+      const ev = events[i];
       if (this.size >= this.cap) this.dropOldest();
       else if (this.size === this.capacity) this.grow();
       const p = (this.start + this.size) % this.capacity;
