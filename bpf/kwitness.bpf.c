@@ -286,26 +286,29 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 	if (!r || !dentry || !vfsmnt || used > KW_DATA_MASK)
 		return used;
 	used = start;
-	r->pfx_under &= ~(1 << (slot & 7));
-	r->pfx_parent &= ~(1 << (slot & 7));
+	__u64 under = 0, pparent = 0;
 	for (int i = 0; i < KW_MAX_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
 
 		if (cfg_n_prefix && cfg_pfx_inodes_ok) {
-			/* inode numbers only: a collision across filesystems just lets an event through */
+			/*
+			 * Inode numbers only (a collision across filesystems just lets an event
+			 * through). Branch-free compares: a branch per level and prefix would make
+			 * the verifier explore every combination.
+			 */
 			__u64 ino = BPF_CORE_READ(dentry, d_inode, i_ino);
 
 			for (int k = 0; k < KW_MAX_PREFIX; k++) {
 				if (k >= cfg_n_prefix)
 					break;
-				if (ino == cfg_pfx_ino[k])
-					r->pfx_under |= 1 << (slot & 7);
-				if (i == 0 && ino == cfg_pfx_pino[k])
-					r->pfx_parent |= 1 << (slot & 7);
+				__u64 x = ino ^ cfg_pfx_ino[k], y = ino ^ cfg_pfx_pino[k];
+
+				under |= ((x | -x) >> 63) ^ 1;
+				if (i == 0)
+					pparent |= ((y | -y) >> 63) ^ 1;
 			}
 		}
-
 		if (dentry == root || dentry == parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -331,6 +334,8 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 	}
 	if (!done)
 		r->rflags |= KW_R_TRUNC;
+	r->pfx_under = (r->pfx_under & ~(1 << (slot & 7))) | (under & 1) << (slot & 7);
+	r->pfx_parent = (r->pfx_parent & ~(1 << (slot & 7))) | (pparent & 1) << (slot & 7);
 	r->off[slot & 7] = start;
 	r->len[slot & 7] = used - start;
 	return used;
