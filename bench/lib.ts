@@ -217,6 +217,7 @@ export function fmt(n: number, digits = 0): string {
 
 /** Figures with a sensible number of digits for the table. */
 export function fmtAuto(n: number): string {
+  if (Number.isInteger(n)) return fmt(n, 0);
   const a = Math.abs(n);
   return fmt(n, a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
 }

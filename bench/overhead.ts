@@ -374,7 +374,7 @@ export async function overhead(cfg: BenchConfig): Promise<OverheadResult> {
         what: 'tiny ring, --path-prefix: lost+delivered-expected',
         value: px.delivered + px.lost - px.expected,
         unit: 'events',
-        note: `lost counts failed reservations before the user-space prefix check (${px.delivered}+${px.lost} vs ${px.expected})`,
+        note: `${px.delivered} delivered + ${px.lost} lost vs ${px.expected} expected (0 = exact)`,
       });
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
