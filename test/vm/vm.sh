@@ -23,9 +23,19 @@ source "$(dirname "$0")/lib.sh"
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 vm_dir() { echo "$KW_VM_RUN/$1"; }
+is_our_qemu() {  # is_our_qemu PID NAME: a qemu started with '-name kwvm-NAME' (exact argument)
+  [ -r "/proc/$1/cmdline" ] && tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "kwvm-$2"
+}
 own_pid() {  # prints the pid of N's qemu when it is alive and really ours
-  local d; d=$(vm_dir "$1"); local pid; pid=$(cat "$d/pid" 2>/dev/null) || return 1
-  kill -0 "$pid" 2>/dev/null && grep -qa "kwvm-$1" "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+  local d; d=$(vm_dir "$1"); local pid
+  pid=$(cat "$d/pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && is_our_qemu "$pid" "$1" && { echo "$pid"; return 0; }
+  # no (valid) pid file: a start interrupted while qemu daemonized; find it by its exact -name
+  for c in /proc/[0-9]*/cmdline; do
+    pid=${c#/proc/}; pid=${pid%/cmdline}
+    [ "$(head -c 18 "$c" 2>/dev/null | tr '\0' ' ')" = "qemu-system-x86_64" ] || continue
+    is_our_qemu "$pid" "$1" && { echo "$pid"; return 0; }
+  done
+  return 1
 }
 port_busy() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 ctl_opts() { echo "-o ControlMaster=no -o ControlPath=$(vm_dir "$1")/ctl-$2"; }

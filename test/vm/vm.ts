@@ -8,7 +8,7 @@
 //   await vm.stop();   // kills only this VM's qemu; the port is free when it resolves
 //
 // A VM left running when the process exits (a crashed test) is stopped by an exit hook.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -75,18 +75,24 @@ export function vmCacheDir(): string {
   return process.env.KW_VM ?? path.join(process.env.KW_CACHE ?? '/var/tmp/kwitness', 'vm');
 }
 
+/** vm.sh processes still running (a start in progress is ended by stopAll, its trap kills its qemu). */
+const inFlight = new Set<ChildProcess>();
+
 function run(args: string[], timeoutMs: number): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile('bash', [VM_SH(), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const child = execFile('bash', [VM_SH(), ...args], { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      inFlight.delete(child);
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
+    inFlight.add(child);
   });
 }
 
 const running = new Set<string>();
 let hooked = false;
 function stopAll(): void {
+  for (const child of inFlight) child.kill('SIGTERM');
   for (const name of running) {
     try {
       execFileSync('bash', [VM_SH(), 'stop', name], { stdio: 'ignore', timeout: 15000 });
