@@ -499,7 +499,8 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 	return kw_prefix_ok(bits & 3);
 }
 
-static __always_inline int sys_exit_file(void *ctx, long ret)
+/* One copy for every file syscall's exit (a global function: scalars only, verified once). */
+__noinline int sys_exit_file(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
@@ -868,7 +869,7 @@ int kw_kp_rename(struct pt_regs *ctx)
 
 #define ARG(i) (ctx->args[i])
 #define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)
-#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx, ctx->ret); }
+#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx->ret); }
 
 ENTER(unlink) { return stash(KW_P_TP_UNLINK, KW_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0); }
 EXIT(unlink)
