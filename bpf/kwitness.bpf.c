@@ -526,7 +526,7 @@ __noinline int sys_exit_file(long ret)
 	r = new_raw(op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : KW_CREATE, p->probe);
 	if (!r)
 		goto out;
-	r->ret = ret;
+	r->ret = ret < 0 ? ret : 0; /* events.ts: 0 or a negative errno (an open's fd is not kept) */
 	r->op = op;
 
 	if (created) {

@@ -700,6 +700,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 		}
 	} else if (e.kind == KW_EXEC) {
 		e.filename = slot(r, dsz, KW_S_NAME);
+		if (r->ret == 0 && e.filename.n > 8 && !memcmp(e.filename.p, "/dev/fd/", 8)) {
+			/* execveat(dirfd, "rel", ...): the kernel names it "/dev/fd/N/rel"; keep what was passed */
+			size_t i = 8;
+			while (i < e.filename.n && e.filename.p[i] >= '0' && e.filename.p[i] <= '9')
+				i++;
+			if (i > 8 && i + 1 < e.filename.n && e.filename.p[i] == '/')
+				e.filename = (struct sv){ e.filename.p + i + 1, e.filename.n - i - 1 };
+		}
 		e.argv = slot(r, dsz, KW_S_ARGV);
 		for (size_t i = 0; i < e.argv.n; i++)
 			if (!e.argv.p[i])
