@@ -55,10 +55,13 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized by user space (--ringbuf-kb) */
 } events SEC(".maps");
 
-/* Failed ring buffer writes, per CPU; user space sums and reports them as `lost`. */
+/*
+ * Failed ring buffer writes, per CPU: [0] events (user space reports them as `lost`),
+ * [1] pid-table records (fork/exec/exit notes, reported as an `error`: they are not events).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
@@ -129,10 +132,9 @@ static __always_inline __u64 bound(__u64 v)
 	return v;
 }
 
-static __always_inline void count_lost(void)
+static __always_inline void count_lost(__u32 idx)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	__u64 *n = bpf_map_lookup_elem(&lost, &idx);
 
 	if (n)
 		*n += 1;
@@ -226,7 +228,7 @@ static __always_inline int submit(struct kw_raw *r, __u32 used)
 	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										       : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, r, size, flags)) {
-		count_lost();
+		count_lost(r->hdr.kind >= KW_RAW_FORK ? 1 : 0);
 		return -1;
 	}
 	return 0;

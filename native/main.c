@@ -929,14 +929,13 @@ static void emit_ready(struct kwitness *skel, struct bpf_link **links)
 	free(probes.p);
 }
 
-static uint64_t read_lost(struct kwitness *skel)
+static uint64_t read_lost(struct kwitness *skel, uint32_t idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
-	uint32_t zero = 0;
 
-	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &zero, vals))
-		return lost_total;
+	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &idx, vals))
+		return idx ? 0 : lost_total;
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
 	return sum;
@@ -1195,7 +1194,7 @@ static int cmd_trace(void)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev))
 			watch_stdin = false;
 	}
-	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0;
+	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0;
 	err = 0;
 	while (!stop) {
 		struct epoll_event evs[4];
@@ -1219,10 +1218,19 @@ static int cmd_trace(void)
 		if (now - last_lost_check >= 1000000000ull) {
 			last_lost_check = now;
 			sync_clocks();
-			lost_total = read_lost(skel);
+			lost_total = read_lost(skel, 0);
 			if (lost_total > lost_reported) {
 				emit_lost(lost_total - lost_reported);
 				lost_reported = lost_total;
+			}
+			uint64_t notes = read_lost(skel, 1);
+			if (notes > notes_reported) {
+				char msg[160];
+				snprintf(msg, sizeof(msg),
+					 "ring buffer full: %llu process records (fork/exec/exit) lost, ancestors may be incomplete",
+					 (unsigned long long)(notes - notes_reported));
+				emit_error(msg);
+				notes_reported = notes;
 			}
 			if (getppid() != parent)
 				stop = 1; /* parent died (PR_SET_PDEATHSIG covers the rest) */
@@ -1233,7 +1241,7 @@ static int cmd_trace(void)
 
 	/* Drain what is already in the buffer, report the final loss count */
 	ring_buffer__consume(rb);
-	lost_total = read_lost(skel);
+	lost_total = read_lost(skel, 0);
 	emit_lost(lost_total - lost_reported);
 	out_flush();
 
