@@ -3,7 +3,7 @@
 # Usage: run-node-tests.sh out/test/unit/*.test.js
 set -uo pipefail
 log=$(mktemp)
-node --test --test-reporter=spec --test-reporter-destination=stdout \
+node --test --test-timeout="${KW_TEST_TIMEOUT_MS:-600000}" --test-reporter=spec --test-reporter-destination=stdout \
      --test-reporter=tap --test-reporter-destination="$log" "$@"
 rc=$?
 pass=$(grep -E '^# pass ' "$log" | tail -1 | awk '{print $3}')

@@ -66,6 +66,8 @@ export class TraceFeed extends Disposable {
     this._register(t.onDidChangeState((state) => this.send({ type: 'state', traceId: o.traceId, state })));
     this._register(t.onDidReportLost((total) => this.send({ type: 'lost', traceId: o.traceId, total })));
     const timer = setInterval(() => this.flush(), Math.max(10, o.batchMs));
+    // The tick must not keep a process alive on its own (the CLI, tests); the trace does that.
+    timer.unref?.();
     this._register(toDisposable(() => clearInterval(timer)));
   }
 
@@ -115,6 +117,13 @@ export class TraceFeed extends Disposable {
     if (this.isDisposed || gen !== this.gen) return;
     this.replaying = false;
     this.ready = true;
+    // State and lost changes during the replay were not sent (send() needs `ready`) and `init`
+    // carried them as they were before the replay: bring the webview up to date now.
+    const t = this.o.trace;
+    if (t) {
+      void this.post({ type: 'state', traceId: this.o.traceId, state: t.state });
+      void this.post({ type: 'lost', traceId: this.o.traceId, total: t.lostTotal });
+    }
     this.flush();
   }
 

@@ -43,7 +43,7 @@ test('nothing is sent before ready; ready gets init, the backlog in slices, repl
   await sleep(80);
   assert.equal(r.sent.length, 0);
   await r.feed.start();
-  assert.deepEqual(r.sent.map((m) => m.type), ['init', 'events', 'events', 'events', 'replayDone']);
+  assert.deepEqual(r.sent.map((m) => m.type), ['init', 'events', 'events', 'events', 'replayDone', 'state', 'lost']);
   assert.ok(r.sent.every((m) => (m as { traceId: string }).traceId === 'T'));
   assert.deepEqual(r.pids((m) => (m as { replay: boolean }).replay), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   r.events.fire([ev(10)]);
@@ -86,7 +86,7 @@ test('a second ready abandons the first replay; hidden panels get nothing', asyn
   const second = r.feed.start();
   await Promise.all([first, second]);
   const after = r.sent.slice(mark);
-  assert.deepEqual(after.map((m) => m.type), ['init', 'events', 'events', 'events', 'replayDone']);
+  assert.deepEqual(after.map((m) => m.type), ['init', 'events', 'events', 'events', 'replayDone', 'state', 'lost']);
   assert.equal(r.sent.filter((m) => m.type === 'replayDone').length, 1);
   r.feed.detach();
   const n = r.sent.length;
@@ -95,6 +95,29 @@ test('a second ready abandons the first replay; hidden panels get nothing', asyn
   await sleep(80);
   assert.equal(r.sent.length, n);
   r.feed.dispose();
+});
+
+test('a state change and losses during a slow replay reach the webview after replayDone', async () => {
+  const r = rig({ slow: 20 });
+  for (let i = 0; i < 10; i++) r.events.fire([ev(i)]);
+  (r.t as { state: TraceState }).state = { kind: 'starting' };
+  const replay = r.feed.start();
+  await sleep(30); // init is out, the replay is in flight: the trace starts running and loses events
+  (r.t as { state: TraceState }).state = { kind: 'running', probes: [] };
+  r.state.fire({ kind: 'running', probes: [] });
+  (r.t as { lostTotal: number }).lostTotal = 5;
+  r.lost.fire(5);
+  await replay;
+  try {
+    const types = r.sent.map((m) => m.type);
+    const done = types.indexOf('replayDone');
+    const st = r.sent.slice(done).find((m) => m.type === 'state') as { state: TraceState } | undefined;
+    const lo = r.sent.slice(done).find((m) => m.type === 'lost') as { total: number } | undefined;
+    assert.equal(st?.state.kind, 'running');
+    assert.equal(lo?.total, 5);
+  } finally {
+    r.feed.dispose();
+  }
 });
 
 test('the backlog keeps only the latest events', async () => {
