@@ -1056,6 +1056,28 @@ int kw_sched_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * A new cgroup v2 directory: its id and path reach user space before any event from a process
+ * inside it (one ring buffer, in order), so the cgroup path of a process that moves into a
+ * fresh cgroup, acts and exits at once is known even when the directory is gone by the time
+ * user space reads the event.
+ */
+SEC("raw_tp/cgroup_mkdir")
+int kw_cgroup_mkdir(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct cgroup *cgrp = (struct cgroup *)ctx->args[0];
+	struct kw_raw *r;
+
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0; /* a cgroup v1 hierarchy: the default (v2) one has id 0 */
+	r = new_raw(KW_RAW_CGROUP, 0);
+	if (!r)
+		return 0;
+	r->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	submit(r, put_kernel_str(r, 0, KW_S_NAME, (const char *)ctx->args[1]));
+	return 0;
+}
+
 SEC("raw_tp/sched_process_fork")
 int kw_sched_fork(struct bpf_raw_tracepoint_args *ctx)
 {

@@ -54,7 +54,8 @@ const char *proc_exe(uint32_t pid);      /* from the table, else /proc/pid/exe *
 void proc_scan(void);                     /* seed the table from /proc */
 int cgroup_init(void);                    /* finds the cgroup2 mount */
 const char *cgroup_mount(void);
-const char *cgroup_path(uint64_t id);     /* "" when unknown */
+void cgroup_learn(uint64_t id, const char *path, size_t len); /* from the cgroup_mkdir tracepoint */
+const char *cgroup_path(uint64_t id, uint32_t pid); /* "" when unknown; pid 0: table/rescan only */
 bool container_id(const char *cg, char out[65]);
 
 /* ---- paths ---- */

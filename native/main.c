@@ -600,6 +600,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	case KW_RAW_EXIT_NOTE:
 		proc_exit(r->pid);
 		return 0;
+	case KW_RAW_CGROUP: {
+		struct sv x = slot(r, dsz, KW_S_NAME);
+		cgroup_learn(r->cgroup_id, x.p, x.n);
+		return 0;
+	}
 	case KW_UNLINK:
 	case KW_CREATE:
 	case KW_EXEC:
@@ -655,7 +660,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		path_from_walk(&b_cwd, cw.p, cw.n);
 	}
 	e.cwd = (struct sv){ b_cwd.p, b_cwd.len };
-	e.cgroup = sv_c(cgroup_path(r->cgroup_id));
+	e.cgroup = sv_c(cgroup_path(r->cgroup_id, r->pid));
 	if (container_id(e.cgroup.p, cid)) {
 		e.has_container = true;
 		e.flags |= KW_F_CONTAINER;
@@ -821,6 +826,10 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 			pi->cat = "sched";
 			pi->fam = 0;
 			pi->primary = strcmp(pi->name, "sched_process_fork") != 0;
+		} else if (!strncmp(pi->name, "cgroup_", 7)) {
+			pi->cat = "cgroup"; /* feeds the cgroup id -> path table */
+			pi->fam = 0;
+			pi->optional = true;
 		} else if (!strncmp(pi->name, "ext4_", 5)) {
 			pi->cat = "ext4";
 			pi->fam = KW_FAM_UNLINK;

@@ -280,8 +280,55 @@ const char *cgroup_mount(void)
 	return cg_mnt;
 }
 
-const char *cgroup_path(uint64_t id)
+void cgroup_learn(uint64_t id, const char *path, size_t len)
 {
+	char p[4096];
+
+	if (!len || len >= sizeof(p))
+		return;
+	memcpy(p, path, len);
+	p[len] = 0;
+	cg_put(id, p);
+}
+
+/* The cgroup v2 path that /proc/PID/cgroup names, if that directory's inode is `id`: exact and
+ * cheap for a process that is still alive, and it finds a cgroup made a moment ago without
+ * waiting for the rate-limited rescan below. */
+static const char *cg_from_pid(uint64_t id, uint32_t pid)
+{
+	char fn[64], line[4096], full[8192];
+	struct stat st;
+	const char *found = NULL;
+
+	snprintf(fn, sizeof(fn), "/proc/%u/cgroup", pid);
+	FILE *f = fopen(fn, "re");
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(full, sizeof(full), "%s%s", cg_mnt, strcmp(line + 3, "/") ? line + 3 : "");
+		if (!stat(full, &st) && (uint64_t)st.st_ino == id) {
+			cg_put(id, line + 3);
+			found = cgroup_path(id, 0);
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+const char *cgroup_path(uint64_t id, uint32_t pid)
+{
+	if (pid && cg_mnt[0]) {
+		for (struct cg_ent *e = cgt[id % CG_BUCKETS]; e; e = e->next)
+			if (e->id == id)
+				return e->path;
+		const char *p = cg_from_pid(id, pid);
+		if (p)
+			return p;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		for (struct cg_ent *e = cgt[id % CG_BUCKETS]; e; e = e->next)
 			if (e->id == id)

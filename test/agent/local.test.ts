@@ -172,10 +172,20 @@ describe('clean end: every program and link detached', () => {
     });
   }
 
-  it('stdin at EOF from the start (< /dev/null, as ssh -n gives it): ready, then a clean exit', async () => {
-    const r = await target.run(`exec '${target.agentPath}' trace unlink --format json < /dev/null`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+  it('stdin a pipe at EOF from the start (what `ssh -n` gives the remote command): ready, then a clean exit', async () => {
+    const r = await target.run(`: | exec '${target.agentPath}' trace unlink --format json`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.trim()}`);
     assert.match(r.stdout, /"type":\s*"ready"/);
+  });
+
+  it('stdin /dev/null (a detached agent, e.g. `agent trace ... > log &` in a script) is not an EOF to stop on', async () => {
+    // native/README.md: only a pipe, socket or tty is watched; SIGTERM still ends it cleanly.
+    const t0 = Date.now();
+    const r = await target.run(`timeout -s TERM 3 '${target.agentPath}' trace unlink --format json < /dev/null`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+    assert.equal(r.code, 124, `expected to be stopped by timeout's SIGTERM, got exit ${r.code}: ${r.stderr.trim()}`);
+    assert.ok(Date.now() - t0 >= 2900, 'the agent ended before the SIGTERM');
+    assert.match(r.stdout, /"type":\s*"ready"/);
+    assert.match(r.stdout, /"type":\s*"lost"/, 'a clean exit prints the final lost record');
   });
 
   it('when its parent dies (stdin still open)', async () => {
