@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib/env.sh"
 kw_need_root "$@"
 cd "$KW_ROOT"
 T0=$(kw_now)
-bash scripts/setup.sh
+bash scripts/setup.sh --demo
 source scripts/lib/env.sh   # Node 24 now exists: put it on PATH
 bash scripts/build.sh
 VSIX=$(KW_SKIP_BUILD=1 bash scripts/package.sh | tail -1)

@@ -8,18 +8,30 @@ source "$(dirname "$0")/lib/env.sh"
 kw_need_root "$@"
 T0=$(kw_now)
 
+# --demo: only what building and running the extension needs (no test VMs, no Chromium, no
+# bpftrace). Ubuntu's `chromium` is a snap stub that apt cannot install in a container; the demo
+# opens code-server in the user's own browser, so it never needs it.
+PROFILE=test
+[ "${1:-}" = --demo ] && PROFILE=demo
 APT_PACKAGES=(
   # agent build: CO-RE BPF + static libbpf
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev make gcc pkg-config
-  # agent tests: triggers and comparisons
-  python3 strace bpftrace liburing-dev sudo
-  # test VMs (Debian kernels under qemu) and the loopback sshd
-  qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils iproute2 procps
-  # real VS Code: chromium for playwright-core, libkrb5-dev + build-essential for code-server's native modules
-  chromium libkrb5-dev build-essential
+  # code-server's native modules (node-gyp) and the local runner
+  libkrb5-dev build-essential python3 sudo procps iproute2
   # bootstrap npm on a machine without Node
   curl ca-certificates
 )
+if [ "$PROFILE" = test ]; then
+  APT_PACKAGES+=(
+    # agent tests: triggers and comparisons
+    strace bpftrace liburing-dev
+    # test VMs (Debian kernels under qemu) and the loopback sshd
+    qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils
+    # real VS Code driven by playwright-core
+    chromium
+  )
+fi
+mkdir -p "$KW_CACHE"
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
@@ -27,11 +39,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   t=$(kw_now); echo "setup: apt-get install ${missing[*]}"
   apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -q "${missing[@]}" \
-    >"$KW_ROOT/.cache-apt.log" 2>&1 || { tail -30 "$KW_ROOT/.cache-apt.log"; exit 1; }
-  rm -f "$KW_ROOT/.cache-apt.log"
+    >"$KW_CACHE/apt.log" 2>&1 || { tail -30 "$KW_CACHE/apt.log"; exit 1; }
   echo "setup: apt done in $(kw_elapsed "$t")s"
 fi
-mkdir -p "$KW_CACHE"
 
 # Node 24 from the npm registry (the binary and include/node, so node-gyp never downloads headers).
 if [ ! -x "$NODE24_HOME/bin/node" ] || [ "$("$NODE24_HOME/bin/node" -v)" != "v$NODE24_PKG_VERSION" ]; then
