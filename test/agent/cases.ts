@@ -286,7 +286,8 @@ export const CASES: AgentCase[] = [
       {
         type: 'exec',
         filename: `${ctx.dir}/script.sh`,
-        interpreter: /^\/(usr\/)?bin\/(da)?sh$/,
+        // the file that really ran: dash on Debian, busybox where /bin/sh links to it (test/vm guests)
+        interpreter: /^\/(usr\/)?bin\/((da)?sh|busybox)$/,
         exe: pred('the script or its interpreter, absolute', (v) => v === `${ctx.dir}/script.sh` || (typeof v === 'string' && /^\/(usr\/)?bin\/(da|ba|busybox)?sh$|busybox$/.test(v))),
         argv: pred('argv with the script path and arg1 last', (v) => Array.isArray(v) && v.includes(`${ctx.dir}/script.sh`) && v[v.length - 1] === 'arg1'),
         ...ok,
