@@ -21,7 +21,8 @@ version=$(node -p "require('./package.json').version")
 vsix=$KW_ROOT/kwitness-$version.vsix
 rm -f "$vsix"
 # vsce 4 needs Node >= 22: env.sh put Node 24 first on PATH.
-node node_modules/@vscode/vsce/vsce package --no-dependencies --allow-missing-repository --skip-license \
+# the details page: a short readme without the repository README's docs/ images
+node node_modules/@vscode/vsce/vsce package --no-dependencies --allow-missing-repository --skip-license --readme-path docs/marketplace.md \
   -o "$vsix" >"$KW_CACHE/vsce.log" 2>&1 || { cat "$KW_CACHE/vsce.log" >&2; exit 1; }
 echo "package: $(basename "$vsix") $(stat -c %s "$vsix") bytes, $(python3 -c "import sys,zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))" "$vsix") files, in $(kw_elapsed "$t")s"
 echo "$vsix"

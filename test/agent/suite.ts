@@ -718,7 +718,9 @@ export function checkRun(c: AgentCase, ctx: CaseContext, run: AgentRun, want: Wa
   const counted = new Set<AgentRecord>(run.events);
   let bad = 0;
   for (const r of run.records) {
-    if (r.type === 'error') p.push(tag(`agent error record: ${r.message}`));
+    // A case that fills the ring on purpose also loses process records; the agent says so in an
+    // error record (native/README.md), which is then expected rather than a problem.
+    if (r.type === 'error' && !(c.allowLost && /^ring buffer full/.test(r.message))) p.push(tag(`agent error record: ${r.message}`));
     if (!isKwEvent(r)) continue;
     // The case's own events get the whole event model; other processes' events on this shared
     // machine (whatever they are doing) only the invariants that hold for every event.

@@ -78,7 +78,8 @@ if [[ " $PARTS " == *" package "* || " $PARTS " == *" journeys "* ]]; then
     check "package: the VSIX holds exactly the allowlist" python3 - "$VSIX" <<'PY'
 import re, sys, zipfile
 names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if not n.endswith('/')]
-allowed = [r'extension\.vsixmanifest', r'\[Content_Types\]\.xml', r'extension/package\.json',
+# readme.md: the Extensions view's details page (docs/marketplace.md, scripts/package.sh)
+allowed = [r'extension\.vsixmanifest', r'\[Content_Types\]\.xml', r'extension/package\.json', r'extension/readme\.md',
            r'extension/dist/extension\.js', r'extension/dist/webview/(?!.*\.map$).+', r'extension/media/.+',
            r'extension/dist/agent/kwitness-agent-[a-z0-9_]+']
 extra = [n for n in names if not any(re.fullmatch(a, n) for a in allowed)]
