@@ -123,6 +123,27 @@ static char *read_exe(uint32_t pid)
 	return strdup(t);
 }
 
+/* comm and ppid of a live process from /proc/PID/stat (comm may hold spaces and ')'). */
+static void stat_fill(struct proc_ent *e, uint32_t pid)
+{
+	char p[64], s[512];
+	snprintf(p, sizeof(p), "/proc/%u/stat", pid);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return;
+	size_t n = fread(s, 1, sizeof(s) - 1, f);
+	s[n] = 0;
+	fclose(f);
+	char *o = strchr(s, '('), *c = strrchr(s, ')');
+	unsigned ppid = 0;
+	char st;
+	if (o && c && c > o) {
+		snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(c - o - 1), o + 1);
+		if (sscanf(c + 1, " %c %u", &st, &ppid) == 2)
+			e->ppid = ppid;
+	}
+}
+
 const char *proc_exe(uint32_t pid)
 {
 	struct proc_ent *e = proc_get(pid);
@@ -143,23 +164,7 @@ const char *proc_exe(uint32_t pid)
 		e->pid = pid;
 		e->next = pt[pid % PT_BUCKETS];
 		pt[pid % PT_BUCKETS] = e;
-		/* fill ppid/comm from /proc too */
-		char p[64], s[512];
-		snprintf(p, sizeof(p), "/proc/%u/stat", pid);
-		FILE *f = fopen(p, "re");
-		if (f) {
-			size_t n = fread(s, 1, sizeof(s) - 1, f);
-			s[n] = 0;
-			fclose(f);
-			char *o = strchr(s, '('), *c = strrchr(s, ')');
-			if (o && c && c > o) {
-				snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(c - o - 1), o + 1);
-				unsigned ppid = 0;
-				char st;
-				if (sscanf(c + 1, " %c %u", &st, &ppid) == 2)
-					e->ppid = ppid;
-			}
-		}
+		stat_fill(e, pid); /* ppid/comm from /proc too */
 	}
 	e->exe = x;
 	return x;
@@ -185,22 +190,7 @@ void proc_scan(void)
 			e = proc_fork(pid, 0, "");
 			if (!e)
 				continue;
-			char p[64], s[512];
-			snprintf(p, sizeof(p), "/proc/%lu/stat", pid);
-			FILE *f = fopen(p, "re");
-			if (f) {
-				size_t n = fread(s, 1, sizeof(s) - 1, f);
-				s[n] = 0;
-				fclose(f);
-				char *o = strchr(s, '('), *c = strrchr(s, ')');
-				unsigned ppid = 0;
-				char st;
-				if (o && c && c > o) {
-					snprintf(e->comm, sizeof(e->comm), "%.*s", (int)(c - o - 1), o + 1);
-					if (sscanf(c + 1, " %c %u", &st, &ppid) == 2)
-						e->ppid = ppid;
-				}
-			}
+			stat_fill(e, pid);
 			free(e->exe);
 			e->exe = strdup("");
 		}
