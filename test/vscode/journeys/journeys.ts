@@ -189,9 +189,18 @@ async function main(): Promise<number> {
     const text = await row.innerText();
     if (!text.includes(exe)) throw new Error(`exec row does not show the absolute exe ${exe}: ${text}`);
     // Its details: the filename as passed, the exe resolved, the cwd it ran in.
-    await row.locator('.vt-cell').first().click();
+    // The table recycles row elements: an exit row arriving between locating and clicking can
+    // take the element over, so the click selects it instead. Locate afresh and click again then.
     const details = panel.locator('#details');
-    await details.locator('dd', { hasText: './true' }).first().waitFor({ timeout: 5_000 });
+    for (let attempt = 1; ; attempt++) {
+      await panel.locator('.vt-row', { hasText: './true' }).filter({ visible: true }).first().locator('.vt-cell').first().click();
+      try {
+        await details.locator('dd', { hasText: './true' }).first().waitFor({ timeout: 3_000 });
+        break;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
     const dt = await details.innerText();
     if (!dt.includes(exe) || !/cwd\s+\/(usr\/)?bin/.test(dt)) throw new Error(`details lack exe ${exe} or cwd /bin: ${dt}`);
     await shot('journey-5-exec-trace.png');
