@@ -115,7 +115,8 @@ struct pend {
 	__u8 op;
 	__u8 n_inodes;
 	__u8 e4_set;
-	__u32 _pad;
+	__u8 kname;                 /* a[1] is not a user pointer: the name is in `knames` (io_uring) */
+	__u8 _pad[3];
 };
 
 struct {
@@ -124,6 +125,31 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pend);
 } pending SEC(".maps");
+
+/*
+ * Names of calls made without a system call (io_uring): the kernel frees its copy (struct
+ * filename) before the call returns, so the entry hook copies it here for the exit hook.
+ * Allocated on use; a full map only costs the name, never the event.
+ */
+struct kname {
+	char s[2][KW_PATH_MAX]; /* the name (pend.a[1]) and the old name (a[3]: rename) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct kname);
+} knames SEC(".maps");
+
+/* A per-CPU source for new `knames` entries (a 4 KiB value cannot come from the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kname);
+} kname_init SEC(".maps");
 
 /* Masks an offset in a way the compiler cannot drop, so the verifier sees the bound. */
 static __always_inline __u64 bound(__u64 v)
@@ -256,6 +282,8 @@ static __always_inline __u32 put_kernel_str(struct kw_raw *r, __u32 used, int sl
 	long n = bpf_probe_read_kernel_str(&r->data[bound(used)], KW_PATH_MAX, s);
 	if (n <= 1)
 		return used;
+	if (n >= KW_PATH_MAX)
+		r->rflags |= KW_R_TRUNC;
 	r->off[slot & 7] = used;
 	r->len[slot & 7] = n - 1;
 	return used + n - 1;
@@ -369,13 +397,18 @@ static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_
 
 /* Name `name` relative to dirfd `dfd`: fills NAME and BASE (or flags BASE_CWD / BASE_NONE). */
 static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_struct *task,
-				      int dfd, const char *name, int name_slot, int base_slot,
+				      int dfd, const char *name, int kernel, int name_slot, int base_slot,
 				      __u16 cwd_flag, __u16 none_flag)
 {
 	char c = 0;
 
-	used = put_user_str(r, used, name_slot, name);
-	bpf_probe_read_user(&c, 1, name);
+	if (kernel) {
+		used = put_kernel_str(r, used, name_slot, name);
+		bpf_probe_read_kernel(&c, 1, name);
+	} else {
+		used = put_user_str(r, used, name_slot, name);
+		bpf_probe_read_user(&c, 1, name);
+	}
 	if (c == '/')
 		r->rflags |= none_flag;
 	else if (dfd == AT_FDCWD)
@@ -560,11 +593,21 @@ __noinline int sys_exit_file(long ret)
 	dfd = (int)p->a[0];
 	name = (const char *)p->a[1];
 	r->exit_code = dfd;
-	used = put_user_str(r, used, KW_S_NAME, name);
+	if (p->kname) {
+		struct kname *k = bpf_map_lookup_elem(&knames, &tid);
+
+		name = k ? k->s[0] : 0;
+		used = put_kernel_str(r, used, KW_S_NAME, name);
+	} else {
+		used = put_user_str(r, used, KW_S_NAME, name);
+	}
 	{
 		char c = 0;
 
-		bpf_probe_read_user(&c, 1, name);
+		if (p->kname)
+			bpf_probe_read_kernel(&c, 1, name);
+		else
+			bpf_probe_read_user(&c, 1, name);
 		if (c == '/') {
 			r->rflags |= KW_R_BASE_NONE;
 		} else if (dfd == AT_FDCWD) {
@@ -599,7 +642,12 @@ __noinline int sys_exit_file(long ret)
 	odfd = (int)p->a[2];
 	if (op == KW_OP_RENAME || op == KW_OP_LINK) {
 		oname = (const char *)p->a[3];
-		used = put_name(r, used, task, odfd, oname, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_CWD,
+		if (p->kname) {
+			struct kname *k = bpf_map_lookup_elem(&knames, &tid);
+
+			oname = k ? k->s[1] : 0;
+		}
+		used = put_name(r, used, task, odfd, oname, p->kname, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_CWD,
 				KW_R_OBASE_NONE);
 	} else if (op == KW_OP_SYMLINK) {
 		used = put_user_str(r, used, KW_S_ONAME, (const char *)p->a[3]);
@@ -673,6 +721,8 @@ __noinline int sys_exit_file(long ret)
 					wc->cwd_pfx == nc.cwd_pfx && wc->base_pfx == nc.base_pfx))
 		bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
 out:
+	if (p->kname)
+		bpf_map_delete_elem(&knames, &tid);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }
@@ -868,6 +918,95 @@ int kw_kp_rename(struct pt_regs *ctx)
 {
 	return note_rename((struct dentry *)PT_REGS_PARM2_CORE(ctx), (struct dentry *)PT_REGS_PARM4_CORE(ctx));
 }
+
+/*
+ * io_uring (IORING_OP_UNLINKAT, 5.11+) calls do_unlinkat/do_rmdir from an io_uring worker
+ * (iou-wrk-*, a thread of the submitter that shares its files and fs) with no system call
+ * around it, so the syscall tracepoints never see it. When a thread enters these with no
+ * syscall in flight, the entry hook stashes the call and the exit hook reports it like a
+ * syscall exit. struct filename is freed before the function returns: its name is copied now.
+ */
+static __always_inline int stash_kernel_call(__u8 probe, __u8 op, int dfd, struct filename *fn,
+					     int odfd, struct filename *ofn)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct kname *init, *k;
+
+	if (bpf_map_lookup_elem(&pending, &tid))
+		return 0; /* a system call: its exit tracepoint reports it */
+	if (!task_wanted())
+		return 0;
+	init = bpf_map_lookup_elem(&kname_init, &zero);
+	if (init && !bpf_map_update_elem(&knames, &tid, init, BPF_ANY)) {
+		k = bpf_map_lookup_elem(&knames, &tid);
+		if (k) {
+			bpf_probe_read_kernel_str(k->s[0], sizeof(k->s[0]), BPF_CORE_READ(fn, name));
+			if (ofn)
+				bpf_probe_read_kernel_str(k->s[1], sizeof(k->s[1]), BPF_CORE_READ(ofn, name));
+		}
+	}
+	struct pend p = {};
+	p.a[0] = (__u64)dfd;
+	p.a[2] = (__u64)odfd;
+	p.probe = probe;
+	p.op = op;
+	p.kname = 1;
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int kernel_call_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!p || !p->kname)
+		return 0;
+	return sys_exit_file(ret);
+}
+
+/*
+ * The io_uring entry points, same signatures 5.15 .. 6.18 (5.11+ for the first three):
+ *   do_unlinkat(int dfd, struct filename *name)       do_rmdir(int dfd, struct filename *name)
+ *   do_renameat2(int olddfd, struct filename *from, int newdfd, struct filename *to, unsigned flags)
+ *   do_mkdirat(int dfd, struct filename *name, umode_t mode)
+ * Each has an entry (stash) and an exit (report) program per mode; ret is the exit's argument
+ * after the parameters (fexit) or the return register (kretprobe).
+ */
+#define KW_KCALL_FENTRY(fn, id, op, dfd, name, odfd, oname, nargs)                          \
+	SEC("fentry/" #fn) int kw_fe_##fn(__u64 *ctx)                                      \
+	{                                                                                  \
+		return stash_kernel_call(id, op, (int)KW_CTX_ARG(ctx, dfd),                \
+					 (struct filename *)KW_CTX_ARG(ctx, name), odfd,  \
+					 oname);                                           \
+	}                                                                                  \
+	SEC("fexit/" #fn) int kw_fx_##fn(__u64 *ctx)                                       \
+	{                                                                                  \
+		return kernel_call_exit((int)KW_CTX_ARG(ctx, nargs));                      \
+	}
+
+KW_KCALL_FENTRY(do_unlinkat, KW_P_FX_DO_UNLINKAT, KW_OP_UNLINK, 0, 1, 0, 0, 2)
+KW_KCALL_FENTRY(do_rmdir, KW_P_FX_DO_RMDIR, KW_OP_RMDIR, 0, 1, 0, 0, 2)
+KW_KCALL_FENTRY(do_mkdirat, KW_P_FX_DO_MKDIRAT, KW_OP_MKDIR, 0, 1, 0, 0, 3)
+KW_KCALL_FENTRY(do_renameat2, KW_P_FX_DO_RENAMEAT2, KW_OP_RENAME, 2, 3, (int)KW_CTX_ARG(ctx, 0),
+		(struct filename *)KW_CTX_ARG(ctx, 1), 5)
+
+#define KW_KCALL_KPROBE(fn, id, op, dfd, name, odfd, oname)                                  \
+	SEC("kprobe/" #fn) int kw_kp_##fn(struct pt_regs *ctx)                             \
+	{                                                                                  \
+		return stash_kernel_call(id, op, (int)dfd, (struct filename *)name, odfd,  \
+					 oname);                                           \
+	}                                                                                  \
+	SEC("kretprobe/" #fn) int kw_krp_##fn(struct pt_regs *ctx)                         \
+	{                                                                                  \
+		return kernel_call_exit((int)PT_REGS_RC_CORE(ctx));                        \
+	}
+
+KW_KCALL_KPROBE(do_unlinkat, KW_P_KRP_DO_UNLINKAT, KW_OP_UNLINK, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
+KW_KCALL_KPROBE(do_rmdir, KW_P_KRP_DO_RMDIR, KW_OP_RMDIR, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
+KW_KCALL_KPROBE(do_mkdirat, KW_P_KRP_DO_MKDIRAT, KW_OP_MKDIR, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
+KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, KW_OP_RENAME, PT_REGS_PARM3_CORE(ctx), PT_REGS_PARM4_CORE(ctx),
+		(int)PT_REGS_PARM1_CORE(ctx), (struct filename *)PT_REGS_PARM2_CORE(ctx))
 
 #define ARG(i) (ctx->args[i])
 #define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)

@@ -236,6 +236,14 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_TP_EXECVEAT] = "tracepoint:syscalls:sys_exit_execveat",
 	[KW_P_TP_SCHED_EXEC] = "tracepoint:sched:sched_process_exec",
 	[KW_P_TP_SCHED_EXIT] = "tracepoint:sched:sched_process_exit",
+	[KW_P_FX_DO_UNLINKAT] = "fexit:do_unlinkat",
+	[KW_P_FX_DO_RMDIR] = "fexit:do_rmdir",
+	[KW_P_FX_DO_MKDIRAT] = "fexit:do_mkdirat",
+	[KW_P_FX_DO_RENAMEAT2] = "fexit:do_renameat2",
+	[KW_P_KRP_DO_UNLINKAT] = "kretprobe:do_unlinkat",
+	[KW_P_KRP_DO_RMDIR] = "kretprobe:do_rmdir",
+	[KW_P_KRP_DO_MKDIRAT] = "kretprobe:do_mkdirat",
+	[KW_P_KRP_DO_RENAMEAT2] = "kretprobe:do_renameat2",
 };
 
 static const char *op_names[] = {
@@ -778,8 +786,28 @@ struct prog_info {
 	const char *cat, *name;
 	bool optional;     /* enrichment only (dev/ino): missing is fine */
 	bool primary;      /* reported in `ready` */
-	bool vfs;          /* fentry/kprobe hook on a vfs function (cat = mode) */
+	bool vfs;          /* fentry/fexit/kprobe/kretprobe hook on a kernel function */
+	const char *mode;  /* vfs: the attach mode it belongs to (fentry or kprobe) */
+	bool kcall;        /* vfs: a do_* function io_uring calls without a system call */
 };
+
+/* fentry_works/kprobe_works, asked once per (mode, function): entry and exit share the answer */
+static bool hook_works(bool fentry, const char *func)
+{
+	static struct {
+		bool fentry, ok;
+		const char *func;
+	} seen[16];
+	static size_t n_seen;
+
+	for (size_t i = 0; i < n_seen; i++)
+		if (seen[i].fentry == fentry && !strcmp(seen[i].func, func))
+			return seen[i].ok;
+	bool ok = fentry ? fentry_works(func) : kprobe_works(func);
+	if (n_seen < sizeof(seen) / sizeof(seen[0]))
+		seen[n_seen++] = (typeof(seen[0])){ fentry, ok, func };
+	return ok;
+}
 
 static bool classify(struct bpf_program *p, struct prog_info *pi)
 {
@@ -809,14 +837,23 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 		pi->primary = !strncmp(pi->name, "sys_exit_", 9);
 		return pi->fam != 0;
 	}
-	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "kprobe/", 7)) {
-		pi->name = sec + 7;
-		pi->cat = sec[0] == 'f' ? "fentry" : "kprobe";
-		pi->fam = !strcmp(pi->name, "security_inode_rename") ? KW_FAM_UNLINK | KW_FAM_CREATE
-		       : !strncmp(pi->name, "d_instantiate", 13)      ? KW_FAM_CREATE
-								      : KW_FAM_UNLINK;
+	static const char *fn_kinds[] = { "fentry/", "fexit/", "kprobe/", "kretprobe/" };
+	for (size_t k = 0; k < 4; k++) {
+		size_t kl = strlen(fn_kinds[k]);
+		if (strncmp(sec, fn_kinds[k], kl))
+			continue;
+		pi->name = sec + kl;
+		pi->cat = k == 0 ? "fentry" : k == 1 ? "fexit" : k == 2 ? "kprobe" : "kretprobe";
+		pi->mode = k < 2 ? "fentry" : "kprobe";
+		pi->kcall = !strncmp(pi->name, "do_", 3);
+		pi->fam = !strcmp(pi->name, "security_inode_rename") || !strcmp(pi->name, "do_renameat2")
+				  ? KW_FAM_UNLINK | KW_FAM_CREATE
+			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat")
+				  ? KW_FAM_CREATE
+				  : KW_FAM_UNLINK;
 		pi->optional = true;
-		pi->primary = true;
+		/* the entry half of a do_* pair reports nothing itself: its exit is the probe */
+		pi->primary = !(pi->kcall && (k == 0 || k == 2));
 		pi->vfs = true;
 		return true;
 	}
@@ -892,7 +929,7 @@ static void emit_ready(struct kwitness *skel, struct bpf_link **links)
 			if (!(fam & opt.families & (1u << f)))
 				continue;
 			char probe[128];
-			const char *mode = pi.vfs ? pi.cat : "tracepoint";
+			const char *mode = pi.vfs ? pi.mode : "tracepoint";
 			if (pi.vfs)
 				snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
 			else
@@ -1121,10 +1158,12 @@ static int cmd_trace(void)
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
 		if (want && pi.vfs) {
-			want = pi.cat[0] == 'f' ? want_fentry : want_kprobe;
-			/* d_instantiate*: extra precision for create, checked one by one */
-			if (want && !strncmp(pi.name, "d_instantiate", 13))
-				want = pi.cat[0] == 'f' ? fentry_works(pi.name) : kprobe_works(pi.name);
+			bool fe = pi.mode[0] == 'f';
+			want = fe ? want_fentry : want_kprobe;
+			/* d_instantiate* (create precision) and do_* (io_uring): checked one by one,
+			 * both halves of a do_* pair on the entry half's result */
+			if (want && (pi.kcall || !strncmp(pi.name, "d_instantiate", 13)))
+				want = hook_works(fe, pi.name);
 		}
 		else if (want)
 			want = tp_exists(pi.cat, pi.name);

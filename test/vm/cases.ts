@@ -1,11 +1,12 @@
 // Event cases only the guest kernels can show, in the agent suite's table format
 // (test/agent/suite.ts AgentCase); test/vm/matrix.ts runs them after test/agent/cases.ts.
 //
-// io_uring: IORING_OP_UNLINKAT removes a file without any unlink/unlinkat/rmdir system call (the
-// kernel does it in an io_uring worker), so syscall tracepoints cannot see it, while fentry and
-// kprobe on the VFS path (vfs_unlink / do_unlinkat) must. The trigger is test/vm/trigger/
-// kw-iouring-unlink.c, static with liburing; 'io_uring-unlinkat' is a Target.has() feature checked
-// with `kw-iouring-unlink --check` (mainline >= 5.11; Debian's 5.10 has the 5.10.y backport).
+// io_uring: IORING_OP_UNLINKAT / RENAMEAT / MKDIRAT do their work without any unlink, rename or
+// mkdir system call (the kernel runs them in an io_uring worker, iou-wrk-*, a thread of the
+// submitter), so syscall tracepoints cannot see them, while fentry and kprobe mode must: the agent
+// reports them from fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2 and do_mkdirat. The
+// trigger is test/vm/trigger/kw-iouring.c, static with liburing; 'io_uring-OP' is a Target.has()
+// feature checked with `kw-iouring --check OP` (UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
 import type { AgentCase, CaseContext } from '../agent/suite';
 import { need } from '../agent/suite';
 
@@ -14,27 +15,72 @@ const inode = (ctx: CaseContext, key: string) => {
   return { dev, ino };
 };
 
-export const IOURING = '/tmp/kw/kw-iouring-unlink';
+export const IOURING = '/tmp/kw/kw-iouring';
+
+/** The exit hook that reports a call made without a syscall, per attach mode (auto: fentry where it works). */
+const kcallProbe = (ctx: CaseContext, fn: string) =>
+  ctx.mode === 'fentry' ? `fexit:${fn}` : ctx.mode === 'kprobe' ? `kretprobe:${fn}` : new RegExp(`^(fexit|kretprobe):${fn}$`);
 
 export const VM_CASES: AgentCase[] = [
   {
     name: 'io_uring IORING_OP_UNLINKAT (no unlink syscall) is caught',
     families: ['unlink'],
     modes: ['fentry', 'kprobe'],
-    needs: ['io_uring-unlinkat'],
+    needs: ['io_uring-unlink'],
     scope: 'dir',
     setup: () => `echo data > "$D/ring"\nkw_stat ring "$D/ring"`,
-    trigger: () => `${IOURING} "$D/ring"`,
-    expect: (ctx) => [{ type: 'unlink', op: 'unlink', path: `${ctx.dir}/ring`, ...inode(ctx, 'ring'), last_link: true, ret: 0, uid: 0 }],
+    trigger: () => `${IOURING} unlink "$D/ring"`,
+    expect: (ctx) => [{ type: 'unlink', op: 'unlink', path: `${ctx.dir}/ring`, ...inode(ctx, 'ring'), last_link: true, ret: 0, uid: 0,
+      exe: IOURING, probe: kcallProbe(ctx, 'do_unlinkat') }],
   },
   {
     name: 'io_uring IORING_OP_UNLINKAT with AT_REMOVEDIR is an rmdir',
     families: ['unlink'],
     modes: ['fentry', 'kprobe'],
-    needs: ['io_uring-unlinkat'],
+    needs: ['io_uring-rmdir'],
     scope: 'dir',
     setup: () => `mkdir "$D/ringdir"\nkw_stat ringdir "$D/ringdir"`,
-    trigger: () => `${IOURING} "$D/ringdir" rmdir`,
-    expect: (ctx) => [{ type: 'unlink', op: 'rmdir', path: `${ctx.dir}/ringdir`, ...inode(ctx, 'ringdir'), ret: 0, uid: 0 }],
+    trigger: () => `${IOURING} rmdir "$D/ringdir"`,
+    expect: (ctx) => [{ type: 'unlink', op: 'rmdir', path: `${ctx.dir}/ringdir`, ...inode(ctx, 'ringdir'), ret: 0, uid: 0,
+      exe: IOURING, probe: kcallProbe(ctx, 'do_rmdir') }],
+  },
+  {
+    name: 'io_uring unlink of a relative name resolves against the submitter\'s cwd; a failed one carries the errno',
+    families: ['unlink'],
+    modes: ['fentry', 'kprobe'],
+    needs: ['io_uring-unlink'],
+    scope: 'dir',
+    setup: () => `touch "$D/rel"`,
+    trigger: () => `cd "$D" && ${IOURING} unlink rel && ${IOURING} unlink missing; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/rel`, last_link: true, ret: 0, exe: IOURING },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/missing`, ret: -2, exe: IOURING, probe: kcallProbe(ctx, 'do_unlinkat') },
+    ],
+  },
+  {
+    name: 'io_uring IORING_OP_RENAMEAT over an existing file: unlink of the victim, create of the new name',
+    families: ['unlink', 'create'],
+    modes: ['fentry', 'kprobe'],
+    needs: ['io_uring-rename'],
+    scope: 'dir',
+    setup: () => `echo old > "$D/victim"; echo new > "$D/src"; kw_stat victim "$D/victim"; kw_stat src "$D/src"`,
+    trigger: () => `${IOURING} rename "$D/src" "$D/victim"`,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'rename', path: `${ctx.dir}/victim`, old_path: `${ctx.dir}/src`, last_link: true, ...inode(ctx, 'victim'),
+        ret: 0, exe: IOURING, probe: kcallProbe(ctx, 'do_renameat2') },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/victim`, old_path: `${ctx.dir}/src`, ...inode(ctx, 'src'),
+        ret: 0, exe: IOURING, probe: kcallProbe(ctx, 'do_renameat2') },
+    ],
+  },
+  {
+    name: 'io_uring IORING_OP_MKDIRAT (no mkdir syscall) is caught',
+    families: ['create'],
+    modes: ['fentry', 'kprobe'],
+    needs: ['io_uring-mkdir'],
+    scope: 'dir',
+    trigger: () => `${IOURING} mkdir "$D/ringmk"\nkw_stat ringmk "$D/ringmk"`,
+    expect: (ctx) => [{ type: 'create', op: 'mkdir', path: `${ctx.dir}/ringmk`, ...inode(ctx, 'ringmk'), ret: 0, uid: 0,
+      exe: IOURING, probe: kcallProbe(ctx, 'do_mkdirat') }],
   },
 ];

@@ -13,10 +13,7 @@ npx tsc -p test/vm/tsconfig.json || { echo "vm: TypeScript build of test/vm fail
 # auto (agent through sudo): the mode-selection check, then a cross-section of the cases (one per
 # family and syscall path, a filter); the full auto run is in npm run test:kernels
 # the 1,000-exec burst takes 25-80 s per mode under TCG: it runs on the host and in the matrix
-# io_uring unlinks make no syscall and the agent emits file events at syscall exit: they are not
-# reported yet (the fix: emit from fexit/kretprobe of do_unlinkat/do_rmdir when no syscall is in
-# flight). The full matrix (npm run test:kernels) still runs and reports those cases as failed.
-export KW_VM_SKIP_CASES=${KW_VM_SKIP_CASES-'1,000 short-lived|io_uring'}
-AUTO_CASES=${KW_VM_AUTO_CASES:-'coreutils|busybox rm|dirfd from another|rename over|O_CREAT|relative exec|failed execs|shebang|filter --uid|cgroup v2 path'}
+export KW_VM_SKIP_CASES=${KW_VM_SKIP_CASES-'1,000 short-lived'}
+AUTO_CASES=${KW_VM_AUTO_CASES:-'coreutils|busybox rm|dirfd from another|rename over|O_CREAT|relative exec|failed execs|shebang|filter --uid|cgroup v2 path|io_uring'}
 exec node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_CI:-6.1}" --lsm-guest 6.1 --port "${KW_VM_PORT:-2350}" \
   --json test-results/vm-suite.json --auto-cases "$AUTO_CASES"

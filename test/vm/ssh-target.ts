@@ -123,7 +123,8 @@ export class VmTarget implements Target {
     if (tool === 'cgroup2') return (await this.run(`awk '$3=="cgroup2"{f=1} END{exit !f}' /proc/mounts`)).code === 0;
     if (tool.startsWith('/')) return (await this.run(`test -e ${shq(tool)}`)).code === 0;
     if (tool === 'nobody') return (await this.run('id -u nobody')).code === 0;
-    if (tool === 'io_uring-unlinkat') return (await this.run(`${GUEST_DIR}/kw-iouring-unlink --check`)).code === 0;
+    // io_uring-unlink, -rmdir, -mkdir, -rename: the kernel has the io_uring opcode kw-iouring needs
+    if (tool.startsWith('io_uring-')) return (await this.run(`${GUEST_DIR}/kw-iouring --check ${shq(tool.slice(9))}`)).code === 0;
     return (await this.run(`command -v ${shq(tool)} || test -x ${shq(`${GUEST_DIR}/${tool}`)}`)).code === 0;
   }
 
