@@ -535,7 +535,7 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 }
 
 /* One copy for every file syscall's exit (a global function: scalars only, verified once). */
-__noinline int sys_exit_file(long ret)
+__noinline int sys_exit_file(long ret, __u64 opened)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
@@ -554,7 +554,7 @@ __noinline int sys_exit_file(long ret)
 	struct file *created = 0;
 	if (op == KW_OP_OPEN && ret >= 0) {
 		/* created iff the opened file has FMODE_CREATED (O_CREAT on an existing file: no event) */
-		created = fd_file(task, ret);
+		created = opened ? (struct file *)opened : fd_file(task, ret);
 		if (!created || !(BPF_CORE_READ(created, f_mode) & KW_FMODE_CREATED))
 			goto out;
 	}
@@ -962,7 +962,32 @@ static __always_inline int kernel_call_exit(long ret)
 
 	if (!p || !p->kname)
 		return 0;
-	return sys_exit_file(ret);
+	return sys_exit_file(ret, 0);
+}
+
+/*
+ * do_filp_open(int dfd, struct filename *name, const struct open_flags *op) -> struct file *:
+ * io_uring's IORING_OP_OPENAT(2) (5.6+; O_CREAT always runs in the worker) and kernel-made opens
+ * (core dumps). Only O_CREAT opens are stashed; the exit reports a new file (FMODE_CREATED on
+ * the returned file) or a failure, like the open syscalls' exit.
+ */
+static __always_inline int stash_kernel_open(__u8 probe, int dfd, struct filename *fn, struct open_flags *op)
+{
+	if (!(BPF_CORE_READ(op, open_flag) & O_CREAT))
+		return 0;
+	return stash_kernel_call(probe, KW_OP_OPEN, dfd, fn, 0, 0);
+}
+
+static __always_inline int kernel_open_exit(__u64 file)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (!p || !p->kname)
+		return 0;
+	if (file >= (__u64)-4095) /* ERR_PTR */
+		return sys_exit_file((long)file, 0);
+	return sys_exit_file(0, file);
 }
 
 /*
@@ -970,6 +995,7 @@ static __always_inline int kernel_call_exit(long ret)
  *   do_unlinkat(int dfd, struct filename *name)       do_rmdir(int dfd, struct filename *name)
  *   do_renameat2(int olddfd, struct filename *from, int newdfd, struct filename *to, unsigned flags)
  *   do_mkdirat(int dfd, struct filename *name, umode_t mode)
+ *   do_filp_open (below: O_CREAT only)
  * Each has an entry (stash) and an exit (report) program per mode; ret is the exit's argument
  * after the parameters (fexit) or the return register (kretprobe).
  */
@@ -991,6 +1017,24 @@ KW_KCALL_FENTRY(do_mkdirat, KW_P_FX_DO_MKDIRAT, KW_OP_MKDIR, 0, 1, 0, 0, 3)
 KW_KCALL_FENTRY(do_renameat2, KW_P_FX_DO_RENAMEAT2, KW_OP_RENAME, 2, 3, (int)KW_CTX_ARG(ctx, 0),
 		(struct filename *)KW_CTX_ARG(ctx, 1), 5)
 
+SEC("fentry/do_filp_open")
+int kw_fe_do_filp_open(__u64 *ctx)
+{
+	return stash_kernel_open(KW_P_FX_DO_FILP_OPEN, (int)KW_CTX_ARG(ctx, 0), (struct filename *)KW_CTX_ARG(ctx, 1),
+				 (struct open_flags *)KW_CTX_ARG(ctx, 2));
+}
+
+SEC("fexit/do_filp_open")
+int kw_fx_do_filp_open(__u64 *ctx)
+{
+	__u64 file = 0;
+
+	/* a plain load types the result as a struct file pointer, which a global function (5.10
+	 * too) cannot take: read the slot as bytes to get a scalar */
+	bpf_probe_read_kernel(&file, sizeof(file), (void *)ctx + 3 * 8);
+	return kernel_open_exit(file);
+}
+
 #define KW_KCALL_KPROBE(fn, id, op, dfd, name, odfd, oname)                                  \
 	SEC("kprobe/" #fn) int kw_kp_##fn(struct pt_regs *ctx)                             \
 	{                                                                                  \
@@ -1005,12 +1049,25 @@ KW_KCALL_FENTRY(do_renameat2, KW_P_FX_DO_RENAMEAT2, KW_OP_RENAME, 2, 3, (int)KW_
 KW_KCALL_KPROBE(do_unlinkat, KW_P_KRP_DO_UNLINKAT, KW_OP_UNLINK, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
 KW_KCALL_KPROBE(do_rmdir, KW_P_KRP_DO_RMDIR, KW_OP_RMDIR, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
 KW_KCALL_KPROBE(do_mkdirat, KW_P_KRP_DO_MKDIRAT, KW_OP_MKDIR, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
+SEC("kprobe/do_filp_open")
+int kw_kp_do_filp_open(struct pt_regs *ctx)
+{
+	return stash_kernel_open(KW_P_KRP_DO_FILP_OPEN, (int)PT_REGS_PARM1_CORE(ctx), (struct filename *)PT_REGS_PARM2_CORE(ctx),
+				 (struct open_flags *)PT_REGS_PARM3_CORE(ctx));
+}
+
+SEC("kretprobe/do_filp_open")
+int kw_krp_do_filp_open(struct pt_regs *ctx)
+{
+	return kernel_open_exit(PT_REGS_RC_CORE(ctx));
+}
+
 KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, KW_OP_RENAME, PT_REGS_PARM3_CORE(ctx), PT_REGS_PARM4_CORE(ctx),
 		(int)PT_REGS_PARM1_CORE(ctx), (struct filename *)PT_REGS_PARM2_CORE(ctx))
 
 #define ARG(i) (ctx->args[i])
 #define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)
-#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx->ret); }
+#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx->ret, 0); }
 
 ENTER(unlink) { return stash(KW_P_TP_UNLINK, KW_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0); }
 EXIT(unlink)

@@ -69,6 +69,7 @@ enum kw_probe_id {
 	/* calls made without a system call (io_uring), reported at the function's exit */
 	KW_P_FX_DO_UNLINKAT, KW_P_FX_DO_RMDIR, KW_P_FX_DO_MKDIRAT, KW_P_FX_DO_RENAMEAT2,
 	KW_P_KRP_DO_UNLINKAT, KW_P_KRP_DO_RMDIR, KW_P_KRP_DO_MKDIRAT, KW_P_KRP_DO_RENAMEAT2,
+	KW_P_FX_DO_FILP_OPEN, KW_P_KRP_DO_FILP_OPEN,
 	KW_P_MAX,
 };
 

@@ -244,6 +244,8 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_KRP_DO_RMDIR] = "kretprobe:do_rmdir",
 	[KW_P_KRP_DO_MKDIRAT] = "kretprobe:do_mkdirat",
 	[KW_P_KRP_DO_RENAMEAT2] = "kretprobe:do_renameat2",
+	[KW_P_FX_DO_FILP_OPEN] = "fexit:do_filp_open",
+	[KW_P_KRP_DO_FILP_OPEN] = "kretprobe:do_filp_open",
 };
 
 static const char *op_names[] = {
@@ -848,7 +850,8 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 		pi->kcall = !strncmp(pi->name, "do_", 3);
 		pi->fam = !strcmp(pi->name, "security_inode_rename") || !strcmp(pi->name, "do_renameat2")
 				  ? KW_FAM_UNLINK | KW_FAM_CREATE
-			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat")
+			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat") ||
+					    !strcmp(pi->name, "do_filp_open")
 				  ? KW_FAM_CREATE
 				  : KW_FAM_UNLINK;
 		pi->optional = true;

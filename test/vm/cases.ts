@@ -1,12 +1,13 @@
 // Event cases only the guest kernels can show, in the agent suite's table format
 // (test/agent/suite.ts AgentCase); test/vm/matrix.ts runs them after test/agent/cases.ts.
 //
-// io_uring: IORING_OP_UNLINKAT / RENAMEAT / MKDIRAT do their work without any unlink, rename or
-// mkdir system call (the kernel runs them in an io_uring worker, iou-wrk-*, a thread of the
+// io_uring: IORING_OP_UNLINKAT / RENAMEAT / MKDIRAT / OPENAT do their work without any unlink,
+// rename, mkdir or open system call (the kernel runs them in an io_uring worker, iou-wrk-*, a thread of the
 // submitter), so syscall tracepoints cannot see them, while fentry and kprobe mode must: the agent
-// reports them from fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2 and do_mkdirat. The
-// trigger is test/vm/trigger/kw-iouring.c, static with liburing; 'io_uring-OP' is a Target.has()
-// feature checked with `kw-iouring --check OP` (UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
+// reports them from fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2, do_mkdirat and
+// do_filp_open (O_CREAT). The trigger is test/vm/trigger/kw-iouring.c, static with liburing;
+// 'io_uring-OP' is a Target.has() feature checked with `kw-iouring --check OP` (OPENAT 5.6,
+// UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
 import type { AgentCase, CaseContext } from '../agent/suite';
 import { need } from '../agent/suite';
 
@@ -82,5 +83,16 @@ export const VM_CASES: AgentCase[] = [
     trigger: () => `${IOURING} mkdir "$D/ringmk"\nkw_stat ringmk "$D/ringmk"`,
     expect: (ctx) => [{ type: 'create', op: 'mkdir', path: `${ctx.dir}/ringmk`, ...inode(ctx, 'ringmk'), ret: 0, uid: 0,
       exe: IOURING, probe: kcallProbe(ctx, 'do_mkdirat') }],
+  },
+  {
+    name: 'io_uring IORING_OP_OPENAT with O_CREAT: an event for the new file, none for the existing one',
+    families: ['create'],
+    modes: ['fentry', 'kprobe'],
+    needs: ['io_uring-open'],
+    scope: 'dir',
+    setup: () => `touch "$D/ringold"`,
+    trigger: () => `${IOURING} open "$D/ringnew"\n${IOURING} open "$D/ringold"\nkw_stat ringnew "$D/ringnew"`,
+    expect: (ctx) => [{ type: 'create', op: 'open', path: `${ctx.dir}/ringnew`, ...inode(ctx, 'ringnew'), ret: 0, uid: 0,
+      exe: IOURING, probe: kcallProbe(ctx, 'do_filp_open') }],
   },
 ];

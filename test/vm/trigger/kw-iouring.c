@@ -1,11 +1,13 @@
-// kw-iouring OP ARGS: one file operation done through io_uring, so that no unlink/rename/mkdir
+// kw-iouring OP ARGS: one file operation done through io_uring, so that no unlink/rename/mkdir/open
 // system call is made: the kernel does the work in an io_uring worker. The agent must still see
-// it in fentry/kprobe mode (fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2, do_mkdirat),
+// it in fentry/kprobe mode (fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2, do_mkdirat,
+// do_filp_open),
 // while syscall tracepoints cannot. Static (liburing.a) so it runs in the busybox test guests.
-//   kw-iouring unlink PATH | rmdir PATH | mkdir PATH | rename OLD NEW
+//   kw-iouring unlink PATH | rmdir PATH | mkdir PATH | rename OLD NEW | open PATH (O_CREAT|O_WRONLY)
 //   kw-iouring --check OP   exit 0 when this kernel has the io_uring opcode OP needs, 3 when not
 // Prints one key=value line. Exit: 0 done, 1 the operation failed (errno printed), 2 usage,
-// 3 this kernel cannot do it (no io_uring, or not that opcode: UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
+// 3 this kernel cannot do it (no io_uring, or not that opcode: OPENAT 5.6, UNLINKAT/RENAMEAT 5.11,
+// MKDIRAT 5.15).
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -23,6 +25,7 @@ static const struct op ops[] = {
 	{ "rmdir", IORING_OP_UNLINKAT, 1 },
 	{ "mkdir", IORING_OP_MKDIRAT, 1 },
 	{ "rename", IORING_OP_RENAMEAT, 2 },
+	{ "open", IORING_OP_OPENAT, 1 },
 };
 
 static const struct op *find_op(const char *name)
@@ -35,7 +38,7 @@ static const struct op *find_op(const char *name)
 
 static int usage(void)
 {
-	fputs("usage: kw-iouring unlink PATH | rmdir PATH | mkdir PATH | rename OLD NEW | --check OP\n", stderr);
+	fputs("usage: kw-iouring unlink PATH | rmdir PATH | mkdir PATH | rename OLD NEW | open PATH | --check OP\n", stderr);
 	return 2;
 }
 
@@ -69,6 +72,8 @@ int main(int argc, char **argv)
 		io_uring_prep_unlinkat(sqe, AT_FDCWD, argv[2], AT_REMOVEDIR);
 	else if (!strcmp(op->name, "mkdir"))
 		io_uring_prep_mkdirat(sqe, AT_FDCWD, argv[2], 0755);
+	else if (!strcmp(op->name, "open"))
+		io_uring_prep_openat(sqe, AT_FDCWD, argv[2], O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	else
 		io_uring_prep_renameat(sqe, AT_FDCWD, argv[2], AT_FDCWD, argv[3], 0);
 	rc = io_uring_submit(&ring);
