@@ -293,6 +293,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     },
   });
   let seen = 0;
+  let held = false;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= session.stop());
   session.onDidReceiveEvents((batch) => {
@@ -302,7 +303,16 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
       seen++;
       out += (json ? JSON.stringify(e) : formatEvent(e)) + '\n';
     }
-    if (out) process.stdout.write(out);
+    // a full stdout (a slow reader of the pipe) holds the agent's output instead of buffering
+    // here without bound; the agent's ring buffer then counts what is lost
+    if (out && !process.stdout.write(out) && !held) {
+      held = true;
+      session.holdInput();
+      process.stdout.once('drain', () => {
+        held = false;
+        session.releaseInput();
+      });
+    }
     if (maxCount !== undefined && seen >= maxCount) void stop();
   });
   const ended = new Promise<void>((resolve) =>

@@ -211,3 +211,45 @@ test('CLI: kwitness trace unlink --host over ssh --json prints the event and sto
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('CLI: a reader that stops reading holds the agent over ssh; the agent counts the losses, none are silent', async () => {
+  const flood = path.join(work, 'flood');
+  fs.mkdirSync(flood);
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  // text output: ready and lost notes go to stderr, which is read; stdout (events) is not read at first
+  const child = cp.spawn(process.execPath, [cli, 'trace', 'create,unlink', '--host', 't-root', '--path-prefix', flood, '--ringbuf-kb', '256', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pause();
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  try {
+    await waitFor('tracing', () => err.includes('kwitness: tracing'), 20000);
+    const n = 40000; // 80,000 events: far more than the pipe, the SSH window and a 256 KiB ring hold
+    const py = 'import os,sys\nd=sys.argv[1]\nfor i in range(int(sys.argv[2])):\n p=d+"/f"+str(i)\n os.close(os.open(p,os.O_CREAT|os.O_WRONLY,0o644))\n os.unlink(p)\n';
+    cp.execFileSync('python3', ['-c', py, flood, String(n)]);
+    await sleep(1000); // the agent's own lost records wait in the same stalled stream
+    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]);
+    // now read: everything the agent kept arrives, then stop
+    let lines = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      for (let k = d.indexOf(10); k >= 0; k = d.indexOf(10, k + 1)) lines++;
+    });
+    child.stdout.resume();
+    for (let last = -1, still = 0; still < 5; await sleep(200)) {
+      still = lines === last ? still + 1 : 0;
+      last = lines;
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, err);
+    const m = /kwitness: (\d+) events, (\d+) lost; stopped/.exec(err);
+    assert.ok(m, err);
+    const [delivered, lost] = [Number(m[1]), Number(m[2])];
+    assert.ok(lost > 0, `the stalled reader reached the agent: ${lost} lost`);
+    assert.equal(delivered, lines, 'every delivered event was printed');
+    assert.equal(delivered + lost, 2 * n, `delivered ${delivered} + lost ${lost} = the ${2 * n} creates and unlinks`);
+    assert.ok(hwmKb < 200 * 1024, `CLI peak RSS ${Math.round(hwmKb / 1024)} MiB while stalled`);
+    console.log(`# stalled reader: ${delivered} delivered + ${lost} lost = ${2 * n}; CLI peak RSS ${Math.round(hwmKb / 1024)} MiB`);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});

@@ -2,6 +2,12 @@
 // stream, delivers events in batches (every batchMs), tracks lost totals and state. Stop = stdin
 // EOF, then signals, then proof that the agent's pid is gone. A dropped connection becomes
 // 'disconnected'; resume() reconnects (and kills a leftover agent if one survived). No vscode.
+//
+// Memory stays bounded when the host side falls behind: the agent's output is paused while
+// MAX_PENDING events wait for the next batch, or while a consumer holds the input (the CLI when
+// its stdout is full). Then the SSH window (or the pipe) fills, the agent blocks on write, its
+// ring buffer fills and the kernel counts what it cannot keep: losses are reported as `lost`,
+// never made silently on the host.
 import type { AgentRecord, Family, KwEvent } from '../events';
 import { FAMILIES, isKwEvent } from '../events';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
@@ -52,6 +58,9 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
 
 let nextId = 1;
 
+/** Events waiting for the next batch before the agent's output is paused (a few tens of MB). */
+export const MAX_PENDING = 65536;
+
 export class TraceSession extends Disposable implements TraceHandle {
   readonly id: string;
   private _state: TraceState = { kind: 'connecting' };
@@ -67,6 +76,8 @@ export class TraceSession extends Disposable implements TraceHandle {
   private stderrTail = '';
   private running: Promise<void> | undefined;
   private closeSub: IDisposable | undefined;
+  private holds = 0;
+  private inputPaused = false;
   /** Events delivered so far (all batches). */
   eventCount = 0;
   /** Set by stop(): true when the agent's pid was checked and is gone from the host. */
@@ -108,6 +119,36 @@ export class TraceSession extends Disposable implements TraceHandle {
 
   private log(l: string): void {
     this.cfg.log?.(`[${this.conn.ref.label} ${this.id}] ${l}`);
+  }
+
+  /**
+   * Stops reading the agent's output until every hold is released (reference counted), e.g. while
+   * the consumer's own output is full. The agent then blocks and its ring buffer counts losses.
+   */
+  holdInput(): void {
+    this.holds++;
+    this.updateFlow();
+  }
+
+  releaseInput(): void {
+    if (this.holds > 0) this.holds--;
+    this.updateFlow();
+  }
+
+  /** True while the agent's output is not being read (a hold, or a full pending batch). */
+  get isInputPaused(): boolean {
+    return this.inputPaused;
+  }
+
+  private updateFlow(): void {
+    // once stopping, read everything: an agent blocked on a full pipe could not see its stdin EOF
+    const pause = !this.stopRequested && (this.holds > 0 || this.pending.length >= MAX_PENDING);
+    if (pause === this.inputPaused) return;
+    this.inputPaused = pause;
+    const out = this.proc?.stdout;
+    if (!out) return;
+    if (pause) out.pause();
+    else out.resume();
   }
 
   private setState(s: TraceState): void {
@@ -160,13 +201,15 @@ export class TraceSession extends Disposable implements TraceHandle {
       });
       this.closeSub?.dispose();
       this.closeSub = ready.runner.onDidClose((why) => this.onDropped(why));
+      this.inputPaused = false;
       this.timer = setInterval(() => this.flush(), this.cfg.batchMs ?? 50);
       await new Promise<void>((resolve, reject) => {
         let isReady = false;
         agent.proc.stdout.on('data', (chunk: Buffer) => {
           for (const r of decoder.push(chunk)) {
             if (isKwEvent(r)) {
-              this.pending.push(r);
+              // records already decoded from this chunk are kept; reading stops after it
+              if (this.pending.push(r) === MAX_PENDING) this.updateFlow();
               continue;
             }
             this.cfg.onRecord?.(r);
@@ -183,6 +226,7 @@ export class TraceSession extends Disposable implements TraceHandle {
             }
           }
         });
+        this.updateFlow(); // a hold taken before the agent started
         agent.proc.stderr.on('data', (chunk: Buffer) => {
           this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-8192);
         });
@@ -231,6 +275,7 @@ export class TraceSession extends Disposable implements TraceHandle {
     this.pending = [];
     this.eventCount += batch.length;
     this._onEvents.fire(batch);
+    this.updateFlow();
   }
 
   /** Reconnects after 'disconnected' (or a failure): a leftover agent from before is killed first. */
@@ -261,6 +306,7 @@ export class TraceSession extends Disposable implements TraceHandle {
       await this.running?.catch(() => undefined);
       return;
     }
+    this.updateFlow();
     p.stdin.end();
     const exitedWithin = (ms: number): Promise<boolean> =>
       Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
