@@ -4,6 +4,7 @@
 #define KW_AGENT_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "kwitness.h"
@@ -35,6 +36,13 @@ void iso_time(struct buf *b, uint64_t wall_ns);
 
 extern struct buf out;      /* pending stdout bytes */
 int out_flush(void);        /* -1 when stdout is gone */
+
+/* ---- client.c: stdin EOF and heartbeats, waiting on a full stdout ---- */
+extern volatile sig_atomic_t stop; /* main.c: set by signals, stdin EOF, a silent client */
+bool client_init(unsigned heartbeat_timeout_s); /* true when stdin is watched */
+void client_on_stdin(void);                     /* stdin readable: a heartbeat, or EOF */
+bool client_silent(void);                       /* no heartbeat within the timeout (sets stop) */
+int client_wait_writable(void);                 /* stdout full: 0 retry, -1 give the output up */
 
 /* ---- proc.c: pid table, exe and cgroup lookups ---- */
 struct proc_ent {

@@ -44,9 +44,10 @@ static struct {
 	bool failed_only;
 	uint32_t ringbuf_kb;
 	uint32_t argv_max;
+	uint32_t heartbeat_s;
 } opt = { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .argv_max = 4096 };
 
-static volatile sig_atomic_t stop;
+volatile sig_atomic_t stop; /* agent.h */
 static int64_t boot_to_wall;
 static char kernel_rel[128], kernel_arch[64];
 static uint64_t lost_total;
@@ -68,7 +69,8 @@ static const char usage[] =
 	"usage: kwitness-agent probe\n"
 	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
-	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES] [-v]\n"
+	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
+	"                [--heartbeat-timeout SECONDS] [-v]\n"
 	"       kwitness-agent btf FUNC\n";
 
 static uint64_t parse_num(const char *flag, const char *v, uint64_t min, uint64_t max)
@@ -148,6 +150,10 @@ static void parse_trace_args(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--ringbuf-kb")) {
 			opt.ringbuf_kb = parse_num(a, v, 64, 1 << 20);
+			i++;
+		} else if (!strcmp(a, "--heartbeat-timeout")) {
+			/* exit when stdin stays silent this long (the client writes a byte now and then) */
+			opt.heartbeat_s = parse_num(a, v, 1, 86400);
 			i++;
 		} else if (!strcmp(a, "--argv-max")) {
 			opt.argv_max = parse_num(a, v, 16, KW_ARGV_MAX);
@@ -1234,9 +1240,7 @@ static int cmd_trace(void)
 	if (out_flush() < 0)
 		goto cleanup;
 
-	struct stat st;
-	if (fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(0)))
-		watch_stdin = true; /* /dev/null or a file as stdin: nothing to watch */
+	watch_stdin = client_init(opt.heartbeat_s);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(rb), &ev);
@@ -1255,12 +1259,8 @@ static int cmd_trace(void)
 			break;
 		}
 		for (int k = 0; k < n; k++) {
-			if (evs[k].data.u32 == 2) {
-				char tmp[256];
-				ssize_t r = read(0, tmp, sizeof(tmp));
-				if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-					stop = 1; /* stdin closed: the session that started us is gone */
-			}
+			if (evs[k].data.u32 == 2)
+				client_on_stdin();
 		}
 		if (ring_buffer__consume(rb) < 0 && errno != EINTR) {
 			/* -EINTR is a normal exit */
@@ -1285,6 +1285,8 @@ static int cmd_trace(void)
 			}
 			if (getppid() != parent)
 				stop = 1; /* parent died (PR_SET_PDEATHSIG covers the rest) */
+			if (client_silent())
+				emit_error("no heartbeat from the client: exiting");
 		}
 		if (out_flush() < 0)
 			break; /* stdout closed */

@@ -223,6 +223,8 @@ int out_flush(void)
 		ssize_t n = write(1, out.p + off, out.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && client_wait_writable() == 0)
+			continue;
 		if (n <= 0) {
 			out.len = 0;
 			return -1;

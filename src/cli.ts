@@ -18,7 +18,9 @@ const USAGE = `usage:
   kwitness probe HOST [--json]
   kwitness trace unlink|create|exec[,...] --host HOST [--path-prefix P]... [--pid N] [--comm NAME]
         [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
-        [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS]
+        [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
+  --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
+        0 = never), e.g. after the laptop went to sleep or the network dropped silently
 common options:
   --ssh-config FILE   (env KWITNESS_SSH_CONFIG; default ~/.ssh/config)
   --known-hosts FILE  (env KWITNESS_KNOWN_HOSTS; default ~/.ssh/known_hosts)
@@ -36,7 +38,7 @@ interface Args {
   flags: Map<string, string[]>;
 }
 
-const VALUE_FLAGS = new Set(['host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir', 'timeout', 'count', 'duration', 'format', 'batch-ms']);
+const VALUE_FLAGS = new Set(['host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir', 'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat']);
 const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help']);
 
 export function parseArgs(argv: string[]): Args {
@@ -284,6 +286,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     format,
     decoderFor,
     batchMs: intFlag(a, 'batch-ms') ?? 50,
+    heartbeatS: intFlag(a, 'heartbeat'),
     log: (l) => process.env.KWITNESS_VERBOSE && process.stderr.write(`kwitness: ${l}\n`),
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');

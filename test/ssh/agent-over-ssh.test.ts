@@ -253,3 +253,45 @@ test('CLI: a reader that stops reading holds the agent over ssh; the agent count
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('a client that freezes with the connection up (SIGSTOP, like a laptop lid): the agent exits after --heartbeat, nothing left', async () => {
+  const quiet = path.join(work, 'quiet');
+  fs.mkdirSync(quiet);
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  const child = cp.spawn(process.execPath, [cli, 'trace', 'unlink', '--host', 't-root', '--path-prefix', quiet, '--heartbeat', '3', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stdout.resume();
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  try {
+    await waitFor('tracing', () => err.includes('kwitness: tracing'), 20000);
+    const agentPid = await waitFor('the agent process', () =>
+      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).find((p) => {
+        try {
+          return fs.readlinkSync(`/proc/${p}/exe`).includes('kwitness-agent') && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(quiet);
+        } catch {
+          return false;
+        }
+      }),
+    );
+    const progs = progIdsHeldBy(agentPid);
+    assert.ok(progs.length > 0);
+    await sleep(4000); // heartbeats keep it alive past the timeout while the client runs
+    assert.ok(fs.existsSync(`/proc/${agentPid}`), 'the agent still runs while the client sends heartbeats');
+    child.kill('SIGSTOP');
+    const t0 = Date.now();
+    await waitFor('the agent gone after the client froze', () => !fs.existsSync(`/proc/${agentPid}`), 10000);
+    await waitFor('its BPF programs unloaded', () => stillLoaded(progs).length === 0, 3000);
+    const goneMs = Date.now() - t0;
+    child.kill('SIGCONT');
+    // the client wakes up to an agent that ended, and says why
+    assert.equal(await Promise.race([exited, sleep(15000).then(() => 'timeout')]), 1, err);
+    assert.match(err, /nothing from the client on stdin for 3 s/);
+    console.log(`# frozen client: agent and its ${progs.length} BPF programs gone ${goneMs} ms after SIGSTOP (--heartbeat 3)`);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
+  }
+});

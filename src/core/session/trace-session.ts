@@ -27,7 +27,15 @@ export interface SessionConfig {
   log?: (line: string) => void;
   /** Called with every non-event record (ready, lost, error) — CLI/tests. */
   onRecord?: (r: AgentRecord) => void;
+  /**
+   * The agent exits when its stdin stays silent this long (default 60 s; 0 = never): the session
+   * writes a newline every heartbeatS / 4 s, so a client that went to sleep or lost the network
+   * without a FIN does not leave the agent running on the host.
+   */
+  heartbeatS?: number;
 }
+
+export const DEFAULT_HEARTBEAT_S = 60;
 
 /** `kwitness-agent trace` arguments for `o`; throws on bad options. */
 export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] {
@@ -77,6 +85,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   private running: Promise<void> | undefined;
   private closeSub: IDisposable | undefined;
   private holds = 0;
+  private beat: NodeJS.Timeout | undefined;
   private inputPaused = false;
   /** Events delivered so far (all batches). */
   eventCount = 0;
@@ -91,6 +100,10 @@ export class TraceSession extends Disposable implements TraceHandle {
     super();
     this.id = `t${nextId++}-${Date.now().toString(36)}`;
     agentTraceArgs(options, cfg.format ?? 'json'); // validate early
+    const hb = cfg.heartbeatS;
+    if (hb !== undefined && !(Number.isInteger(hb) && hb >= 0 && hb <= 86400)) {
+      throw new KwError('bad-input', `heartbeat must be 0 (off) to 86400 seconds, got ${hb}`);
+    }
   }
 
   get host(): HostRef {
@@ -184,7 +197,10 @@ export class TraceSession extends Disposable implements TraceHandle {
       this.setState({ kind: 'connecting' });
       const ready = await this.conn.connect();
       this.setState({ kind: 'deploying' });
-      const agent = await this.conn.spawnAgent(agentTraceArgs(this.options, format));
+      const heartbeatS = this.cfg.heartbeatS ?? DEFAULT_HEARTBEAT_S;
+      const args = agentTraceArgs(this.options, format);
+      if (heartbeatS > 0) args.push('--heartbeat-timeout', String(heartbeatS));
+      const agent = await this.conn.spawnAgent(args);
       if (this.stopRequested) {
         agent.proc.stdin.end();
         agent.proc.signal('TERM');
@@ -215,6 +231,12 @@ export class TraceSession extends Disposable implements TraceHandle {
             this.cfg.onRecord?.(r);
             if (r.type === 'ready') {
               isReady = true;
+              if (heartbeatS > 0) {
+                const stdin = agent.proc.stdin;
+                this.beat = setInterval(() => {
+                  if (!stdin.writableEnded && !stdin.destroyed) stdin.write('\n');
+                }, Math.max(250, (heartbeatS * 1000) / 4));
+              }
               this.setState({ kind: 'running', probes: r.probes });
               this.log(`running: ${r.probes.map((p) => `${p.family}=${p.mode}`).join(' ')}`);
               resolve();
@@ -234,6 +256,8 @@ export class TraceSession extends Disposable implements TraceHandle {
           this.flush();
           if (this.timer) clearInterval(this.timer);
           this.timer = undefined;
+          if (this.beat) clearInterval(this.beat);
+          this.beat = undefined;
           this.proc = undefined;
           this.closeSub?.dispose();
           this.closeSub = undefined;
@@ -307,6 +331,8 @@ export class TraceSession extends Disposable implements TraceHandle {
       return;
     }
     this.updateFlow();
+    if (this.beat) clearInterval(this.beat);
+    this.beat = undefined;
     p.stdin.end();
     const exitedWithin = (ms: number): Promise<boolean> =>
       Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
@@ -342,6 +368,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   override dispose(): void {
     if (this.proc) void this.stop().catch(() => undefined);
     if (this.timer) clearInterval(this.timer);
+    if (this.beat) clearInterval(this.beat);
     this.closeSub?.dispose();
     super.dispose();
   }
