@@ -1,6 +1,7 @@
 // This Machine (host id `local`): the core runs the real agent through child_process as root,
 // the same deployment path as SSH hosts; and a full disk on the target is a clear error.
 import assert from 'node:assert/strict';
+import * as cp from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -73,6 +74,43 @@ test('disk full on the target: deployment fails with disk-full naming the cause 
     const sha = fs.readdirSync(path.join(full, 'kwitness'))[0];
     assert.deepEqual(fs.readdirSync(path.join(full, 'kwitness', sha)), []);
   } finally {
+    m.dispose();
+  }
+});
+
+test('installing a new agent build prunes older ones, keeping the newest other build and any build that runs', async () => {
+  const root = path.join(dir, 'prune-root');
+  const hex = (c: string) => c.repeat(64);
+  const old = ['a', 'b', 'c', 'd'].map((c, i) => {
+    const d = path.join(root, hex(c));
+    fs.mkdirSync(d, { recursive: true });
+    fs.copyFileSync('/bin/sleep', path.join(d, 'kwitness-agent'));
+    const t = new Date(Date.now() - (10 - i) * 60000); // a oldest ... d newest
+    fs.utimesSync(d, t, t);
+    return d;
+  });
+  fs.mkdirSync(path.join(root, 'not-a-build')); // not ours to remove
+  fs.chmodSync(root, 0o755);
+  // build 'b' is running
+  const busy = cp.spawn(path.join(old[1], 'kwitness-agent'), ['30']);
+  const m = manager(root);
+  try {
+    await sleep(200);
+    const d = await m.get('local').deploy();
+    assert.equal(d.uploaded, true);
+    const left = fs.readdirSync(root).sort();
+    assert.deepEqual(left, [hex('b'), hex('d'), path.basename(path.dirname(d.remotePath)), 'not-a-build'].sort(),
+      'kept: the running build b, the newest other build d, the new one; removed: a and c');
+    // the next session's deploy of the same build uploads nothing and removes nothing
+    const m2 = manager(root);
+    try {
+      assert.equal((await m2.get('local').deploy()).uploaded, false);
+    } finally {
+      m2.dispose();
+    }
+    assert.deepEqual(fs.readdirSync(root).sort(), left);
+  } finally {
+    busy.kill('SIGKILL');
     m.dispose();
   }
 });

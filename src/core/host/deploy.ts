@@ -107,7 +107,30 @@ function installScript(sha: string, size: number, root: string): string {
     `chmod 0755 "$t"`,
     `mv -f "$t" ${d}/kwitness-agent`,
     `trap - EXIT`,
+    ...pruneScript(sha, root),
   ].join('\n');
+}
+
+/**
+ * After installing a new build: removes older builds under root, except the newest other one
+ * (another desktop may still run the previous extension version) and any build a running
+ * process executes. Without this every extension update leaves 1.6 MB behind on every target.
+ */
+function pruneScript(sha: string, root: string): string[] {
+  return [
+    'set +e',
+    `for o in $(ls -1dt ${root}/*/ 2>/dev/null); do`,
+    '  o=${o%/}; n=${o##*/}',
+    `  [ "$n" = ${sha} ] && continue`,
+    '  case $n in *[!0-9a-f]*) continue;; esac',
+    '  [ ${#n} -eq 64 ] || continue',
+    '  [ -z "$kept" ] && { kept=$o; continue; }',
+    '  busy=',
+    '  for e in /proc/[0-9]*/exe; do case $(readlink "$e" 2>/dev/null) in "$o"/*) busy=1; break;; esac; done',
+    '  [ -n "$busy" ] || rm -rf "$o"',
+    'done',
+    'exit 0',
+  ];
 }
 
 /** Makes sure the agent is installed on the target; uploads only when needed. */
