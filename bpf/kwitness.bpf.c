@@ -464,15 +464,35 @@ static __always_inline void pick_inode(struct kw_raw *r, struct pend *p, int wan
 	}
 }
 
+/* x, hidden from the compiler's pattern matching (which would turn the arithmetic below back
+ * into branches) */
+static __always_inline __u64 opaque(__u64 x)
+{
+	asm volatile("" : "+r"(x));
+	return x;
+}
+
+/* 1 when the byte c equals b, else 0, without a branch */
+static __always_inline __u64 byte_is(__u64 c, __u64 b)
+{
+	__u64 d = c ^ b, m = opaque(d | -d); /* top bit set iff d != 0 */
+
+	return (m >> 63) ^ 1;
+}
+
 /*
  * In-kernel --path-prefix: 0 only when the event certainly cannot match. A global function,
- * so the verifier checks its loops once. `where`: bit 0 the base dir is under a prefix dir,
+ * so the verifier checks it once per program. `where`: bit 0 the base dir is under a prefix dir,
  * bit 1 it is a prefix dir's parent, bit 2 the name is absolute.
+ *
+ * The scans are branch-free over a fixed count: a `break` at the name's (unknown) length would
+ * leave the verifier one state per possible length, each walking the compares after it, which
+ * took fexit programs past the 1M-instruction limit with long prefixes.
  */
 __noinline int kw_prefix_ok(__u32 where)
 {
 	struct kw_raw *r = this_raw();
-	__u32 off, len;
+	__u64 off, len, dot = 0, slash = 0;
 	int i, k;
 
 	if (!r)
@@ -482,11 +502,14 @@ __noinline int kw_prefix_ok(__u32 where)
 	if (len > KW_PFX_SCAN)
 		return 1; /* long names: user space decides */
 	for (i = 0; i < KW_PFX_SCAN; i++) {
-		if (i >= len)
-			break;
-		if (r->data[(off + i) & (KW_DATA_SZ - 1)] == '.')
-			return 1; /* '..' could lead anywhere: user space decides */
+		__u64 c = (__u8)r->data[(off + i) & (KW_DATA_SZ - 1)];
+		__u64 in = opaque((__u64)i - len) >> 63; /* 1 while i < len */
+
+		dot |= in & byte_is(c, '.');
+		slash |= in & byte_is(c, '/');
 	}
+	if (dot)
+		return 1; /* '..' could lead anywhere: user space decides */
 	if (where & 4) {
 		if (!cfg_pfx_str_ok)
 			return 1;
@@ -494,29 +517,22 @@ __noinline int kw_prefix_ok(__u32 where)
 		for (k = 0; k < KW_MAX_PREFIX; k++) {
 			if (k >= cfg_n_prefix)
 				break;
-			__u32 pl = cfg_pfx_len[k];
-			int ok = pl <= len;
+			__u64 pl = cfg_pfx_len[k], diff = 0; /* read-only data: known to the verifier */
 
-			for (i = 0; i < KW_PFX_STR && ok; i++) {
+			for (i = 0; i < KW_PFX_STR; i++) {
 				if (i >= pl)
 					break;
-				if (r->data[(off + i) & (KW_DATA_SZ - 1)] != cfg_pfx_str[k][i])
-					ok = 0;
+				diff |= (__u8)r->data[(off + i) & (KW_DATA_SZ - 1)] ^ (__u8)cfg_pfx_str[k][i];
 			}
-			if (ok && (pl == 1 || pl == len || r->data[(off + pl) & (KW_DATA_SZ - 1)] == '/'))
+			__u64 next = (__u8)r->data[(off + pl) & (KW_DATA_SZ - 1)];
+			if (!diff && pl <= len && (pl == 1 || pl == len || next == '/'))
 				return 1;
 		}
 		return 0;
 	}
 	if (!cfg_pfx_inodes_ok || (where & 3))
 		return 1;
-	for (i = 0; i < KW_PFX_SCAN; i++) {
-		if (i >= len)
-			break;
-		if (r->data[(off + i) & (KW_DATA_SZ - 1)] == '/')
-			return 1; /* the name may lead into a prefix directory */
-	}
-	return 0;
+	return slash ? 1 : 0; /* a name with '/' may lead into a prefix directory */
 }
 
 static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, struct walkc *nc)
@@ -1040,11 +1056,15 @@ int kw_fx_do_filp_open(__u64 *ctx)
 	{                                                                                  \
 		return stash_kernel_call(id, op, (int)dfd, (struct filename *)name, odfd,  \
 					 oname);                                           \
-	}                                                                                  \
-	SEC("kretprobe/" #fn) int kw_krp_##fn(struct pt_regs *ctx)                         \
-	{                                                                                  \
-		return kernel_call_exit((int)PT_REGS_RC_CORE(ctx));                        \
 	}
+
+/* The return of do_unlinkat, do_rmdir, do_mkdirat, do_renameat2: one program, attached by user
+ * space to each (verified once, like kw_sys_exit_file). */
+SEC("kretprobe/do_file_call")
+int kw_krp_do_file_call(struct pt_regs *ctx)
+{
+	return kernel_call_exit((int)PT_REGS_RC_CORE(ctx));
+}
 
 KW_KCALL_KPROBE(do_unlinkat, KW_P_KRP_DO_UNLINKAT, KW_OP_UNLINK, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
 KW_KCALL_KPROBE(do_rmdir, KW_P_KRP_DO_RMDIR, KW_OP_RMDIR, PT_REGS_PARM1_CORE(ctx), PT_REGS_PARM2_CORE(ctx), 0, 0)
@@ -1067,25 +1087,29 @@ KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, KW_OP_RENAME, PT_REGS_PARM3
 
 #define ARG(i) (ctx->args[i])
 #define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)
-#define EXIT(tp) SEC("tp/syscalls/sys_exit_" #tp) int kw_exit_##tp(struct trace_event_raw_sys_exit *ctx) { return sys_exit_file(ctx->ret, 0); }
+
+/*
+ * The exit of every file syscall is this ONE program, which user space attaches to each
+ * syscalls:sys_exit_<name> tracepoint (native/main.c shared_points): the verifier checks
+ * sys_exit_file once instead of once per syscall, which keeps start-up short (--path-prefix
+ * makes it a large function to verify). The enter programs stay one per syscall (their
+ * arguments differ); the probe id they stash names the syscall in the event.
+ */
+SEC("tp/syscalls/sys_exit_file")
+int kw_sys_exit_file(struct trace_event_raw_sys_exit *ctx)
+{
+	return sys_exit_file(ctx->ret, 0);
+}
 
 ENTER(unlink) { return stash(KW_P_TP_UNLINK, KW_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0); }
-EXIT(unlink)
 ENTER(unlinkat) { return stash(KW_P_TP_UNLINKAT, (ARG(2) & 0x200) ? KW_OP_RMDIR : KW_OP_UNLINK, ARG(0), ARG(1), 0, 0, 0); }
-EXIT(unlinkat)
 ENTER(rmdir) { return stash(KW_P_TP_RMDIR, KW_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
-EXIT(rmdir)
 ENTER(rename) { return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
-EXIT(rename)
 ENTER(renameat) { return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
-EXIT(renameat)
 ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
-EXIT(renameat2)
 
 ENTER(open) { return (ARG(1) & O_CREAT) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0) : 0; }
-EXIT(open)
 ENTER(openat) { return (ARG(2) & O_CREAT) ? stash(KW_P_TP_OPENAT, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0; }
-EXIT(openat)
 ENTER(openat2)
 {
 	__u64 flags = 0;
@@ -1093,25 +1117,15 @@ ENTER(openat2)
 	bpf_probe_read_user(&flags, sizeof(flags), (void *)ARG(2)); /* struct open_how.flags */
 	return (flags & O_CREAT) ? stash(KW_P_TP_OPENAT2, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0;
 }
-EXIT(openat2)
 ENTER(creat) { return stash(KW_P_TP_CREAT, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0); }
-EXIT(creat)
 ENTER(mkdir) { return stash(KW_P_TP_MKDIR, KW_OP_MKDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
-EXIT(mkdir)
 ENTER(mkdirat) { return stash(KW_P_TP_MKDIRAT, KW_OP_MKDIR, ARG(0), ARG(1), 0, 0, 0); }
-EXIT(mkdirat)
 ENTER(mknod) { return stash(KW_P_TP_MKNOD, KW_OP_MKNOD, AT_FDCWD, ARG(0), 0, 0, 0); }
-EXIT(mknod)
 ENTER(mknodat) { return stash(KW_P_TP_MKNODAT, KW_OP_MKNOD, ARG(0), ARG(1), 0, 0, 0); }
-EXIT(mknodat)
 ENTER(link) { return stash(KW_P_TP_LINK, KW_OP_LINK, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
-EXIT(link)
 ENTER(linkat) { return stash(KW_P_TP_LINKAT, KW_OP_LINK, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
-EXIT(linkat)
 ENTER(symlink) { return stash(KW_P_TP_SYMLINK, KW_OP_SYMLINK, AT_FDCWD, ARG(1), 0, ARG(0), 0); }
-EXIT(symlink)
 ENTER(symlinkat) { return stash(KW_P_TP_SYMLINKAT, KW_OP_SYMLINK, ARG(1), ARG(2), 0, ARG(0), 0); }
-EXIT(symlinkat)
 
 /* ---- exec family ---- */
 

@@ -797,6 +797,43 @@ struct prog_info {
 	bool vfs;          /* fentry/fexit/kprobe/kretprobe hook on a kernel function */
 	const char *mode;  /* vfs: the attach mode it belongs to (fentry or kprobe) */
 	bool kcall;        /* vfs: a do_* function io_uring calls without a system call */
+	bool shared;       /* one program attached to each of its shared_points */
+};
+
+/* The syscalls whose enter/exit tracepoints make events, and their families. */
+static const struct {
+	const char *sc;
+	unsigned fam;
+} syscalls[] = {
+	{ "unlink", KW_FAM_UNLINK }, { "unlinkat", KW_FAM_UNLINK }, { "rmdir", KW_FAM_UNLINK },
+	{ "rename", KW_FAM_UNLINK | KW_FAM_CREATE }, { "renameat", KW_FAM_UNLINK | KW_FAM_CREATE },
+	{ "renameat2", KW_FAM_UNLINK | KW_FAM_CREATE }, { "open", KW_FAM_CREATE },
+	{ "openat", KW_FAM_CREATE }, { "openat2", KW_FAM_CREATE }, { "creat", KW_FAM_CREATE },
+	{ "mkdir", KW_FAM_CREATE }, { "mkdirat", KW_FAM_CREATE }, { "mknod", KW_FAM_CREATE },
+	{ "mknodat", KW_FAM_CREATE }, { "link", KW_FAM_CREATE }, { "linkat", KW_FAM_CREATE },
+	{ "symlink", KW_FAM_CREATE }, { "symlinkat", KW_FAM_CREATE }, { "execve", KW_FAM_EXEC },
+	{ "execveat", KW_FAM_EXEC },
+};
+
+/*
+ * Programs attached to several points (one verification each, see bpf/kwitness.bpf.c):
+ * kw_sys_exit_file to every file syscall's sys_exit_* tracepoint (the syscalls table, exec
+ * aside), kw_krp_do_file_call as the kretprobe of these do_* functions.
+ */
+#define SHARED_SYS_EXIT "tp/syscalls/sys_exit_file"
+#define SHARED_KRETPROBE "kretprobe/do_file_call"
+static const struct {
+	const char *name;
+	unsigned fam;
+} kcall_returns[] = {
+	{ "do_unlinkat", KW_FAM_UNLINK }, { "do_rmdir", KW_FAM_UNLINK },
+	{ "do_mkdirat", KW_FAM_CREATE }, { "do_renameat2", KW_FAM_UNLINK | KW_FAM_CREATE },
+};
+
+/* One attachment: a link and what it is (for the ready record). */
+struct attached {
+	struct bpf_link *link;
+	struct prog_info pi;
 };
 
 /* fentry_works/kprobe_works, asked once per (mode, function): entry and exit share the answer */
@@ -820,28 +857,33 @@ static bool hook_works(bool fentry, const char *func)
 static bool classify(struct bpf_program *p, struct prog_info *pi)
 {
 	const char *sec = bpf_program__section_name(p);
-	static const struct {
-		const char *sc;
-		unsigned fam;
-	} sys[] = {
-		{ "unlink", KW_FAM_UNLINK }, { "unlinkat", KW_FAM_UNLINK }, { "rmdir", KW_FAM_UNLINK },
-		{ "rename", KW_FAM_UNLINK | KW_FAM_CREATE }, { "renameat", KW_FAM_UNLINK | KW_FAM_CREATE },
-		{ "renameat2", KW_FAM_UNLINK | KW_FAM_CREATE }, { "open", KW_FAM_CREATE },
-		{ "openat", KW_FAM_CREATE }, { "openat2", KW_FAM_CREATE }, { "creat", KW_FAM_CREATE },
-		{ "mkdir", KW_FAM_CREATE }, { "mkdirat", KW_FAM_CREATE }, { "mknod", KW_FAM_CREATE },
-		{ "mknodat", KW_FAM_CREATE }, { "link", KW_FAM_CREATE }, { "linkat", KW_FAM_CREATE },
-		{ "symlink", KW_FAM_CREATE }, { "symlinkat", KW_FAM_CREATE }, { "execve", KW_FAM_EXEC },
-		{ "execveat", KW_FAM_EXEC },
-	};
 
 	memset(pi, 0, sizeof(*pi));
+	if (!strcmp(sec, SHARED_SYS_EXIT)) {
+		pi->cat = "syscalls";
+		pi->name = sec + 12;
+		pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE;
+		pi->shared = true;
+		return true;
+	}
+	if (!strcmp(sec, SHARED_KRETPROBE)) {
+		pi->cat = "kretprobe";
+		pi->name = sec + 10;
+		pi->mode = "kprobe";
+		pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE;
+		pi->optional = true;
+		pi->vfs = true;
+		pi->kcall = true;
+		pi->shared = true;
+		return true;
+	}
 	if (!strncmp(sec, "tp/syscalls/", 12)) {
 		pi->cat = "syscalls";
 		pi->name = sec + 12;
 		const char *sc = strchr(pi->name + 4, '_') + 1; /* after sys_enter_ / sys_exit_ */
-		for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
-			if (!strcmp(sc, sys[i].sc))
-				pi->fam = sys[i].fam;
+		for (size_t i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (!strcmp(sc, syscalls[i].sc))
+				pi->fam = syscalls[i].fam;
 		pi->primary = !strncmp(pi->name, "sys_exit_", 9);
 		return pi->fam != 0;
 	}
@@ -917,19 +959,16 @@ static bool privileged(void)
 	return (eff & (1ull << 21)) || ((eff & (1ull << 39)) && (eff & (1ull << 38)));
 }
 
-static void emit_ready(struct kwitness *skel, struct bpf_link **links)
+static void emit_ready(const struct attached *att, int n_att)
 {
-	struct bpf_program *p;
-	struct prog_info pi;
 	struct buf probes = { 0 };
 	uint32_t n = 0;
-	int i = 0;
 	static const char *fams[] = { "unlink", "create", "exec" };
 
-	/* one (family, probe, mode) per attached primary program */
-	bpf_object__for_each_program(p, skel->obj) {
-		bool attached = links[i++] != NULL;
-		if (!attached || !classify(p, &pi) || !pi.primary)
+	/* one (family, probe, mode) per primary attachment */
+	for (int i = 0; i < n_att; i++) {
+		struct prog_info pi = att[i].pi;
+		if (!pi.primary)
 			continue;
 		unsigned fam = pi.fam ? pi.fam : KW_FAM_EXEC;
 		if (!(fam & opt.families))
@@ -1006,18 +1045,18 @@ static void *destroy_link(void *l)
  * Detaching a tracepoint waits for an RCU grace period (50-100 ms each): detach all links at
  * once so the waits overlap and the agent exits in about one grace period.
  */
-static void destroy_links(struct bpf_link **links, int n)
+static void destroy_links(struct attached *att, int n)
 {
 	pthread_t *t = calloc(n, sizeof(*t));
 	bool *started = calloc(n, sizeof(*started));
 
 	for (int i = 0; i < n; i++) {
-		if (!links[i])
+		if (!att[i].link)
 			continue;
-		if (t && started && pthread_create(&t[i], NULL, destroy_link, links[i]) == 0)
+		if (t && started && pthread_create(&t[i], NULL, destroy_link, att[i].link) == 0)
 			started[i] = true;
 		else
-			bpf_link__destroy(links[i]);
+			bpf_link__destroy(att[i].link);
 	}
 	for (int i = 0; i < n; i++)
 		if (started && started[i])
@@ -1030,10 +1069,11 @@ static int cmd_trace(void)
 {
 	struct kwitness *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct bpf_link **links = NULL;
+	struct attached *att = NULL;
+	int n_att = 0;
 	struct bpf_program *p;
 	struct prog_info pi;
-	int err = 1, cg_fd = -1, ep = -1, n_progs = 0, i;
+	int err = 1, cg_fd = -1, ep = -1, n_progs = 0;
 	bool watch_stdin = false;
 	pid_t parent = getppid();
 
@@ -1166,7 +1206,10 @@ static int cmd_trace(void)
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
-		if (want && pi.vfs) {
+		if (want && pi.shared) {
+			/* attached point by point below */
+			want = !pi.vfs || want_kprobe;
+		} else if (want && pi.vfs) {
 			bool fe = pi.mode[0] == 'f';
 			want = fe ? want_fentry : want_kprobe;
 			/* d_instantiate* (create precision) and do_* (io_uring): checked one by one,
@@ -1197,26 +1240,52 @@ static int cmd_trace(void)
 		}
 	}
 
-	/* Attach: one link per program; a missing optional hook disables that program only */
-	links = calloc(n_progs, sizeof(*links));
+	/* Attach: one link per program (per point for shared ones); a missing optional hook
+	 * disables that program only */
+	att = calloc(n_progs + sizeof(syscalls) / sizeof(syscalls[0]) + sizeof(kcall_returns) / sizeof(kcall_returns[0]),
+		     sizeof(*att));
 	unsigned attached_fams = 0;
-	i = 0;
 	bpf_object__for_each_program(p, skel->obj) {
-		int k = i++;
-		if (!bpf_program__autoload(p))
+		if (!bpf_program__autoload(p) || !classify(p, &pi))
 			continue;
-		links[k] = bpf_program__attach(p);
-		if (!links[k]) {
-			char msg[256];
-			links[k] = NULL;
-			classify(p, &pi);
-			snprintf(msg, sizeof(msg), "cannot attach %s:%s: %s", pi.cat, pi.name, strerror(errno));
-			emit_error(msg);
-			continue;
+		size_t n_points = !pi.shared ? 1 : pi.vfs ? sizeof(kcall_returns) / sizeof(kcall_returns[0])
+							  : sizeof(syscalls) / sizeof(syscalls[0]);
+		for (size_t k = 0; k < n_points; k++) {
+			struct prog_info at = pi;
+			struct bpf_link *l;
+			char tp[64];
+			if (pi.shared && pi.vfs) {
+				at.name = kcall_returns[k].name;
+				at.fam = kcall_returns[k].fam;
+				if (!(at.fam & opt.families) || !hook_works(false, at.name))
+					continue;
+				l = bpf_program__attach_kprobe(p, true, at.name);
+			} else if (pi.shared) {
+				if (syscalls[k].fam & KW_FAM_EXEC)
+					continue;
+				snprintf(tp, sizeof(tp), "sys_exit_%s", syscalls[k].sc);
+				at.fam = syscalls[k].fam;
+				if (!(at.fam & opt.families) || !tp_exists("syscalls", tp))
+					continue;
+				at.name = strdup(tp); /* kept for the ready record, freed at exit */
+				l = bpf_program__attach_tracepoint(p, "syscalls", tp);
+			} else {
+				l = bpf_program__attach(p);
+			}
+			if (pi.shared)
+				at.primary = true;
+			if (!l) {
+				char msg[256];
+				snprintf(msg, sizeof(msg), "cannot attach %s:%s: %s", at.cat, at.name, strerror(errno));
+				emit_error(msg);
+				if (pi.shared && !pi.vfs)
+					free((char *)at.name);
+				continue;
+			}
+			att[n_att++] = (struct attached){ .link = l, .pi = at };
+			if (at.primary)
+				attached_fams |= at.fam ? at.fam : KW_FAM_EXEC;
 		}
-		classify(p, &pi);
-		if (pi.primary)
-			attached_fams |= pi.fam ? pi.fam : KW_FAM_EXEC;
 	}
 	static const char *fam_names[] = { "unlink", "create", "exec" };
 	for (int f = 0; f < 3; f++) {
@@ -1236,7 +1305,7 @@ static int cmd_trace(void)
 		goto cleanup;
 	}
 	proc_scan();
-	emit_ready(skel, links);
+	emit_ready(att, n_att);
 	if (out_flush() < 0)
 		goto cleanup;
 
@@ -1302,9 +1371,12 @@ cleanup:
 	if (ep >= 0)
 		close(ep);
 	ring_buffer__free(rb);
-	if (links) {
-		destroy_links(links, n_progs);
-		free(links);
+	if (att) {
+		destroy_links(att, n_att);
+		for (int k = 0; k < n_att; k++)
+			if (att[k].pi.shared && !att[k].pi.vfs)
+				free((char *)att[k].pi.name);
+		free(att);
 	}
 	kwitness__destroy(skel);
 	if (cg_fd >= 0)
