@@ -74,6 +74,16 @@ function stillLoaded(ids: number[]): number[] {
   return ids.filter((id) => loaded.has(id));
 }
 
+/** `kwitness trace ARGS --host t-root` (dist/cli.js) with stderr collected; stdout left to the test. */
+function startCli(args: string[]) {
+  const child = cp.spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'trace', ...args, '--host', 't-root', '--ssh-config', sshConfig, '--known-hosts', knownHosts], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run = { child, err: '', exited: new Promise<number | null>((r) => child.on('exit', (c) => r(c))) };
+  child.stderr.on('data', (d) => (run.err += d));
+  return run;
+}
+
 before(async () => {
   assert.ok(fs.existsSync(AGENT_DIR), `the real agent is not built (${AGENT_DIR}); run scripts/build.sh`);
   dir = tempDir('kw-sshagent-');
@@ -190,13 +200,10 @@ test('killing the SSH connection mid-trace: within 5 s no agent process and no B
 });
 
 test('CLI: kwitness trace unlink --host over ssh --json prints the event and stops cleanly on SIGINT', async () => {
-  const cli = path.join(ROOT, 'dist', 'cli.js');
-  const child = cp.spawn(process.execPath, [cli, 'trace', 'unlink', '--host', 't-root', '--path-prefix', work, '--json', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = startCli(['unlink', '--path-prefix', work, '--json']);
+  const { child, exited } = run;
   let out = '';
-  let err = '';
   child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
     await waitFor('ready', () => out.includes('"type":"ready"'), 20000);
     fs.writeFileSync(path.join(work, 'cli-victim'), 'x');
@@ -205,8 +212,8 @@ test('CLI: kwitness trace unlink --host over ssh --json prints the event and sto
     const ev = JSON.parse(out.split('\n').find((l) => l.includes('"type":"unlink"'))!) as UnlinkEvent;
     assert.equal(ev.path, path.join(work, 'cli-victim'));
     child.kill('SIGINT');
-    assert.equal(await exited, 0, err);
-    assert.match(err, /1 events, 0 lost; stopped \(agent gone from the host\)/);
+    assert.equal(await exited, 0, run.err);
+    assert.match(run.err, /1 events, 0 lost; stopped \(agent gone from the host\)/);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
@@ -215,15 +222,12 @@ test('CLI: kwitness trace unlink --host over ssh --json prints the event and sto
 test('CLI: a reader that stops reading holds the agent over ssh; the agent counts the losses, none are silent', async () => {
   const flood = path.join(work, 'flood');
   fs.mkdirSync(flood);
-  const cli = path.join(ROOT, 'dist', 'cli.js');
   // text output: ready and lost notes go to stderr, which is read; stdout (events) is not read at first
-  const child = cp.spawn(process.execPath, [cli, 'trace', 'create,unlink', '--host', 't-root', '--path-prefix', flood, '--ringbuf-kb', '256', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = startCli(['create,unlink', '--path-prefix', flood, '--ringbuf-kb', '256']);
+  const { child, exited } = run;
   child.stdout.pause();
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
-    await waitFor('tracing', () => err.includes('kwitness: tracing'), 20000);
+    await waitFor('tracing', () => run.err.includes('kwitness: tracing'), 20000);
     const n = 40000; // 80,000 events: far more than the pipe, the SSH window and a 256 KiB ring hold
     const py = 'import os,sys\nd=sys.argv[1]\nfor i in range(int(sys.argv[2])):\n p=d+"/f"+str(i)\n os.close(os.open(p,os.O_CREAT|os.O_WRONLY,0o644))\n os.unlink(p)\n';
     cp.execFileSync('python3', ['-c', py, flood, String(n)]);
@@ -240,9 +244,9 @@ test('CLI: a reader that stops reading holds the agent over ssh; the agent count
       last = lines;
     }
     child.kill('SIGINT');
-    assert.equal(await exited, 0, err);
-    const m = /kwitness: (\d+) events, (\d+) lost; stopped/.exec(err);
-    assert.ok(m, err);
+    assert.equal(await exited, 0, run.err);
+    const m = /kwitness: (\d+) events, (\d+) lost; stopped/.exec(run.err);
+    assert.ok(m, run.err);
     const [delivered, lost] = [Number(m[1]), Number(m[2])];
     assert.ok(lost > 0, `the stalled reader reached the agent: ${lost} lost`);
     assert.equal(delivered, lines, 'every delivered event was printed');
@@ -257,14 +261,11 @@ test('CLI: a reader that stops reading holds the agent over ssh; the agent count
 test('a client that freezes with the connection up (SIGSTOP, like a laptop lid): the agent exits after --heartbeat, nothing left', async () => {
   const quiet = path.join(work, 'quiet');
   fs.mkdirSync(quiet);
-  const cli = path.join(ROOT, 'dist', 'cli.js');
-  const child = cp.spawn(process.execPath, [cli, 'trace', 'unlink', '--host', 't-root', '--path-prefix', quiet, '--heartbeat', '3', '--ssh-config', sshConfig, '--known-hosts', knownHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
+  const run = startCli(['unlink', '--path-prefix', quiet, '--heartbeat', '3']);
+  const { child, exited } = run;
   child.stdout.resume();
-  child.stderr.on('data', (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
-    await waitFor('tracing', () => err.includes('kwitness: tracing'), 20000);
+    await waitFor('tracing', () => run.err.includes('kwitness: tracing'), 20000);
     const agentPid = await waitFor('the agent process', () =>
       fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).find((p) => {
         try {
@@ -285,8 +286,8 @@ test('a client that freezes with the connection up (SIGSTOP, like a laptop lid):
     const goneMs = Date.now() - t0;
     child.kill('SIGCONT');
     // the client wakes up to an agent that ended, and says why
-    assert.equal(await Promise.race([exited, sleep(15000).then(() => 'timeout')]), 1, err);
-    assert.match(err, /nothing from the client on stdin for 3 s/);
+    assert.equal(await Promise.race([exited, sleep(15000).then(() => 'timeout')]), 1, run.err);
+    assert.match(run.err, /nothing from the client on stdin for 3 s/);
     console.log(`# frozen client: agent and its ${progs.length} BPF programs gone ${goneMs} ms after SIGSTOP (--heartbeat 3)`);
   } finally {
     if (child.exitCode === null) {
