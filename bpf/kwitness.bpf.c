@@ -1090,7 +1090,7 @@ KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, KW_OP_RENAME, PT_REGS_PARM3
 
 /*
  * The exit of every file syscall is this ONE program, which user space attaches to each
- * syscalls:sys_exit_<name> tracepoint (native/main.c shared_points): the verifier checks
+ * syscalls:sys_exit_<name> tracepoint (native/main.c, the syscalls table): the verifier checks
  * sys_exit_file once instead of once per syscall, which keeps start-up short (--path-prefix
  * makes it a large function to verify). The enter programs stay one per syscall (their
  * arguments differ); the probe id they stash names the syscall in the event.

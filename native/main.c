@@ -797,7 +797,7 @@ struct prog_info {
 	bool vfs;          /* fentry/fexit/kprobe/kretprobe hook on a kernel function */
 	const char *mode;  /* vfs: the attach mode it belongs to (fentry or kprobe) */
 	bool kcall;        /* vfs: a do_* function io_uring calls without a system call */
-	bool shared;       /* one program attached to each of its shared_points */
+	bool shared;       /* one program attached to several points (syscalls / kcall_returns) */
 };
 
 /* The syscalls whose enter/exit tracepoints make events, and their families. */
