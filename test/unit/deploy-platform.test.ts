@@ -7,7 +7,11 @@ import { agentStartScript, detectPlatform } from '../../src/core/host/deploy';
 import { asRoot } from '../../src/core/host/privilege';
 import type { ProcessHandle, Runner } from '../../src/core/host/runner';
 
-/** A Runner that answers every command with fixed output (platform parsing only). */
+/**
+ * A Runner that answers every command with fixed output (platform parsing only). The exit status
+ * is reported first and the output only afterwards, as a busy host or an SSH channel may deliver
+ * them: a caller that stops at the exit status loses the output every time, not now and then.
+ */
 function cannedRunner(stdout: string, code = 0, stderr = ''): Runner & { commands: string[] } {
   const commands: string[] = [];
   return {
@@ -22,11 +26,17 @@ function cannedRunner(stdout: string, code = 0, stderr = ''): Runner & { command
       const out = new PassThrough();
       const err = new PassThrough();
       const stdin = new PassThrough();
-      setImmediate(() => {
-        out.end(stdout);
-        err.end(stderr);
-      });
-      return { stdin, stdout: out, stderr: err, exited: new Promise((r) => setTimeout(() => r({ code, signal: null }), 5)), signal() {} };
+      let reportExit!: (e: { code: number; signal: null }) => void;
+      const exited = new Promise<{ code: number; signal: null }>((r) => (reportExit = r));
+      reportExit({ code, signal: null });
+      // the output follows only once the exit status has been handed over
+      void exited.then(() =>
+        setImmediate(() => {
+          out.end(stdout);
+          err.end(stderr);
+        }),
+      );
+      return { stdin, stdout: out, stderr: err, exited, signal() {} };
     },
   };
 }

@@ -122,6 +122,9 @@ export async function runToEnd(runner: Runner, command: string, stdin?: Buffer |
   const err: Buffer[] = [];
   p.stdout.on('data', (d: Buffer) => out.push(d));
   p.stderr.on('data', (d: Buffer) => err.push(d));
+  // The exit status can arrive before the last output (a busy host, an SSH channel's exit-status
+  // message ahead of its data): the result is complete only when both streams have ended too.
+  const outputDone = Promise.all([streamDone(p.stdout), streamDone(p.stderr)]);
   if (stdin !== undefined) {
     for (const part of Array.isArray(stdin) ? stdin : [stdin]) p.stdin.write(part);
   }
@@ -134,9 +137,19 @@ export async function runToEnd(runner: Runner, command: string, stdin?: Buffer |
     }, timeoutMs);
   });
   try {
-    const r = await Promise.race([p.exited, timeout]);
+    const r = await Promise.race([Promise.all([p.exited, outputDone]).then(([exit]) => exit), timeout]);
     return { ...r, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once `s` has delivered all its data (end), or can deliver no more (close, error). */
+function streamDone(s: Readable): Promise<void> {
+  if (s.readableEnded || s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('end', resolve);
+    s.once('close', resolve);
+    s.once('error', () => resolve());
+  });
 }
