@@ -56,12 +56,16 @@ struct {
 } events SEC(".maps");
 
 /*
- * Failed ring buffer writes, per CPU: [0] events (user space reports them as `lost`),
- * [1] pid-table records (fork/exec/exit notes, reported as an `error`: they are not events).
+ * Failed ring buffer writes, per CPU: [0] events that certainly pass every filter (user space
+ * reports them as `lost`), [1] pid-table records (fork/exec/exit notes, reported as an `error`:
+ * they are not events), [2] events dropped before user space could finish --path-prefix on them
+ * (reported as `unjudged`: at most that many more may have matched). Keeping [2] apart makes
+ * `lost` exact: unrelated processes' events that the kernel could not rule out are not in it.
  */
+enum { KW_LOST_EVENT = 0, KW_LOST_PROC = 1, KW_LOST_UNJUDGED = 2 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
@@ -254,7 +258,13 @@ static __always_inline int submit(struct kw_raw *r, __u32 used)
 	__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										       : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, r, size, flags)) {
-		count_lost(r->hdr.kind >= KW_RAW_FORK ? 1 : 0);
+		__u32 idx = KW_LOST_EVENT;
+
+		if (r->hdr.kind >= KW_RAW_FORK)
+			idx = KW_LOST_PROC;
+		else if (cfg_n_prefix && (r->hdr.kind == KW_EXEC || r->hdr.kind == KW_EXIT || (r->rflags & KW_R_UNJUDGED)))
+			idx = KW_LOST_UNJUDGED; /* exec/exit: the prefix applies to exe, known in user space only */
+		count_lost(idx);
 		return -1;
 	}
 	return 0;
@@ -481,8 +491,9 @@ static __always_inline __u64 byte_is(__u64 c, __u64 b)
 }
 
 /*
- * In-kernel --path-prefix: 0 only when the event certainly cannot match. A global function,
- * so the verifier checks it once per program. `where`: bit 0 the base dir is under a prefix dir,
+ * In-kernel --path-prefix: 0 when the event certainly cannot match, 2 when it certainly does,
+ * 1 when user space must decide (its losses are counted apart). A global function, so the
+ * verifier checks it once per program. `where`: bit 0 the base dir is under a prefix dir,
  * bit 1 it is a prefix dir's parent, bit 2 the name is absolute.
  *
  * The scans are branch-free over a fixed count: a `break` at the name's (unknown) length would
@@ -492,7 +503,7 @@ static __always_inline __u64 byte_is(__u64 c, __u64 b)
 __noinline int kw_prefix_ok(__u32 where)
 {
 	struct kw_raw *r = this_raw();
-	__u64 off, len, dot = 0, slash = 0;
+	__u64 off, len, dot = 0, slash = 0, prev = '/';
 	int i, k;
 
 	if (!r)
@@ -505,8 +516,10 @@ __noinline int kw_prefix_ok(__u32 where)
 		__u64 c = (__u8)r->data[(off + i) & (KW_DATA_SZ - 1)];
 		__u64 in = opaque((__u64)i - len) >> 63; /* 1 while i < len */
 
-		dot |= in & byte_is(c, '.');
+		/* a component that starts with '.': '.' and '..' are resolved in user space */
+		dot |= in & byte_is(c, '.') & byte_is(prev, '/');
 		slash |= in & byte_is(c, '/');
+		prev = c;
 	}
 	if (dot)
 		return 1; /* '..' could lead anywhere: user space decides */
@@ -526,11 +539,15 @@ __noinline int kw_prefix_ok(__u32 where)
 			}
 			__u64 next = (__u8)r->data[(off + pl) & (KW_DATA_SZ - 1)];
 			if (!diff && pl <= len && (pl == 1 || pl == len || next == '/'))
-				return 1;
+				return 2;
 		}
 		return 0;
 	}
-	if (!cfg_pfx_inodes_ok || (where & 3))
+	if (!cfg_pfx_inodes_ok)
+		return 1;
+	if (where & 1)
+		return 2; /* below a prefix directory, with no '.' or '..' component to climb out */
+	if (where & 2)
 		return 1;
 	return slash ? 1 : 0; /* a name with '/' may lead into a prefix directory */
 }
@@ -540,7 +557,7 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 	__u32 bits;
 
 	if (!cfg_n_prefix)
-		return 1;
+		return 2;
 	if (r->rflags & KW_R_BASE_NONE)
 		return kw_prefix_ok(4);
 	if (r->rflags & KW_R_BASE_CWD)
@@ -590,6 +607,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		used = walk_file(r, used, KW_S_BASE, created);
 		if (cfg_n_prefix && cfg_pfx_inodes_ok && !(r->pfx_under & (1 << KW_S_BASE)))
 			goto out; /* the new file is not below any prefix directory */
+		if (cfg_n_prefix && !cfg_pfx_inodes_ok)
+			r->rflags |= KW_R_UNJUDGED;
 		submit(r, used);
 		goto out;
 	}
@@ -649,10 +668,13 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		nc.base_m = wc->base_m;
 		nc.base_pfx = wc->base_pfx;
 	}
-	if (!prefix_may_match(r, wc, &nc)) {
+	int judged = prefix_may_match(r, wc, &nc);
+	if (!judged) {
 		/* dropped in the kernel; the walks it carried were not delivered, so keep the cache */
 		goto out;
 	}
+	if (judged == 1)
+		r->rflags |= KW_R_UNJUDGED;
 
 	/* a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
 	odfd = (int)p->a[2];

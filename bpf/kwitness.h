@@ -56,6 +56,7 @@ enum kw_raw_flag {
 	KW_R_LAST_LINK = 1 << 9,
 	KW_R_CWD_SAME = 1 << 10,  /* cwd slot omitted: same dentry as this thread's previous file event */
 	KW_R_BASE_SAME = 1 << 11, /* base slot omitted: same dirfd dentry as the previous file event */
+	KW_R_UNJUDGED = 1 << 12,  /* --path-prefix: the kernel could not tell; user space decides */
 };
 
 /* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */

@@ -144,12 +144,19 @@ struct kw_ready_rec {
 	__u32 _pad0;
 };
 
-/* KW_LOST. 16 + 24 = 40 bytes. */
+/*
+ * KW_LOST. 16 + 40 = 56 bytes. `count`/`total`: events that passed every filter and were not
+ * delivered. `unjudged`/`unjudged_total`: events dropped before the agent could finish
+ * --path-prefix on them (a name with '.' or '..' components, exec/exit by exe): at most that
+ * many more may have matched.
+ */
 struct kw_lost_rec {
 	struct kw_hdr hdr;
 	__u64 wall_ns;
-	__u64 count;     /* failed kernel reservations since the previous lost record */
-	__u64 total;     /* failed kernel reservations since start */
+	__u64 count;          /* since the previous lost record */
+	__u64 total;          /* since start */
+	__u64 unjudged;       /* since the previous lost record */
+	__u64 unjudged_total; /* since start */
 };
 
 /* KW_ERROR. 16 + 8 = 24 bytes. */

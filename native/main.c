@@ -50,7 +50,8 @@ static struct {
 volatile sig_atomic_t stop; /* agent.h */
 static int64_t boot_to_wall;
 static char kernel_rel[128], kernel_arch[64];
-static uint64_t lost_total;
+static uint64_t lost_total;     /* events that matched every filter and were not delivered */
+static uint64_t unjudged_total; /* events dropped before --path-prefix could be finished on them */
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
@@ -480,20 +481,22 @@ static void emit_error(const char *msg)
 	buf_puts(&out, "}\n");
 }
 
-static void emit_lost(uint64_t count)
+static void emit_lost(uint64_t count, uint64_t unjudged)
 {
 	uint64_t wall = clock_ns(CLOCK_REALTIME);
 
 	if (opt.wire) {
 		struct kw_lost_rec l = { .hdr = { .kind = KW_LOST, .ktime_ns = clock_ns(CLOCK_BOOTTIME) },
-					 .wall_ns = wall, .count = count, .total = lost_total };
+					 .wall_ns = wall, .count = count, .total = lost_total,
+					 .unjudged = unjudged, .unjudged_total = unjudged_total };
 		emit_simple_wire(KW_LOST, &l, sizeof(l));
 		return;
 	}
 	buf_puts(&out, "{\"type\":\"lost\",\"time\":");
 	iso_time(&out, wall);
-	buf_printf(&out, ",\"count\":%llu,\"total\":%llu}\n", (unsigned long long)count,
-		   (unsigned long long)lost_total);
+	buf_printf(&out, ",\"count\":%llu,\"total\":%llu,\"unjudged\":%llu,\"unjudged_total\":%llu}\n",
+		   (unsigned long long)count, (unsigned long long)lost_total, (unsigned long long)unjudged,
+		   (unsigned long long)unjudged_total);
 }
 
 /* ---- enrichment ---- */
@@ -1029,7 +1032,7 @@ static uint64_t read_lost(struct kwitness *skel, uint32_t idx)
 	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
 
 	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &idx, vals))
-		return idx ? 0 : lost_total;
+		return idx == 0 ? lost_total : idx == 2 ? unjudged_total : 0;
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
 	return sum;
@@ -1318,7 +1321,8 @@ static int cmd_trace(void)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev))
 			watch_stdin = false;
 	}
-	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0;
+	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0,
+		 unjudged_reported = 0;
 	err = 0;
 	while (!stop) {
 		struct epoll_event evs[4];
@@ -1339,9 +1343,11 @@ static int cmd_trace(void)
 			last_lost_check = now;
 			sync_clocks();
 			lost_total = read_lost(skel, 0);
-			if (lost_total > lost_reported) {
-				emit_lost(lost_total - lost_reported);
+			unjudged_total = read_lost(skel, 2);
+			if (lost_total > lost_reported || unjudged_total > unjudged_reported) {
+				emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported);
 				lost_reported = lost_total;
+				unjudged_reported = unjudged_total;
 			}
 			uint64_t notes = read_lost(skel, 1);
 			if (notes > notes_reported) {
@@ -1364,7 +1370,8 @@ static int cmd_trace(void)
 	/* Drain what is already in the buffer, report the final loss count */
 	ring_buffer__consume(rb);
 	lost_total = read_lost(skel, 0);
-	emit_lost(lost_total - lost_reported);
+	unjudged_total = read_lost(skel, 2);
+	emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported);
 	out_flush();
 
 cleanup:

@@ -291,7 +291,10 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');
       else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
-      else if (r.type === 'lost' && r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
+      else if (r.type === 'lost') {
+        if (r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
+        if (r.unjudged > 0) process.stderr.write(`kwitness: ${r.unjudged} events dropped before the path filter could judge them (total ${r.unjudged_total}); they may not have matched\n`);
+      }
       else if (r.type === 'error') process.stderr.write(`kwitness: agent: ${r.message}\n`);
     },
   });
@@ -343,6 +346,9 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     process.off('SIGTERM', onSignal);
   }
   const st = session.state;
+  if (session.unjudgedLostTotal > 0) {
+    process.stderr.write(`kwitness: besides the lost events, ${session.unjudgedLostTotal} dropped before the path filter could judge them\n`);
+  }
   process.stderr.write(`kwitness: ${seen} events, ${session.lostTotal} lost; ${st.kind}${st.kind === 'failed' ? `: ${st.message}` : st.kind === 'disconnected' ? `: ${st.reason}` : ''}${session.verifiedGone ? ' (agent gone from the host)' : ''}\n`);
   session.dispose();
   return st.kind === 'stopped' ? 0 : 1;

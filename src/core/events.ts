@@ -136,12 +136,20 @@ export interface ReadyRecord {
   probes: ProbeChoice[];
 }
 
-/** Reservations that failed in the kernel: `count` since the previous lost record, `total` since start. */
+/**
+ * Events the agent could not deliver (its ring buffer was full): `count` since the previous lost
+ * record, `total` since start, each an event that passed every filter. `unjudged` and
+ * `unjudged_total` count events dropped before the agent could finish --path-prefix on them
+ * (names with '.'/'..' components, exec/exit judged by exe): at most that many more may have
+ * matched, so `lost` stays exact while nothing goes uncounted.
+ */
 export interface LostRecord {
   type: 'lost';
   time: string;
   count: number;
   total: number;
+  unjudged: number;
+  unjudged_total: number;
 }
 
 /** A non-fatal problem the agent reports while running (fatal ones go to stderr and exit != 0). */

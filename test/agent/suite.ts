@@ -521,6 +521,8 @@ export interface AgentRun {
   events: KwEvent[];
   /** Last lost record's total (0 when none). */
   lostTotal: number;
+  /** Last lost record's unjudged_total: drops the path filter could not judge (0 when none). */
+  unjudgedTotal: number;
   lostRecords: LostRecord[];
   exit?: AgentExit;
   stderr: string;
@@ -655,6 +657,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
           ready: readies[i],
           events: counted(a),
           lostTotal: lostRecords.length ? lostRecords[lostRecords.length - 1].total : 0,
+          unjudgedTotal: lostRecords.length ? lostRecords[lostRecords.length - 1].unjudged_total : 0,
           lostRecords,
           exit: a.exitInfo,
           stderr: a.stderr,

@@ -182,7 +182,7 @@ describe('WireDecoder: hand-built frames', () => {
 
   it('decodes ready, lost and error records', () => {
     const ready = frame(32, [[0, 2, 5], [16, 8, WALL], [24, 4, 2]], ['0.1.0', '6.18.0', 'x86_64', 'unlink', 'tracepoint:syscalls:sys_exit_unlink', 'tracepoint', 'exec', 'tracepoint:sched:sched_process_exec', 'tracepoint']);
-    const lost = frame(40, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n]], []);
+    const lost = frame(56, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n], [40, 8, 3n], [48, 8, 9n]], []);
     const err = frame(24, [[0, 2, 7], [16, 8, WALL]], ['probe x detached']);
     assert.deepEqual(decodeAll(Buffer.concat([ready, lost, err])), [
       {
@@ -196,7 +196,7 @@ describe('WireDecoder: hand-built frames', () => {
           { family: 'exec', probe: 'tracepoint:sched:sched_process_exec', mode: 'tracepoint' },
         ],
       },
-      { type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 17, total: 2 ** 50 },
+      { type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 17, total: 2 ** 50, unjudged: 3, unjudged_total: 9 },
       { type: 'error', time: '2026-11-21T23:59:59.123456789Z', message: 'probe x detached' },
     ]);
   });
@@ -367,7 +367,7 @@ describe('WireDecoder: bad input becomes error records', () => {
   });
 
   it('never throws on random corruption of a valid stream', () => {
-    const base = Buffer.concat([good, Buffer.from(encodeRecords([{ type: 'lost', time: '2026-01-01T00:00:00Z', count: 1, total: 2 }])), good]);
+    const base = Buffer.concat([good, Buffer.from(encodeRecords([{ type: 'lost', time: '2026-01-01T00:00:00Z', count: 1, total: 2, unjudged: 0, unjudged_total: 4 }])), good]);
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -396,7 +396,7 @@ describe('WireDecoder: times', () => {
       return new Date(Number(sec) * 1000).toISOString().slice(0, 20) + frac + 'Z';
     });
     for (const t of [...cases, ...extra]) {
-      const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0 }));
+      const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0, unjudged: 0, unjudged_total: 0 }));
       assert.equal(r.time, t);
     }
   });

@@ -73,6 +73,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   readonly id: string;
   private _state: TraceState = { kind: 'connecting' };
   private _lost = 0;
+  private _unjudged = 0;
   private readonly _onEvents = this._register(new Emitter<readonly KwEvent[]>());
   private readonly _onState = this._register(new Emitter<TraceState>());
   private readonly _onLost = this._register(new Emitter<number>());
@@ -114,6 +115,10 @@ export class TraceSession extends Disposable implements TraceHandle {
   }
   get lostTotal(): number {
     return this._lost;
+  }
+  /** Events dropped before the agent could finish --path-prefix on them: at most this many more may have matched. */
+  get unjudgedLostTotal(): number {
+    return this._unjudged;
   }
   /** The agent's pid on the target while it runs. */
   get agentPid(): number | undefined {
@@ -242,6 +247,7 @@ export class TraceSession extends Disposable implements TraceHandle {
               resolve();
             } else if (r.type === 'lost') {
               this._lost = r.total;
+              this._unjudged = r.unjudged_total;
               this._onLost.fire(r.total);
             } else if (r.type === 'error') {
               this.log(`agent: ${r.message}`);

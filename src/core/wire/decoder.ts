@@ -279,7 +279,14 @@ export class WireDecoder {
         return this.readyRecord(at, size);
       case KIND.KW_LOST: {
         this.need(at, size, L.kw_lost_rec.size);
-        return { type: 'lost', time: this.time(at + LS.wall_ns[0]), count: this.u64(at + LS.count[0]), total: this.u64(at + LS.total[0]) };
+        return {
+          type: 'lost',
+          time: this.time(at + LS.wall_ns[0]),
+          count: this.u64(at + LS.count[0]),
+          total: this.u64(at + LS.total[0]),
+          unjudged: this.u64(at + LS.unjudged[0]),
+          unjudged_total: this.u64(at + LS.unjudged_total[0]),
+        };
       }
       case KIND.KW_ERROR: {
         this.need(at, size, L.kw_error_rec.size);

@@ -178,6 +178,8 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       dv.setBigUint64(S.wall_ns[0], wall, true);
       dv.setBigUint64(S.count[0], BigInt(r.count), true);
       dv.setBigUint64(S.total[0], BigInt(r.total), true);
+      dv.setBigUint64(S.unjudged[0], BigInt(r.unjudged), true);
+      dv.setBigUint64(S.unjudged_total[0], BigInt(r.unjudged_total), true);
       break;
     }
     case 'error':

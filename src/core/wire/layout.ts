@@ -54,8 +54,8 @@ export const WIRE_LAYOUT = {
     fields: { hdr: [0, 16], wall_ns: [16, 8], n_probes: [24, 4], _pad0: [28, 4] },
   },
   kw_lost_rec: {
-    size: 40,
-    fields: { hdr: [0, 16], wall_ns: [16, 8], count: [24, 8], total: [32, 8] },
+    size: 56,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], count: [24, 8], total: [32, 8], unjudged: [40, 8], unjudged_total: [48, 8] },
   },
   kw_error_rec: {
     size: 24,
