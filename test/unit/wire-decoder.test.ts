@@ -247,7 +247,7 @@ describe('WireDecoder: streams', () => {
       comm: '\ufffd',
       comm_b64: Buffer.from([0xff]).toString('base64'),
     } as unknown as ExecEvent,
-    { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1 },
+    { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1, unjudged: 2, unjudged_total: 2 },
   ].map((r) => {
     const o = { ...r } as Record<string, unknown>;
     for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
@@ -343,7 +343,7 @@ describe('WireDecoder: bad input becomes error records', () => {
   it('an unknown op, trailing bytes, a record shorter than its fixed part', () => {
     const badOp = Buffer.from(good);
     badOp.writeUInt8(99, 4 + 76);
-    const trailing = frame(40, [[0, 2, 6], [16, 8, WALL]], ['junk']);
+    const trailing = frame(56, [[0, 2, 6], [16, 8, WALL]], ['junk']);
     const short = frame(16, [[0, 2, 6]], []);
     const got = decodeAll(Buffer.concat([badOp, trailing, short, good]));
     assert.deepEqual(got.map((r) => r.type), ['error', 'error', 'error', 'unlink']);
