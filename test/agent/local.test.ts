@@ -134,7 +134,8 @@ function liveBpfIds(): { progs: Set<number>; links: Set<number> } {
 
 async function assertReleased(held: { progs: Set<number>; links: Set<number> }): Promise<void> {
   let left: number[] = [];
-  for (let i = 0; i < 40; i++) {
+  // 60 s is a safety net for a loaded machine, not a speed claim (detaching is timed in bench/)
+  for (let i = 0; i < 600; i++) {
     const live = liveBpfIds();
     left = [...[...held.progs].filter((id) => live.progs.has(id)).map((id) => `prog ${id}`), ...[...held.links].filter((id) => live.links.has(id)).map((id) => `link ${id}`)] as unknown as number[];
     if (left.length === 0) return;
@@ -162,9 +163,9 @@ describe('clean end: every program and link detached', () => {
     it(`on ${how}`, async () => {
       const { agent, held } = await startReady(['trace', 'unlink,create,exec', '--format', 'json']);
       end(agent);
-      const ex = await Promise.race([agent.exited, sleep(5000).then(() => undefined)]);
+      const ex = await Promise.race([agent.exited, sleep(60000).then(() => undefined)]);
       if (!ex) agent.kill('SIGKILL');
-      assert.ok(ex, `agent still running 5 s after ${how}`);
+      assert.ok(ex, `agent still running 60 s after ${how}`);
       assert.deepEqual(ex, { code: 0, signal: null }, `exit after ${how}; stderr: ${agent.stderr}`);
       const lost = agent.records.filter((r) => r.type === 'lost');
       for (const l of lost) assert.equal((l as { total: number }).total, 0);
@@ -173,19 +174,32 @@ describe('clean end: every program and link detached', () => {
   }
 
   it('stdin a pipe at EOF from the start (what `ssh -n` gives the remote command): ready, then a clean exit', async () => {
-    const r = await target.run(`: | exec '${target.agentPath}' trace unlink --format json`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+    const r = await target.run(`: | exec '${target.agentPath}' trace unlink --format json`, { timeoutMs: 60000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr.trim()}`);
     assert.match(r.stdout, /"type":\s*"ready"/);
   });
 
   it('stdin /dev/null (a detached agent, e.g. `agent trace ... > log &` in a script) is not an EOF to stop on', async () => {
     // native/README.md: only a pipe, socket or tty is watched; SIGTERM still ends it cleanly.
-    const t0 = Date.now();
-    const r = await target.run(`timeout -s TERM 3 '${target.agentPath}' trace unlink --format json < /dev/null`, { timeoutMs: 15000 }).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
-    assert.equal(r.code, 124, `expected to be stopped by timeout's SIGTERM, got exit ${r.code}: ${r.stderr.trim()}`);
-    assert.ok(Date.now() - t0 >= 2900, 'the agent ended before the SIGTERM');
-    assert.match(r.stdout, /"type":\s*"ready"/);
-    assert.match(r.stdout, /"type":\s*"lost"/, 'a clean exit prints the final lost record');
+    // stdin 'ignore' is /dev/null. Wait for ready however long the machine takes, then give a
+    // wrong EOF exit a second to show (it would come within milliseconds), then SIGTERM.
+    const child = spawn(target.agentPath, ['trace', 'unlink', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    const closed = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    try {
+      for (let i = 0; i < 600 && !/"type":\s*"ready"/.test(out) && child.exitCode === null; i++) await sleep(100);
+      assert.match(out, /"type":\s*"ready"/, `never ready: ${err.trim()}`);
+      await sleep(1000);
+      assert.equal(child.exitCode, null, `the agent took /dev/null for an EOF and ended: ${err.trim()}`);
+      child.kill('SIGTERM');
+      assert.equal(await closed, 0, err.trim());
+      assert.match(out, /"type":\s*"lost"/, 'a clean exit prints the final lost record');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('when its parent dies (stdin still open)', async () => {
@@ -203,11 +217,11 @@ describe('clean end: every program and link detached', () => {
       assert.ok(held.progs.size > 0);
       process.kill(sh.pid!, 'SIGKILL'); // the agent's parent dies; its stdin (sleep) stays open
       let gone = false;
-      for (let i = 0; i < 50 && !gone; i++) {
+      for (let i = 0; i < 600 && !gone; i++) {
         gone = !fs.existsSync(`/proc/${agentPid}`) || /^State:\s*Z/m.test(fs.readFileSync(`/proc/${agentPid}/status`, 'utf8'));
         if (!gone) await sleep(100);
       }
-      assert.ok(gone, 'agent still running 5 s after its parent died');
+      assert.ok(gone, 'agent still running 60 s after its parent died');
       await assertReleased(held);
     } finally {
       try {

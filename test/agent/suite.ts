@@ -643,7 +643,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
       }
       for (const a of agents) a.closeStdin();
       for (const a of agents) {
-        const ex = await Promise.race([a.exited, sleep(8000).then(() => undefined)]);
+        const ex = await Promise.race([a.exited, sleep(60000).then(() => undefined)]); // a safety net, not a speed claim
         if (!ex) {
           a.kill('SIGKILL');
           await a.exited;

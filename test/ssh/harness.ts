@@ -164,6 +164,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Polls `fn` until it returns something truthy. The limit is a safety net for a broken build,
+ * not a claim about speed: a loaded machine must never fail a test by being slow (how fast
+ * something happened is printed by the tests and judged by the benchmarks).
+ */
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 60000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
 export type SudoKind = 'nopasswd' | 'password' | 'none';
 
 /** A throwaway local user (removed by removeUsers). */

@@ -11,7 +11,7 @@ import type { KwEvent } from '../../src/core/events';
 import { HostManager, HostPrompts, LOCAL_HOST } from '../../src/core/host/host';
 import { decoderFor } from '../../src/core/session/decoders';
 import { TraceSession } from '../../src/core/session/trace-session';
-import { sh, sleep, tempDir } from './harness';
+import { sh, tempDir, waitFor } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const prompts: HostPrompts = { confirmHostKey: async () => false, passphrase: async () => undefined, password: async () => undefined, sudoPassword: async () => undefined };
@@ -43,7 +43,7 @@ test('This Machine: listed first, trace unlink with the real agent, stop proves 
     assert.equal((await m.get('local').connect()).privilege.kind, 'root');
     fs.writeFileSync(path.join(work, 'new-file'), 'x');
     fs.unlinkSync(path.join(work, 'new-file'));
-    for (let i = 0; i < 100 && got.filter((e) => e.type !== 'exec' && e.type !== 'exit' && e.path === path.join(work, 'new-file')).length < 2; i++) await sleep(50);
+    await waitFor('the create and the unlink', () => got.filter((e) => e.type !== 'exec' && e.type !== 'exit' && e.path === path.join(work, 'new-file')).length >= 2);
     const mine = got.filter((e) => (e.type === 'create' || e.type === 'unlink') && e.path === path.join(work, 'new-file'));
     assert.deepEqual(mine.map((e) => e.type), ['create', 'unlink']);
     assert.equal(mine[1].pid, process.pid, 'the unlink is attributed to this test process');
@@ -95,7 +95,8 @@ test('installing a new agent build prunes older ones, keeping the newest other b
   const busy = cp.spawn(path.join(old[1], 'kwitness-agent'), ['30']);
   const m = manager(root);
   try {
-    await sleep(200);
+    // build b counts as running once the process executes it, not when spawn() returns
+    await waitFor('build b running', () => { try { return fs.readlinkSync(`/proc/${busy.pid}/exe`) === path.join(old[1], 'kwitness-agent'); } catch { return false; } });
     const d = await m.get('local').deploy();
     assert.equal(d.uploaded, true);
     const left = fs.readdirSync(root).sort();

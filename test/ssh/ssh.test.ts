@@ -11,7 +11,7 @@ import { HostManager, HostPrompts } from '../../src/core/host/host';
 import { INSTALL_ROOT } from '../../src/core/host/deploy';
 import { TraceSession } from '../../src/core/session/trace-session';
 import { KnownHosts, knownHostsName } from '../../src/core/ssh/known-hosts';
-import { SshAgent, Sshd, fakeAgentDir, freePort, keygen, makeUser, removeUser, sh, tempDir } from './harness';
+import { SshAgent, Sshd, fakeAgentDir, freePort, keygen, makeUser, removeUser, sh, tempDir, waitFor } from './harness';
 
 const SUDO_PW = 'kw-Test-pw-4711';
 const NOSUDO_PW = 'kw-nosudo-pw-0815';
@@ -473,11 +473,10 @@ describe('deployment (fake agent binary)', () => {
       const s = new TraceSession(m.get('t-pw'), { families: ['unlink'] }, { format: 'json', onRecord: (r) => r.type === 'error' && messages.push(r.message) });
       await s.start();
       assert.equal(s.state.kind, 'running');
-      for (let i = 0; i < 50 && s.agentPid === undefined; i++) await new Promise((r) => setTimeout(r, 20));
-      const pid = s.agentPid!;
+      const pid = await waitFor('the agent pid', () => s.agentPid);
       assert.ok(pid > 0);
       assert.ok(fs.existsSync(`/proc/${pid}`));
-      for (let i = 0; i < 100 && !messages.length; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('the uid=0 message from the agent', () => messages.length > 0);
       assert.deepEqual(messages, ['uid=0']);
       await s.stop();
       assert.equal(s.state.kind, 'stopped');

@@ -12,7 +12,7 @@ import { HostManager, HostPrompts } from '../../src/core/host/host';
 import { decoderFor } from '../../src/core/session/decoders';
 import { TraceSession } from '../../src/core/session/trace-session';
 import { startVm, Vm } from '../vm/vm';
-import { freePort, sleep, tempDir } from './harness';
+import { freePort, sleep, tempDir, waitFor } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
 let vm: Vm | undefined;
@@ -27,16 +27,6 @@ function manager(sudoPassword?: string): HostManager {
     sudoPassword: async () => sudoPassword,
   };
   return new HostManager({ sshConfigFile: sshConfig, knownHostsFile: vm!.knownHostsPath, agentDir: path.join(ROOT, 'dist', 'agent'), prompts, log: () => undefined, includeLocal: false, timeoutMs: 60000 });
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function guest(cmd: string): Promise<string> {
@@ -68,7 +58,7 @@ async function traceRm(hostId: string, m: HostManager, file: string): Promise<Tr
   assert.equal(s.state.kind, 'running');
   // busybox rm (unlink syscall) with a relative path from the directory
   await guest(`mkdir -p /tmp/kw-vm/d && cd /tmp/kw-vm/d && touch ${file} && rm ${file}`);
-  const ev = await waitFor('the unlink event from the guest', () => got.find((e) => e.type === 'unlink' && e.path === `/tmp/kw-vm/d/${file}`), 15000);
+  const ev = await waitFor('the unlink event from the guest', () => got.find((e) => e.type === 'unlink' && e.path === `/tmp/kw-vm/d/${file}`));
   assert.equal(ev.type, 'unlink');
   assert.equal(ev.comm, 'rm');
   return s;
@@ -105,7 +95,7 @@ test('VM: killing the SSH connection mid-trace leaves no agent and no BPF progra
   const m = manager();
   try {
     const s = await traceRm('vm-root', m, 'gone-kill');
-    const pid = await waitFor('agent pid', () => s.agentPid, 5000);
+    const pid = await waitFor('agent pid', () => s.agentPid);
     const progs = (await guest(`cat /proc/${pid}/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un`)).split('\n').filter(Boolean).map(Number);
     assert.ok(progs.length > 0, 'the agent holds BPF programs');
     // kill the sshd process serving our connection (the agent's nearest sshd ancestor)
@@ -125,7 +115,7 @@ test('VM: killing the SSH connection mid-trace leaves no agent and no BPF progra
     const ms = Date.now() - t0;
     assert.equal(last, 'gone 0', `after ${ms} ms: agent ${last.split(' ')[0]}, ${last.split(' ')[1]} of its programs still loaded`);
     console.log(`# guest: connection killed, agent and its ${progs.length} BPF programs gone within ${ms} ms (includes the checks' own ssh round trips)`);
-    await waitFor('session disconnected', () => s.state.kind === 'disconnected', 10000);
+    await waitFor('session disconnected', () => s.state.kind === 'disconnected');
     s.dispose();
   } finally {
     m.dispose();

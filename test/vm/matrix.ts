@@ -117,7 +117,7 @@ async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: strin
       report(cell, `${label} --attach auto reaches ready`, false, (e as Error).message);
     }
     agent.closeStdin();
-    const ex = await Promise.race([agent.exited, sleep(10000).then(() => undefined)]);
+    const ex = await Promise.race([agent.exited, sleep(60000).then(() => undefined)]); // a safety net (TCG guest, loaded host)
     if (!ex) agent.kill('SIGKILL');
     report(cell, `${label} agent (through sudo) exits 0 on stdin EOF`, ex?.code === 0, `exit ${JSON.stringify(ex)}; stderr ${agent.stderr.trim().slice(0, 300)}`);
   }
