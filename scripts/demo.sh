@@ -4,7 +4,8 @@
 # from its VSIX and This Machine ready to trace. Prints the URL and stays in the foreground;
 # Ctrl-C stops code-server (and every agent it started).
 #   KW_DEMO_PORT=8080   first port to try (the next free one up to +49 is used)
-#   KW_DEMO_FOLDER=DIR  folder to open (default: this repository)
+#   KW_DEMO_FOLDER=DIR  folder to open (default: a scratch workspace, $KW_CACHE/demo-workspace,
+#                       with a short README of what to try; never the repository itself)
 #   KW_DEMO_RUN=DIR     code-server's state and logs (default $KW_CACHE/demo)
 # Runs as root (re-runs itself through sudo): tracing This Machine loads BPF programs.
 set -euo pipefail
@@ -41,7 +42,30 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 0' INT TERM
-RIG_CS_FOLDER=${KW_DEMO_FOLDER:-$KW_ROOT} rig_cs_start "$RUN" "$PORT" "$VSIX"
+# A neutral workspace: the repository's own problems and files are not what the user came for.
+WS=${KW_DEMO_FOLDER:-$KW_CACHE/demo-workspace}
+if [ -z "${KW_DEMO_FOLDER:-}" ]; then
+  mkdir -p "$WS"
+  cat >"$WS/README.md" <<'TXT'
+# Kernel Witness: things to try
+
+1. Click the **Kernel Witness** icon in the activity bar. *This Machine* is listed first.
+2. Right-click *This Machine* → **Start Unlink Trace**. A live panel opens.
+3. Open a terminal (Ctrl+`) and delete something:
+
+       f=$(mktemp) && rm "$f"
+
+   A row appears: `rm`, its pid, parent, uid, `/usr/bin/rm`, and the absolute path.
+   Click the path, the exe or the probe.
+4. **Start Create Trace** and run `touch /tmp/hello`; **Start Exec Trace** and run `ls`.
+5. Stop a trace from the panel or from the tree (the square next to it).
+
+Hosts from `~/.ssh/config` appear under *This Machine*; **Add Host** adds more.
+TXT
+fi
+# The user's terminal keeps the real TMPDIR (mktemp lands in /tmp), and a closed tab does not end
+# the extension host within seconds (code-server's own grace time).
+RIG_CS_KEEP_TMPDIR=1 RIG_CS_GRACE=default RIG_CS_FOLDER=$WS rig_cs_start "$RUN" "$PORT" "$VSIX"
 cat <<MSG
 
   Kernel Witness is running in VS Code (code-server, set up in $(kw_elapsed "$T0")s):

@@ -21,6 +21,10 @@ async function main(): Promise<number> {
     await wb.expand(local);
     await hosts.locator('.monaco-list-row', { hasText: 'Attach modes' }).filter({ hasText: /unlink: (tracepoint|kprobe|fentry)/ }).first()
       .waitFor({ timeout: 30_000 });
+    // nothing on screen that is not about the product (e.g. a 'port is available' toast)
+    const toasts = await wb.page.locator('.notification-toast').allInnerTexts();
+    const foreign = toasts.filter((t) => !/Kernel Witness|kwitness/i.test(t));
+    if (foreign.length) throw new Error(`notifications not about the product: ${foreign.join(' | ')}`);
   });
   await steps.step('demo: Start Unlink Trace on This Machine shows a deletion by a named process', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kw-demo-'));
@@ -33,10 +37,10 @@ async function main(): Promise<number> {
       const panel = await wb.webview('#state.running', /unlink/, 60_000);
       await panel.locator('#f-glob input').fill(`${dir}/**`);
       cp.execFileSync(path.join(dir, 'kw-demo-rm'), [path.join(dir, 'victim')]);
-      await panel.locator('.vt-row', { hasText: `${dir}/victim` }).filter({ visible: true }).filter({ hasText: 'kw-demo-rm' }).first().waitFor({ timeout: 10_000 });
+      await panel.locator('.vt-row', { hasText: `${dir}/victim` }).filter({ visible: true }).filter({ hasText: 'kw-demo-rm' }).first().waitFor({ timeout: 60_000 });
       await wb.screenshot('demo-unlink-this-machine');
       await wb.runCommand('Kernel Witness: Stop Trace');
-      await panel.locator('#state.stopped').waitFor({ timeout: 10_000 });
+      await panel.locator('#state.stopped').waitFor({ timeout: 60_000 });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

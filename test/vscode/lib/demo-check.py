@@ -17,6 +17,7 @@ t0 = time.time()
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(repo)
+    os.environ.pop('TMPDIR', None)  # as in a user's login shell (the check's own TMPDIR is for Chromium)
     os.execvp('bash', ['bash', 'scripts/demo.sh'])
 buf = b''
 log = open(os.path.join(out, 'demo.log'), 'wb')
@@ -44,6 +45,22 @@ result(up and m is not None, f'demo: scripts/demo.sh printed the URL ({time.time
 if up and m:
     port = m.group(1).decode()
     result(healthy(port), f'demo: code-server answers on 127.0.0.1:{port}')
+    # what the user's terminals inherit: the real TMPDIR (mktemp must land in /tmp), and the
+    # folder opened is the scratch workspace with its README, never the repository
+    try:
+        cs_pid = open(os.path.join(run_dir, 'cs.pid')).read().strip() if run_dir else ''
+        env = dict(kv.split('=', 1) for kv in open(f'/proc/{cs_pid}/environ', 'rb').read().decode(errors='replace').split('\0') if '=' in kv)
+        argv = open(f'/proc/{cs_pid}/cmdline', 'rb').read().decode(errors='replace').split('\0')
+    except OSError as e:
+        env, argv = None, []
+        result(False, 'demo: code-server process readable', str(e))
+    if env is not None:
+        tmp = env.get('TMPDIR')
+        result(tmp is None or not (tmp + '/').startswith(run_dir.rstrip('/') + '/'), 'demo: TMPDIR is left alone (not a folder of the demo)', f'TMPDIR={tmp}')
+        folder = next((a for a in reversed(argv) if a.startswith('/')), '')
+        readme = os.path.join(folder, 'README.md')
+        result(os.path.realpath(folder) != os.path.realpath(repo) and os.path.isfile(readme) and 'things to try' in open(readme).read(),
+               'demo: opens a scratch workspace with a README of what to try, not the repository', folder)
     ui = subprocess.run(['node', os.path.join(os.environ.get('KW_VSCODE_JS') or os.path.join(repo, 'out'), 'test/vscode/journeys/demo-ui.js'), f'http://127.0.0.1:{port}', out],
                         capture_output=True, text=True, timeout=300)
     lines = ui.stdout.strip().splitlines()

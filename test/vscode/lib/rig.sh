@@ -38,6 +38,9 @@ rig_stop_group() {
 #   Writes RUN_DIR/cs.pid (group leader) and RUN_DIR/cs.log; RUN_DIR/ws is the opened folder.
 #   The caller's environment reaches the extension host (KWITNESS_SSH_CONFIG ...).
 #   RIG_CS_FOLDER (env) opens that folder instead of the empty RUN_DIR/ws.
+#   RIG_CS_KEEP_TMPDIR=1 (env) leaves TMPDIR as it is (the demo: a user's terminal must see /tmp).
+#   RIG_CS_GRACE=S (env) reconnection grace time (default 5: tests end fast; the demo keeps
+#   code-server's own default, so a closed browser tab does not end the extension host).
 rig_cs_start() {
   local run=$1 port=$2 vsix=$3; shift 3
   [ -f "$CS_ENTRY" ] && [ -x "$NODE24_HOME/bin/node" ] || { echo "rig: code-server or Node 24 missing: run scripts/setup.sh" >&2; return 2; }
@@ -61,7 +64,8 @@ rig_cs_start() {
   "extensions.autoUpdate": false,
   "security.workspace.trust.enabled": false,
   "git.enabled": false,
-  "window.commandCenter": false
+  "window.commandCenter": false,
+  "remote.autoForwardPorts": false
 }
 JSON
   printf 'Kernel Witness test workspace\n' >"$run/ws/README.md"
@@ -70,7 +74,10 @@ JSON
   # /tmp/vscode-ipc-*.sock unless these point into the run dir; EXTENSIONS_GALLERY='{}' stops
   # the workbench from asking open-vsx.org (not reachable here) for anything.
   (
-    export XDG_CONFIG_HOME=$run/xdg/config XDG_DATA_HOME=$run/xdg/data XDG_CACHE_HOME=$run/xdg/cache TMPDIR=$run/tmp
+    export XDG_CONFIG_HOME=$run/xdg/config XDG_DATA_HOME=$run/xdg/data XDG_CACHE_HOME=$run/xdg/cache
+    [ "${RIG_CS_KEEP_TMPDIR:-0}" = 1 ] || export TMPDIR=$run/tmp
+    local grace=(--reconnection-grace-time "${RIG_CS_GRACE:-5}")
+    [ "${RIG_CS_GRACE:-5}" = default ] && grace=()
     export EXTENSIONS_GALLERY='{}' PATH=$NODE24_HOME/bin:$PATH
     if [ "$vsix" != none ]; then
       node "$CS_ENTRY" "${common[@]}" --install-extension "$vsix" >"$run/install.log" 2>&1 \
@@ -78,7 +85,7 @@ JSON
     fi
     setsid node "$CS_ENTRY" "${common[@]}" --auth none --bind-addr "127.0.0.1:$port" \
       --disable-telemetry --disable-update-check --disable-workspace-trust \
-      --disable-getting-started-override --reconnection-grace-time 5 "$@" \
+      --disable-getting-started-override "${grace[@]}" "$@" \
       "${RIG_CS_FOLDER:-$run/ws}" >"$run/cs.log" 2>&1 </dev/null &
     echo $! >"$run/cs.pid"
   ) || return 1
