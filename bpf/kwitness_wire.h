@@ -41,6 +41,12 @@
  *     family, probe, mode.
  *   KW_LOST (6): struct kw_lost_rec, no strings.
  *   KW_ERROR (7): struct kw_error_rec, then message.
+ *   KW_GAP (8): struct kw_gap_rec, then reason. A watch's journal: the agent did not run from
+ *     from_wall_ns to to_wall_ns (restarted after a crash, a reboot), events then are unknown.
+ *   KW_CURSOR (9): struct kw_cursor_rec, no strings. Only in `watch read` output: the next record
+ *     has this cursor; `skipped` records before it were dropped by the journal's size cap.
+ *   KW_WATCH_END (10): struct kw_watch_end_rec, no strings. Ends `watch read` output (with
+ *     --follow: once the watch stopped and everything was sent).
  */
 #ifndef KWITNESS_WIRE_H
 #define KWITNESS_WIRE_H
@@ -60,6 +66,9 @@ enum kw_kind {
 	KW_READY = 5,
 	KW_LOST = 6,
 	KW_ERROR = 7,
+	KW_GAP = 8,
+	KW_CURSOR = 9,
+	KW_WATCH_END = 10,
 };
 
 /* kw_hdr.flags bits (meaning depends on kind as noted). */
@@ -163,6 +172,28 @@ struct kw_lost_rec {
 struct kw_error_rec {
 	struct kw_hdr hdr;
 	__u64 wall_ns;
+};
+
+/* KW_GAP. 16 + 24 = 40 bytes. */
+struct kw_gap_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;      /* when the gap was written */
+	__u64 from_wall_ns; /* last moment the journal saw */
+	__u64 to_wall_ns;   /* first moment the restarted agent saw */
+};
+
+/* KW_CURSOR. 16 + 16 = 32 bytes. */
+struct kw_cursor_rec {
+	struct kw_hdr hdr;
+	__u64 cursor;  /* the next record's cursor */
+	__u64 skipped; /* records before it the journal cap dropped */
+};
+
+/* KW_WATCH_END. 16 + 16 = 32 bytes. */
+struct kw_watch_end_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;
+	__u64 next_cursor; /* the cursor the next record will get: `--since` for a later read */
 };
 
 #endif /* KWITNESS_WIRE_H */

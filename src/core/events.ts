@@ -159,7 +159,30 @@ export interface AgentErrorRecord {
   message: string;
 }
 
-export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord;
+/** A watch's journal: the agent did not run from `from` to `to`; events in between are unknown. */
+export interface GapRecord {
+  type: 'gap';
+  time: string;
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** `watch read` only: the next record has this cursor; `skipped` before it were dropped by the journal cap. */
+export interface CursorRecord {
+  type: 'cursor';
+  cursor: number;
+  skipped: number;
+}
+
+/** `watch read` only: the end of what the journal holds now; `next_cursor` continues a later read. */
+export interface WatchEndRecord {
+  type: 'watch_end';
+  time: string;
+  next_cursor: number;
+}
+
+export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord;
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
   return r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit';

@@ -23,6 +23,9 @@ const XT = L.kw_exit_rec.fields;
 const RD = L.kw_ready_rec.fields;
 const LS = L.kw_lost_rec.fields;
 const ER = L.kw_error_rec.fields;
+const GP = L.kw_gap_rec.fields;
+const CU = L.kw_cursor_rec.fields;
+const WE = L.kw_watch_end_rec.fields;
 
 // The process part sits at the same offset in every process record (checked by the layout test).
 const PROC = FR.proc[0];
@@ -293,6 +296,19 @@ export class WireDecoder {
         const time = this.time(at + ER.wall_ns[0]);
         return { type: 'error', time, message: this.str() };
       }
+      case KIND.KW_GAP: {
+        this.need(at, size, L.kw_gap_rec.size);
+        const time = this.time(at + GP.wall_ns[0]);
+        const from = this.time(at + GP.from_wall_ns[0]);
+        const to = this.time(at + GP.to_wall_ns[0]);
+        return { type: 'gap', time, from, to, reason: this.str() };
+      }
+      case KIND.KW_CURSOR:
+        this.need(at, size, L.kw_cursor_rec.size);
+        return { type: 'cursor', cursor: this.u64(at + CU.cursor[0]), skipped: this.u64(at + CU.skipped[0]) };
+      case KIND.KW_WATCH_END:
+        this.need(at, size, L.kw_watch_end_rec.size);
+        return { type: 'watch_end', time: this.time(at + WE.wall_ns[0]), next_cursor: this.u64(at + WE.next_cursor[0]) };
       default:
         this.pos = this.end;
         return undefined;

@@ -123,6 +123,19 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       fixed = new Uint8Array(L.kw_error_rec.size);
       w.str(r.message);
       break;
+    case 'gap':
+      kind = KIND.KW_GAP;
+      fixed = new Uint8Array(L.kw_gap_rec.size);
+      w.str(r.reason);
+      break;
+    case 'cursor':
+      kind = KIND.KW_CURSOR;
+      fixed = new Uint8Array(L.kw_cursor_rec.size);
+      break;
+    case 'watch_end':
+      kind = KIND.KW_WATCH_END;
+      fixed = new Uint8Array(L.kw_watch_end_rec.size);
+      break;
   }
   for (const a of anc) {
     w.u32(a.pid);
@@ -130,7 +143,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     w.str(a.exe, a.exe_b64);
   }
   const dv = new DataView(fixed.buffer);
-  const wall = isoToNs(r.time);
+  const wall = 'time' in r ? isoToNs(r.time) : 0n;
   const H = L.kw_hdr.fields;
   const strings = w.concat();
   const size = fixed.byteLength + strings.byteLength;
@@ -184,6 +197,21 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     }
     case 'error':
       dv.setBigUint64(L.kw_error_rec.fields.wall_ns[0], wall, true);
+      break;
+    case 'gap': {
+      const G = L.kw_gap_rec.fields;
+      dv.setBigUint64(G.wall_ns[0], wall, true);
+      dv.setBigUint64(G.from_wall_ns[0], isoToNs(r.from), true);
+      dv.setBigUint64(G.to_wall_ns[0], isoToNs(r.to), true);
+      break;
+    }
+    case 'cursor':
+      dv.setBigUint64(L.kw_cursor_rec.fields.cursor[0], BigInt(r.cursor), true);
+      dv.setBigUint64(L.kw_cursor_rec.fields.skipped[0], BigInt(r.skipped), true);
+      break;
+    case 'watch_end':
+      dv.setBigUint64(L.kw_watch_end_rec.fields.wall_ns[0], wall, true);
+      dv.setBigUint64(L.kw_watch_end_rec.fields.next_cursor[0], BigInt(r.next_cursor), true);
       break;
   }
   const frame = new Uint8Array(FRAME_PREFIX + size);
