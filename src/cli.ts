@@ -2,6 +2,7 @@
 //   kwitness hosts
 //   kwitness probe HOST
 //   kwitness trace unlink|create|exec[,...] --host HOST [filters] [--json]
+//   kwitness watch start|list|show|follow|stop ... --host HOST  (cli-watch.ts)
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -12,6 +13,7 @@ import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile }
 import { StreamFormat, TraceSession } from './core/session/trace-session';
 import type { TraceOptions } from './core/trace-api';
 import { decoderFor, DEFAULT_FORMAT } from './core/session/decoders';
+import { watchCommand } from './cli-watch';
 
 const USAGE = `usage:
   kwitness hosts [--json]
@@ -21,6 +23,13 @@ const USAGE = `usage:
         [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
         0 = never), e.g. after the laptop went to sleep or the network dropped silently
+  kwitness watch start unlink|create|exec[,...] --host HOST [filters as for trace] [--name N]
+        [--max-mb N] [--keep-free-mb N] [--on-hit CMD] [--until TIME] [--max-events N] [--json]
+        a trap that runs on the host without this client, journaling every event there
+  kwitness watch list --host HOST [--json]
+  kwitness watch show ID --host HOST [--since CURSOR] [--limit N] [--json]
+  kwitness watch follow ID --host HOST [--since CURSOR] [--json]
+  kwitness watch stop ID --host HOST [--keep] [--json]
 common options:
   --ssh-config FILE   (env KWITNESS_SSH_CONFIG; default ~/.ssh/config)
   --known-hosts FILE  (env KWITNESS_KNOWN_HOSTS; default ~/.ssh/known_hosts)
@@ -38,8 +47,12 @@ interface Args {
   flags: Map<string, string[]>;
 }
 
-const VALUE_FLAGS = new Set(['host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir', 'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat']);
-const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help']);
+const VALUE_FLAGS = new Set([
+  'host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
+  'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
+  'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', // watch
+]);
+const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help', 'keep', 'persistent']);
 
 export function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
@@ -260,8 +273,25 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'trace':
         return await trace(a, hosts, json);
+      case 'watch': {
+        const [sub = '', ...rest] = a.positional;
+        return await watchCommand(
+          {
+            sub,
+            positional: sub === 'start' ? [] : rest,
+            host: one(a, 'host'),
+            json,
+            traceOptions: () => traceOptionsFrom({ ...a, positional: rest }),
+            value: (f) => one(a, f),
+            int: (f) => intFlag(a, f),
+            has: (f) => a.flags.has(f),
+            formatEvent,
+          },
+          hosts,
+        );
+      }
       default:
-        throw new KwError('bad-input', `unknown command "${a.cmd}" (hosts, probe, trace)`);
+        throw new KwError('bad-input', `unknown command "${a.cmd}" (hosts, probe, trace, watch)`);
     }
   } catch (e) {
     process.stderr.write(`kwitness: ${errorMessage(e)}\n`);

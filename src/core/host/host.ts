@@ -14,7 +14,7 @@ import type { HostAgent, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
 import { KnownHosts } from '../ssh/known-hosts';
-import { AGENT_HASH_MISMATCH, Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent } from './deploy';
+import { AGENT_HASH_MISMATCH, Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent, INSTALL_ROOT } from './deploy';
 import { Privilege, asRoot, describePrivilege, detectPrivilege } from './privilege';
 import { LocalRunner, ProcessHandle, RunResult, Runner, SshRunner, runToEnd } from './runner';
 
@@ -102,6 +102,10 @@ export class HostConnection extends Disposable {
   }
   get runner(): Runner | undefined {
     return this.ready?.runner;
+  }
+  /** Where agent builds (and watches, under watches/) live on the target. */
+  get installRoot(): string {
+    return this.env.installRoot ?? INSTALL_ROOT;
   }
 
   private setState(s: HostState): void {
