@@ -13,6 +13,9 @@ import { commandHandlers } from './extension/commands';
 import { HostsTreeProvider } from './extension/hosts-tree';
 import { VsCodePrompts } from './extension/prompts';
 import { TraceRegistry } from './extension/traces';
+import { WatchRegistry } from './extension/watches';
+import { pickHost } from './extension/commands';
+import { watchCommandHandlers } from './extension/watch-commands';
 
 /** What activate() returns: a small API for extension-host tests (and other extensions). */
 export interface KernelWitnessApi {
@@ -62,9 +65,13 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
     }),
   );
   traces.viewer = panels;
-  const tree = register(new HostsTreeProvider(hosts, traces, () => config().get<string[]>('hosts', []) ?? []));
+  const watches = register(new WatchRegistry(hosts, context.globalState, log, () => config().get<number>('watchPollSeconds', 30)));
+  watches.viewer = panels;
+  const tree = register(new HostsTreeProvider(hosts, traces, () => config().get<string[]>('hosts', []) ?? [], watches));
   register(vscode.window.createTreeView('kwitness.hosts', { treeDataProvider: tree, showCollapseAll: true }));
   for (const [id, handler] of commandHandlers({ hosts, traces, tree, log })) register(vscode.commands.registerCommand(id, handler));
+  const watchDeps = { hosts, watches, state: context.globalState, pickHost: (arg: unknown, title: string) => pickHost({ hosts }, arg, title) };
+  for (const [id, handler] of watchCommandHandlers(watchDeps)) register(vscode.commands.registerCommand(id, handler));
   register(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('kwitness.hosts')) hosts.refresh();

@@ -34,7 +34,7 @@ function isNode(x: unknown): x is HostsNode {
 }
 
 /** Resolves a host argument (node, id, HostRef) or asks. undefined = the user cancelled. */
-async function pickHost(deps: CommandDeps, arg: unknown, title: string): Promise<HostRef | undefined> {
+export async function pickHost(deps: Pick<CommandDeps, 'hosts'>, arg: unknown, title: string): Promise<HostRef | undefined> {
   if (isNode(arg)) {
     if (arg.type === 'host') return arg.host;
     return deps.hosts.ref(arg.hostId);

@@ -1,6 +1,7 @@
 // The Hosts tree (view kwitness.hosts): This Machine, ~/.ssh/config aliases and user-added hosts
 // with their connection state (spinner while connecting); expanded: kernel, arch, BTF, LSM,
-// attach modes (from `kwitness-agent probe`) and the host's traces, each with an inline Stop.
+// attach modes (from `kwitness-agent probe`), the host's traces, each with an inline Stop, and
+// its watches (traps running on the host without this window; extension/watches.ts).
 import * as vscode from 'vscode';
 
 import { Disposable } from '../core/lifecycle';
@@ -10,11 +11,13 @@ import { FAMILIES } from '../core/events';
 import type { HostRef } from '../core/trace-api';
 import type { TraceSession } from '../core/session/trace-session';
 import { TraceRegistry, describeState } from './traces';
+import type { WatchRegistry } from './watches';
 
 export type HostsNode =
   | { type: 'host'; host: HostRef; userAdded: boolean }
   | { type: 'info'; hostId: string; key: string; label: string; value: string; icon?: string; tooltip?: string }
-  | { type: 'trace'; hostId: string; traceId: string };
+  | { type: 'trace'; hostId: string; traceId: string }
+  | { type: 'watch'; hostId: string; watchId: string };
 
 export class HostsTreeProvider extends Disposable implements vscode.TreeDataProvider<HostsNode> {
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<HostsNode | undefined>());
@@ -29,8 +32,10 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     private readonly hosts: HostManager,
     private readonly traces: TraceRegistry,
     private readonly userHosts: () => string[],
+    private readonly watches?: WatchRegistry,
   ) {
     super();
+    if (watches) this._register(watches.onDidChange(() => this.refresh()));
     this._register(hosts.onDidChange(() => this.refresh()));
     this._register(traces.onDidChange(() => this.refresh()));
     // Event and lost counts of running traces change without state changes: refresh those rows.
@@ -91,6 +96,12 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       out.push(t);
     }
     for (const tid of this.traceNodes.keys()) if (!this.traces.get(tid)) this.traceNodes.delete(tid);
+    if (this.watches) {
+      const listed = this.watches.cached(id);
+      if (listed) for (const w of listed.watches) out.push({ type: 'watch', hostId: id, watchId: w.id });
+      else if (report) void this.watches.refresh(el.host).catch(() => undefined); // once the host answers probes
+      if (listed?.error) out.push(this.node({ type: 'info', hostId: id, key: 'watch-error', label: 'Watches', value: listed.error, icon: 'warning', tooltip: listed.error }));
+    }
     return out;
   }
 
@@ -132,6 +143,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       item.contextValue = 'info';
       return item;
     }
+    if (n.type === 'watch') return this.watchItem(n);
     const s = this.traces.get(n.traceId);
     const item = new vscode.TreeItem(s ? `${s.options.families.join(', ')} trace` : 'trace', vscode.TreeItemCollapsibleState.None);
     item.id = `trace:${n.traceId}`;
@@ -145,6 +157,27 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       );
       item.contextValue = st.kind === 'running' || st.kind === 'connecting' || st.kind === 'deploying' || st.kind === 'starting' ? 'trace-running' : st.kind === 'disconnected' ? 'trace-disconnected' : 'trace-ended';
     }
+    return item;
+  }
+
+  private watchItem(n: Extract<HostsNode, { type: 'watch' }>): vscode.TreeItem {
+    const w = this.watches?.cached(n.hostId)?.watches.find((x) => x.id === n.watchId);
+    const item = new vscode.TreeItem(w?.name ?? n.watchId, vscode.TreeItemCollapsibleState.None);
+    item.id = `watch:${n.hostId}:${n.watchId}`;
+    if (!w) return item;
+    const fresh = this.watches!.unseen(n.hostId, w);
+    const last = w.last_event ? `last ${w.last_event.slice(0, 19).replace('T', ' ')}` : 'no events yet';
+    item.description = `watch · ${w.state} · ${w.events} events${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
+    item.tooltip = [
+      `${w.name ?? w.id} (${w.id}): ${w.filter}`,
+      `${w.state}${w.pid ? ` (agent pid ${w.pid})` : ''} since ${w.started}`,
+      `${w.events} events, ${w.lost} lost, ${w.status.gaps} gaps, ${w.status.dropped_cap + w.status.dropped_space} dropped by the journal's limits`,
+      ...(w.status.error ? [`error: ${w.status.error}`] : []),
+      ...(w.status.note ? [w.status.note] : []),
+    ].join('\n');
+    item.iconPath = new vscode.ThemeIcon(w.state === 'running' ? (fresh ? 'bell-dot' : 'eye') : w.state === 'failed' ? 'error' : 'eye-closed');
+    item.contextValue = w.state === 'running' || w.state === 'starting' ? 'watch-running' : 'watch-ended';
+    item.command = { command: 'kwitness.openWatch', title: 'Open Watch', arguments: [n] };
     return item;
   }
 

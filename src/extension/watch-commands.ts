@@ -1,0 +1,191 @@
+// Commands for watches: Start Watch… (host, families, paths, name; the last answers per host
+// remembered), Watch Who Deletes This / Creates Files Here from a file or folder of a
+// kwitness://, vscode-remote://ssh-remote+HOST or local file:// URI, Open Watch, Stop Watch,
+// Refresh Watches. Each takes a tree node, a URI or nothing (then it asks).
+import * as vscode from 'vscode';
+
+import type { Family } from '../core/events';
+import { FAMILIES } from '../core/events';
+import { errorMessage } from '../core/errors';
+import type { HostManager } from '../core/host/host';
+import type { HostRef } from '../core/trace-api';
+import type { WatchSummary } from '../core/watch/watch-client';
+import { decodeUriPath } from '../panel/paths';
+import type { HostsNode } from './hosts-tree';
+import type { WatchRegistry } from './watches';
+
+export const WATCH_COMMAND_IDS = {
+  startWatch: 'kwitness.startWatch',
+  watchWhoDeletes: 'kwitness.watchWhoDeletes',
+  watchWhoCreates: 'kwitness.watchWhoCreates',
+  openWatch: 'kwitness.openWatch',
+  stopWatch: 'kwitness.stopWatch',
+  refreshWatches: 'kwitness.refreshWatches',
+} as const;
+
+const LAST_KEY = 'kwitness.lastWatchScope';
+
+interface Scope {
+  families: Family[];
+  paths: string[];
+  name?: string;
+}
+
+export interface WatchCommandDeps {
+  hosts: HostManager;
+  watches: WatchRegistry;
+  state: vscode.Memento;
+  pickHost: (arg: unknown, title: string) => Promise<HostRef | undefined>;
+}
+
+/** The host and absolute path a resource URI names, or a reason it names none we can watch. */
+export function hostPathOf(uri: vscode.Uri, hosts: HostManager): { host: HostRef; path: string } | string {
+  if (uri.scheme === 'kwitness') {
+    return { host: hosts.ref(uri.authority), path: Buffer.from(decodeUriPath(uri.path)).toString('utf8') };
+  }
+  if (uri.scheme === 'vscode-remote' && uri.authority.startsWith('ssh-remote+')) {
+    const alias = decodeURIComponent(uri.authority.slice('ssh-remote+'.length));
+    const known = hosts.list().find((h) => h.id === alias || h.label === alias);
+    if (!known) return `the Remote-SSH host "${alias}" is not among the Kernel Witness hosts; add it with "Kernel Witness: Add Host"`;
+    return { host: known, path: uri.path };
+  }
+  if (uri.scheme === 'file') {
+    const local = hosts.list().find((h) => h.kind === 'local');
+    if (!local) return 'local files can be watched only when VS Code runs on Linux';
+    return { host: local, path: uri.fsPath };
+  }
+  return `a ${uri.scheme}: resource is not a file on a host Kernel Witness can reach`;
+}
+
+export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
+  const lastScopes = (): Record<string, Scope> => deps.state.get<Record<string, Scope>>(LAST_KEY) ?? {};
+
+  /** Asks families, paths and a name (defaults: the last answers for this host); undefined = cancelled. */
+  const askScope = async (host: HostRef, preset?: Partial<Scope>): Promise<Scope | undefined> => {
+    const last = lastScopes()[host.id];
+    let families = preset?.families;
+    if (!families) {
+      const chosen = new Set<Family>(last?.families ?? ['unlink']);
+      const picks = await vscode.window.showQuickPick(
+        FAMILIES.map((f) => ({ label: f, picked: chosen.has(f), description: f === 'unlink' ? 'deletions, rmdir, rename over a file' : f === 'create' ? 'new files, directories, links' : 'programs run' })),
+        { title: `Watch on ${host.label}: what to record`, canPickMany: true, ignoreFocusOut: true },
+      );
+      if (!picks?.length) return undefined;
+      families = picks.map((p) => p.label as Family);
+    }
+    let paths = preset?.paths;
+    if (!paths) {
+      const text = await vscode.window.showInputBox({
+        title: `Watch on ${host.label}: under which paths? (comma-separated; empty = the whole host)`,
+        value: (last?.paths ?? []).join(', '),
+        placeHolder: '/var/lib/kubelet/pods, /tmp',
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.split(',').map((s) => s.trim()).filter(Boolean).every((p) => p.startsWith('/')) ? undefined : 'paths must be absolute'),
+      });
+      if (text === undefined) return undefined;
+      paths = text.split(',').map((s) => s.trim()).filter(Boolean);
+    }
+    const name = await vscode.window.showInputBox({ title: `Watch on ${host.label}: a name (optional)`, value: preset?.name ?? '', ignoreFocusOut: true });
+    if (name === undefined) return undefined;
+    const scope = { families, paths, name: name || undefined };
+    void deps.state.update(LAST_KEY, { ...lastScopes(), [host.id]: { families, paths } });
+    return scope;
+  };
+
+  const startWith = async (host: HostRef, scope: Scope): Promise<string | undefined> => {
+    try {
+      const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kernel Witness: starting a watch on ${host.label}` }, () =>
+        deps.watches.start(host, { options: { families: scope.families, pathPrefixes: scope.paths.length ? scope.paths : undefined }, name: scope.name }),
+      );
+      void vscode.window.showInformationMessage(`Kernel Witness: watch "${scope.name ?? id}" runs on ${host.label}; it keeps running when this window closes. You are told here when it sees something.`);
+      return id;
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`);
+      return undefined;
+    }
+  };
+
+  const fromResource = (families: Family[], what: string) => async (uri?: unknown): Promise<string | undefined> => {
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (!target) {
+      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: pick a file or folder in the Explorer first`);
+      return undefined;
+    }
+    const hp = hostPathOf(target, deps.hosts);
+    if (typeof hp === 'string') {
+      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: ${hp}`);
+      return undefined;
+    }
+    const base = hp.path.split('/').pop() || hp.path;
+    const scope = await askScope(hp.host, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
+    return scope && startWith(hp.host, scope);
+  };
+
+  const watchOf = (arg: unknown): { host: HostRef; watch: WatchSummary } | undefined => {
+    const n = arg as HostsNode | undefined;
+    if (!n || n.type !== 'watch') return undefined;
+    const host = deps.hosts.ref(n.hostId);
+    const watch = deps.watches.cached(n.hostId)?.watches.find((w) => w.id === n.watchId);
+    return watch ? { host, watch } : undefined;
+  };
+
+  const pickWatch = async (arg: unknown, title: string): Promise<{ host: HostRef; watch: WatchSummary } | undefined> => {
+    const direct = watchOf(arg);
+    if (direct) return direct;
+    const host = await deps.pickHost(arg, title);
+    if (!host) return undefined;
+    const all = await deps.watches.refresh(host);
+    if (!all.length) {
+      void vscode.window.showInformationMessage(`Kernel Witness: no watches on ${host.label}.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      all.map((w) => ({ label: w.name ?? w.id, description: `${w.state} · ${w.events} events`, detail: w.filter, w })),
+      { title },
+    );
+    return pick && { host, watch: pick.w };
+  };
+
+  return [
+    [
+      WATCH_COMMAND_IDS.startWatch,
+      async (arg?: unknown) => {
+        const host = await deps.pickHost(arg, 'Start a watch on…');
+        const scope = host && (await askScope(host));
+        return host && scope ? startWith(host, scope) : undefined;
+      },
+    ],
+    [WATCH_COMMAND_IDS.watchWhoDeletes, fromResource(['unlink'], 'Who deletes')],
+    [WATCH_COMMAND_IDS.watchWhoCreates, fromResource(['create'], 'Who creates')],
+    [
+      WATCH_COMMAND_IDS.openWatch,
+      async (arg?: unknown) => {
+        const w = await pickWatch(arg, 'Open which watch?');
+        if (w) await deps.watches.open(w.host, w.watch).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+        return w?.watch.id;
+      },
+    ],
+    [
+      WATCH_COMMAND_IDS.stopWatch,
+      async (arg?: unknown) => {
+        const w = await pickWatch(arg, 'Stop which watch?');
+        if (!w) return undefined;
+        const ok = await vscode.window.showWarningMessage(
+          `Stop the watch "${w.watch.name ?? w.watch.id}" on ${w.host.label}? Its ${w.watch.events} journaled events are removed from the host.`,
+          { modal: true },
+          'Stop Watch',
+        );
+        if (ok !== 'Stop Watch') return undefined;
+        await deps.watches.stop(w.host, w.watch.id).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+        return w.watch.id;
+      },
+    ],
+    [
+      WATCH_COMMAND_IDS.refreshWatches,
+      async (arg?: unknown) => {
+        const host = await deps.pickHost(arg, 'List the watches of…');
+        if (host) await deps.watches.refresh(host).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+      },
+    ],
+  ];
+}
