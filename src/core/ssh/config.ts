@@ -576,10 +576,15 @@ export function globMatch(pattern: string, text: string, caseInsensitive = true)
   return re.test(text);
 }
 
-/** OpenSSH runs Match exec through the shell with stdin and stdout on /dev/null. */
+/**
+ * OpenSSH runs Match exec through the shell with stdin and stdout on /dev/null. Synchronous like
+ * ssh's own config reading; a command that hangs is cut off after 30 s (an error).
+ */
 function runInShell(command: string): boolean {
   const shell = process.env.SHELL && path.isAbsolute(process.env.SHELL) ? process.env.SHELL : '/bin/sh';
-  const r = cp.spawnSync(shell, ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30000 });
+  const opts: cp.SpawnSyncOptions = { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30000, windowsHide: true };
+  const r = process.platform === 'win32' ? cp.spawnSync(command, { ...opts, shell: true }) : cp.spawnSync(shell, ['-c', command], opts);
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') throw new KwError('bad-input', `Match exec "${command}" did not finish within 30 s; make the command return quickly`);
   if (r.error) throw new KwError('bad-input', `Match exec "${command}" could not run: ${r.error.message}`);
   return r.status === 0;
 }

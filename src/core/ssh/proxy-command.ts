@@ -1,5 +1,5 @@
 // ProxyCommand: the command runs locally through the shell (like OpenSSH: `exec` in $SHELL, else
-// /bin/sh) and its stdin/stdout carry the SSH connection. Its stderr goes to the log; when it
+// /bin/sh; cmd.exe on Windows) and its stdin/stdout carry the SSH connection. Its stderr goes to the log; when it
 // ends before the handshake is done, its exit status and last stderr line become the error.
 // No vscode import.
 import * as cp from 'child_process';
@@ -20,7 +20,10 @@ export class ProxyCommandStream extends Duplex {
   ) {
     super();
     const shell = process.env.SHELL && path.isAbsolute(process.env.SHELL) ? process.env.SHELL : '/bin/sh';
-    this.child = cp.spawn(shell, ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child =
+      process.platform === 'win32'
+        ? cp.spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true }) // OpenSSH for Windows: no /bin/sh either
+        : cp.spawn(shell, ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
     const { stdout, stdin, stderr } = this.child;
     stdout.on('data', (d: Buffer) => {
       this.bytesRead += d.length;
