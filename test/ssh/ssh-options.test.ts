@@ -328,14 +328,45 @@ describe('host certificates (@cert-authority)', () => {
     assert.equal(JSON.parse(r.stdout).agent_version, 'fake');
   });
 
-  test('a certificate from another CA, or for another principal: refused without a prompt, saying why', async () => {
+  test('a certificate from another CA, or for another principal: refused without a prompt, saying why (unless its key is pinned)', async () => {
     await present('ca_other', '127.0.0.1');
     const p = prompts({ hostKey: true });
     await rejectsWith(connect(cfg, 't-ca', p, kh), 'host-key-unknown', /host certificate "kw-test-ca_other" rejected: its CA key \(SHA256:[^)]+\) is not in an @cert-authority line for \[127\.0\.0\.1\]:\d+; check the @cert-authority line/);
+    // OpenSSH's fallback: with the certified key itself pinned, the connection is made (no prompt either)
+    const khPinned = path.join(dir, 'kh-ca-pinned');
+    fs.writeFileSync(khPinned, fs.readFileSync(kh, 'utf8') + pinLine(knownHostsName('127.0.0.1', C.port), C));
+    (await connect(cfg, 't-ca', p, khPinned)).dispose();
+    assert.ok(logs.some((l) => /host certificate for 127\.0\.0\.1 not accepted by any @cert-authority line, but the key it certifies is pinned/.test(l)));
     await present('ca_trusted', 'someone-else.example');
     await rejectsWith(connect(cfg, 't-ca', p, kh), 'host-key-unknown', /"127\.0\.0\.1" is not one of its principals \(someone-else\.example\)/);
     assert.equal(p.hostKeys.length, 0);
   });
+});
+
+test('an ECDSA host certificate signed by an ECDSA CA (the ECDSA path through ssh2)', async () => {
+  const d = path.join(dir, 'certhost-ec');
+  fs.mkdirSync(d);
+  sh(`ssh-keygen -q -t ecdsa -N '' -f ${dir}/ca_ec && ssh-keygen -q -t ecdsa -N '' -f ${d}/host_ecdsa`);
+  sh(`ssh-keygen -q -s ${dir}/ca_ec -I kw-test-ec -h -n 127.0.0.1 ${d}/host_ecdsa.pub`);
+  // its ed25519 key has no certificate: the client's first certificate algorithm it can serve is ECDSA
+  const E = await Sshd.start(dir, 'certhost-ec', { config: [`HostKey ${d}/host_ecdsa`, `HostCertificate ${d}/host_ecdsa-cert.pub`] });
+  try {
+    E.authorize('root', fs.readFileSync(path.join(dir, 'id_plain.pub'), 'utf8'));
+    const kh = path.join(dir, 'kh-ca-ec');
+    fs.writeFileSync(kh, `@cert-authority [127.0.0.1]:${E.port} ${fs.readFileSync(`${dir}/ca_ec.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}\n`);
+    const p = prompts();
+    const c = await connect(writeConfig('ssh_config_ca_ec', hostBlock('t-ca-ec', plainKeyLines(E.port))), 't-ca-ec', p, kh);
+    try {
+      assert.equal((await run(c, 'echo ec')).trim(), 'ec');
+    } finally {
+      c.dispose();
+    }
+    assert.equal(p.hostKeys.length, 0);
+    assert.ok(logs.some((l) => l.startsWith('host certificate "kw-test-ec" for 127.0.0.1 accepted')));
+    assert.match(E.log(), /ecdsa-sha2-nistp256-cert-v01@openssh\.com/);
+  } finally {
+    await E.stop();
+  }
 });
 
 describe('ssh_config and known_hosts options on a real connection', () => {

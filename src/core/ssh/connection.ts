@@ -313,9 +313,13 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: TransportCounters, o
       }
       if (verdict.kind === 'known') {
         if (isCertificateType(keyTypeOfBlob(key))) {
-          // its plain key is pinned but the certificate is not acceptable: ssh2 cannot use it as a plain key
-          failure = new KwError('host-key-unknown', `${where(h)}: the host presented a certificate no @cert-authority line accepts; fix or remove the @cert-authority line for ${khName}`);
-          return done(false);
+          // OpenSSH's fallback: the certificate is not acceptable, but the key it certifies is pinned
+          const problem = acceptCertificateInKex(client, key);
+          if (problem) {
+            failure = new KwError('host-key-unknown', `${where(h)}: the host presented a certificate and ${problem}; remove the @cert-authority line for ${khName} to connect with its pinned plain key`);
+            return done(false);
+          }
+          log(`host certificate for ${principal} not accepted by any @cert-authority line, but the key it certifies is pinned: connecting`);
         }
         return done(true);
       }
