@@ -164,7 +164,7 @@ describe('keyboard-interactive through PAM: password, then a one-time code', () 
   const pamFile = `/etc/pam.d/${PAM_SERVICE}`;
 
   before(async () => {
-    makeUser(OTP_USER, path.join(dir, 'home', OTP_USER), 'none', OTP_PASSWORD);
+    makeUser(OTP_USER, path.join(dir, 'home', OTP_USER), 'nopasswd', OTP_PASSWORD);
     const secret = path.join(dir, 'otp_secret');
     // pam_google_authenticator's secret file: the key, TOTP, a wide window (no clock race), codes reusable
     fs.writeFileSync(secret, `${OTP_SECRET}\n" TOTP_AUTH\n" WINDOW_SIZE 17\n`, { mode: 0o600 });
@@ -216,6 +216,28 @@ describe('keyboard-interactive through PAM: password, then a one-time code', () 
   test('a wrong code is an authentication failure; a declined prompt says which prompt', async () => {
     await rejectsWith(connect(cfg, 't-otp', prompts({ password: OTP_PASSWORD, kbd: () => ['000000'] }), kh), 'auth-failed', /authentication failed|not answered/);
     await rejectsWith(connect(cfg, 't-otp', prompts({ password: OTP_PASSWORD, kbd: () => undefined }), kh), 'auth-failed', /keyboard-interactive prompt "Verification code:" was not answered/);
+  });
+
+  test('the CLI on a terminal (a pty from script(1)): the code prompt is shown, echoed as sshd allows, and the probe runs', async () => {
+    const cmd = [process.execPath, CLI, 'probe', 't-otp', '--json', '--ssh-config', cfg, '--known-hosts', kh, '--agent-dir', fakeAgent()].join(' ');
+    const child = cp.spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, KWITNESS_SSH_PASSWORD: OTP_PASSWORD }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let code = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!code && out.includes('Verification code: ')) {
+        code = totp(OTP_SECRET);
+        child.stdin.write(`${code}\r`);
+      }
+    });
+    child.stderr.resume();
+    const status = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(status, 0, out);
+    assert.ok(code, 'the prompt was shown on the terminal');
+    // echo_verification_code: sshd allows echo, so what was typed is shown; the password never is
+    assert.match(out, new RegExp(`Verification code: ${code}`));
+    assert.ok(!out.includes(OTP_PASSWORD));
+    assert.match(out, /"agent_version":"fake"/);
   });
 
   test('the CLI without a terminal: one clear line naming the prompt (the password alone comes from the environment)', () => {
