@@ -27,6 +27,8 @@ if [ "$PROFILE" = test ]; then
     strace bpftrace liburing-dev
     # test VMs (Debian kernels under qemu) and the loopback sshd
     qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils
+    # ssh suite: ProxyCommand through nc, a one-time-code prompt from PAM
+    netcat-openbsd libpam-google-authenticator
     # real VS Code driven by playwright-core
     chromium
   )

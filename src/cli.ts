@@ -31,7 +31,8 @@ const USAGE = `usage:
   kwitness watch follow ID --host HOST [--since CURSOR] [--json]
   kwitness watch stop ID --host HOST [--keep] [--json]
 common options:
-  --ssh-config FILE   (env KWITNESS_SSH_CONFIG; default ~/.ssh/config)
+  --ssh-config FILE   (env KWITNESS_SSH_CONFIG; default ~/.ssh/config; /etc/ssh/ssh_config is read
+                      after it, env KWITNESS_SYSTEM_SSH_CONFIG=FILE or none to change that)
   --known-hosts FILE  (env KWITNESS_KNOWN_HOSTS; default ~/.ssh/known_hosts)
   --identity FILE     extra private key, tried first (repeatable)
   --accept-new-host-key  pin an unknown host key without asking (never a changed one)
@@ -39,7 +40,8 @@ common options:
   --timeout SECONDS   connect timeout (default 20)
   --ssh-debug         ssh2 debug output on stderr
 Secrets when there is no terminal to ask on: env KWITNESS_SUDO_PASSWORD, KWITNESS_KEY_PASSPHRASE,
-KWITNESS_SSH_PASSWORD (never on the command line).`;
+KWITNESS_SSH_PASSWORD (never on the command line). Other keyboard-interactive prompts (one-time
+codes) need a terminal.`;
 
 interface Args {
   cmd: string;
@@ -201,6 +203,19 @@ function cliPrompts(acceptNewHostKey: boolean): HostPrompts {
     async password(user, host) {
       if (process.env.KWITNESS_SSH_PASSWORD !== undefined) return process.env.KWITNESS_SSH_PASSWORD;
       return interactive ? askTty(`${user}@${host}'s password: `, true) : undefined;
+    },
+    async keyboardInteractive(q) {
+      // one-time codes and the like: only a person at a terminal can answer them
+      if (!interactive) throw new KwError('auth-failed', `the server asks "${q.prompts[0].prompt.trim()}" (keyboard-interactive) and there is no terminal to answer it on; run kwitness in a terminal`);
+      const header = [q.name, q.instructions].map((s) => s.trim()).filter(Boolean).join('\n');
+      if (header) process.stderr.write(`${q.user}@${q.host}: ${header}\n`);
+      const answers: string[] = [];
+      for (const p of q.prompts) {
+        const a = await askTty(p.prompt, !p.echo);
+        if (a === undefined) return undefined;
+        answers.push(a);
+      }
+      return answers;
     },
     async sudoPassword(host, user) {
       if (process.env.KWITNESS_SUDO_PASSWORD !== undefined) return process.env.KWITNESS_SUDO_PASSWORD;

@@ -1,5 +1,6 @@
 // The questions only the user can answer, asked the VS Code way: a modal with the host key's
-// SHA256 fingerprint, password input boxes for passphrases and sudo. Answers live in memory only
+// SHA256 fingerprint, password input boxes for passphrases and sudo, and one input box per
+// keyboard-interactive prompt (one-time codes), worded by the server, hidden unless it allows echo. Answers live in memory only
 // (HostConnection caches them for the session); nothing goes to settings or logs.
 import * as vscode from 'vscode';
 
@@ -28,6 +29,19 @@ export class VsCodePrompts implements HostPrompts {
   async password(user: string, host: string): Promise<string | undefined> {
     if (this.override?.password) return this.override.password(user, host);
     return vscode.window.showInputBox({ title: 'Kernel Witness: SSH password', prompt: `Password for ${user}@${host}`, password: true, ignoreFocusOut: true });
+  }
+
+  /** keyboard-interactive prompts (one-time codes, ...) exactly as the server words them, one input box each. */
+  async keyboardInteractive(q: Parameters<NonNullable<HostPrompts['keyboardInteractive']>>[0]): Promise<string[] | undefined> {
+    if (this.override?.keyboardInteractive) return this.override.keyboardInteractive(q);
+    const title = `Kernel Witness: ${q.name.trim() || 'SSH authentication'} (${q.user}@${q.host})`;
+    const answers: string[] = [];
+    for (const p of q.prompts) {
+      const a = await vscode.window.showInputBox({ title, prompt: [q.instructions.trim(), p.prompt.trim()].filter(Boolean).join(' — '), password: !p.echo, ignoreFocusOut: true });
+      if (a === undefined) return undefined;
+      answers.push(a);
+    }
+    return answers;
   }
 
   async sudoPassword(host: string, user: string): Promise<string | undefined> {

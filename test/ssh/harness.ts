@@ -33,24 +33,33 @@ export function keygen(file: string, passphrase = ''): string {
   return fs.readFileSync(file + '.pub', 'utf8');
 }
 
+export interface SshdOptions {
+  /** sshd_config lines placed BEFORE the defaults (in sshd_config the first value wins). */
+  config?: string[];
+  /** Path to run sshd as (a symlink to /usr/sbin/sshd): sshd names its PAM service after it. */
+  binary?: string;
+}
+
 export class Sshd {
   proc: cp.ChildProcess | undefined;
   readonly logFile: string;
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly binary: string,
   ) {
     this.logFile = path.join(dir, 'sshd.log');
   }
 
-  static async start(dir: string, name: string): Promise<Sshd> {
+  static async start(dir: string, name: string, opts: SshdOptions = {}): Promise<Sshd> {
     const d = path.join(dir, name);
     fs.mkdirSync(path.join(d, 'keys'), { recursive: true });
-    const s = new Sshd(d, await freePort());
+    const s = new Sshd(d, await freePort(), opts.binary ?? '/usr/sbin/sshd');
     s.newHostKey();
     fs.writeFileSync(
       path.join(d, 'sshd_config'),
       [
+        ...(opts.config ?? []),
         `Port ${s.port}`,
         'ListenAddress 127.0.0.1',
         `HostKey ${d}/host_ed25519`,
@@ -72,6 +81,12 @@ export class Sshd {
     return s;
   }
 
+  /** The host key's public half as it appears in a .pub file: [type, base64]. */
+  hostKeyPub(file = 'host_ed25519.pub'): [string, string] {
+    const [type, b64] = fs.readFileSync(path.join(this.dir, file), 'utf8').trim().split(/\s+/);
+    return [type, b64];
+  }
+
   newHostKey(): void {
     fs.rmSync(path.join(this.dir, 'host_ed25519'), { force: true });
     fs.rmSync(path.join(this.dir, 'host_ed25519.pub'), { force: true });
@@ -84,7 +99,7 @@ export class Sshd {
 
   private async run(): Promise<void> {
     fs.mkdirSync('/run/sshd', { recursive: true });
-    this.proc = cp.spawn('/usr/sbin/sshd', ['-D', '-f', path.join(this.dir, 'sshd_config'), '-E', this.logFile], { stdio: 'ignore' });
+    this.proc = cp.spawn(this.binary, ['-D', '-f', path.join(this.dir, 'sshd_config'), '-E', this.logFile], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (await canConnect(this.port)) return;
       if (this.proc.exitCode !== null) break;
@@ -111,7 +126,7 @@ export class Sshd {
       }
       for (const k of kids.split('\n').filter(Boolean).map(Number)) {
         const comm = fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim();
-        if (comm === 'sshd') {
+        if (comm === 'sshd' || comm === path.basename(this.binary).slice(0, 15)) {
           out.push(k);
           walk(k);
         }

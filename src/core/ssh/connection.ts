@@ -1,7 +1,11 @@
-// One SSH connection (ssh2) to a resolved host, possibly through ProxyJump hops. A promise that
-// settles on ready / timeout / error; hostVerifier ALWAYS set (known_hosts); keepalives; auth
-// order agent → keys (encrypted ones ask for the passphrase once per session) → password;
-// ssh2's debug routed to the log when asked. No vscode import.
+// One SSH connection (ssh2) to a resolved host, possibly through ProxyJump hops or a
+// ProxyCommand. A promise that settles on ready / timeout / error; hostVerifier ALWAYS set
+// (known_hosts, host certificates through @cert-authority); host key algorithms already pinned
+// for the host are preferred; keepalives; auth order agent → keys (encrypted ones ask for the
+// passphrase once per session) → password → keyboard-interactive (each prompt shown as the
+// server words it); ssh2's debug routed to the log when asked. No vscode import.
+// The host certificate shim must be loaded before ssh2 itself (see ssh2-host-certs.ts).
+import { HOST_CERT_ALGORITHMS, acceptCertificateInKex, defaultHostKeyAlgorithms, hostCertSupportProblem } from './ssh2-host-certs';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -13,7 +17,12 @@ import type { Duplex } from 'stream';
 import { Disposable, Emitter, toDisposable } from '../lifecycle';
 import { KwError, errorMessage } from '../errors';
 import type { ResolvedHost } from './config';
-import { KnownHosts, fingerprintSha256, keyTypeOfBlob } from './known-hosts';
+import { isCertificateType } from './host-certificate';
+import { KeyboardInteractiveAnswerer, KeyboardInteractiveQuestion } from './keyboard-interactive';
+import { KnownHosts, fingerprintSha256, keyTypeOfBlob, knownHostsName } from './known-hosts';
+import { ProxyCommandStream } from './proxy-command';
+
+export type { KeyboardInteractiveQuestion } from './keyboard-interactive';
 
 export interface HostKeyQuestion {
   host: string;
@@ -29,6 +38,19 @@ export interface SshPrompts {
   confirmHostKey(q: HostKeyQuestion): Promise<boolean>;
   passphrase(keyFile: string): Promise<string | undefined>;
   password(user: string, host: string): Promise<string | undefined>;
+  /**
+   * keyboard-interactive prompts other than the account password (one-time codes, ...), shown
+   * with the server's wording; hide what is typed unless `echo`. Resolve to one answer per
+   * prompt, undefined when declined; reject (one line) when they cannot be asked at all.
+   * Without this method such prompts fail the login with a clear error.
+   */
+  keyboardInteractive?(q: KeyboardInteractiveQuestion): Promise<string[] | undefined>;
+}
+
+/** Byte counters of what carries the connection (a TCP socket or a ProxyCommand's pipes). */
+export interface TransportCounters {
+  readonly bytesWritten: number;
+  readonly bytesRead: number;
 }
 
 export interface SshConnectOptions {
@@ -59,12 +81,15 @@ export class SshConnection extends Disposable {
   constructor(
     readonly target: ResolvedHost,
     readonly client: Client,
-    /** The TCP socket to the first hop (it carries every byte of a jumped connection too). */
-    readonly socket: net.Socket,
+    /** The transport to the first hop: a TCP socket or a ProxyCommand (it carries every byte of a jumped connection too). */
+    readonly socket: TransportCounters,
+    /** A ProxyCommand this connection started; ended after the SSH connection is. */
+    proxy?: ProxyCommandStream,
   ) {
     super();
     client.on('close', () => this.markClosed('connection closed'));
     client.on('error', (e) => this.markClosed(errorMessage(e)));
+    if (proxy) this._register(toDisposable(() => proxy.kill()));
     this._register(toDisposable(() => client.end()));
   }
 
@@ -119,23 +144,30 @@ export class SshConnection extends Disposable {
     return this.sftpPromise;
   }
 
-  /** Opens a connection to `target` (through its ProxyJump hops, each verified the same way). */
+  /** Opens a connection to `target` (through its ProxyJump hops or ProxyCommand, each hop verified the same way). */
   static async connect(target: ResolvedHost, opts: SshConnectOptions): Promise<SshConnection> {
-    const hops = [...target.proxyJump, target];
+    const hops = hopChain(target);
     let prev: SshConnection | undefined;
     const opened: SshConnection[] = [];
     try {
       for (const hop of hops) {
         let stream: Duplex;
-        let socket: net.Socket;
-        if (!prev) {
-          socket = await tcpConnect(hop, opts.timeoutMs ?? target.connectTimeoutMs ?? 20000);
-          stream = socket;
-        } else {
+        let socket: TransportCounters;
+        let proxy: ProxyCommandStream | undefined;
+        if (prev) {
           stream = await forwardOut(prev, hop);
           socket = prev.socket;
+        } else if (hop.proxyCommand) {
+          (opts.log ?? (() => undefined))(`${hop.alias}: ProxyCommand ${hop.proxyCommand}`);
+          proxy = new ProxyCommandStream(hop.proxyCommand, opts.log ?? (() => undefined));
+          stream = proxy;
+          socket = proxy;
+        } else {
+          const tcp = await tcpConnect(hop, opts.timeoutMs ?? target.connectTimeoutMs ?? 20000);
+          stream = tcp;
+          socket = tcp;
         }
-        const c = await handshake(hop, stream, socket, opts);
+        const c = await handshake(hop, stream, socket, opts, proxy);
         if (prev) c.own(prev); // the hop lives as long as what goes through it
         opened.push(c);
         prev = c;
@@ -146,6 +178,16 @@ export class SshConnection extends Disposable {
       throw e;
     }
   }
+}
+
+/**
+ * The hops to open, outermost first: the first jump host's own ProxyJump/ProxyCommand apply
+ * (OpenSSH reaches it with its own config); later hops are reached through the previous one.
+ */
+function hopChain(target: ResolvedHost): ResolvedHost[] {
+  if (!target.proxyJump.length) return [target];
+  const [first, ...rest] = target.proxyJump;
+  return [...hopChain(first), ...rest, target];
 }
 
 function where(h: ResolvedHost): string {
@@ -197,15 +239,31 @@ interface KeyCandidate {
   data: Buffer;
 }
 
-function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: SshConnectOptions): Promise<SshConnection> {
+/** Host key algorithms in OpenSSH's order for a host: certificate ones first when a CA is listed, then the types already pinned, then the rest. */
+export function orderHostKeyAlgorithms(pinned: { keyTypes: string[]; certAuthority: boolean }, base = defaultHostKeyAlgorithms()): string[] {
+  const plainType = (alg: string): string => (alg.startsWith('rsa-sha2-') ? 'ssh-rsa' : alg);
+  const first: string[] = pinned.certAuthority && !hostCertSupportProblem ? [...HOST_CERT_ALGORITHMS] : [];
+  const last: string[] = [];
+  for (const a of base) (pinned.keyTypes.includes(plainType(a)) ? first : last).push(a);
+  return [...first, ...last];
+}
+
+function handshake(h: ResolvedHost, stream: Duplex, socket: TransportCounters, opts: SshConnectOptions, proxy?: ProxyCommandStream): Promise<SshConnection> {
   const log = opts.log ?? (() => undefined);
   const client = new Client();
-  const conn = new SshConnection(h, client, socket);
+  const conn = new SshConnection(h, client, socket, proxy);
   const budget = opts.timeoutMs ?? h.connectTimeoutMs ?? 20000;
   const passCache = opts.passphraseCache ?? new Map<string, string>();
+  const home = os.homedir();
   const knownHosts =
     opts.knownHosts ??
-    new KnownHosts(h.userKnownHostsFiles?.[0] ?? path.join(os.homedir(), '.ssh', 'known_hosts'), [...(h.userKnownHostsFiles?.slice(1) ?? []), '/etc/ssh/ssh_known_hosts']);
+    new KnownHosts(h.userKnownHostsFiles?.[0] ?? path.join(home, '.ssh', 'known_hosts'), [
+      ...(h.userKnownHostsFiles ? h.userKnownHostsFiles.slice(1) : [path.join(home, '.ssh', 'known_hosts2')]),
+      ...(h.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']),
+    ]);
+  // OpenSSH looks a HostKeyAlias up as is, a host name as [host]:port off port 22; a certificate must name the alias or host name.
+  const khName = h.hostKeyAlias ?? knownHostsName(h.hostName, h.port);
+  const principal = h.hostKeyAlias ?? h.hostName;
   let failure: KwError | undefined; // a specific reason recorded before ssh2 reports a generic one
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
@@ -236,16 +294,39 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
     };
 
     const hostVerifier = (key: Buffer, done: (ok: boolean) => void): void => {
-      const name = h.hostKeyAlias ?? h.hostName;
       let verdict;
       try {
-        verdict = knownHosts.verify(name, h.port, key);
+        verdict = knownHosts.verifyName(khName, key, principal);
       } catch (e) {
         failure = new KwError('bad-input', `cannot read ${knownHosts.file}: ${errorMessage(e)}`);
         return done(false);
       }
       const fp = fingerprintSha256(key);
-      if (verdict.kind === 'known') return done(true);
+      if (verdict.kind === 'known-by-ca') {
+        const problem = acceptCertificateInKex(client, key);
+        if (problem) {
+          failure = new KwError('host-key-unknown', `${where(h)}: the host certificate is signed by a trusted CA, but ${problem}; remove the @cert-authority line for it to connect with its plain key`);
+          return done(false);
+        }
+        log(`host certificate "${verdict.keyId}" for ${principal} accepted: its CA is listed in ${verdict.file}:${verdict.line}`);
+        return done(true);
+      }
+      if (verdict.kind === 'known') {
+        if (isCertificateType(keyTypeOfBlob(key))) {
+          // OpenSSH's fallback: the certificate is not acceptable, but the key it certifies is pinned
+          const problem = acceptCertificateInKex(client, key);
+          if (problem) {
+            failure = new KwError('host-key-unknown', `${where(h)}: the host presented a certificate and ${problem}; remove the @cert-authority line for ${khName} to connect with its pinned plain key`);
+            return done(false);
+          }
+          log(`host certificate for ${principal} not accepted by any @cert-authority line, but the key it certifies is pinned: connecting`);
+        }
+        return done(true);
+      }
+      if (verdict.kind === 'bad-certificate') {
+        failure = new KwError('host-key-unknown', `${where(h)}: ${verdict.reason}; check the @cert-authority line for ${khName} in ${knownHosts.file} and the host's certificate (ssh-keygen -L)`);
+        return done(false);
+      }
       if (verdict.kind === 'revoked') {
         failure = new KwError('host-key-revoked', `${where(h)}: the host key ${fp} is marked @revoked in ${verdict.file}:${verdict.line}; refusing to connect`);
         return done(false);
@@ -257,7 +338,7 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
         );
         return done(false);
       }
-      const q: HostKeyQuestion = { host: name, port: h.port, keyType: keyTypeOfBlob(key), fingerprint: fp, otherTypes: verdict.otherTypes };
+      const q: HostKeyQuestion = { host: principal, port: h.port, keyType: keyTypeOfBlob(key), fingerprint: fp, otherTypes: verdict.otherTypes };
       if (h.strictHostKeyChecking === 'yes') {
         failure = new KwError('host-key-unknown', `${where(h)}: the host key ${fp} is not in ${knownHosts.file} and StrictHostKeyChecking is yes; add it there (ssh-keyscan, after checking the fingerprint) to connect`);
         return done(false);
@@ -270,8 +351,8 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
             return done(false);
           }
           try {
-            knownHosts.append(name, h.port, key);
-            log(`pinned ${q.keyType} ${fp} for ${name}:${h.port} in ${knownHosts.file}`);
+            knownHosts.appendName(khName, key, { hash: h.hashKnownHosts });
+            log(`pinned ${q.keyType} ${fp} for ${khName}${h.hashKnownHosts ? ' (hashed)' : ''} in ${knownHosts.file}`);
           } catch (e) {
             log(`could not append to ${knownHosts.file}: ${errorMessage(e)}`);
           }
@@ -309,6 +390,28 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       return password;
     };
 
+    // keyboard-interactive: the password only for THE password prompt, once; every other prompt goes to the user.
+    const answerer = new KeyboardInteractiveAnswerer(h.user, principal, askPassword, (q) => {
+      if (!opts.prompts.keyboardInteractive) {
+        return Promise.reject(new Error(`the server asks "${q.prompts[0].prompt.trim()}" (keyboard-interactive) and nothing here can show that prompt`));
+      }
+      return prompting(() => opts.prompts.keyboardInteractive!(q));
+    });
+    const keyboardInteractive = (name: string, instructions: string, _lang: string, prompts: Array<{ prompt: string; echo?: boolean }>, finish: (answers: string[]) => void): void => {
+      const asked = prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true }));
+      answerer.answer(name, instructions, asked).then(
+        (answers) => {
+          if (answers) return finish(answers);
+          failure = new KwError('auth-failed', `${where(h)}: the keyboard-interactive prompt "${asked.map((p) => p.prompt.trim()).join('", "')}" was not answered`);
+          finish(asked.map(() => ''));
+        },
+        (e) => {
+          failure = new KwError('auth-failed', `${where(h)}: ${errorMessage(e)}`);
+          finish(asked.map(() => ''));
+        },
+      );
+    };
+
     const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: unknown) => void): void => {
       const allowed = (m: string): boolean => methodsLeft === null || methodsLeft.includes(m as AuthenticationType);
       const advance = async (): Promise<unknown> => {
@@ -328,14 +431,8 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
           }
           if (s === 'keyboard-interactive') {
             if (!allowed('keyboard-interactive') || allowed('password') && tried.includes('password')) continue;
-            const pw = await askPassword();
-            if (pw === undefined) continue;
             tried.push('keyboard-interactive');
-            return {
-              type: 'keyboard-interactive',
-              username: h.user,
-              prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
-            };
+            return { type: 'keyboard-interactive', username: h.user, prompt: keyboardInteractive };
           }
           if (!allowed('publickey')) continue;
           let parsed = sshUtils.parseKey(s.data, passCache.get(s.file));
@@ -371,7 +468,13 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       log(`connected to ${where(h)} (auth: ${tried[tried.length - 1] ?? 'none'})`);
       resolve(conn);
     });
+    // A ProxyCommand that is gone explains the lost connection better than ssh2 can.
+    const noteProxyEnd = (): void => {
+      const proxyEnd = proxy?.describeEnd();
+      if (proxyEnd && !failure) failure = new KwError('unreachable', `${where(h)}: ProxyCommand "${proxy!.command}" ${proxyEnd}; check the ProxyCommand in your ssh config`);
+    };
     client.on('error', (e: Error & { level?: string }) => {
+      noteProxyEnd();
       if (failure) return fail(failure);
       if (e.level === 'client-authentication') {
         const extra = badPassphrase.length ? `; wrong passphrase for ${badPassphrase.join(', ')}` : '';
@@ -387,13 +490,24 @@ function handshake(h: ResolvedHost, stream: Duplex, socket: net.Socket, opts: Ss
       if (code) return fail(socketError(h, e as NodeJS.ErrnoException));
       fail(new KwError('unreachable', `${where(h)}: SSH failed: ${e.message}`));
     });
-    client.on('close', () => fail(failure ?? new KwError('unreachable', `${where(h)}: the server closed the connection during the handshake; check sshd's log there`)));
+    client.on('close', () => {
+      noteProxyEnd();
+      fail(failure ?? new KwError('unreachable', `${where(h)}: the server closed the connection during the handshake; check sshd's log there`));
+    });
 
+    const hostKeyAlgorithms = (): string[] => {
+      try {
+        return orderHostKeyAlgorithms(knownHosts.pinned(khName));
+      } catch {
+        return defaultHostKeyAlgorithms(); // unreadable known_hosts: the hostVerifier reports it
+      }
+    };
     const keepalive = opts.keepaliveMs ?? h.serverAliveIntervalMs ?? 15000;
     const cfg: ConnectConfig = {
       sock: stream as unknown as ConnectConfig['sock'],
       username: h.user,
       hostVerifier: hostVerifier as unknown as ConnectConfig['hostVerifier'],
+      algorithms: { serverHostKey: hostKeyAlgorithms() as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
       authHandler: authHandler as unknown as ConnectConfig['authHandler'],
       keepaliveInterval: keepalive,
       keepaliveCountMax: 3,

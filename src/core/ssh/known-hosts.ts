@@ -1,18 +1,22 @@
 // known_hosts verification (OpenSSH format): plain and hashed (`|1|salt|hash`) host fields,
-// `[host]:port` for non-default ports, wildcard/negated patterns, `@revoked` and
-// `@cert-authority` markers (certificates are not accepted: such lines never match).
-// Unknown key → the caller asks the user; changed or revoked key → refused.
+// `[host]:port` for non-default ports, wildcard/negated patterns, `@revoked` lines, and
+// `@cert-authority` lines: a host certificate signed by a CA listed for the host's name is
+// accepted when it is valid now and names the host as a principal (host-certificate.ts).
+// Unknown key → the caller asks the user; changed or revoked key, bad certificate → refused.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { globMatch } from './config';
+import { hostCertificateProblem, isCertificateType, parseHostCertificate } from './host-certificate';
 
 export type HostKeyVerdict =
   | { kind: 'known' }
+  | { kind: 'known-by-ca'; file: string; line: number; keyId: string }
   | { kind: 'unknown'; otherTypes: string[] }
   | { kind: 'changed'; file: string; line: number; knownType: string }
-  | { kind: 'revoked'; file: string; line: number };
+  | { kind: 'revoked'; file: string; line: number }
+  | { kind: 'bad-certificate'; reason: string };
 
 export interface KnownHostLine {
   marker?: '@revoked' | '@cert-authority';
@@ -22,7 +26,7 @@ export interface KnownHostLine {
   line: number;
 }
 
-/** The name OpenSSH looks up: `host` on port 22, else `[host]:port`. */
+/** The name OpenSSH looks up: `host` on port 22, else `[host]:port`. (HostKeyAlias is looked up as is.) */
 export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
@@ -38,6 +42,11 @@ export function keyTypeOfBlob(blob: Buffer): string {
   const n = blob.readUInt32BE(0);
   if (n > 64 || 4 + n > blob.length) return 'unknown';
   return blob.subarray(4, 4 + n).toString('latin1');
+}
+
+/** A hashed host field as OpenSSH's HashKnownHosts writes it: |1|base64(salt)|base64(HMAC-SHA1(salt, name)). */
+export function hashHostName(name: string, salt: Buffer = crypto.randomBytes(20)): string {
+  return `|1|${salt.toString('base64')}|${crypto.createHmac('sha1', salt).update(name).digest('base64')}`;
 }
 
 export function parseKnownHosts(text: string): KnownHostLine[] {
@@ -58,7 +67,7 @@ export function parseKnownHosts(text: string): KnownHostLine[] {
   return out;
 }
 
-/** Does the host field of a known_hosts line name `name`? (hashed or pattern list) */
+/** Does the host field of a known_hosts line name `name`? (hashed or pattern list; names are lower-case like OpenSSH's) */
 export function hostFieldMatches(field: string, name: string): boolean {
   if (field.startsWith('|1|')) {
     const [, , salt64, hash64] = field.split('|');
@@ -75,6 +84,8 @@ export function hostFieldMatches(field: string, name: string): boolean {
   return positive;
 }
 
+type FileLine = KnownHostLine & { file: string };
+
 export class KnownHosts {
   /** `file` is read and appended to; `alsoRead` files (e.g. /etc/ssh/ssh_known_hosts) are only read. */
   constructor(
@@ -82,8 +93,8 @@ export class KnownHosts {
     readonly alsoRead: readonly string[] = [],
   ) {}
 
-  private read(): Array<KnownHostLine & { file: string }> {
-    const out: Array<KnownHostLine & { file: string }> = [];
+  private read(): FileLine[] {
+    const out: FileLine[] = [];
     for (const f of [this.file, ...this.alsoRead]) {
       try {
         for (const l of parseKnownHosts(fs.readFileSync(f, 'utf8'))) out.push({ ...l, file: f });
@@ -94,25 +105,55 @@ export class KnownHosts {
     return out;
   }
 
-  /** Checks `keyBlob` for `host:port` (names as given: HostKeyAlias or HostName). */
+  /** Checks `keyBlob` for `host:port` (HostName, looked up as [host]:port off port 22). */
   verify(host: string, port: number, keyBlob: Buffer): HostKeyVerdict {
-    const name = knownHostsName(host, port);
-    const type = keyTypeOfBlob(keyBlob);
-    const b64 = keyBlob.toString('base64');
+    return this.verifyName(knownHostsName(host, port), keyBlob, host);
+  }
+
+  /**
+   * Checks `keyBlob` under the known_hosts name `name` (`[host]:port`, `host`, or a HostKeyAlias).
+   * A certificate must name `principal` (the host name or HostKeyAlias, without port) and be
+   * signed by a CA of an `@cert-authority` line for `name`; if it is not, its plain key is
+   * checked like any key (OpenSSH does the same) but never offered for pinning.
+   */
+  verifyName(name: string, keyBlob: Buffer, principal: string, nowSeconds = Date.now() / 1000): HostKeyVerdict {
     const lines = this.read().filter((l) => hostFieldMatches(l.hosts, name));
-    for (const l of lines) {
-      if (l.marker === '@revoked' && l.keyBase64 === b64) return { kind: 'revoked', file: l.file, line: l.line };
+    if (!isCertificateType(keyTypeOfBlob(keyBlob))) return plainVerdict(lines, keyBlob);
+    let cert;
+    try {
+      cert = parseHostCertificate(keyBlob);
+    } catch (e) {
+      return { kind: 'bad-certificate', reason: (e as Error).message };
     }
-    const plain = lines.filter((l) => l.marker === undefined);
-    if (plain.some((l) => l.keyType === type && l.keyBase64 === b64)) return { kind: 'known' };
-    const sameType = plain.find((l) => l.keyType === type);
-    if (sameType) return { kind: 'changed', file: sameType.file, line: sameType.line, knownType: type };
-    return { kind: 'unknown', otherTypes: [...new Set(plain.map((l) => l.keyType))] };
+    for (const b of [keyBlob, cert.publicKey, cert.signatureKey]) {
+      const r = revokedLine(lines, b);
+      if (r) return { kind: 'revoked', file: r.file, line: r.line };
+    }
+    const caB64 = cert.signatureKey.toString('base64');
+    const ca = lines.find((l) => l.marker === '@cert-authority' && l.keyBase64 === caB64);
+    const problem = ca ? hostCertificateProblem(cert, principal, nowSeconds) : `its CA key (${fingerprintSha256(cert.signatureKey)}) is not in an @cert-authority line for ${name}`;
+    if (ca && !problem) return { kind: 'known-by-ca', file: ca.file, line: ca.line, keyId: cert.keyId };
+    const plain = plainVerdict(lines, cert.publicKey);
+    if (plain.kind === 'known' || plain.kind === 'revoked' || plain.kind === 'changed') return plain;
+    return { kind: 'bad-certificate', reason: `host certificate "${cert.keyId}" rejected: ${problem}` };
+  }
+
+  /** What is pinned for `name`: plain key types (for ordering host key algorithms) and whether a CA is listed. */
+  pinned(name: string): { keyTypes: string[]; certAuthority: boolean } {
+    const lines = this.read().filter((l) => hostFieldMatches(l.hosts, name));
+    return {
+      keyTypes: [...new Set(lines.filter((l) => l.marker === undefined).map((l) => l.keyType))],
+      certAuthority: lines.some((l) => l.marker === '@cert-authority'),
+    };
   }
 
   /** Appends a pinned key (creates the file 0600 and its directory 0700 when missing). */
   append(host: string, port: number, keyBlob: Buffer): void {
-    const name = knownHostsName(host, port);
+    this.appendName(knownHostsName(host, port), keyBlob);
+  }
+
+  /** Appends `name keytype key`; with `hash` the name is written hashed (HashKnownHosts yes). */
+  appendName(name: string, keyBlob: Buffer, opts: { hash?: boolean } = {}): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     let prefix = '';
     try {
@@ -121,6 +162,24 @@ export class KnownHosts {
     } catch {
       /* new file */
     }
-    fs.appendFileSync(this.file, `${prefix}${name} ${keyTypeOfBlob(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
+    const field = opts.hash ? hashHostName(name) : name;
+    fs.appendFileSync(this.file, `${prefix}${field} ${keyTypeOfBlob(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o600 });
   }
+}
+
+function revokedLine(lines: FileLine[], keyBlob: Buffer): FileLine | undefined {
+  const b64 = keyBlob.toString('base64');
+  return lines.find((l) => l.marker === '@revoked' && l.keyBase64 === b64);
+}
+
+function plainVerdict(lines: FileLine[], keyBlob: Buffer): HostKeyVerdict {
+  const type = keyTypeOfBlob(keyBlob);
+  const b64 = keyBlob.toString('base64');
+  const r = revokedLine(lines, keyBlob);
+  if (r) return { kind: 'revoked', file: r.file, line: r.line };
+  const plain = lines.filter((l) => l.marker === undefined);
+  if (plain.some((l) => l.keyType === type && l.keyBase64 === b64)) return { kind: 'known' };
+  const sameType = plain.find((l) => l.keyType === type);
+  if (sameType) return { kind: 'changed', file: sameType.file, line: sameType.line, knownType: type };
+  return { kind: 'unknown', otherTypes: [...new Set(plain.map((l) => l.keyType))] };
 }
