@@ -16,10 +16,11 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { isKernelSymbol } from '../core/kernel-symbol';
 import { Disposable, toDisposable, type IDisposable } from '../core/lifecycle';
 import type { HostAgent, HostFiles, HostRef, TraceHandle, TraceState } from '../core/trace-api';
 import {
-  CONTRACT_VERSION, SYMBOL_RE, dispatch, validateViewState, validateWebviewMessage,
+  CONTRACT_VERSION, dispatch, validateViewState, validateWebviewMessage,
   type ExportFormat, type Handlers, type HostToWebview, type PanelViewState, type WebviewToHostMap,
 } from '../contract';
 import { TraceFeed } from './feed';
@@ -475,7 +476,7 @@ export class PanelManager extends Disposable {
   private symbolCommand(a: unknown, b: unknown, c: unknown): Promise<vscode.WebviewPanel | undefined> | undefined {
     let hostId: unknown = a, symbol: unknown = b, probe: unknown = c;
     if (typeof a === 'object' && a !== null) ({ hostId, symbol, probe } = a as Record<string, unknown>);
-    if (typeof hostId !== 'string' || typeof symbol !== 'string' || !SYMBOL_RE.test(symbol)) {
+    if (typeof hostId !== 'string' || typeof symbol !== 'string' || !isKernelSymbol(symbol)) {
       void vscode.window.showErrorMessage('Kernel Witness: showKernelSymbol needs a host id and a kernel symbol name, e.g. (\'local\', \'vfs_unlink\').');
       return undefined;
     }

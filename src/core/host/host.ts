@@ -9,6 +9,7 @@ import * as path from 'path';
 import type { ProbeReport } from '../events';
 import { Disposable, Emitter } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage } from '../errors';
+import { isKernelSymbol } from '../kernel-symbol';
 import { shAssignBytes, shq } from '../shell';
 import type { HostAgent, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
@@ -351,13 +352,13 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
     return this.get(host).refreshProbe();
   }
   async btf(host: HostRef, func: string): Promise<string> {
-    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(func)) throw new KwError('bad-input', `"${func}" is not a kernel function name`);
+    if (!isKernelSymbol(func)) throw new KwError('bad-input', `"${func}" is not a kernel function name`);
     const r = await this.get(host).runAgent(['btf', func]);
     if (r.code !== 0) throw classifyAgentFailure(host.label, r.stderr, r.code);
     return r.stdout.toString('utf8');
   }
   async ksym(host: HostRef, name: string): Promise<{ address: string; module: string | null } | null> {
-    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);
+    if (!isKernelSymbol(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);
     const r = await this.get(host).runAsRoot(`awk -v n=${name} '$3 == n { print $1, ($4 == "" ? "-" : $4); exit }' /proc/kallsyms`);
     const line = r.stdout.toString().trim();
     if (!line) return null;
