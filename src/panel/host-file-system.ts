@@ -1,24 +1,36 @@
 // The read-only `kwitness://<hostId>/abs/path` file system: a thin FileSystemProvider over
-// HostFiles (SFTP for ssh hosts, fs for local), plus the generated listing documents
-// (`?listing`, `?gone=<b64>`).
+// HostFiles (src/core/host/remote-files.ts decides which hosts, which files and how much may be
+// read), plus the generated listing documents (`?listing`, `?gone=<b64>`).
 import * as vscode from 'vscode';
 
+import type { FileKind } from '../core/file-kinds';
 import type { HostFiles, HostRef } from '../core/trace-api';
 import { decodeUriPath, dirListing, encodeUriPath, goneListing, isAbsolute } from './paths';
 
 export const FS_SCHEME = 'kwitness';
 const LISTING_TTL_MS = 5000;
 
-function fileType(kind: 'file' | 'dir' | 'symlink' | 'other'): vscode.FileType {
+function fileType(kind: FileKind): vscode.FileType {
   return kind === 'file' ? vscode.FileType.File : kind === 'dir' ? vscode.FileType.Directory : kind === 'symlink' ? vscode.FileType.SymbolicLink : vscode.FileType.Unknown;
 }
 
-function toFileSystemError(e: unknown, uri: vscode.Uri): Error {
-  const err = e as { code?: unknown; message?: string };
-  const msg = String(err?.message ?? e);
-  if (err?.code === 'ENOENT' || err?.code === 2 || /no such file/i.test(msg)) return vscode.FileSystemError.FileNotFound(uri);
-  if (err?.code === 'EACCES' || err?.code === 'EPERM' || err?.code === 3 || /permission denied/i.test(msg)) return vscode.FileSystemError.NoPermissions(uri);
-  return e instanceof Error ? e : new Error(msg);
+/**
+ * The FileSystemError for a failure of HostFiles; its message is the one line the host side
+ * wrote (it names the host, the path and the cause).
+ */
+export function toFileSystemError(e: unknown, uri: vscode.Uri): Error {
+  const err = e as { code?: unknown; message?: unknown };
+  const message = String(err?.message ?? e);
+  switch (err?.code) {
+    case 'ENOENT': return vscode.FileSystemError.FileNotFound(uri);
+    case 'EISDIR': return vscode.FileSystemError.FileIsADirectory(uri);
+    case 'EACCES':
+    case 'EUNKNOWNHOST': return vscode.FileSystemError.NoPermissions(message);
+    case 'ENOTREG':
+    case 'EFBIG':
+    case 'ETIMEDOUT': return vscode.FileSystemError.Unavailable(message);
+  }
+  return e instanceof Error ? e : new Error(message);
 }
 
 export class HostFileSystem implements vscode.FileSystemProvider {
@@ -72,7 +84,9 @@ export class HostFileSystem implements vscode.FileSystemProvider {
     const listing = await this.listing(uri);
     if (listing) return { type: vscode.FileType.File, ctime: 0, mtime: Date.now(), size: listing.length, permissions: vscode.FilePermission.Readonly };
     const st = await this.call(uri, (host, path) => this.files.stat(host, path));
-    return { type: fileType(st.type), ctime: st.mtimeMs, mtime: st.mtimeMs, size: st.size, permissions: vscode.FilePermission.Readonly };
+    // Like VS Code's own disk provider: the target's type, marked as reached through a link.
+    const type = fileType(st.type) | (st.symlink ? vscode.FileType.SymbolicLink : 0);
+    return { type, ctime: st.mtimeMs, mtime: st.mtimeMs, size: st.size, permissions: vscode.FilePermission.Readonly };
   }
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {

@@ -3,7 +3,8 @@
 // a directory opens as a listing, a deleted path as its nearest existing ancestor's listing.
 import * as vscode from 'vscode';
 
-import type { HostFiles, HostRef } from '../core/trace-api';
+import { describeKind } from '../core/file-kinds';
+import type { HostFileStat, HostFiles, HostRef } from '../core/trace-api';
 import type { PanelLog } from './deps';
 import { FS_SCHEME } from './host-file-system';
 import { encodeUriPath, isAbsolute, parentOf, printable, utf8OrNull } from './paths';
@@ -68,10 +69,13 @@ export class PathOpener {
   async open(hostId: string, bytes: Uint8Array): Promise<{ uri: vscode.Uri; gone: boolean }> {
     if (!isAbsolute(bytes)) throw new Error(`not an absolute path: ${printable(bytes)}`);
     const host = this.hostRef(hostId);
-    let st: Awaited<ReturnType<HostFiles['stat']>> | null = null;
+    let st: HostFileStat | null = null;
     try {
       st = await this.files.stat(host, bytes);
     } catch (e) {
+      // Only a path that does not exist is "gone"; any other failure (an unknown host, no
+      // permission, a timeout) is the answer.
+      if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
       this.log.info(`panel: stat ${printable(bytes)} on ${host.label}: ${(e as Error).message}`);
     }
     if (!st) {
@@ -91,6 +95,11 @@ export class PathOpener {
       const uri = kwitnessUri(hostId, bytes, 'listing');
       await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
       return { uri, gone: false };
+    }
+    if (st.type !== 'file') {
+      // Said here, before an editor tries: a FIFO, a device or a socket is never opened.
+      const what = st.type === 'symlink' ? 'a symbolic link whose target is missing' : describeKind(st.type);
+      throw new Error(`${printable(bytes)} on ${host.label} is ${what}; only regular files and directories are opened`);
     }
     const text = utf8OrNull(bytes);
     let uri: vscode.Uri;
