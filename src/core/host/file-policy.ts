@@ -6,7 +6,7 @@
 import { describeKind, type FileKind } from '../file-kinds';
 import type { HostDirEntry, HostFileStat } from '../trace-api';
 
-/** fs-style codes (the provider maps them to FileSystemError kinds); the last four are ours. */
+/** errno-style codes (the provider maps them to FileSystemError kinds); ENOTREG and EUNKNOWNHOST are ours. */
 export type FileErrorCode = 'ENOENT' | 'EACCES' | 'EISDIR' | 'EIO' | 'ENOTREG' | 'EFBIG' | 'ETIMEDOUT' | 'EUNKNOWNHOST';
 
 export class FileAccessError extends Error {
@@ -37,9 +37,9 @@ export const DEFAULT_MAX_READ_MB = 50;
 export const MAX_READ_SETTING = 'kwitness.maxFileReadMB';
 const MB = 1024 * 1024;
 
-/** The path as quoted text for messages (bytes that are not UTF-8 show as U+FFFD). */
-export function quotePath(p: Uint8Array): string {
-  return JSON.stringify(Buffer.from(p).toString('utf8'));
+/** `host: "path"`, how every message names a file (bytes that are not UTF-8 show as U+FFFD). */
+export function hostPath(label: string, p: Uint8Array | string): string {
+  return `${label}: ${JSON.stringify(typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))}`;
 }
 
 /** The path as text when its bytes are exactly valid UTF-8, else undefined. */
@@ -61,7 +61,7 @@ function megabytes(bytes: number): string {
 /**
  * Throws unless `kind` and `size` may be read: a regular file of at most `maxBytes`. Called on
  * the stat before anything is opened, and again on the opened file (it may have been swapped).
- * `where` is "host: path".
+ * `where` is hostPath().
  */
 export function checkReadable(where: string, kind: FileKind, size: number, maxBytes: number): void {
   if (kind === 'dir') throw new FileAccessError('EISDIR', `${where} is a directory`);

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 
 import { kindOfEntry, kindOfMode } from '../file-kinds';
 import type { HostDirEntry, HostFileStat } from '../trace-api';
-import { FileAccessError, checkReadable, quotePath, readChunked, type FileBackend } from './file-policy';
+import { FileAccessError, checkReadable, hostPath, readChunked, type FileBackend } from './file-policy';
 
 
 // O_NONBLOCK: should the path have become a FIFO since it was checked, open() returns at once
@@ -13,14 +13,10 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 export class LocalFiles implements FileBackend {
   constructor(private readonly label: string) {}
 
-  private where(p: Uint8Array): string {
-    return `${this.label}: ${quotePath(p)}`;
-  }
-
   private failed(e: unknown, p: Uint8Array): FileAccessError {
     const code = (e as NodeJS.ErrnoException).code;
     const mapped = code === 'ENOENT' || code === 'ENOTDIR' ? 'ENOENT' : code === 'EACCES' || code === 'EPERM' ? 'EACCES' : code === 'EISDIR' ? 'EISDIR' : 'EIO';
-    return new FileAccessError(mapped, `${this.where(p)}: ${(e as Error).message}`);
+    return new FileAccessError(mapped, `${hostPath(this.label, p)}: ${(e as Error).message}`);
   }
 
   async stat(p: Uint8Array): Promise<HostFileStat> {
@@ -48,7 +44,7 @@ export class LocalFiles implements FileBackend {
     });
     try {
       const st = await fh.stat();
-      checkReadable(this.where(p), kindOfMode(st.mode), st.size, maxBytes);
+      checkReadable(hostPath(this.label, p), kindOfMode(st.mode), st.size, maxBytes);
       return new Uint8Array(await readChunked(st.size, async (pos, buf, off, len) => (await fh.read(buf, off, len, pos)).bytesRead));
     } catch (e) {
       throw e instanceof FileAccessError ? e : this.failed(e, p);

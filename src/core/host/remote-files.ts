@@ -4,7 +4,7 @@
 // It connects as the login user only: reading a file never detects privilege or asks for sudo.
 // No vscode import.
 import type { HostDirEntry, HostFileStat, HostFiles, HostRef } from '../trace-api';
-import { FILE_TIMEOUT_MS, FileAccessError, checkReadable, quotePath, utf8Exact, type FileBackend } from './file-policy';
+import { FILE_TIMEOUT_MS, FileAccessError, checkReadable, hostPath, utf8Exact, type FileBackend } from './file-policy';
 import { LocalFiles } from './local-files';
 import { SftpFiles } from './sftp-files';
 import { ShellFiles } from './shell-files';
@@ -65,7 +65,7 @@ export class HostFileAccess implements HostFiles {
     const max = this.deps.maxReadBytes();
     // Checked on the stat first, so a FIFO, a device or a socket is never opened at all.
     const st = await via.stat(p);
-    checkReadable(`${ref.label}: ${quotePath(p)}`, st.type, st.size, max);
+    checkReadable(hostPath(ref.label, p), st.type, st.size, max);
     return via.read(p, max, st.size);
   }
 

@@ -7,7 +7,7 @@ import type { SFTPWrapper, Stats } from 'ssh2';
 import { kindOfMode } from '../file-kinds';
 import type { SshConnection } from '../ssh/connection';
 import type { HostDirEntry, HostFileStat } from '../trace-api';
-import { FileAccessError, checkReadable, quotePath, readChunked, withTimeout, type FileBackend } from './file-policy';
+import { FileAccessError, checkReadable, hostPath, readChunked, withTimeout, type FileBackend } from './file-policy';
 
 const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
@@ -21,10 +21,6 @@ export class SftpFiles implements FileBackend {
     private readonly timeoutMs: number,
   ) {}
 
-  private where(p: Uint8Array | string): string {
-    return `${this.label}: ${typeof p === 'string' ? JSON.stringify(p) : quotePath(p)}`;
-  }
-
   /**
    * One SFTP request with a deadline. sftp-server answers requests one at a time, so a request
    * that hangs (an open() that blocks) stalls every later one: on timeout the session is closed
@@ -37,7 +33,7 @@ export class SftpFiles implements FileBackend {
     return withTimeout(
       answer,
       this.timeoutMs,
-      () => `${this.where(path)}: SFTP ${what} got no answer within ${Math.round(this.timeoutMs / 1000)} s; the SFTP session was closed (the next access opens a new one)`,
+      () => `${hostPath(this.label, path)}: SFTP ${what} got no answer within ${Math.round(this.timeoutMs / 1000)} s; the SFTP session was closed (the next access opens a new one)`,
       () => this.conn.closeSftp(sftp),
     );
   }
@@ -49,7 +45,7 @@ export class SftpFiles implements FileBackend {
 
   private failed(err: Error & { code?: number }, path: string): FileAccessError {
     const code = err.code === SFTP_NO_SUCH_FILE ? 'ENOENT' : err.code === SFTP_PERMISSION_DENIED ? 'EACCES' : 'EIO';
-    return new FileAccessError(code, `${this.where(path)}: ${err.message}`);
+    return new FileAccessError(code, `${hostPath(this.label, path)}: ${err.message}`);
   }
 
   async stat(p: Uint8Array): Promise<HostFileStat> {
@@ -79,7 +75,7 @@ export class SftpFiles implements FileBackend {
     const handle = await this.call<Buffer>(s, 'open', path, (cb) => s.open(path, 'r', cb));
     try {
       const st = await this.call<Stats>(s, 'fstat', path, (cb) => s.fstat(handle, cb));
-      checkReadable(this.where(p), kindOfMode(st.mode ?? 0), st.size ?? 0, maxBytes);
+      checkReadable(hostPath(this.label, p), kindOfMode(st.mode ?? 0), st.size ?? 0, maxBytes);
       const data = await readChunked(st.size ?? 0, (pos, buf, off, len) =>
         this.call<number>(s, 'read', path, (cb) => s.read(handle, buf, off, len, pos, (err, n) => cb(err, n))),
       );

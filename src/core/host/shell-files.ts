@@ -6,7 +6,7 @@ import { isKwError } from '../errors';
 import { kindOfLetter, kindOfMode } from '../file-kinds';
 import { shAssignBytes, shq } from '../shell';
 import type { HostDirEntry, HostFileStat } from '../trace-api';
-import { FileAccessError, quotePath, type FileBackend, type FileErrorCode } from './file-policy';
+import { FileAccessError, hostPath, type FileBackend, type FileErrorCode } from './file-policy';
 import { RunResult, Runner, runToEnd } from './runner';
 
 // Exit codes of the scripts below.
@@ -20,22 +20,18 @@ export class ShellFiles implements FileBackend {
     private readonly timeoutMs: number,
   ) {}
 
-  private where(p: Uint8Array): string {
-    return `${this.label}: ${quotePath(p)}`;
-  }
-
   private async run(p: Uint8Array, script: string): Promise<RunResult> {
     try {
       return await runToEnd(this.runner, `sh -c ${shq(`${shAssignBytes('f', p)}; ${script}`)}`, undefined, this.timeoutMs);
     } catch (e) {
-      if (isKwError(e, 'timeout')) throw new FileAccessError('ETIMEDOUT', `${this.where(p)}: the shell did not finish within ${Math.round(this.timeoutMs / 1000)} s`);
+      if (isKwError(e, 'timeout')) throw new FileAccessError('ETIMEDOUT', `${hostPath(this.label, p)}: the shell did not finish within ${Math.round(this.timeoutMs / 1000)} s`);
       throw e;
     }
   }
 
   private failed(r: RunResult, p: Uint8Array, what: string): FileAccessError {
     const code: FileErrorCode = r.code === MISSING ? 'ENOENT' : /denied/i.test(r.stderr) ? 'EACCES' : 'EIO';
-    return new FileAccessError(code, `${this.where(p)}: ${r.stderr.trim().split('\n')[0] || what}`);
+    return new FileAccessError(code, `${hostPath(this.label, p)}: ${r.stderr.trim().split('\n')[0] || what}`);
   }
 
   async stat(p: Uint8Array): Promise<HostFileStat> {
@@ -75,7 +71,7 @@ export class ShellFiles implements FileBackend {
   /** The shell cannot fstat what it reads: it re-checks the type just before and reads at most `statSize` bytes. */
   async read(p: Uint8Array, _maxBytes: number, statSize: number): Promise<Uint8Array> {
     const r = await this.run(p, `[ -e "$f" ] || exit ${MISSING}; [ -f "$f" ] || exit ${NOT_REGULAR}; exec head -c ${statSize} -- "$f"`);
-    if (r.code === NOT_REGULAR) throw new FileAccessError('ENOTREG', `${this.where(p)} is no longer a regular file; only regular files are opened`);
+    if (r.code === NOT_REGULAR) throw new FileAccessError('ENOTREG', `${hostPath(this.label, p)} is no longer a regular file; only regular files are opened`);
     if (r.code !== 0) throw this.failed(r, p, 'no such file');
     return new Uint8Array(r.stdout);
   }
