@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
       userHosts: () => config().get<string[]>('hosts', []) ?? [],
       includeLocal: process.platform === 'linux',
       timeoutMs: Math.max(1, config().get<number>('connectTimeoutSeconds', 20)) * 1000,
+      maxFileReadMB: () => config().get<number>('maxFileReadMB'),
     }),
   );
   const traces = register(new TraceRegistry(hosts, log));

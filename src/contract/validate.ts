@@ -5,6 +5,7 @@ import {
   COLUMN_IDS, CONTRACT_VERSION, PATH_FIELDS,
   type ColumnId, type PanelFilters, type PanelViewState, type WebviewToHost, type WebviewToHostMap,
 } from './messages';
+import { isKernelSymbol } from '../core/kernel-symbol';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -15,8 +16,6 @@ const MAX_ID = 256;
 const MAX_PATH_B64 = 65536;
 const MAX_CHUNK = 16 * 1024 * 1024;
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Kernel symbol names: C identifiers, plus the `.isra.0`/`.cold` suffixes the compiler adds. */
-export const SYMBOL_RE = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
 
 function obj(x: unknown, what: string): Record<string, unknown> {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Invalid(`${what} is not an object`);
@@ -69,7 +68,7 @@ const checkers: Checkers = {
   showKernelSymbol(o, w) {
     onlyKeys(o, ['type', 'traceId', 'hostId', 'symbol', 'probe'], w);
     const symbol = str(o, 'symbol', w, 128);
-    if (!SYMBOL_RE.test(symbol)) throw new Invalid(`${w}.symbol is not a kernel symbol name`);
+    if (!isKernelSymbol(symbol)) throw new Invalid(`${w}.symbol is not a kernel symbol name`);
     const probe = str(o, 'probe', w, 256);
     if (/[\u0000-\u001f\u007f]/.test(probe)) throw new Invalid(`${w}.probe contains control characters`);
     return { traceId: id(o, 'traceId', w), hostId: id(o, 'hostId', w), symbol, probe };

@@ -1,6 +1,7 @@
 // The seam between trace sessions (src/core/session, src/extension) and their consumers (the
 // event panel in src/panel, the CLI). Interfaces only: both sides code against these.
 import type { Family, KwEvent, ProbeChoice, ProbeReport } from './events';
+import type { FileKind } from './file-kinds';
 import type { IDisposable } from './lifecycle';
 
 /** A target host. id 'local' is This Machine; others are ~/.ssh/config aliases or user-added names. */
@@ -48,11 +49,30 @@ export interface TraceHandle extends IDisposable {
   stop(): Promise<void>;
 }
 
-/** Reads files and directories on a host (SFTP for ssh hosts, fs for local). */
+/** What `stat` says about a path: the kind, size and time of what it leads to (links followed). */
+export interface HostFileStat {
+  /** The target's kind; 'symlink' only for a link whose target is missing. */
+  type: FileKind;
+  /** The path itself is a symbolic link. */
+  symlink: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+/** One directory entry (links not followed: a link is listed as 'symlink'). */
+export interface HostDirEntry {
+  name: Uint8Array;
+  type: FileKind;
+}
+
+/**
+ * Reads files and directories on a host as the login user (SFTP for ssh hosts, fs for local).
+ * Only hosts the user added are read; only regular files are opened, up to a size cap.
+ */
 export interface HostFiles {
-  stat(host: HostRef, path: Uint8Array): Promise<{ type: 'file' | 'dir' | 'symlink' | 'other'; size: number; mtimeMs: number }>;
+  stat(host: HostRef, path: Uint8Array): Promise<HostFileStat>;
   readFile(host: HostRef, path: Uint8Array): Promise<Uint8Array>;
-  readDirectory(host: HostRef, path: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>>;
+  readDirectory(host: HostRef, path: Uint8Array): Promise<HostDirEntry[]>;
 }
 
 /** Runs the agent's one-shot subcommands on a host (probe, btf FUNC) and reads /proc/kallsyms. */

@@ -1,5 +1,7 @@
 // Pure helpers of the panel's host side (no vscode import, unit-tested in Node): byte paths in
 // `kwitness://` URIs, parent directories, the deleted-path listing, kernel symbol lookups.
+import { KIND_LETTER } from '../core/file-kinds';
+import type { HostDirEntry } from '../core/trace-api';
 
 const SAFE_UTF8 = (cp: number): boolean =>
   cp >= 0x20 && cp !== 0x25 && cp !== 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
@@ -86,26 +88,26 @@ export function printable(bytes: Uint8Array): string {
   return encodeUriPath(bytes);
 }
 
-export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+/** Entries as `ls -l` marks them, sorted by their bytes; directories end in '/'. */
+function entryLines(entries: readonly HostDirEntry[]): string[] {
+  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  return sorted.map((e) => `${KIND_LETTER[e.type]}  ${printable(e.name)}${e.type === 'dir' ? '/' : ''}`);
+}
 
 /** The text shown instead of a file that is gone: what its directory holds now. */
-export function goneListing(hostLabel: string, gone: Uint8Array, dir: Uint8Array, entries: Array<{ name: Uint8Array; type: EntryType }>): string {
-  const mark: Record<EntryType, string> = { dir: 'd', file: '-', symlink: 'l', other: '?' };
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+export function goneListing(hostLabel: string, gone: Uint8Array, dir: Uint8Array, entries: readonly HostDirEntry[]): string {
   const lines = [
     `# ${printable(gone)} is gone on ${hostLabel}: it was deleted or renamed.`,
-    `# ${printable(dir)} now holds ${sorted.length} ${sorted.length === 1 ? 'entry' : 'entries'}:`,
+    `# ${printable(dir)} now holds ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}:`,
     '',
-    ...sorted.map((e) => `${mark[e.type]}  ${printable(e.name)}${e.type === 'dir' ? '/' : ''}`),
+    ...entryLines(entries),
   ];
   return lines.join('\n') + '\n';
 }
 
 /** A directory's listing when a directory is opened as a document. */
-export function dirListing(hostLabel: string, dir: Uint8Array, entries: Array<{ name: Uint8Array; type: EntryType }>): string {
-  const mark: Record<EntryType, string> = { dir: 'd', file: '-', symlink: 'l', other: '?' };
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-  return [`# ${printable(dir)} on ${hostLabel} (${sorted.length} entries)`, '', ...sorted.map((e) => `${mark[e.type]}  ${printable(e.name)}${e.type === 'dir' ? '/' : ''}`)].join('\n') + '\n';
+export function dirListing(hostLabel: string, dir: Uint8Array, entries: readonly HostDirEntry[]): string {
+  return [`# ${printable(dir)} on ${hostLabel} (${entries.length} entries)`, '', ...entryLines(entries)].join('\n') + '\n';
 }
 
 // ------------------------------------------------------------------ kernel symbols

@@ -4,6 +4,7 @@ import type { KwEvent } from '../../src/core/events';
 import type { PathField } from '../../src/contract/messages';
 import { exactB64, visible, visibleField, bytesToB64, b64ToBytes, errnoName } from './text';
 import { userLabel } from './format';
+import { el } from './dom';
 
 export interface DetailActions {
   open(field: PathField, b64: string): void;
@@ -15,13 +16,6 @@ const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
 const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'container', 'cgroup', 'probe', 'dev', 'ino'];
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function link(text: string, title: string, onClick: () => void): HTMLElement {
   const a = el('a', 'link', text);

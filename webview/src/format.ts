@@ -1,5 +1,6 @@
 // Turning stored events into display strings (visible, inert) and export text.
 import type { ColumnId } from '../../src/contract/messages';
+import { KERNEL_SYMBOL_PATTERN } from '../../src/core/kernel-symbol';
 import { errnoName, visibleField } from './text';
 import type { EventStore } from './store';
 
@@ -83,9 +84,11 @@ export function cellText(store: EventStore, seq: number, col: ColumnId, users: R
   }
 }
 
+const FUNCTION_PROBE = new RegExp(`^(?:fentry|fexit|kprobe|kretprobe|lsm|fmod_ret):(${KERNEL_SYMBOL_PATTERN})$`);
+
 /** The kernel function behind a probe name, for the Kernel Symbol view (null when there is none). */
 export function symbolOfProbe(probe: string): string | null {
-  let m = /^(?:fentry|fexit|kprobe|kretprobe|lsm|fmod_ret):([A-Za-z_][A-Za-z0-9_.]{0,127})$/.exec(probe);
+  let m = FUNCTION_PROBE.exec(probe);
   if (m) return m[1];
   m = /^(?:tracepoint|tp|raw_tracepoint|raw_tp):syscalls:sys_(?:enter|exit)_([a-z0-9_]{1,100})$/.exec(probe);
   if (m) return `sys_${m[1]}`;

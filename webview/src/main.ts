@@ -19,6 +19,7 @@ import { VirtualTable, type CellContent } from './table';
 import { COLUMNS, cellText, csvRow, CSV_COLUMNS, symbolOfProbe } from './format';
 import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text';
 import { renderDetails } from './details';
+import { el } from './dom';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -76,12 +77,6 @@ function saveState(): void {
 }
 
 // ------------------------------------------------------------------ DOM
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 function vsc(tag: string, id: string, text?: string): HTMLElement {
   const e = document.createElement(tag);
   e.id = id;

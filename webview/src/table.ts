@@ -2,6 +2,7 @@
 // two) is re-filled on scroll; only visible rows exist in the DOM. Cells get text through
 // textContent only. Past ~8,000,000 px of content (≈ 360,000 rows) the scrollbar is scaled so
 // that 1,000,000+ rows stay reachable within browser element-size limits.
+import { el } from './dom';
 
 export const ROW_H = 22;
 const MAX_PX = 8_000_000;
@@ -36,12 +37,6 @@ export interface TableEvents {
   onKey(e: KeyboardEvent): void;
   /** `user` is false when the position is the one scrollToRow() set (not the user's doing). */
   onScroll(firstRow: number, user: boolean): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  return e;
 }
 
 export class VirtualTable {

@@ -1,21 +1,22 @@
 // Hosts: the list (This Machine, ~/.ssh/config aliases, user-added names) and one
 // HostConnection per host that owns its runner (local or SSH), how it becomes root, where its
 // agent is installed, and its probe report. HostManager implements HostAgent and HostFiles for
-// the panel. Shared by the extension and the CLI; no vscode import.
-import * as fs from 'fs';
+// the panel (files: remote-files.ts). Shared by the extension and the CLI; no vscode import.
 import * as os from 'os';
 import * as path from 'path';
 
 import type { ProbeReport } from '../events';
 import { Disposable, Emitter } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage } from '../errors';
-import { shAssignBytes, shq } from '../shell';
-import type { HostAgent, HostFiles, HostRef } from '../trace-api';
+import { isKernelSymbol } from '../kernel-symbol';
+import type { HostAgent, HostDirEntry, HostFileStat, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
 import { KnownHosts } from '../ssh/known-hosts';
 import { AGENT_HASH_MISMATCH, Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent, INSTALL_ROOT } from './deploy';
 import { Privilege, asRoot, describePrivilege, detectPrivilege } from './privilege';
+import { maxReadBytes } from './file-policy';
+import { HostFileAccess } from './remote-files';
 import { LocalRunner, ProcessHandle, RunResult, Runner, SshRunner, runToEnd } from './runner';
 
 export const LOCAL_HOST: HostRef = { id: 'local', label: 'This Machine', kind: 'local' };
@@ -41,6 +42,10 @@ export interface HostEnvironment {
   includeLocal?: boolean;
   /** Install directory on targets (default /var/lib/kwitness; tests point it at a tiny tmpfs). */
   installRoot?: string;
+  /** The largest file read from a host, in MB (setting kwitness.maxFileReadMB; default 50). */
+  maxFileReadMB?: () => number | undefined;
+  /** Deadline of one file request (default 30 s; tests shorten it). */
+  fileTimeoutMs?: number;
 }
 
 export function defaultSshConfigFile(): string {
@@ -74,6 +79,9 @@ export class HostConnection extends Disposable {
   private readonly _onDidChangeState = this._register(new Emitter<HostState>());
   readonly onDidChangeState = this._onDidChangeState.event;
   private _state: HostState = { kind: 'idle' };
+  private loginP: Promise<Runner> | undefined;
+  private loginRunner: Runner | undefined;
+  private loginUser = '';
   private readyP: Promise<Ready> | undefined;
   private ready: Ready | undefined;
   private deployP: Promise<Deployment> | undefined;
@@ -113,6 +121,57 @@ export class HostConnection extends Disposable {
     this._onDidChangeState.fire(s);
   }
 
+  /**
+   * The connection as the login user, nothing more: no platform check, no privilege detection,
+   * so never a sudo prompt (file access needs only this). connect() builds on the same runner.
+   */
+  login(): Promise<Runner> {
+    if (this.loginRunner) {
+      if (!this.loginRunner.isClosed) return Promise.resolve(this.loginRunner);
+      this.onRunnerClosed(this.loginRunner, 'connection closed'); // closed before its close handler ran
+    }
+    if (!this.loginP) {
+      const p = this.openRunner().then(
+        (runner) => {
+          if (this.loginP !== p) {
+            runner.dispose(); // disconnected or disposed meanwhile
+            throw new KwError('disconnected', `${this.ref.label}: disconnected while connecting`);
+          }
+          this.loginRunner = runner;
+          runner.onDidClose((why) => this.onRunnerClosed(runner, why));
+          return runner;
+        },
+        (e) => {
+          if (this.loginP === p) this.loginP = undefined;
+          throw e;
+        },
+      );
+      this.loginP = p;
+    }
+    return this.loginP;
+  }
+
+  private async openRunner(): Promise<Runner> {
+    if (this.ref.kind === 'local') {
+      this.loginUser = os.userInfo().username;
+      return new LocalRunner();
+    }
+    const cfg = SshConfig.load(this.env.sshConfigFile);
+    const target = cfg.resolve(this.ref.id);
+    this.loginUser = target.user;
+    this.env.log(`${this.ref.label}: connecting to ${target.user}@${target.hostName}:${target.port}${target.proxyJump.length ? ` via ${target.proxyJump.map((j) => j.alias).join(' → ')}` : ''}`);
+    const conn = await SshConnection.connect(target, {
+      knownHosts: this.env.knownHostsFile ? new KnownHosts(this.env.knownHostsFile) : undefined,
+      prompts: this.env.prompts,
+      log: this.env.log,
+      debug: this.env.sshDebug?.() ?? false,
+      timeoutMs: this.env.timeoutMs,
+      extraIdentities: this.env.extraIdentities,
+      passphraseCache: this.passphrases,
+    });
+    return new SshRunner(conn);
+  }
+
   /** Connects (if needed), finds the platform and how to become root. */
   connect(): Promise<Ready> {
     if (this.ready) {
@@ -138,27 +197,8 @@ export class HostConnection extends Disposable {
 
   private async doConnect(): Promise<Ready> {
     this.setState({ kind: 'connecting', step: 'connecting' });
-    let runner: Runner;
-    let user: string;
-    if (this.ref.kind === 'local') {
-      runner = new LocalRunner();
-      user = os.userInfo().username;
-    } else {
-      const cfg = SshConfig.load(this.env.sshConfigFile);
-      const target = cfg.resolve(this.ref.id);
-      user = target.user;
-      this.env.log(`${this.ref.label}: connecting to ${target.user}@${target.hostName}:${target.port}${target.proxyJump.length ? ` via ${target.proxyJump.map((j) => j.alias).join(' → ')}` : ''}`);
-      const conn = await SshConnection.connect(target, {
-        knownHosts: this.env.knownHostsFile ? new KnownHosts(this.env.knownHostsFile) : undefined,
-        prompts: this.env.prompts,
-        log: this.env.log,
-        debug: this.env.sshDebug?.() ?? false,
-        timeoutMs: this.env.timeoutMs,
-        extraIdentities: this.env.extraIdentities,
-        passphraseCache: this.passphrases,
-      });
-      runner = new SshRunner(conn);
-    }
+    const runner = await this.login();
+    const user = this.loginUser;
     try {
       this.setState({ kind: 'connecting', step: 'checking platform' });
       const platform = await detectPlatform(runner, this.ref.label);
@@ -168,17 +208,18 @@ export class HostConnection extends Disposable {
         return this.sudoPassword;
       });
       if (privilege.kind !== 'sudo-password') this.sudoPassword = undefined;
-      runner.onDidClose((why) => this.onRunnerClosed(runner, why));
       return { runner, privilege, platform };
     } catch (e) {
+      // The login connection stays (files may be read over it); the next connect() asks again.
       if (e instanceof KwError && e.code === 'wrong-password') this.sudoPassword = undefined;
-      runner.dispose();
       throw e;
     }
   }
 
   private onRunnerClosed(runner: Runner, why: string): void {
-    if (this.ready?.runner !== runner) return;
+    if (this.loginRunner !== runner) return;
+    this.loginRunner = undefined;
+    this.loginP = undefined;
     this.ready = undefined;
     this.readyP = undefined;
     this.deployP = undefined;
@@ -273,12 +314,14 @@ export class HostConnection extends Disposable {
 
   /** Drops the connection (traces on it see 'disconnected'). */
   disconnect(): void {
-    const r = this.ready?.runner;
+    const r = this.loginRunner;
     if (r) this.onRunnerClosed(r, 'disconnected by user');
   }
 
   override dispose(): void {
-    this.ready?.runner.dispose();
+    this.loginRunner?.dispose();
+    this.loginRunner = undefined;
+    this.loginP = undefined;
     this.ready = undefined;
     this.sudoPassword = undefined;
     super.dispose();
@@ -292,8 +335,16 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
   /** Fires with the host whose state changed, or undefined when the list changed. */
   readonly onDidChange = this._onDidChange.event;
 
+  private readonly files: HostFileAccess;
+
   constructor(readonly env: HostEnvironment) {
     super();
+    this.files = new HostFileAccess({
+      known: (id) => this.known(id),
+      login: (host) => this.get(host).login(),
+      maxReadBytes: () => maxReadBytes(env.maxFileReadMB?.()),
+      timeoutMs: env.fileTimeoutMs,
+    });
   }
 
   /** This Machine (on Linux) + ~/.ssh/config aliases (no wildcards) + user-added hosts. */
@@ -317,7 +368,12 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
 
   ref(id: string): HostRef {
     if (id === 'local') return LOCAL_HOST;
-    return this.list().find((h) => h.id === id) ?? { id, label: id, kind: 'ssh' };
+    return this.known(id) ?? { id, label: id, kind: 'ssh' };
+  }
+
+  /** The host when the user has it (This Machine, ~/.ssh/config, added hosts); else undefined. */
+  known(id: string): HostRef | undefined {
+    return this.list().find((h) => h.id === id);
   }
 
   get(host: HostRef | string): HostConnection {
@@ -355,13 +411,13 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
     return this.get(host).refreshProbe();
   }
   async btf(host: HostRef, func: string): Promise<string> {
-    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(func)) throw new KwError('bad-input', `"${func}" is not a kernel function name`);
+    if (!isKernelSymbol(func)) throw new KwError('bad-input', `"${func}" is not a kernel function name`);
     const r = await this.get(host).runAgent(['btf', func]);
     if (r.code !== 0) throw classifyAgentFailure(host.label, r.stderr, r.code);
     return r.stdout.toString('utf8');
   }
   async ksym(host: HostRef, name: string): Promise<{ address: string; module: string | null } | null> {
-    if (!/^[A-Za-z_][A-Za-z0-9_.]{0,127}$/.test(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);
+    if (!isKernelSymbol(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);
     const r = await this.get(host).runAsRoot(`awk -v n=${name} '$3 == n { print $1, ($4 == "" ? "-" : $4); exit }' /proc/kallsyms`);
     const line = r.stdout.toString().trim();
     if (!line) return null;
@@ -369,100 +425,15 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
     return { address, module: mod === '-' ? null : mod.replace(/^\[|\]$/g, '') };
   }
 
-  // HostFiles: fs for This Machine, SFTP (as the login user) for SSH hosts.
-  async stat(host: HostRef, p: Uint8Array): Promise<{ type: 'file' | 'dir' | 'symlink' | 'other'; size: number; mtimeMs: number }> {
-    if (host.kind === 'local') {
-      const st = await fs.promises.lstat(Buffer.from(p));
-      return { type: fileType(st), size: st.size, mtimeMs: st.mtimeMs };
-    }
-    const pathText = utf8Exact(p);
-    if (pathText === undefined) return this.execStat(host, p);
-    const sftp = await this.sftp(host);
-    return new Promise((resolve, reject) =>
-      sftp.lstat(pathText, (err, st) => {
-        if (err) return reject(sftpError(err, pathText));
-        resolve({ type: st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other', size: st.size, mtimeMs: st.mtime * 1000 });
-      }),
-    );
+  // HostFiles (remote-files.ts): only hosts in list(), over the login connection only.
+  stat(host: HostRef, p: Uint8Array): Promise<HostFileStat> {
+    return this.files.stat(host, p);
   }
-  async readFile(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
-    if (host.kind === 'local') return new Uint8Array(await fs.promises.readFile(Buffer.from(p)));
-    const pathText = utf8Exact(p);
-    if (pathText === undefined) return this.execRead(host, p);
-    const sftp = await this.sftp(host);
-    return new Promise((resolve, reject) => sftp.readFile(pathText, (err, data) => (err ? reject(sftpError(err, pathText)) : resolve(new Uint8Array(data)))));
+  readFile(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
+    return this.files.readFile(host, p);
   }
-  async readDirectory(host: HostRef, p: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>> {
-    if (host.kind === 'local') {
-      const entries = await fs.promises.readdir(Buffer.from(p), { withFileTypes: true, encoding: 'buffer' });
-      return entries.map((e) => ({ name: new Uint8Array(e.name as unknown as Buffer), type: e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? 'symlink' : 'other' }));
-    }
-    const pathText = utf8Exact(p);
-    if (pathText === undefined) return this.execList(host, p);
-    const sftp = await this.sftp(host);
-    const list = await new Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>>((resolve, reject) =>
-      sftp.readdir(pathText, (err, list) => {
-        if (err) return reject(sftpError(err, pathText));
-        resolve(
-          list.map((e) => {
-            const mode = e.attrs.mode ?? 0;
-            const t = mode & 0o170000;
-            return { name: new Uint8Array(Buffer.from(e.filename, 'utf8')), type: t === 0o040000 ? 'dir' : t === 0o100000 ? 'file' : t === 0o120000 ? 'symlink' : 'other' };
-          }),
-        );
-      }),
-    );
-    // SFTP hands names over as UTF-8 text: a listing with a name that was not valid UTF-8 (shown
-    // as U+FFFD) is read again through the shell, which keeps the exact bytes.
-    return list.some((e) => Buffer.from(e.name).includes(Buffer.from('\uFFFD'))) ? this.execList(host, p) : list;
-  }
-
-  // Names that are not valid UTF-8 cannot travel through ssh2's SFTP (it encodes paths as UTF-8
-  // text), so these go through the login shell with the path given as octal escapes.
-  private async execAsUser(host: HostRef, script: string): Promise<RunResult> {
-    const r = await this.get(host).connect();
-    return runToEnd(r.runner, `sh -c ${shq(script)}`, undefined, 60000);
-  }
-
-  private async execStat(host: HostRef, p: Uint8Array): Promise<{ type: 'file' | 'dir' | 'symlink' | 'other'; size: number; mtimeMs: number }> {
-    const r = await this.execAsUser(
-      host,
-      `${shAssignBytes('f', p)}; if [ -L "$f" ]; then t=symlink; elif [ -d "$f" ]; then t=dir; elif [ -f "$f" ]; then t=file; elif [ -e "$f" ]; then t=other; else echo missing; exit 2; fi; echo "$t $(stat -c '%s %Y' "$f")"`,
-    );
-    const [t, size, mtime] = r.stdout.toString().trim().split(' ');
-    if (r.code !== 0 || !size) throw fsError(r.code === 2 ? 'ENOENT' : /denied/i.test(r.stderr) ? 'EACCES' : 'EIO', `${printableBytes(p)}: ${r.stderr.trim() || 'no such file or directory'}`);
-    return { type: t as 'file' | 'dir' | 'symlink' | 'other', size: Number(size), mtimeMs: Number(mtime) * 1000 };
-  }
-
-  private async execRead(host: HostRef, p: Uint8Array): Promise<Uint8Array> {
-    const r = await this.execAsUser(host, `${shAssignBytes('f', p)}; [ -e "$f" ] || exit 2; exec cat -- "$f"`);
-    if (r.code !== 0) throw fsError(r.code === 2 ? 'ENOENT' : /denied/i.test(r.stderr) ? 'EACCES' : 'EIO', `${printableBytes(p)}: ${r.stderr.trim() || 'no such file'}`);
-    return new Uint8Array(r.stdout);
-  }
-
-  private async execList(host: HostRef, p: Uint8Array): Promise<Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }>> {
-    const r = await this.execAsUser(
-      host,
-      `${shAssignBytes('d', p)}; [ -d "$d" ] || exit 2; cd -- "$d" || exit 3; for f in * .[!.]* ..?*; do if [ -L "$f" ]; then t=l; elif [ -d "$f" ]; then t=d; elif [ -f "$f" ]; then t=f; elif [ -e "$f" ]; then t=o; else continue; fi; printf '%s/%s\\0' "$t" "$f"; done`,
-    );
-    if (r.code !== 0) throw fsError(r.code === 2 ? 'ENOENT' : 'EACCES', `${printableBytes(p)}: ${r.stderr.trim() || 'not a readable directory'}`);
-    const out: Array<{ name: Uint8Array; type: 'file' | 'dir' | 'symlink' | 'other' }> = [];
-    let start = 0;
-    const buf = r.stdout;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== 0) continue;
-      const rec = buf.subarray(start, i);
-      start = i + 1;
-      const t = String.fromCharCode(rec[0]);
-      out.push({ name: new Uint8Array(rec.subarray(2)), type: t === 'd' ? 'dir' : t === 'f' ? 'file' : t === 'l' ? 'symlink' : 'other' });
-    }
-    return out;
-  }
-
-  private async sftp(host: HostRef) {
-    const r = await this.get(host).connect();
-    if (!(r.runner instanceof SshRunner)) throw new KwError('bad-input', `${host.label}: not an SSH host`);
-    return r.runner.conn.sftp();
+  readDirectory(host: HostRef, p: Uint8Array): Promise<HostDirEntry[]> {
+    return this.files.readDirectory(host, p);
   }
 
   override dispose(): void {
@@ -473,26 +444,3 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
   }
 }
 
-function fileType(st: fs.Stats): 'file' | 'dir' | 'symlink' | 'other' {
-  return st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other';
-}
-
-/** The path as text when its bytes are exactly valid UTF-8, else undefined. */
-function utf8Exact(p: Uint8Array): string | undefined {
-  const text = Buffer.from(p).toString('utf8');
-  return Buffer.from(text, 'utf8').equals(Buffer.from(p)) ? text : undefined;
-}
-
-function printableBytes(p: Uint8Array): string {
-  return JSON.stringify(Buffer.from(p).toString('utf8'));
-}
-
-function fsError(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-function sftpError(err: Error & { code?: number }, p: string): Error {
-  const e = new Error(`${p}: ${err.message}`) as Error & { code?: string };
-  e.code = err.code === 2 ? 'ENOENT' : err.code === 3 ? 'EACCES' : 'EIO';
-  return e;
-}

@@ -76,6 +76,7 @@ export class SshConnection extends Disposable {
   readonly onDidClose = this._onDidClose.event;
   private closed = false;
   private sftpPromise: Promise<SFTPWrapper> | undefined;
+  private sftpSession: SFTPWrapper | undefined;
 
   /** Use SshConnection.connect(); the constructor only wires an already created ssh2 Client. */
   constructor(
@@ -137,11 +138,30 @@ export class SshConnection extends Disposable {
   }
 
   sftp(): Promise<SFTPWrapper> {
-    this.sftpPromise ??= new Promise((resolve, reject) => {
-      this.client.sftp((err, s) => (err ? reject(new KwError('agent-failed', `${this.target.alias}: SFTP is not available: ${err.message}; enable the sftp subsystem in sshd_config`)) : resolve(s)));
+    if (this.sftpPromise) return this.sftpPromise;
+    const p = new Promise<SFTPWrapper>((resolve, reject) => {
+      this.client.sftp((err, s) => {
+        if (err) return reject(new KwError('agent-failed', `${this.target.alias}: SFTP is not available: ${err.message}; enable the sftp subsystem in sshd_config`));
+        // A session the server ended (or closeSftp closed) is never handed out again.
+        s.once('end', () => this.forgetSftp(p));
+        s.once('close', () => this.forgetSftp(p));
+        this.sftpSession = s;
+        resolve(s);
+      });
     });
-    this.sftpPromise.catch(() => (this.sftpPromise = undefined));
-    return this.sftpPromise;
+    p.catch(() => this.forgetSftp(p));
+    this.sftpPromise = p;
+    return p;
+  }
+
+  /** Closes an SFTP session that stopped answering; the next sftp() starts a new one. */
+  closeSftp(s: SFTPWrapper): void {
+    if (this.sftpSession === s) this.sftpPromise = undefined;
+    s.end();
+  }
+
+  private forgetSftp(p: Promise<SFTPWrapper>): void {
+    if (this.sftpPromise === p) this.sftpPromise = undefined;
   }
 
   /** Opens a connection to `target` (through its ProxyJump hops or ProxyCommand, each hop verified the same way). */

@@ -5,6 +5,7 @@
 import * as assert from 'assert';
 import * as cp from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as vscode from 'vscode';
 import { before, describe, it } from 'mocha';
 
@@ -32,6 +33,16 @@ async function editorShowing(uri: vscode.Uri, timeoutMs = 10_000): Promise<vscod
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Asserts a rejection with a vscode.FileSystemError of `code` whose message matches `re`. */
+async function rejectsFs(p: Thenable<unknown>, code: string, re: RegExp): Promise<void> {
+  await assert.rejects(Promise.resolve(p), (e: unknown) => {
+    assert.ok(e instanceof vscode.FileSystemError, `not a FileSystemError: ${String(e)}`);
+    assert.strictEqual(e.code, code, e.message);
+    assert.match(e.message, re);
+    return true;
+  });
 }
 
 describe('kwitness:// files on real targets', () => {
@@ -95,6 +106,73 @@ describe('kwitness:// files on real targets', () => {
     assert.match(text, /deleted\.txt is gone on kw-loopback|deleted\.txt is gone/);
     assert.match(text, /survivor\.txt/);
     assert.doesNotMatch(text, /^-\s+deleted\.txt$/m);
+  });
+
+  it('a link to a file: stat is SymbolicLink|File with the target\'s size, reading gives the target', async () => {
+    const p = `${dir}/exthost-link-${process.pid}`;
+    onTarget(`echo linked > ${p}.txt && ln -sf ${p}.txt ${p}`);
+    const st = await vscode.workspace.fs.stat(kwUri(alias, p));
+    assert.strictEqual(st.type, vscode.FileType.SymbolicLink | vscode.FileType.File);
+    assert.strictEqual(st.size, 7);
+    assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(kwUri(alias, p))).toString(), 'linked\n');
+  });
+
+  it('a link to /dev/zero: stat says a link to a non-file, reading and clicking fail with the kind named, the extension host lives on', async () => {
+    const p = `${dir}/exthost-zero-${process.pid}`;
+    onTarget(`ln -sf /dev/zero ${p}`);
+    const st = await vscode.workspace.fs.stat(kwUri(alias, p));
+    assert.strictEqual(st.type, vscode.FileType.SymbolicLink | vscode.FileType.Unknown);
+    await rejectsFs(vscode.workspace.fs.readFile(kwUri(alias, p)), 'Unavailable', /is a character device; only regular files are opened/);
+    // The click: kwitness.openPath shows the error instead of opening an editor.
+    const r = await vscode.commands.executeCommand('kwitness.openPath', alias, p);
+    assert.strictEqual(r, undefined);
+    const after = await vscode.workspace.fs.readFile(kwUri('local', '/etc/hostname'));
+    assert.strictEqual(Buffer.from(after).toString('utf8'), fs.readFileSync('/etc/hostname', 'utf8'));
+    assert.ok(process.memoryUsage().rss < 2 * 1024 * 1024 * 1024, 'the extension host grew past 2 GiB');
+  });
+
+  it('a FIFO is refused without being opened; the next read on the same host works', async () => {
+    const p = `${dir}/exthost-fifo-${process.pid}`;
+    const ok = `${dir}/exthost-after-fifo-${process.pid}.txt`;
+    onTarget(`rm -f ${p} && mkfifo ${p} && echo after > ${ok}`);
+    await rejectsFs(vscode.workspace.fs.readFile(kwUri(alias, p)), 'Unavailable', /is a FIFO \(named pipe\)/);
+    // no reader on it: a writer that does not wait gets ENXIO
+    assert.throws(() => fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK), (e: NodeJS.ErrnoException) => e.code === 'ENXIO');
+    assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(kwUri(alias, ok))).toString(), 'after\n');
+  });
+
+  it('kwitness.maxFileReadMB caps reads, naming the size and the setting', async () => {
+    const p = `${dir}/exthost-big-${process.pid}.bin`;
+    onTarget(`head -c 2097152 /dev/urandom > ${p}`);
+    const cfg = vscode.workspace.getConfiguration('kwitness');
+    await cfg.update('maxFileReadMB', 1, vscode.ConfigurationTarget.Global);
+    try {
+      await rejectsFs(vscode.workspace.fs.readFile(kwUri(alias, p)), 'Unavailable', /is 2 MB, more than the 1 MB that kwitness\.maxFileReadMB allows/);
+    } finally {
+      await cfg.update('maxFileReadMB', undefined, vscode.ConfigurationTarget.Global);
+    }
+    assert.strictEqual((await vscode.workspace.fs.readFile(kwUri(alias, p))).length, 2097152);
+  });
+
+  it('kwitness://user@host:port of a host nobody added is NoPermissions, and nothing dials it', async () => {
+    let accepted = 0;
+    const server = net.createServer((s) => {
+      accepted++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      for (const host of [`root@127.0.0.1:${port}`, `127.0.0.1:${port}`]) {
+        await rejectsFs(vscode.workspace.fs.readFile(kwUri(host, '/etc/passwd')), 'NoPermissions', /is not one of your hosts/);
+        await rejectsFs(vscode.workspace.fs.stat(kwUri(host, '/etc/passwd')), 'NoPermissions', /is not one of your hosts/);
+      }
+      const r = await vscode.commands.executeCommand('kwitness.openPath', `root@127.0.0.1:${port}`, '/etc/passwd');
+      assert.strictEqual(r, undefined, 'openPath opened something for an unknown host');
+      assert.strictEqual(accepted, 0, 'a TCP connection was made to a host nobody added');
+    } finally {
+      server.close();
+    }
   });
 
   it('kwitness.showKernelSymbol looks the symbol up on the ssh host (kallsyms + BTF)', async () => {
