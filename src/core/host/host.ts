@@ -118,6 +118,10 @@ export class HostConnection extends Disposable {
   get runner(): Runner | undefined {
     return this.ready?.runner;
   }
+  /** True while a sudo password for this host is in memory (tests, diagnostics). */
+  get keepsSudoPassword(): boolean {
+    return this.sudoPassword.get() !== undefined;
+  }
 
   private setState(s: HostState): void {
     this._state = s;
@@ -289,6 +293,11 @@ export class HostConnection extends Disposable {
     } finally {
       release();
     }
+  }
+
+  /** Keeps the sudo password (if one is kept) until the returned function is called: one operation, one question. */
+  holdSudoPassword(): () => void {
+    return this.sudoPassword.hold();
   }
 
   /** Forgets the deployment of this connection: the next start checks (and uploads) again. */

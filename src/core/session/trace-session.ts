@@ -325,6 +325,16 @@ export class TraceSession extends Disposable implements TraceHandle {
 
   /** Ends the agent (stdin EOF, then SIGTERM, then SIGKILL) and proves its pid is gone. */
   async stop(): Promise<void> {
+    // the agent exiting releases its hold on the sudo password; the checks below still need it
+    const release = this.conn.holdSudoPassword();
+    try {
+      await this.stopAndVerify();
+    } finally {
+      release();
+    }
+  }
+
+  private async stopAndVerify(): Promise<void> {
     this.stopRequested = true;
     const p = this.proc;
     if (!p) {
