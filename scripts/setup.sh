@@ -25,6 +25,8 @@ if [ "$PROFILE" = test ]; then
   APT_PACKAGES+=(
     # agent tests: triggers and comparisons
     strace bpftrace liburing-dev
+    # ssh suite: users whose login shell is not POSIX (remote commands must still run)
+    fish tcsh
     # test VMs (Debian kernels under qemu) and the loopback sshd
     qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils
     # ssh suite: ProxyCommand through nc, a one-time-code prompt from PAM

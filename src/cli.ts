@@ -180,7 +180,28 @@ function askTty(question: string, hidden: boolean): Promise<string | undefined> 
   });
 }
 
-function cliPrompts(acceptNewHostKey: boolean): HostPrompts {
+/** The secrets the CLI may get from its environment (KWITNESS_SUDO_PASSWORD ...). */
+export interface EnvSecrets {
+  sudoPassword?: string;
+  keyPassphrase?: string;
+  sshPassword?: string;
+}
+
+/**
+ * Reads the secret variables once and deletes them from process.env, so no child process (sh,
+ * sudo, the agent on This Machine) inherits them: a password in an environment is readable in
+ * /proc/PID/environ by the process's owner and root, and lives as long as the process does.
+ */
+export function takeEnvSecrets(env: NodeJS.ProcessEnv = process.env): EnvSecrets {
+  const take = (name: string): string | undefined => {
+    const v = env[name];
+    delete env[name];
+    return v;
+  };
+  return { sudoPassword: take('KWITNESS_SUDO_PASSWORD'), keyPassphrase: take('KWITNESS_KEY_PASSPHRASE'), sshPassword: take('KWITNESS_SSH_PASSWORD') };
+}
+
+function cliPrompts(acceptNewHostKey: boolean, secrets: EnvSecrets): HostPrompts {
   const interactive = ttyAvailable();
   return {
     async confirmHostKey(q) {
@@ -197,11 +218,11 @@ function cliPrompts(acceptNewHostKey: boolean): HostPrompts {
       return a?.trim().toLowerCase() === 'yes';
     },
     async passphrase(keyFile) {
-      if (process.env.KWITNESS_KEY_PASSPHRASE !== undefined) return process.env.KWITNESS_KEY_PASSPHRASE;
+      if (secrets.keyPassphrase !== undefined) return secrets.keyPassphrase;
       return interactive ? askTty(`Passphrase for ${keyFile}: `, true) : undefined;
     },
     async password(user, host) {
-      if (process.env.KWITNESS_SSH_PASSWORD !== undefined) return process.env.KWITNESS_SSH_PASSWORD;
+      if (secrets.sshPassword !== undefined) return secrets.sshPassword;
       return interactive ? askTty(`${user}@${host}'s password: `, true) : undefined;
     },
     async keyboardInteractive(q) {
@@ -218,7 +239,7 @@ function cliPrompts(acceptNewHostKey: boolean): HostPrompts {
       return answers;
     },
     async sudoPassword(host, user) {
-      if (process.env.KWITNESS_SUDO_PASSWORD !== undefined) return process.env.KWITNESS_SUDO_PASSWORD;
+      if (secrets.sudoPassword !== undefined) return secrets.sudoPassword;
       return interactive ? askTty(`[sudo] password for ${user} on ${host}: `, true) : undefined;
     },
   };
@@ -231,6 +252,7 @@ function defaultAgentDir(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const secrets = takeEnvSecrets(); // first: before anything can start a process
   let a: Args;
   try {
     a = parseArgs(argv);
@@ -249,7 +271,7 @@ export async function main(argv: string[]): Promise<number> {
     sshConfigFile: one(a, 'ssh-config') ?? defaultSshConfigFile(),
     knownHostsFile: one(a, 'known-hosts') ?? defaultKnownHostsFile(),
     agentDir: one(a, 'agent-dir') ?? defaultAgentDir(),
-    prompts: cliPrompts(a.flags.has('accept-new-host-key')),
+    prompts: cliPrompts(a.flags.has('accept-new-host-key'), secrets),
     log: (l) => {
       if (debug || process.env.KWITNESS_VERBOSE) process.stderr.write(`kwitness: ${l}\n`);
     },

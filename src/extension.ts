@@ -1,10 +1,9 @@
 // Kernel Witness: the composition root. activate() builds every service once and registers each
 // through one helper that pushes it to context.subscriptions, so teardown is structural.
-import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 
-import { HostManager, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
+import { HostManager } from './core/host/host';
 import type { HostPrompts } from './core/host/host';
 import type { TraceSession } from './core/session/trace-session';
 import type { HostRef, TraceHandle, TraceOptions } from './core/trace-api';
@@ -16,8 +15,13 @@ import { TraceRegistry } from './extension/traces';
 import { WatchRegistry } from './extension/watches';
 import { pickHost } from './extension/commands';
 import { watchCommandHandlers } from './extension/watch-commands';
+import { affectsTrustedSettings, readTrustedSettings } from './extension/trusted-settings';
 
-/** What activate() returns: a small API for extension-host tests (and other extensions). */
+/**
+ * What activate() returns in the extension-host tests only. It hands out root on every host
+ * (runAsRoot, startTrace) and lets its caller answer host-key and password questions, so no
+ * other extension may get it: outside ExtensionMode.Test activate() returns undefined.
+ */
 export interface KernelWitnessApi {
   readonly hosts: HostManager;
   readonly tree: HostsTreeProvider;
@@ -32,7 +36,7 @@ export interface KernelWitnessApi {
 
 let stopAll: (() => Promise<void>) | undefined;
 
-export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
+export function activate(context: vscode.ExtensionContext): KernelWitnessApi | undefined {
   const register = <T extends vscode.Disposable | { dispose(): unknown }>(d: T): T => {
     context.subscriptions.push(d);
     return d;
@@ -40,18 +44,21 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
 
   const log = register(vscode.window.createOutputChannel('Kernel Witness', { log: true }));
   const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('kwitness');
-  const expand = (p: string): string => (p.startsWith('~/') ? path.join(os.homedir(), p.slice(2)) : p);
   const prompts = new VsCodePrompts();
+  // hosts, ssh config, known_hosts, sudo password lifetime: the user's values only (never a
+  // workspace's), re-read whenever they change
+  let trusted = readTrustedSettings(config());
 
   const hosts = register(
     new HostManager({
-      sshConfigFile: process.env.KWITNESS_SSH_CONFIG || (config().get<string>('sshConfigFile') ? expand(config().get<string>('sshConfigFile')!) : defaultSshConfigFile()),
-      knownHostsFile: process.env.KWITNESS_KNOWN_HOSTS || (config().get<string>('knownHostsFile') ? expand(config().get<string>('knownHostsFile')!) : defaultKnownHostsFile()),
+      sshConfigFile: trusted.sshConfigFile,
+      knownHostsFile: trusted.knownHostsFile,
       agentDir: path.join(context.extensionPath, 'dist', 'agent'),
       prompts,
       log: (l) => log.info(l),
       sshDebug: () => config().get<boolean>('sshDebug', false),
-      userHosts: () => config().get<string[]>('hosts', []) ?? [],
+      userHosts: () => trusted.hosts,
+      sudoPasswordIdleMs: () => trusted.sudoPasswordIdleMinutes * 60_000,
       includeLocal: process.platform === 'linux',
       timeoutMs: Math.max(1, config().get<number>('connectTimeoutSeconds', 20)) * 1000,
       maxFileReadMB: () => config().get<number>('maxFileReadMB'),
@@ -68,19 +75,26 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi {
   traces.viewer = panels;
   const watches = register(new WatchRegistry(hosts, context.globalState, log, () => config().get<number>('watchPollSeconds', 30)));
   watches.viewer = panels;
-  const tree = register(new HostsTreeProvider(hosts, traces, () => config().get<string[]>('hosts', []) ?? [], watches));
+  const tree = register(new HostsTreeProvider(hosts, traces, () => trusted.hosts, watches));
   register(vscode.window.createTreeView('kwitness.hosts', { treeDataProvider: tree, showCollapseAll: true }));
   for (const [id, handler] of commandHandlers({ hosts, traces, tree, log })) register(vscode.commands.registerCommand(id, handler));
   const watchDeps = { hosts, watches, state: context.globalState, pickHost: (arg: unknown, title: string) => pickHost({ hosts }, arg, title) };
   for (const [id, handler] of watchCommandHandlers(watchDeps)) register(vscode.commands.registerCommand(id, handler));
   register(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('kwitness.hosts')) hosts.refresh();
+      if (!affectsTrustedSettings(e)) return;
+      const before = trusted;
+      trusted = readTrustedSettings(config());
+      if (trusted.sshConfigFile !== before.sshConfigFile || trusted.knownHostsFile !== before.knownHostsFile) {
+        log.info(`settings changed: ssh config ${trusted.sshConfigFile}, known_hosts ${trusted.knownHostsFile ?? 'from the ssh config'} (used from the next connection on)`);
+      }
+      hosts.reconfigure({ sshConfigFile: trusted.sshConfigFile, knownHostsFile: trusted.knownHostsFile }); // refreshes the tree
     }),
   );
   stopAll = () => traces.stopAll();
   log.info(`activated (ssh config ${hosts.env.sshConfigFile}, known_hosts ${hosts.env.knownHostsFile ?? 'from the ssh config (UserKnownHostsFile) or ~/.ssh/known_hosts'})`);
 
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
   return {
     hosts,
     tree,

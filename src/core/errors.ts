@@ -22,6 +22,7 @@ export type KwErrorCode =
   | 'disk-full'
   | 'agent-failed'
   | 'disconnected'
+  | 'not-our-agent'
   | 'cancelled';
 
 export class KwError extends Error {

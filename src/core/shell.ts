@@ -20,3 +20,17 @@ export function shAssignBytes(name: string, bytes: Uint8Array): string {
   for (const b of bytes) fmt += `\\${b.toString(8).padStart(3, '0')}`;
   return `${name}=$(printf '${fmt}x'); ${name}=\${${name}%x}`;
 }
+
+/**
+ * A command line that every login shell sshd may hand it to (sh, bash, dash, zsh, fish, tcsh)
+ * parses into the same `/bin/sh -c SCRIPT`, so SCRIPT is always POSIX shell. Inside single
+ * quotes fish still treats `\'` and `\\` as escapes and csh cannot hold a newline, so a script
+ * with any of `'`, `\`, a newline, `!` (csh history) or a non-printable/non-ASCII byte travels
+ * base64-encoded and is decoded by /bin/sh itself: then the login shell only sees
+ * [A-Za-z0-9+/=] inside single quotes, which all of them take literally.
+ */
+export function viaBinSh(script: string): string {
+  if (/^[\x20-\x7e]*$/.test(script) && !/['\\!]/.test(script)) return `exec /bin/sh -c '${script}'`;
+  const b64 = Buffer.from(script, 'utf8').toString('base64');
+  return `exec /bin/sh -c 'eval "$(echo ${b64} | base64 -d)"'`;
+}

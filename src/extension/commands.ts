@@ -9,6 +9,7 @@ import type { HostManager } from '../core/host/host';
 import type { HostRef, TraceOptions } from '../core/trace-api';
 import type { HostsNode, HostsTreeProvider } from './hosts-tree';
 import { TraceRegistry, describeState } from './traces';
+import { readTrustedSettings } from './trusted-settings';
 
 export const COMMAND_IDS = {
   startUnlinkTrace: 'kwitness.startUnlinkTrace',
@@ -69,8 +70,9 @@ async function pickTrace(deps: CommandDeps, arg: unknown, filter: (kind: string)
   return (await vscode.window.showQuickPick(items, { title }))?.id;
 }
 
+/** The user's own kwitness.hosts (a workspace's value never counts: see trusted-settings.ts). */
 function userHosts(): string[] {
-  return vscode.workspace.getConfiguration('kwitness').get<string[]>('hosts', []) ?? [];
+  return readTrustedSettings(vscode.workspace.getConfiguration('kwitness')).hosts;
 }
 
 /** Returns [id, handler] pairs; the composition root registers them. */

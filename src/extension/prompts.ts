@@ -1,7 +1,8 @@
 // The questions only the user can answer, asked the VS Code way: a modal with the host key's
 // SHA256 fingerprint, password input boxes for passphrases and sudo, and one input box per
-// keyboard-interactive prompt (one-time codes), worded by the server, hidden unless it allows echo. Answers live in memory only
-// (HostConnection caches them for the session); nothing goes to settings or logs.
+// keyboard-interactive prompt (one-time codes), worded by the server, hidden unless it allows echo.
+// Answers live in memory only (passphrases for the session; a sudo password until it goes unused
+// or its connection closes); nothing goes to settings or logs.
 import * as vscode from 'vscode';
 
 import type { HostPrompts } from '../core/host/host';
@@ -48,7 +49,7 @@ export class VsCodePrompts implements HostPrompts {
     if (this.override?.sudoPassword) return this.override.sudoPassword(host, user);
     return vscode.window.showInputBox({
       title: 'Kernel Witness: sudo password',
-      prompt: `The agent runs as root: sudo password for ${user} on ${host} (kept in memory for this session only)`,
+      prompt: `The agent runs as root: sudo password for ${user} on ${host} (kept in memory only, forgotten when the connection closes or after kwitness.sudoPasswordIdleMinutes unused)`,
       password: true,
       ignoreFocusOut: true,
     });

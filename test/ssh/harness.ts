@@ -196,14 +196,14 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 
 export type SudoKind = 'nopasswd' | 'password' | 'none';
 
-/** A throwaway local user (removed by removeUsers). */
-export function makeUser(name: string, home: string, sudo: SudoKind, password?: string): void {
+/** A throwaway local user (removed by removeUsers); `shell` is its login shell (default /bin/sh). */
+export function makeUser(name: string, home: string, sudo: SudoKind, password?: string, shell = '/bin/sh'): void {
   try {
     sh(`userdel -r ${name}`);
   } catch {
     /* not there */
   }
-  sh(`useradd -M -d ${home} -s /bin/sh ${name}`);
+  sh(`useradd -M -d ${home} -s ${shell} ${name}`);
   fs.mkdirSync(home, { recursive: true });
   sh(`chown ${name}: ${home}`);
   // sshd (UsePAM no) refuses locked accounts ('!'); '*' = no password login but not locked.

@@ -66,7 +66,8 @@ test('activate() registers every contributed command (and nothing undeclared)', 
   const vscodeStub = new Proxy(
     {
       commands: { registerCommand: (id: string) => (registered.push(id), { dispose() {} }) },
-      workspace: new Proxy({ getConfiguration: () => ({ get: (_k: string, d: unknown) => d, update: async () => undefined }) }, { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : any) }),
+      ExtensionMode: { Production: 1, Development: 2, Test: 3 },
+      workspace: new Proxy({ getConfiguration: () => ({ get: (_k: string, d: unknown) => d, inspect: () => undefined, update: async () => undefined }) }, { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : any) }),
     },
     { get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : any) },
   );
@@ -77,7 +78,7 @@ test('activate() registers every contributed command (and nothing undeclared)', 
   };
   try {
     const ext = require(path.join(ROOT, 'out/src/extension.js')) as { activate(ctx: unknown): unknown };
-    const ctx = { subscriptions: { push: (...d: unknown[]) => pushed.push(...d) }, extensionPath: ROOT, extensionUri: any };
+    const ctx = { subscriptions: { push: (...d: unknown[]) => pushed.push(...d) }, extensionPath: ROOT, extensionUri: any, extensionMode: 3 /* Test */ };
     const api = ext.activate(ctx) as { listHosts(): unknown[] };
     assert.ok(api && typeof api.listHosts === 'function', 'activate returns the test API');
   } finally {

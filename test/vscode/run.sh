@@ -5,7 +5,10 @@
 # directly). Needs scripts/setup.sh and scripts/build.sh to have run. Parts:
 #   package   npm run package's VSIX holds exactly the allowlist (bundle, webview, media, agents)
 #   exthost   mocha inside code-server's extension host (test/vscode/exthost/, via the URL payload
-#             + enable-smoke-test-driver), the extension loaded from the repo
+#             + enable-smoke-test-driver), the extension loaded from the repo, with a planted
+#             workspace .vscode/settings.json that must not count (trusted settings)
+#   prodmode  the VSIX installed in a fresh code-server (ExtensionMode.Production): it activates
+#             and exports nothing (test/vscode/prodmode/, run by the same driver)
 #   journeys  the UI journeys 1-5 (test/vscode/journeys/) in a fresh code-server where the
 #             VSIX was installed with --install-extension (= the packaging test)
 #   demo      scripts/demo.sh in a pty: URL printed, This Machine traces, Ctrl-C stops it all
@@ -18,7 +21,7 @@ source "$KW_ROOT/test/vscode/lib/rig.sh"
 kw_need_root "$@"
 cd "$KW_ROOT"
 T0=$(kw_now)
-PARTS=${KW_VSCODE_PARTS:-package exthost journeys demo}
+PARTS=${KW_VSCODE_PARTS:-package exthost prodmode journeys demo}
 OUT=$KW_ROOT/test-results/vscode
 RUN=$KW_CACHE/vsc/$$         # per run (runs may overlap); short: code-server's unix sockets live under it
 ALIAS=kw-loopback
@@ -40,7 +43,7 @@ check() {  # check NAME CMD...: one pass/fail for a shell-level assertion
 
 VM_NAME=kw-vscode-$$; VM_BOOT=""
 cleanup() {
-  rig_cs_stop "$RUN/cs-exthost"; rig_cs_stop "$RUN/cs-ui"; rig_sshd_stop "$RUN/sshd"
+  rig_cs_stop "$RUN/cs-exthost"; rig_cs_stop "$RUN/cs-prod"; rig_cs_stop "$RUN/cs-ui"; rig_sshd_stop "$RUN/sshd"
   if [ -n "$VM_BOOT" ]; then kill "$VM_BOOT" 2>/dev/null; bash test/vm/vm.sh stop "$VM_NAME" >/dev/null 2>&1; fi
   rm -rf "$RUN" "${KW_VM:-$KW_CACHE/vm}/run/$VM_NAME"   # both named after this run's pid
 }
@@ -70,7 +73,7 @@ fi
 
 # --- package: the VSIX and its exact contents --------------------------------------------------
 VSIX=""
-if [[ " $PARTS " == *" package "* || " $PARTS " == *" journeys "* ]]; then
+if [[ " $PARTS " == *" package "* || " $PARTS " == *" journeys "* || " $PARTS " == *" prodmode "* ]]; then
   t=$(kw_now)
   if KW_SKIP_BUILD=1 bash scripts/package.sh >"$OUT/package.log" 2>&1; then
     VSIX=$(tail -1 "$OUT/package.log"); sed -n '$!p' "$OUT/package.log"
@@ -112,7 +115,23 @@ if [[ " $PARTS " == *" exthost "* ]]; then
   t=$(kw_now)
   PORT=$(rig_pick_port 18300)
   export KW_EXTHOST_RESULTS=$RUN/exthost-results.json; rm -f "$KW_EXTHOST_RESULTS"
+  # What a cloned repository could plant: hosts, an ssh config and a known_hosts of its own
+  # (exthost/trusted-settings.test.ts: none of it may count), plus a harmless setting that shows
+  # the file is in force.
+  export KW_TEST_PLANTED_DIR=$RUN/planted; mkdir -p "$KW_TEST_PLANTED_DIR"
+  printf 'Host kw-planted-cfg\n  HostName 127.0.0.1\n  Port 1\n' >"$KW_TEST_PLANTED_DIR/ssh_config"
+  printf '[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlantedPlantedPlantedPlantedPlantedPlanted0\n' >"$KW_TEST_PLANTED_DIR/known_hosts"
   if rig_cs_start "$RUN/cs-exthost" "$PORT" none --vscode-option enable-smoke-test-driver; then
+    mkdir -p "$RUN/cs-exthost/ws/.vscode"
+    cat >"$RUN/cs-exthost/ws/.vscode/settings.json" <<JSON
+{
+  "kwitness.hosts": ["kw-planted-host"],
+  "kwitness.sshConfigFile": "$KW_TEST_PLANTED_DIR/ssh_config",
+  "kwitness.knownHostsFile": "$KW_TEST_PLANTED_DIR/known_hosts",
+  "kwitness.sudoPasswordIdleMinutes": 100000,
+  "kwitness.panel.backlog": 123457
+}
+JSON
     mkdir -p "$RUN/cs-exthost/browser"
     TMPDIR=$RUN/cs-exthost/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-exthost/ws \
       KW_EXT_DEV=$KW_ROOT KW_EXT_TESTS=$JS/test/vscode/exthost/index.js KW_OUT=$OUT \
@@ -123,6 +142,30 @@ if [[ " $PARTS " == *" exthost "* ]]; then
     fail=$((fail + 1)); echo "FAIL exthost: code-server did not start"
   fi
   echo "exthost: $(kw_elapsed "$t")s"
+fi
+
+# --- prodmode: the installed VSIX outside test mode exports nothing --------------------------------
+# The extension under development is an empty stub that only hosts test/vscode/prodmode/index.js;
+# Kernel Witness itself is installed, so VS Code runs it in ExtensionMode.Production.
+if [[ " $PARTS " == *" prodmode "* ]]; then
+  t=$(kw_now)
+  PORT=$(rig_pick_port 18330)
+  export KW_EXTHOST_RESULTS=$RUN/prodmode-results.json; rm -f "$KW_EXTHOST_RESULTS"
+  STUB=$RUN/prod-stub; mkdir -p "$STUB"
+  printf '{"name":"kw-prodmode-stub","publisher":"kwitness-test","version":"0.0.0","engines":{"vscode":"^1.100.0"}}\n' >"$STUB/package.json"
+  if [ -z "$VSIX" ]; then
+    fail=$((fail + 1)); echo "FAIL prodmode: no VSIX to install"
+  elif rig_cs_start "$RUN/cs-prod" "$PORT" "$VSIX" --vscode-option enable-smoke-test-driver; then
+    mkdir -p "$RUN/cs-prod/browser"
+    TMPDIR=$RUN/cs-prod/browser KW_CS_URL=http://127.0.0.1:$PORT KW_CS_FOLDER=$RUN/cs-prod/ws \
+      KW_EXT_DEV=$STUB KW_EXT_TESTS=$JS/test/vscode/prodmode/index.js KW_OUT=$OUT \
+      timeout 240 node "$JS/test/vscode/driver/exthost.js" 2>&1 | tee "$OUT/prodmode.log"
+    count "$OUT/prodmode.log" "${PIPESTATUS[0]}"
+    rig_cs_stop "$RUN/cs-prod"; cp "$RUN/cs-prod/cs.log" "$OUT/prodmode-code-server.log" 2>/dev/null
+  else
+    fail=$((fail + 1)); echo "FAIL prodmode: code-server with the VSIX did not start"
+  fi
+  echo "prodmode: $(kw_elapsed "$t")s"
 fi
 
 # --- journeys: the UI, from the installed VSIX ---------------------------------------------------

@@ -166,21 +166,58 @@ export async function deployAgent(
 /** Exit code of the start script when the installed agent's hash is not the expected one. */
 export const AGENT_HASH_MISMATCH = 97;
 
+/** Shell that sets `$st` to the start time (clock ticks since boot, field 22 of /proc/PID/stat) of `pidExpr`. */
+function startTimeOf(pidExpr: string): string {
+  // field 2 (comm) may hold spaces and parentheses: count fields after its last ") "
+  return `st=$(cat /proc/${pidExpr}/stat 2>/dev/null); st=\${st##*") "}; set -- $st; if [ $# -ge 20 ]; then shift 19; st=$1; else st=; fi`;
+}
+
 /**
- * Script (run as root) that re-checks the installed agent's hash, announces its pid on stderr
- * (`kwitness-pid N`, used to prove it is gone after stop) and execs it with `args`.
+ * Script (run as root) that re-checks the installed agent's hash, announces its pid and start
+ * time on stderr (`kwitness-pid PID START`: later stops and liveness checks make sure that pid is
+ * still this very process) and execs it with `args` (exec keeps both).
  */
 export function agentStartScript(sha256: string, args: readonly string[], root = INSTALL_ROOT): string {
   const f = remoteAgentPath(sha256, root);
   return [
     `f=${f}`,
     `[ "$(sha256sum < "$f" 2>/dev/null | cut -c1-64)" = ${sha256} ] || { echo "kwitness: agent hash mismatch at $f (missing or modified); redeploy" >&2; exit ${AGENT_HASH_MISMATCH}; }`,
-    `echo "kwitness-pid $$" >&2`,
+    startTimeOf('$$'),
+    `echo "kwitness-pid $$ $st" >&2`,
     `exec "$f" ${shJoin(args)}`,
   ].join('\n');
 }
 
-/** Script (run as root) that prints `alive` when pid still runs our agent, else `gone`. */
-export function agentAliveScript(pid: number, root = INSTALL_ROOT): string {
-  return `if [ -e /proc/${pid} ] && readlink /proc/${pid}/exe 2>/dev/null | grep -q '^${root}/'; then echo alive; else echo gone; fi`;
+/** A started agent as the target knows it: pid plus start time, so a reused pid is never mistaken for it. */
+export interface AgentIdentity {
+  pid: number;
+  /** Field 22 of /proc/PID/stat when it started (clock ticks since boot), digits. */
+  startTime: string;
+}
+
+/** Parses the start script's `kwitness-pid PID START` line out of stderr text. */
+export function parseAgentAnnouncement(text: string): AgentIdentity | undefined {
+  const m = /kwitness-pid (\d+) (\d+)\n/.exec(text);
+  return m ? { pid: Number(m[1]), startTime: m[2] } : undefined;
+}
+
+/**
+ * Script (run as root) that looks at `id.pid` and prints `ours` when it is still the agent we
+ * started (its exe is an installed agent under `root` and its start time is `id.startTime`),
+ * `gone` when no such process exists, or `other EXE START` when the pid now belongs to another
+ * process. With `signal`, it signals the pid only when it is ours (`signalled SIG`) — one script,
+ * so the check and the kill run back to back as root on the target.
+ */
+export function agentCheckScript(id: AgentIdentity, root = INSTALL_ROOT, signal?: 'TERM' | 'KILL'): string {
+  if (!Number.isInteger(id.pid) || id.pid <= 0 || !/^\d+$/.test(id.startTime)) throw new KwError('bad-input', `not an agent identity: pid ${id.pid}, start ${id.startTime}`);
+  return [
+    `p=${id.pid}`,
+    `[ -d /proc/$p ] || { echo gone; exit 0; }`,
+    `exe=$(readlink /proc/$p/exe 2>/dev/null)`,
+    startTimeOf('$p'),
+    `[ -n "$exe" ] && [ -n "$st" ] || { echo gone; exit 0; }`,
+    `case $exe in ${root}/*/kwitness-agent|"${root}/"*"/kwitness-agent (deleted)") ;; *) echo "other $exe $st"; exit 0;; esac`,
+    `[ "$st" = ${id.startTime} ] || { echo "other $exe $st"; exit 0; }`,
+    signal ? `kill -${signal} $p && echo "signalled ${signal}" || echo gone` : 'echo ours',
+  ].join('\n');
 }

@@ -13,11 +13,12 @@ import type { HostAgent, HostDirEntry, HostFileStat, HostFiles, HostRef } from '
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
 import { KnownHosts } from '../ssh/known-hosts';
-import { AGENT_HASH_MISMATCH, Deployment, Platform, agentAliveScript, agentStartScript, deployAgent, detectPlatform, localAgent, INSTALL_ROOT } from './deploy';
-import { Privilege, asRoot, describePrivilege, detectPrivilege } from './privilege';
+import { AGENT_HASH_MISMATCH, AgentIdentity, Deployment, INSTALL_ROOT, Platform, agentCheckScript, agentStartScript, deployAgent, detectPlatform, localAgent, parseAgentAnnouncement } from './deploy';
+import { Privilege, RootMethod, asRoot, describePrivilege, detectPrivilege, verifySudoPassword } from './privilege';
 import { maxReadBytes } from './file-policy';
 import { HostFileAccess } from './remote-files';
 import { LocalRunner, ProcessHandle, RunResult, Runner, SshRunner, runToEnd } from './runner';
+import { DEFAULT_SUDO_PASSWORD_IDLE_MINUTES, ExpiringSecret } from './secret-cache';
 
 export const LOCAL_HOST: HostRef = { id: 'local', label: 'This Machine', kind: 'local' };
 
@@ -46,6 +47,12 @@ export interface HostEnvironment {
   maxFileReadMB?: () => number | undefined;
   /** Deadline of one file request (default 30 s; tests shorten it). */
   fileTimeoutMs?: number;
+  /**
+   * How long a sudo password stays in memory after its last use (ms; 0 = only during the
+   * operation that asked for it; default 15 min). It is always dropped when the host's
+   * connection closes. Read at each use, so a changed setting applies without a reload.
+   */
+  sudoPasswordIdleMs?: () => number;
 }
 
 export function defaultSshConfigFile(): string {
@@ -64,16 +71,22 @@ export type HostState =
 
 export interface Ready {
   runner: Runner;
-  privilege: Privilege;
+  /** How this connection becomes root; a sudo password itself is kept apart, for a limited time. */
+  privilege: RootMethod;
   platform: Platform;
+  /** The login user on the host. */
+  user: string;
 }
 
 export interface AgentProcess {
   proc: ProcessHandle;
-  /** The agent's pid on the target, once the start script announced it (undefined if it never did). */
-  pid: Promise<number | undefined>;
+  /** The agent's pid and start time on the target, once the start script announced them (undefined if it never did). */
+  identity: Promise<AgentIdentity | undefined>;
   deployment: Deployment;
 }
+
+/** What signalAgent() found: the agent got the signal, or it was already gone. */
+export type SignalOutcome = 'signalled' | 'gone';
 
 export class HostConnection extends Disposable {
   private readonly _onDidChangeState = this._register(new Emitter<HostState>());
@@ -85,7 +98,8 @@ export class HostConnection extends Disposable {
   private readyP: Promise<Ready> | undefined;
   private ready: Ready | undefined;
   private deployP: Promise<Deployment> | undefined;
-  private sudoPassword: string | undefined;
+  private readonly sudoPassword: ExpiringSecret;
+  private askingSudo: Promise<string> | undefined;
   private probeReport: ProbeReport | undefined;
   /** Stats of the last deployment (tests/benchmarks). */
   lastDeployment: Deployment | undefined;
@@ -97,6 +111,7 @@ export class HostConnection extends Disposable {
     private readonly passphrases = new Map<string, string>(),
   ) {
     super();
+    this.sudoPassword = new ExpiringSecret(() => env.sudoPasswordIdleMs?.() ?? DEFAULT_SUDO_PASSWORD_IDLE_MINUTES * 60_000);
     if (env.installRoot !== undefined && !/^\/[A-Za-z0-9_.\/-]+$/.test(env.installRoot)) {
       throw new KwError('bad-input', `install root "${env.installRoot}" must be an absolute path of [A-Za-z0-9_./-]`);
     }
@@ -114,6 +129,10 @@ export class HostConnection extends Disposable {
   /** Where agent builds (and watches, under watches/) live on the target. */
   get installRoot(): string {
     return this.env.installRoot ?? INSTALL_ROOT;
+  }
+  /** True while a sudo password for this host is in memory (tests, diagnostics). */
+  get keepsSudoPassword(): boolean {
+    return this.sudoPassword.get() !== undefined;
   }
 
   private setState(s: HostState): void {
@@ -203,17 +222,41 @@ export class HostConnection extends Disposable {
       this.setState({ kind: 'connecting', step: 'checking platform' });
       const platform = await detectPlatform(runner, this.ref.label);
       this.setState({ kind: 'connecting', step: 'checking privileges' });
-      const privilege = await detectPrivilege(runner, this.ref.label, user, async () => {
-        if (this.sudoPassword === undefined) this.sudoPassword = await this.env.prompts.sudoPassword(this.ref.label, user);
-        return this.sudoPassword;
-      });
-      if (privilege.kind !== 'sudo-password') this.sudoPassword = undefined;
-      return { runner, privilege, platform };
+      // a new connection always asks again: the password never outlives the connection it was given for
+      this.sudoPassword.clear();
+      const privilege = await detectPrivilege(runner, this.ref.label, user, () => this.env.prompts.sudoPassword(this.ref.label, user));
+      if (privilege.kind === 'sudo-password') this.sudoPassword.set(privilege.password);
+      return { runner, privilege: { kind: privilege.kind }, platform, user };
     } catch (e) {
-      // The login connection stays (files may be read over it); the next connect() asks again.
-      if (e instanceof KwError && e.code === 'wrong-password') this.sudoPassword = undefined;
+      // The login connection stays (files may be read over it; login() watches it close); the next connect() asks again.
       throw e;
     }
+  }
+
+  /**
+   * Runs `fn` with a live connection and how to become root on it. The sudo password (if any) is
+   * held for as long as `fn` runs; when it expired since the last use, the user is asked again
+   * (once, however many operations wait) and the answer is checked before it is used.
+   */
+  private async withRoot<T>(fn: (r: Ready, priv: Privilege) => Promise<T>): Promise<T> {
+    const release = this.sudoPassword.hold();
+    try {
+      const r = await this.connect();
+      if (r.privilege.kind !== 'sudo-password') return await fn(r, { kind: r.privilege.kind });
+      const password = this.sudoPassword.get() ?? (await (this.askingSudo ??= this.askSudoAgain(r).finally(() => (this.askingSudo = undefined))));
+      return await fn(r, { kind: 'sudo-password', password });
+    } finally {
+      release();
+    }
+  }
+
+  private async askSudoAgain(r: Ready): Promise<string> {
+    this.env.log(`${this.ref.label}: the sudo password was dropped after being unused; asking again`);
+    const password = await this.env.prompts.sudoPassword(this.ref.label, r.user);
+    if (password === undefined) throw new KwError('cancelled', `${this.ref.label}: sudo needs ${r.user}'s password and none was given; enter it when asked, or allow passwordless sudo (NOPASSWD)`);
+    await verifySudoPassword(r.runner, this.ref.label, r.user, password);
+    this.sudoPassword.set(password);
+    return password;
   }
 
   private onRunnerClosed(runner: Runner, why: string): void {
@@ -223,6 +266,7 @@ export class HostConnection extends Disposable {
     this.ready = undefined;
     this.readyP = undefined;
     this.deployP = undefined;
+    this.sudoPassword.clear();
     runner.dispose();
     this.env.log(`${this.ref.label}: connection closed (${why})`);
     if (!this.isDisposed) this.setState({ kind: 'idle', lastError: `disconnected: ${why}` });
@@ -231,52 +275,74 @@ export class HostConnection extends Disposable {
   /** Installs the agent if needed (once per connection). */
   deploy(): Promise<Deployment> {
     if (!this.deployP) {
-      this.deployP = (async () => {
-        const r = await this.connect();
+      this.deployP = this.withRoot(async (r, priv) => {
         const agent = localAgent(this.env.agentDir, r.platform.arch, this.ref.label);
-        const d = await deployAgent(r.runner, r.privilege, agent, this.ref.label, this.env.log, this.env.installRoot);
+        const d = await deployAgent(r.runner, priv, agent, this.ref.label, this.env.log, this.env.installRoot);
         this.lastDeployment = d;
         return d;
-      })();
+      });
       this.deployP.catch(() => (this.deployP = undefined));
     }
     return this.deployP;
   }
 
-  /** Starts `kwitness-agent ARGS` as root (hash verified first); stdin stays open. */
+  /**
+   * Starts `kwitness-agent ARGS` as root (hash verified first); stdin stays open. A sudo password
+   * stays held until the agent exits, so stopping it never has to ask again.
+   */
   async spawnAgent(args: readonly string[]): Promise<AgentProcess> {
-    const d = await this.deploy();
-    const r = await this.connect();
-    const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
-    const proc = await r.runner.spawn(w.command);
-    if (w.stdinPrefix) proc.stdin.write(w.stdinPrefix);
-    const pid = new Promise<number | undefined>((resolve) => {
-      let buf = '';
-      const onData = (chunk: Buffer): void => {
-        buf += chunk.toString('utf8');
-        const m = /kwitness-pid (\d+)\n/.exec(buf);
-        if (m) {
-          proc.stderr.off('data', onData);
-          resolve(Number(m[1]));
-        } else if (buf.length > 65536) buf = buf.slice(-1024);
-      };
-      proc.stderr.on('data', onData);
-      void proc.exited.then(() => resolve(undefined));
-    });
-    return { proc, pid, deployment: d };
+    const release = this.sudoPassword.hold();
+    try {
+      const d = await this.deploy();
+      const proc = await this.withRoot(async (r, priv) => {
+        const w = asRoot(priv, agentStartScript(d.sha256, args, this.env.installRoot));
+        const p = await r.runner.spawn(w.command);
+        if (w.stdinPrefix) p.stdin.write(w.stdinPrefix);
+        return p;
+      });
+      void proc.exited.then(release);
+      const identity = new Promise<AgentIdentity | undefined>((resolve) => {
+        let buf = '';
+        const onData = (chunk: Buffer): void => {
+          buf += chunk.toString('utf8');
+          const id = parseAgentAnnouncement(buf);
+          if (id) {
+            proc.stderr.off('data', onData);
+            resolve(id);
+          } else if (buf.length > 65536) buf = buf.slice(-1024);
+        };
+        proc.stderr.on('data', onData);
+        void proc.exited.then(() => resolve(undefined));
+      });
+      return { proc, identity, deployment: d };
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
 
   /** Runs a one-shot agent subcommand (probe, btf) to completion. */
   async runAgent(args: readonly string[], timeoutMs = 60000): Promise<RunResult> {
-    for (let attempt = 1; ; attempt++) {
-      const d = await this.deploy();
-      const r = await this.connect();
-      const w = asRoot(r.privilege, agentStartScript(d.sha256, args, this.env.installRoot));
-      const res = await runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
-      if (res.code !== AGENT_HASH_MISMATCH || attempt > 1) return res;
-      this.env.log(`${this.ref.label}: the installed agent failed its hash check; redeploying`);
-      this.invalidateDeployment();
+    const release = this.sudoPassword.hold(); // deploy + run: one password question at most
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const d = await this.deploy();
+        const res = await this.withRoot((r, priv) => {
+          const w = asRoot(priv, agentStartScript(d.sha256, args, this.env.installRoot));
+          return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+        });
+        if (res.code !== AGENT_HASH_MISMATCH || attempt > 1) return res;
+        this.env.log(`${this.ref.label}: the installed agent failed its hash check; redeploying`);
+        this.invalidateDeployment();
+      }
+    } finally {
+      release();
     }
+  }
+
+  /** Keeps the sudo password (if one is kept) until the returned function is called: one operation, one question. */
+  holdSudoPassword(): () => void {
+    return this.sudoPassword.hold();
   }
 
   /** Forgets the deployment of this connection: the next start checks (and uploads) again. */
@@ -286,15 +352,37 @@ export class HostConnection extends Disposable {
 
   /** Runs a shell script as root. */
   async runAsRoot(script: string, timeoutMs = 30000): Promise<RunResult> {
-    const r = await this.connect();
-    const w = asRoot(r.privilege, script);
-    return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+    return this.withRoot((r, priv) => {
+      const w = asRoot(priv, script);
+      return runToEnd(r.runner, w.command, w.stdinPrefix, timeoutMs);
+    });
   }
 
-  /** True when the agent with `pid` still runs on the host (needs a live connection). */
-  async agentAlive(pid: number): Promise<boolean> {
-    const r = await this.runAsRoot(agentAliveScript(pid, this.env.installRoot));
-    return r.stdout.toString().trim() === 'alive';
+  /** True while the agent `id` still runs on the host (a reused pid does not count; needs a live connection). */
+  async agentAlive(id: AgentIdentity): Promise<boolean> {
+    const r = await this.runAsRoot(agentCheckScript(id, this.env.installRoot));
+    if (r.code !== 0) throw new KwError('agent-failed', `${this.ref.label}: cannot check agent pid ${id.pid}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout.toString().trim() === 'ours';
+  }
+
+  /**
+   * Signals the agent `id` as root, but only if that pid is still the agent we started: its exe
+   * is an installed agent and its start time matches (checked and signalled in one script on the
+   * target). A pid that now belongs to another process is refused with a not-our-agent error.
+   */
+  async signalAgent(id: AgentIdentity, signal: 'TERM' | 'KILL'): Promise<SignalOutcome> {
+    const r = await this.runAsRoot(agentCheckScript(id, this.env.installRoot, signal));
+    const out = r.stdout.toString().trim();
+    if (r.code === 0 && out === `signalled ${signal}`) return 'signalled';
+    if (r.code === 0 && out === 'gone') return 'gone';
+    const other = /^other (.*) (\d*)$/.exec(out);
+    if (r.code === 0 && other) {
+      throw new KwError(
+        'not-our-agent',
+        `${this.ref.label}: refusing to send SIG${signal} to pid ${id.pid}: it is now ${other[1] || 'another process'} (started at tick ${other[2] || '?'}), not the kwitness agent started at tick ${id.startTime}; our agent is gone and the pid was reused`,
+      );
+    }
+    throw new KwError('agent-failed', `${this.ref.label}: cannot signal agent pid ${id.pid}: ${r.stderr.trim() || out || `exit ${r.code}`}`);
   }
 
   async refreshProbe(): Promise<ProbeReport> {
@@ -323,7 +411,7 @@ export class HostConnection extends Disposable {
     this.loginRunner = undefined;
     this.loginP = undefined;
     this.ready = undefined;
-    this.sudoPassword = undefined;
+    this.sudoPassword.clear();
     super.dispose();
   }
 }
@@ -403,6 +491,14 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
   }
 
   refresh(): void {
+    this._onDidChange.fire(undefined);
+  }
+
+  /** New ssh config / known_hosts files (settings changed): used from the next connection on. */
+  reconfigure(files: Pick<HostEnvironment, 'sshConfigFile' | 'knownHostsFile'>): void {
+    // connections share this.env, so every host sees the change
+    this.env.sshConfigFile = files.sshConfigFile;
+    this.env.knownHostsFile = files.knownHostsFile;
     this._onDidChange.fire(undefined);
   }
 

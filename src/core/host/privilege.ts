@@ -1,12 +1,15 @@
 // Becoming root on a host: already root, `sudo -n` (NOPASSWD), or `sudo -k -S -p ''` with the
 // password written to the command's stdin (works with sudo and sudo-rs). The password is never
 // put in argv, a log line or a setting; `-k` makes sudo always read it, so it can never leak
-// into the command's own stdin from a cached timestamp. No vscode import.
+// into the command's own stdin from a cached timestamp. How long it is kept in memory is the
+// caller's business (HostConnection: ExpiringSecret). No vscode import.
 import { KwError } from '../errors';
 import { shq } from '../shell';
 import { Runner, runToEnd } from './runner';
 
 export type Privilege = { kind: 'root' } | { kind: 'sudo' } | { kind: 'sudo-password'; password: string };
+/** How a connection becomes root, without the password itself (that lives in a short-lived cache). */
+export type RootMethod = { kind: Privilege['kind'] };
 
 export interface PrivilegedCommand {
   command: string;
@@ -27,7 +30,7 @@ export function asRoot(priv: Privilege, script: string): PrivilegedCommand {
   }
 }
 
-export function describePrivilege(p: Privilege): string {
+export function describePrivilege(p: RootMethod): string {
   return p.kind === 'root' ? 'root' : p.kind === 'sudo' ? 'sudo (no password)' : 'sudo (password)';
 }
 
@@ -52,6 +55,11 @@ export async function detectPrivilege(runner: Runner, host: string, user: string
   if (password === undefined) {
     throw new KwError('cancelled', `${host}: sudo needs ${user}'s password and none was given; enter it when asked, or allow passwordless sudo (NOPASSWD)`);
   }
+  return verifySudoPassword(runner, host, user, password);
+}
+
+/** Checks `password` with `sudo -k -S id -u`; throws wrong-password / no-sudo with what to do. */
+export async function verifySudoPassword(runner: Runner, host: string, user: string, password: string): Promise<Privilege> {
   if (password.includes('\n')) throw new KwError('bad-input', `${host}: a sudo password cannot contain a newline`);
   const wrapped = asRoot({ kind: 'sudo-password', password }, 'id -u');
   const r = await runToEnd(runner, wrapped.command, wrapped.stdinPrefix, 30000);

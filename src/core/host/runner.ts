@@ -1,13 +1,28 @@
 // Runs shell commands on a host: This Machine through child_process, SSH hosts through an exec
 // channel. Both give the same ProcessHandle, so privilege, deployment and trace sessions are
 // written once. Commands are ONE simple POSIX shell command (it is exec'd, so signals reach it:
-// `sh -c SCRIPT`, `sudo ...`, `id -u`); ssh exec has no argv. No vscode import.
+// `sh -c SCRIPT`, `sudo ...`, `id -u`); ssh exec has no argv, and sshd hands the text to the
+// user's login shell (maybe fish or tcsh), so it always goes through /bin/sh (viaBinSh). No vscode import.
 import * as cp from 'child_process';
 import type { Readable, Writable } from 'stream';
 
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError } from '../errors';
+import { viaBinSh } from '../shell';
 import type { SshConnection } from '../ssh/connection';
+
+/**
+ * Secrets the CLI may be given in its environment. No command we start inherits them (the CLI
+ * also deletes them from process.env at start; this is the second line for any other embedder).
+ */
+export const SECRET_ENV_NAMES = ['KWITNESS_SUDO_PASSWORD', 'KWITNESS_KEY_PASSPHRASE', 'KWITNESS_SSH_PASSWORD'] as const;
+
+/** process.env without the secrets above, plus LC_ALL=C (commands' messages are parsed). */
+export function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
+  for (const name of SECRET_ENV_NAMES) delete env[name];
+  return env;
+}
 
 export type SignalName = 'TERM' | 'KILL' | 'INT' | 'HUP';
 
@@ -46,7 +61,7 @@ export class LocalRunner extends Disposable implements Runner {
   }
   async spawn(command: string): Promise<ProcessHandle> {
     if (this.isDisposed) throw new KwError('disconnected', 'This Machine: runner disposed');
-    const child = cp.spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = cp.spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'], env: childEnv() });
     this.children.add(child);
     const exited = new Promise<ExitInfo>((resolve) => {
       child.once('error', (e) => resolve({ code: 127, signal: `spawn failed: ${e.message}` }));
@@ -91,7 +106,7 @@ export class SshRunner extends Disposable implements Runner {
     return this.conn.bytesSent;
   }
   async spawn(command: string): Promise<ProcessHandle> {
-    const { channel: ch, exit: exited } = await this.conn.exec(`LC_ALL=C; export LC_ALL; exec ${command}`);
+    const { channel: ch, exit: exited } = await this.conn.exec(viaBinSh(`LC_ALL=C; export LC_ALL; exec ${command}`));
     return {
       stdin: ch,
       stdout: ch,

@@ -1,7 +1,8 @@
 // One trace = one TraceSession: runs `kwitness-agent trace ...` as root on a host, decodes its
 // stream, delivers events in batches (every batchMs), tracks lost totals and state. Stop = stdin
 // EOF, then signals, then proof that the agent's pid is gone. A dropped connection becomes
-// 'disconnected'; resume() reconnects (and kills a leftover agent if one survived). No vscode.
+// 'disconnected'; resume() reconnects (and kills a leftover agent if one survived). Signals by pid
+// go only to the very agent this session started (pid + start time, checked on the target). No vscode.
 //
 // Memory stays bounded when the host side falls behind: the agent's output is paused while
 // MAX_PENDING events wait for the next batch, or while a consumer holds the input (the CLI when
@@ -14,6 +15,7 @@ import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import type { HostConnection } from '../host/host';
+import type { AgentIdentity } from '../host/deploy';
 import type { ProcessHandle } from '../host/runner';
 import { JsonLinesDecoder, RecordDecoder } from './json-lines';
 
@@ -80,7 +82,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   private pending: KwEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private proc: ProcessHandle | undefined;
-  private pid: number | undefined;
+  private agent: AgentIdentity | undefined;
   private stopRequested = false;
   private stderrTail = '';
   private running: Promise<void> | undefined;
@@ -122,7 +124,11 @@ export class TraceSession extends Disposable implements TraceHandle {
   }
   /** The agent's pid on the target while it runs. */
   get agentPid(): number | undefined {
-    return this.pid;
+    return this.agent?.pid;
+  }
+  /** The agent's pid and start time on the target while it runs. */
+  get agentIdentity(): AgentIdentity | undefined {
+    return this.agent;
   }
 
   onDidReceiveEvents(listener: (batch: readonly KwEvent[]) => void): IDisposable {
@@ -214,10 +220,10 @@ export class TraceSession extends Disposable implements TraceHandle {
       }
       this.setState({ kind: 'starting' });
       this.proc = agent.proc;
-      void agent.pid.then((p) => {
-        if (p !== undefined) {
-          this.pid = p;
-          this.log(`agent pid ${p} (${agent.deployment.remotePath})`);
+      void agent.identity.then((id) => {
+        if (id !== undefined) {
+          this.agent = id;
+          this.log(`agent pid ${id.pid}, started at tick ${id.startTime} (${agent.deployment.remotePath})`);
         }
       });
       this.closeSub?.dispose();
@@ -311,15 +317,11 @@ export class TraceSession extends Disposable implements TraceHandle {
   /** Reconnects after 'disconnected' (or a failure): a leftover agent from before is killed first. */
   async resume(): Promise<void> {
     if (this._state.kind === 'running' || this._state.kind === 'starting' || this.running) return;
-    const oldPid = this.pid;
-    this.pid = undefined;
-    if (oldPid !== undefined) {
+    const old = this.agent;
+    this.agent = undefined;
+    if (old !== undefined) {
       try {
-        await this.conn.connect();
-        if (await this.conn.agentAlive(oldPid)) {
-          this.log(`previous agent ${oldPid} survived the drop; ending it`);
-          await this.conn.runAsRoot(`kill -TERM ${oldPid}`);
-        }
+        if ((await this.conn.signalAgent(old, 'TERM')) === 'signalled') this.log(`previous agent ${old.pid} survived the drop; sent it SIGTERM`);
       } catch (e) {
         this.log(`resume: ${errorMessage(e)}`);
       }
@@ -329,6 +331,16 @@ export class TraceSession extends Disposable implements TraceHandle {
 
   /** Ends the agent (stdin EOF, then SIGTERM, then SIGKILL) and proves its pid is gone. */
   async stop(): Promise<void> {
+    // the agent exiting releases its hold on the sudo password; the checks below still need it
+    const release = this.conn.holdSudoPassword();
+    try {
+      await this.stopAndVerify();
+    } finally {
+      release();
+    }
+  }
+
+  private async stopAndVerify(): Promise<void> {
     this.stopRequested = true;
     const p = this.proc;
     if (!p) {
@@ -348,15 +360,16 @@ export class TraceSession extends Disposable implements TraceHandle {
       if (!(await exitedWithin(3000))) {
         this.log('agent still running after SIGTERM; sending SIGKILL');
         p.signal('KILL');
-        if (this.pid !== undefined) await this.conn.runAsRoot(`kill -KILL ${this.pid}`).catch(() => undefined);
+        if (this.agent !== undefined) await this.conn.signalAgent(this.agent, 'KILL').catch((e) => this.log(errorMessage(e)));
         await exitedWithin(3000);
       }
     }
     await this.running?.catch(() => undefined);
-    const pid = this.pid;
-    if (pid !== undefined && this.conn.runner && !this.conn.runner.isClosed) {
+    const id = this.agent;
+    const pid = id?.pid;
+    if (id !== undefined && this.conn.runner && !this.conn.runner.isClosed) {
       for (let i = 0; i < 20; i++) {
-        if (!(await this.conn.agentAlive(pid).catch(() => true))) {
+        if (!(await this.conn.agentAlive(id).catch(() => true))) {
           this.verifiedGone = true;
           this.log(`stopped; agent pid ${pid} is gone`);
           break;
