@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * record.h: one event between enrichment (enrich.c: raw ring buffer record -> struct ev) and
+ * the emitters (emit.c: struct ev -> json line or wire frame). The record builder is these two
+ * files; test/fuzz/fuzz_record.c drives it without a kernel.
+ */
+#ifndef KW_RECORD_H
+#define KW_RECORD_H
+
+#include <string.h>
+#include "agent.h"
+
+#define MAX_ANC 16
+
+/* A byte string that is not NUL-terminated (names are bytes, not C strings). */
+struct sv {
+	const char *p;
+	size_t n;
+};
+
+static inline struct sv sv_c(const char *s)
+{
+	return (struct sv){ s ? s : "", s ? strlen(s) : 0 };
+}
+
+struct ev {
+	uint16_t kind, flags;
+	uint64_t ktime, wall;
+	const struct kw_raw *r;
+	struct sv comm, exe, cwd, cgroup, container, probe;
+	bool has_container;
+	/* unlink/create */
+	struct sv path, old_path, target;
+	uint32_t dev;
+	uint64_t ino;
+	uint8_t op;
+	/* exec */
+	struct sv filename, interp, argv;
+	uint32_t argc;
+	/* exit */
+	int32_t exit_code;
+	uint32_t signal;
+	uint64_t duration;
+	/* ancestors */
+	uint32_t n_anc;
+	uint32_t anc_pid[MAX_ANC];
+	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC];
+};
+
+void emit_json(struct ev *e);
+void emit_wire(struct ev *e);
+
+#endif
