@@ -28,7 +28,10 @@ struct perr {
 	size_t n;
 };
 
-/* Formats the error into the caller's buffer; always -1. */
+/*
+ * Formats the error into the caller's buffer; always -1. The message stays one printable line:
+ * it quotes command-line values, which may hold a newline or a terminal escape sequence.
+ */
 __attribute__((format(printf, 2, 3))) static int fail(struct perr *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -38,6 +41,9 @@ __attribute__((format(printf, 2, 3))) static int fail(struct perr *e, const char
 	va_start(ap, fmt);
 	vsnprintf(e->s, e->n, fmt, ap);
 	va_end(ap);
+	for (char *p = e->s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

@@ -80,7 +80,10 @@ void emit_json(struct ev *e)
 		json_sv(b, "path", e->path);
 		if (e->flags & KW_F_PATH_TRUNC)
 			buf_puts(b, ",\"path_truncated\":true");
-		buf_printf(b, ",\"dev\":%u,\"ino\":%llu", e->dev, (unsigned long long)e->ino);
+		/* JSON.parse rounds integers above 2^53-1 (overlayfs xino puts a layer number in the
+		 * high bits): those go as a decimal string, as the wire decoder gives them (events.ts) */
+		buf_printf(b, e->ino > KW_JSON_MAX_SAFE ? ",\"dev\":%u,\"ino\":\"%llu\"" : ",\"dev\":%u,\"ino\":%llu", e->dev,
+			   (unsigned long long)e->ino);
 		if (e->flags & KW_F_OLD_PATH)
 			json_sv(b, "old_path", e->old_path);
 		if (e->kind == KW_UNLINK)

@@ -249,6 +249,11 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 
 	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_SYMLINK) {
+			/* the emitters index their name table with it; the decoder refuses it */
+			emit_error("raw file record with an unknown op");
+			return 0;
+		}
 		e.op = r->op;
 		e.exe = sv_c(proc_exe(r->pid));
 		if (r->rflags & KW_R_BASE_ABS) {

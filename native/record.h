@@ -11,6 +11,8 @@
 #include "agent.h"
 
 #define MAX_ANC 16
+/* The largest integer a JSON reader that uses doubles (JSON.parse) keeps exact: 2^53 - 1. */
+#define KW_JSON_MAX_SAFE 9007199254740991ull
 
 /* A byte string that is not NUL-terminated (names are bytes, not C strings). */
 struct sv {
