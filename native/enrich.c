@@ -63,34 +63,7 @@ static uint32_t new_encode_dev(uint32_t kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-/* Per thread: the cwd and dirfd paths of its last delivered file event (KW_R_*_SAME). */
-struct tcache {
-	uint32_t tid;
-	struct buf cwd, base;
-	struct tcache *next;
-};
-#define TC_BUCKETS 8192
-static struct tcache *tct[TC_BUCKETS];
-
-static struct tcache *tcache_get(uint32_t tid)
-{
-	struct tcache *t;
-
-	for (t = tct[tid % TC_BUCKETS]; t; t = t->next)
-		if (t->tid == tid)
-			return t;
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		fprintf(stderr, "kwitness-agent: out of memory\n");
-		exit(1);
-	}
-	t->tid = tid;
-	t->next = tct[tid % TC_BUCKETS];
-	tct[tid % TC_BUCKETS] = t;
-	return t;
-}
-
-static struct buf b_path, b_old, b_cwd, b_exe, b_interp;
+static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp;
 
 /* Absolute path of (base walk or cwd) + name, normalised. */
 static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int name_slot, int base_slot,
@@ -180,6 +153,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 	case KW_RAW_EXIT_NOTE:
 		proc_exit(r->pid);
+		tcache_drop(r->pid);
 		return 0;
 	case KW_RAW_CGROUP: {
 		struct sv x = slot(r, dsz, KW_S_NAME);
@@ -211,31 +185,32 @@ int handle_event(void *ctx, void *data, size_t size)
 		/* keep the thread cache in step with the kernel's before any filtering */
 		tc = tcache_get(r->tid);
 		if (r->rflags & KW_R_CWD_SAME) {
-			if (!tc->cwd.len) {
+			if (!tcache_path(tc, TC_CWD).p) {
 				char p[64], t[4096];
 				snprintf(p, sizeof(p), "/proc/%u/task/%u/cwd", r->pid, r->tid);
 				ssize_t n = readlink(p, t, sizeof(t));
-				buf_put(&tc->cwd, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+				tcache_set(tc, TC_CWD, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
 			}
-			buf_put(&b_cwd, tc->cwd.p, tc->cwd.len);
+			struct sv c = tcache_path(tc, TC_CWD);
+			buf_put(&b_cwd, c.p, c.n);
 		} else {
 			path_from_walk(&b_cwd, cw.p, cw.n);
-			tc->cwd.len = 0;
-			buf_put(&tc->cwd, b_cwd.p, b_cwd.len);
+			tcache_set(tc, TC_CWD, b_cwd.p, b_cwd.len);
 		}
 		if (r->rflags & KW_R_BASE_SAME) {
-			if (!tc->base.len) {
+			if (!tcache_path(tc, TC_BASE).p) {
 				char p[64], t[4096];
 				snprintf(p, sizeof(p), "/proc/%u/fd/%d", r->pid, (int)r->exit_code);
 				ssize_t n = readlink(p, t, sizeof(t));
-				buf_put(&tc->base, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+				tcache_set(tc, TC_BASE, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
 			}
-			cached_base = (struct sv){ tc->base.p, tc->base.len };
+			cached_base = tcache_path(tc, TC_BASE);
 		} else if (!(r->rflags & (KW_R_BASE_NONE | KW_R_BASE_CWD | KW_R_BASE_ABS))) {
 			struct sv base = slot(r, dsz, KW_S_BASE);
-			tc->base.len = 0;
-			path_from_walk(&tc->base, base.p, base.n);
-			cached_base = (struct sv){ tc->base.p, tc->base.len };
+			b_base.len = 0;
+			path_from_walk(&b_base, base.p, base.n);
+			tcache_set(tc, TC_BASE, b_base.p, b_base.len);
+			cached_base = tcache_path(tc, TC_BASE);
 		}
 	} else {
 		path_from_walk(&b_cwd, cw.p, cw.n);
@@ -337,6 +312,7 @@ int handle_event(void *ctx, void *data, size_t size)
 		}
 	} else { /* KW_EXIT */
 		struct proc_ent *pe = proc_get(r->pid);
+		tcache_drop(r->pid); /* the process is gone: its main thread's paths too */
 		e.exe = sv_c(proc_exe(r->pid));
 		e.exit_code = (r->exit_code >> 8) & 0xff;
 		e.signal = r->exit_code & 0x7f;

@@ -52,4 +52,16 @@ struct ev {
 void emit_json(struct ev *e);
 void emit_wire(struct ev *e);
 
+/* ---- tcache.c: per thread, the cwd and dirfd paths of its last file event ---- */
+enum { TC_CWD, TC_BASE, TC_NPATHS };
+#define TC_MAX_ENTRIES 16384      /* twice the kernel's walk_cache */
+#define TC_MAX_BYTES (16u << 20)  /* paths plus entries */
+struct tcache;
+struct tcache *tcache_get(uint32_t tid);                  /* found or new; now the most recent */
+struct sv tcache_path(const struct tcache *t, int which); /* .p NULL: not cached */
+void tcache_set(struct tcache *t, int which, const char *p, size_t n);
+void tcache_drop(uint32_t tid);
+size_t tcache_count(void);
+size_t tcache_bytes(void);
+
 #endif
