@@ -4,7 +4,7 @@
  * records of every kind and path shape the BPF programs produce (so the fuzzer starts deep in
  * the record builder, not at "short sample"), and typical command lines. Built from the same
  * headers as the agent, so the seeds follow struct kw_raw when it changes.
- * Usage: seeds DIR
+ * Usage: write-seeds DIR (build/fuzz/write-seeds)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -149,7 +149,7 @@ static void record_seeds(uint8_t options, const char *name)
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: seeds DIR\n");
+		fprintf(stderr, "usage: write-seeds DIR\n");
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
