@@ -113,7 +113,7 @@ void path_normalize(struct buf *b);
 /* ---- probe.c ---- */
 int cmd_probe(void);
 int cmd_btf(const char *func);
-int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent */
+int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent; unmounted at exit */
 const char *tracefs_dir(void);
 bool tp_exists(const char *category, const char *name);
 bool fentry_works(const char *func);
