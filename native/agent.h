@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <time.h>
 #include "kwitness.h"
 
 #ifndef KW_VERSION
@@ -16,6 +17,36 @@
 #define KW_FAM_UNLINK 1
 #define KW_FAM_CREATE 2
 #define KW_FAM_EXEC 4
+
+/* ---- args.c: the trace command line ---- */
+struct kw_opts {
+	unsigned families;        /* KW_FAM_* */
+	bool wire;                /* --format wire */
+	bool verbose;
+	const char *attach;       /* auto, fentry, kprobe or tracepoint */
+	char *prefix[KW_MAX_PREFIX]; /* normalised, malloc'd */
+	int n_prefix;
+	uint32_t pid;
+	int64_t uid;              /* -1: any */
+	char comm[KW_COMM_LEN];
+	bool has_comm;
+	const char *cgroup;
+	bool failed_only;
+	uint32_t ringbuf_kb;
+	uint32_t argv_max;
+	uint32_t heartbeat_s;
+};
+#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .argv_max = 4096 }
+extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */
+extern const char kw_usage[];
+/* 0, or -1 with one line naming the cause in err. Adds to *o (start from KW_OPTS_DEFAULT). */
+int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t errsz);
+void opts_reset(struct kw_opts *o);  /* frees the prefixes, back to the defaults */
+
+/* ---- clock.c ---- */
+extern int64_t boot_to_wall;          /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
+uint64_t clock_ns(clockid_t c);
+void sync_clocks(void);
 
 /* ---- out.c: growable byte buffer, JSON and wire helpers, stdout ---- */
 struct buf {
@@ -36,6 +67,13 @@ void iso_time(struct buf *b, uint64_t wall_ns);
 
 extern struct buf out;      /* pending stdout bytes */
 int out_flush(void);        /* -1 when stdout is gone */
+
+/* ---- emit.c (records of the agent itself; events: record.h) ---- */
+void emit_simple_wire(uint16_t kind, const void *fixed, size_t fixed_sz);
+void emit_error(const char *msg);
+
+/* ---- enrich.c: a raw ring buffer sample -> pid table, or an event on `out` ---- */
+int handle_event(void *ctx, void *data, size_t size);
 
 /* ---- client.c: stdin EOF and heartbeats, waiting on a full stdout ---- */
 extern volatile sig_atomic_t stop; /* main.c: set by signals, stdin EOF, a silent client */
@@ -75,7 +113,7 @@ void path_normalize(struct buf *b);
 /* ---- probe.c ---- */
 int cmd_probe(void);
 int cmd_btf(const char *func);
-int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent */
+int mount_fs(void);                      /* tracefs (and bpffs, securityfs) when absent; unmounted at exit */
 const char *tracefs_dir(void);
 bool tp_exists(const char *category, const char *name);
 bool fentry_works(const char *func);

@@ -30,7 +30,8 @@ static void buf_grow(struct buf *b, size_t n)
 void buf_put(struct buf *b, const void *d, size_t n)
 {
 	buf_grow(b, n + 1);
-	memcpy(b->p + b->len, d, n);
+	if (n) /* an empty string may come as NULL (an unset struct sv): memcpy(x, NULL, 0) is UB */
+		memcpy(b->p + b->len, d, n);
 	b->len += n;
 	b->p[b->len] = 0;
 }

@@ -42,18 +42,47 @@ const char *tracefs_dir(void)
 	return tfs;
 }
 
+/* The file systems mount_fs() mounted itself (absent before), unmounted again at exit. */
+static const char *ours[4];
+static int n_ours;
+
+static void unmount_ours(void)
+{
+	while (n_ours > 0) {
+		const char *dir = ours[--n_ours];
+		/* debugfs holds tracefs automounted at tracing/ once it was used: that goes first */
+		if (!strcmp(dir, "/sys/kernel/debug") && is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC))
+			umount("/sys/kernel/debug/tracing");
+		/* never MNT_DETACH: a mount that someone started using meanwhile (a shell, another
+		 * agent's start-up) is busy and stays, as it would had they mounted it */
+		umount(dir);
+	}
+}
+
+/* mount(2), remembering a success for unmount_ours() at exit. */
+static int mount_ours(const char *src, const char *dir, const char *type)
+{
+	if (mount(src, dir, type, 0, NULL))
+		return -1;
+	if (n_ours == 0)
+		atexit(unmount_ours);
+	if (n_ours < (int)(sizeof(ours) / sizeof(ours[0])))
+		ours[n_ours++] = dir;
+	return 0;
+}
+
 int mount_fs(void)
 {
 	if (is_fs("/sys/kernel/tracing", TRACEFS_MAGIC)) {
 		tfs = "/sys/kernel/tracing";
 	} else if (is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC)) {
 		tfs = "/sys/kernel/debug/tracing";
-	} else if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
+	} else if (mount_ours("tracefs", "/sys/kernel/tracing", "tracefs") == 0) {
 		tfs = "/sys/kernel/tracing";
 	} else {
 		int e = errno;
 		if (!is_fs("/sys/kernel/debug", DEBUGFS_MAGIC))
-			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+			mount_ours("debugfs", "/sys/kernel/debug", "debugfs");
 		if (is_fs("/sys/kernel/debug/tracing", TRACEFS_MAGIC)) {
 			tfs = "/sys/kernel/debug/tracing";
 		} else {
@@ -64,9 +93,9 @@ int mount_fs(void)
 	}
 	/* bpffs and securityfs are optional: lsm/lockdown in `probe`, nothing pinned today */
 	if (!is_fs("/sys/fs/bpf", BPF_FS_MAGIC))
-		mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL);
+		mount_ours("bpf", "/sys/fs/bpf", "bpf");
 	if (!is_fs("/sys/kernel/security", SECURITYFS_MAGIC))
-		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
+		mount_ours("securityfs", "/sys/kernel/security", "securityfs");
 	return 0;
 }
 

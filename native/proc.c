@@ -62,8 +62,9 @@ struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm)
 	}
 	/* a reused pid: the old process is gone, this is a new one */
 	struct proc_ent *parent = proc_get(ppid);
+	char *exe = parent && parent->exe ? strdup(parent->exe) : NULL; /* before the free: parent may be e */
 	free(e->exe);
-	e->exe = parent && parent->exe ? strdup(parent->exe) : NULL;
+	e->exe = exe;
 	e->ppid = ppid;
 	e->dead = false;
 	e->exec_ns = 0;

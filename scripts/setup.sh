@@ -35,6 +35,9 @@ if [ "$PROFILE" = test ]; then
     chromium
   )
 fi
+# The fuzz suite links clang's libFuzzer (Debian 12: libclang-rt-dev; older Ubuntu ships it inside
+# libclang-common-*-dev, which clang already pulls in, and has no such package).
+if [ "$PROFILE" = test ] && apt-cache show libclang-rt-dev >/dev/null 2>&1; then APT_PACKAGES+=(libclang-rt-dev); fi
 mkdir -p "$KW_CACHE"
 missing=()
 for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

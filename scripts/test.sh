@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # THE test command (README, .ci/run): sets up, builds, and runs every suite on real parts:
 #   unit      TypeScript without vscode (decoder, parsers, contract)
+#   fuzz      the agent's argument parser and record builder under libFuzzer + ASan/UBSan
+#             (bounded, ~1 min; scripts/fuzz.sh runs longer), the wire decoder's property test
 #   agent     the real agent against this machine's kernel (tracepoints)
 #   ssh       the core over a real OpenSSH sshd on 127.0.0.1
 #   webview   the built panel in real Chromium
@@ -18,7 +20,7 @@ source scripts/lib/env.sh
 bash scripts/build.sh || { echo "test: build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 total_pass=0; total_fail=0; summary=()
-for suite in ${KW_SUITES:-unit agent ssh webview vm vscode}; do
+for suite in ${KW_SUITES:-unit fuzz agent ssh webview vm vscode}; do
   runner=test/$suite/run.sh
   if [ ! -f "$runner" ]; then summary+=("$suite: missing $runner"); total_fail=$((total_fail + 1)); continue; fi
   echo; echo "=== suite $suite"

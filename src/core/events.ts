@@ -63,6 +63,22 @@ export interface ProcessFields {
   cgroup_b64?: string;
 }
 
+/**
+ * An inode number, exactly: a number up to Number.MAX_SAFE_INTEGER (2^53-1), above that its
+ * decimal digits as a string, because a double would round it (overlayfs with xino keeps the
+ * layer in the high bits: 2^63 + the lower layer's inode). The agent's json prints it so
+ * (JSON.parse then gives this) and the wire decoder produces the same.
+ */
+export type InodeNumber = number | string;
+
+/** A valid InodeNumber: a safe integer >= 0, or the decimal digits of one in (2^53-1, 2^64). */
+export function isInodeNumber(v: unknown): v is InodeNumber {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0;
+  if (typeof v !== 'string' || !/^[1-9][0-9]{15,19}$/.test(v)) return false;
+  const n = BigInt(v);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) && n < 1n << 64n;
+}
+
 export interface FileEventFields extends ProcessFields {
   op: FileOp;
   /** ABSOLUTE path, resolved against the dirfd or cwd the caller used, across mount points. */
@@ -70,9 +86,9 @@ export interface FileEventFields extends ProcessFields {
   path_b64?: string;
   /** True when the path was longer than the capture limit and was cut. */
   path_truncated?: boolean;
-  /** Device number as the kernel encodes it (new_encode_dev), and inode number. */
+  /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */
   dev: number;
-  ino: number;
+  ino: InodeNumber;
   /** rename only: the other name (the source for create, the replacing source for unlink). */
   old_path?: string;
   old_path_b64?: string;

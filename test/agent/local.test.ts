@@ -261,6 +261,93 @@ describe('clean end: every program and link detached', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// File systems the agent mounts when they are missing (tracefs, bpffs, securityfs) are gone again
+// when it ends. Other agents run on this machine, so the mounts are removed only inside a private
+// mount namespace (unshare -m): the host's stay untouched.
+
+/** "fstype:mountpoint" of the tracing-related mounts a process sees. */
+function tracingMounts(pid: number | 'self', text?: string): string[] {
+  const info = text ?? fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+  return info
+    .split('\n')
+    .map((l) => /^\S+ \S+ \S+ \S+ (\S+) .* - (tracefs|debugfs|bpf|securityfs) /.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[2]}:${m[1]}`)
+    .sort();
+}
+
+describe('mounts the agent made itself', () => {
+  it('are unmounted when probe and trace end (in a private mount namespace)', { timeout: 120000 }, async (t) => {
+    if (!fs.existsSync('/usr/bin/unshare') || !fs.existsSync('/usr/bin/mountpoint')) return t.skip('needs unshare and mountpoint (util-linux)');
+    // In the namespace: drop every tracing mount, run `probe`, then `trace` (stdin: this test's
+    // pipe), printing what is mounted between the steps as "<step>: <base64 of mountinfo>".
+    const script = [
+      'mi() { base64 -w0 /proc/self/mountinfo; }',
+      'for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug /sys/fs/bpf /sys/kernel/security; do',
+      '  while mountpoint -q "$m"; do umount -l "$m" || break; done',
+      'done',
+      'echo "before: $(mi)"',
+      '"$1" probe > /dev/null; echo "probe-exit: $?"',
+      'echo "after-probe: $(mi)"',
+      'bash -c \'echo "agent-pid: $$"; exec "$0" trace unlink --format json\' "$1"',
+      'echo "trace-exit: $?"',
+      'echo "after-trace: $(mi)"',
+    ].join('\n');
+    const hostBefore = tracingMounts('self');
+    const sh = spawn('unshare', ['-m', '--propagation', 'private', 'bash', '-c', script, 'kw', target.agentPath], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let stderr = '';
+    let buffered = '';
+    let wake: () => void = () => {};
+    sh.stdout.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      lines.push(...parts);
+      wake();
+    });
+    sh.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((res) => sh.on('exit', (code) => { wake(); res(code); }));
+    let done = false;
+    void exited.then(() => (done = true));
+    /** The value after "key: " once the namespace printed it (60 s as a safety net only). */
+    const field = async (key: string): Promise<string> => {
+      const until = Date.now() + 60000;
+      for (;;) {
+        const l = lines.find((x) => x.startsWith(`${key}: `) || (key === 'ready' && x.includes('"type":"ready"')));
+        if (l !== undefined) return l.slice(key.length + 2);
+        if (done || Date.now() > until) assert.fail(`no "${key}" from the namespace; stdout: ${lines.join(' | ').slice(0, 500)}; stderr: ${stderr}`);
+        await new Promise<void>((res) => {
+          wake = res;
+          setTimeout(res, 1000);
+        });
+      }
+    };
+    const mounts = async (key: string) => tracingMounts('self', Buffer.from(await field(key), 'base64').toString());
+    try {
+      assert.deepEqual(await mounts('before'), [], 'the namespace still has tracing mounts: the test cannot tell');
+      assert.equal(await field('probe-exit'), '0', `probe failed: ${stderr}`);
+      assert.deepEqual(await mounts('after-probe'), [], 'probe left mounts behind');
+      const agentPid = Number(await field('agent-pid'));
+      await field('ready');
+      // While it traces, the agent has what it mounted (the test can fail).
+      const during = tracingMounts(agentPid);
+      for (const want of ['tracefs:/sys/kernel/tracing', 'bpf:/sys/fs/bpf', 'securityfs:/sys/kernel/security']) {
+        assert.ok(during.includes(want), `agent runs without ${want}: ${during.join(', ')}`);
+      }
+      sh.stdin.end(); // EOF: the agent ends cleanly
+      assert.equal(await field('trace-exit'), '0', `trace failed: ${stderr}`);
+      assert.deepEqual(await mounts('after-trace'), [], 'trace left mounts behind');
+      assert.equal(await exited, 0);
+    } finally {
+      if (!done) sh.kill('SIGKILL');
+    }
+    // The host's own mounts were not touched.
+    assert.deepEqual(tracingMounts('self'), hostBefore, "the host's tracing mounts changed");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // The event cases, per attach mode.
 
 for (const mode of MODES.length ? MODES : (['tracepoint'] as AttachMode[])) {

@@ -25,6 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  isInodeNumber,
   isKwEvent,
   rawBytes,
   type AgentRecord,
@@ -438,7 +439,7 @@ export function validateEvent(e: KwEvent): string[] {
       if (typeof o.path === 'string' && !o.path.startsWith('/')) p.push(`path=${short(o.path)} is not absolute`);
       if (typeof o.path === 'string' && /(^|\/)\.\.?(\/|$)|\/\//.test(o.path)) p.push(`path=${short(o.path)} is not normalized`);
       int('dev', 0);
-      int('ino', 0);
+      if (!isInodeNumber(o.ino)) p.push(`ino=${short(o.ino)} is neither a safe integer nor the digits of one above 2^53-1`);
       if (e.type === 'unlink' && typeof o.last_link !== 'boolean') p.push(`last_link=${short(o.last_link)} is not boolean`);
       break;
     case 'exec':

@@ -26,6 +26,15 @@ test('every event shape comes back exactly', () => {
   events.forEach((e, i) => assert.deepEqual(s.get(first + i), e));
 });
 
+test('an inode number above 2^53-1 (its decimal digits, events.ts InodeNumber) comes back exactly', () => {
+  const s = new EventStore(10);
+  const big: KwEvent = { ...base, type: 'unlink', op: 'unlink', path: '/merged/f', dev: 44, ino: '9223372036854775813', last_link: true };
+  const seq = s.add([big, events[0]]);
+  assert.deepEqual(s.get(seq), big);
+  assert.strictEqual((s.get(seq) as { ino: unknown }).ino, '9223372036854775813');
+  assert.strictEqual((s.get(seq + 1) as { ino: unknown }).ino, 42);
+});
+
 test('the cap drops the oldest, counts them and frees their strings', () => {
   const s = new EventStore(1000);
   for (let i = 0; i < 5000; i++) s.add([{ ...events[0], path: `/tmp/f${i}` } as KwEvent]);

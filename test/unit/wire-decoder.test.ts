@@ -4,7 +4,7 @@
 // never a throw), random corruption, and exact nanosecond times.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AgentRecord, CreateEvent, ExecEvent, ExitEvent, UnlinkEvent } from '../../src/core/events';
+import { isInodeNumber, type AgentRecord, type CreateEvent, type ExecEvent, type ExitEvent, type UnlinkEvent } from '../../src/core/events';
 import { WireDecoder } from '../../src/core/wire/decoder';
 import { encodeRecord, encodeRecords, isoToNs } from '../../src/core/wire/encoder';
 
@@ -409,6 +409,46 @@ describe('WireDecoder: times', () => {
     for (const t of [...cases, ...extra]) {
       const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0, unjudged: 0, unjudged_total: 0 }));
       assert.equal(r.type === 'lost' && r.time, t);
+    }
+  });
+});
+
+describe('WireDecoder: inode numbers stay exact (events.ts InodeNumber)', () => {
+  // overlayfs with xino: a lower layer's inode carries the layer in bit 63.
+  const BIG = 2n ** 63n + 5n;
+  const unlinkWithIno = (ino: bigint) =>
+    frame(88, [...procFields(1, 1, { pid: 200, tid: 201, ppid: 100, uid: 1000, gid: 1001, ret: 0, nAnc: 2 }), [64, 8, ino], [72, 4, 0x801], [76, 1, 1]], [...PROC_STRINGS, '/tmp/x/a b', '', '', ...ANC]);
+
+  it('ino 2^63+5: the same exact value from the wire frame and from the json line', () => {
+    const [wire] = decodeAll(unlinkWithIno(BIG)) as UnlinkEvent[];
+    assert.equal(wire.ino, '9223372036854775813');
+    // The json line as native/emit.c prints it (test/fuzz/record_unit.c checks the C side).
+    const line = JSON.stringify({ ...unlinkExpected, ino: 0 }).replace('"ino":0', '"ino":"9223372036854775813"');
+    const json = JSON.parse(line) as UnlinkEvent;
+    assert.deepEqual(wire, json);
+    assert.equal(BigInt(wire.ino), BIG);
+    assert.ok(isInodeNumber(wire.ino));
+  });
+
+  it('numbers up to 2^53-1, digits from 2^53 on; both round-trip through the encoder', () => {
+    const cases: Array<[bigint, number | string]> = [
+      [0n, 0],
+      [2n ** 32n - 1n, 2 ** 32 - 1],
+      [2n ** 53n - 1n, Number.MAX_SAFE_INTEGER],
+      [2n ** 53n, '9007199254740992'],
+      [2n ** 64n - 1n, '18446744073709551615'],
+    ];
+    for (const [ino, want] of cases) {
+      const [r] = decodeAll(unlinkWithIno(ino)) as UnlinkEvent[];
+      assert.strictEqual(r.ino, want, `ino ${ino}`);
+      assert.ok(isInodeNumber(r.ino));
+      assert.deepEqual(decodeAll(encodeRecord(r)), [r]);
+    }
+  });
+
+  it('isInodeNumber refuses what JSON.parse or a careless writer could give', () => {
+    for (const bad of [2 ** 53, -1, 1.5, '42', '9007199254740991', '09007199254740992', '18446744073709551616', '', null, 12n]) {
+      assert.equal(isInodeNumber(bad), false, String(bad));
     }
   });
 });

@@ -71,6 +71,9 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       row(k, link(visible(v), 'Show the kernel symbol behind this probe', () => act.symbol(v)));
     } else if (k === 'ret' && typeof v === 'number') {
       row(k, v < 0 ? `${v} (${errnoName(v)})` : String(v));
+    } else if ((k === 'ino' || k === 'dev') && (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)))) {
+      // an inode number above 2^53-1 comes as its decimal digits (events.ts InodeNumber): shown the same way
+      row(k, String(v));
     } else if ((k === 'uid' || k === 'gid') && typeof v === 'number') {
       row(k, k === 'uid' ? userLabel(v, users) : String(v));
     } else if (k === 'container') {

@@ -183,6 +183,7 @@ export class EventStore {
         case 'ret': if ((kept = I32(v))) this.ret[p] = v as number; break;
         case 'ktime_ns': if ((kept = F64(v))) this.ktime[p] = v as number; break;
         case 'dev': if ((kept = F64(v))) { this.dev[p] = v as number; has |= HAS_DEV; } break;
+        // an inode above 2^53-1 is a string (events.ts InodeNumber): kept exact in extra
         case 'ino': if ((kept = F64(v))) { this.ino[p] = v as number; has |= HAS_INO; } break;
         case 'op': {
           const i = OPS.indexOf(v as (typeof OPS)[number]);

@@ -12,7 +12,7 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, Ancestor, Family, FileOp, AttachMode, ProbeChoice } from '../events';
+import type { AgentErrorRecord, AgentRecord, Ancestor, Family, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
@@ -46,6 +46,8 @@ OP_NAMES[OP.KW_OP_LINK] = 'link';
 OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
 
 const TWO32 = 4294967296;
+/** A u64 whose high word is below this is at most 2^53-1 (Number.MAX_SAFE_INTEGER). */
+const TWO21 = 2097152;
 
 // strSlot() cache slots: the process strings, then (comm, exe) per ancestor level.
 const SLOT_COMM = 0;
@@ -180,6 +182,14 @@ export class WireDecoder {
 
   private u64(at: number): number {
     return this.dv.getUint32(at + 4, true) * TWO32 + this.dv.getUint32(at, true);
+  }
+
+  /** A u64 kept exact as events.ts's InodeNumber: a number up to 2^53-1, else decimal digits. */
+  private u64Exact(at: number): InodeNumber {
+    const hi = this.dv.getUint32(at + 4, true);
+    const lo = this.dv.getUint32(at, true);
+    if (hi < TWO21) return hi * TWO32 + lo;
+    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
   }
 
   /** CLOCK_REALTIME ns (u64 at `at`) -> 2026-11-21T23:59:59.123456789Z, exact to the ns. */
@@ -396,7 +406,7 @@ export class WireDecoder {
     if (this.b64 !== undefined) o.path_b64 = this.b64;
     if (flags & FLAG.KW_F_PATH_TRUNC) o.path_truncated = true;
     o.dev = dv.getUint32(at + FR.dev[0], true);
-    o.ino = this.u64(at + FR.ino[0]);
+    o.ino = this.u64Exact(at + FR.ino[0]);
     const oldPath = this.str();
     if (flags & FLAG.KW_F_OLD_PATH) {
       o.old_path = oldPath;

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * args.c: the `trace` command line -> struct kw_opts. Never exits and never prints: a bad
+ * argument comes back as one line naming the cause (main() prints it and exits 2), so the
+ * parser can run in a loop under a fuzzer (test/fuzz/fuzz_args.c).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agent.h"
+
+struct kw_opts opt = KW_OPTS_DEFAULT;
+
+const char kw_usage[] =
+	"usage: kwitness-agent probe\n"
+	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]...\n"
+	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
+	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
+	"                [--heartbeat-timeout SECONDS] [-v]\n"
+	"       kwitness-agent btf FUNC\n";
+
+/* Where a parse error goes: the message buffer of the caller. */
+struct perr {
+	char *s;
+	size_t n;
+};
+
+/*
+ * Formats the error into the caller's buffer; always -1. The message stays one printable line:
+ * it quotes command-line values, which may hold a newline or a terminal escape sequence.
+ */
+__attribute__((format(printf, 2, 3))) static int fail(struct perr *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e->n)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(e->s, e->n, fmt, ap);
+	va_end(ap);
+	for (char *p = e->s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return -1;
+}
+
+/* A decimal integer in [min, max]. */
+static int parse_num(struct perr *e, const char *flag, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!v)
+		return fail(e, "%s needs a value", flag);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || !*v || *end || v[0] == '-' || n < min || n > max)
+		return fail(e, "%s: bad value '%s' (expected an integer %llu..%llu)", flag, v,
+			    (unsigned long long)min, (unsigned long long)max);
+	*out = n;
+	return 0;
+}
+
+static int parse_families(struct kw_opts *o, struct perr *e, const char *arg)
+{
+	char *fams = strdup(arg);
+	int rc = 0;
+
+	if (!fams)
+		return fail(e, "out of memory");
+	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "unlink"))
+			o->families |= KW_FAM_UNLINK;
+		else if (!strcmp(t, "create"))
+			o->families |= KW_FAM_CREATE;
+		else if (!strcmp(t, "exec"))
+			o->families |= KW_FAM_EXEC;
+		else {
+			rc = fail(e, "trace: unknown family '%s' (expected unlink, create, exec)", t);
+			break;
+		}
+	}
+	free(fams);
+	if (!rc && !o->families)
+		rc = fail(e, "trace: missing families (e.g. unlink,create,exec)");
+	return rc;
+}
+
+void opts_reset(struct kw_opts *o)
+{
+	for (int i = 0; i < o->n_prefix; i++)
+		free(o->prefix[i]);
+	*o = (struct kw_opts)KW_OPTS_DEFAULT;
+}
+
+int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t errsz)
+{
+	struct perr e = { err, errsz };
+	uint64_t n;
+
+	if (errsz)
+		err[0] = 0;
+	if (argc < 1 || argv[0][0] == '-')
+		return fail(&e, "trace: missing families (e.g. unlink,create,exec)");
+	if (parse_families(o, &e, argv[0]))
+		return -1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--format")) {
+			if (!v || (strcmp(v, "json") && strcmp(v, "wire")))
+				return fail(&e, "--format: expected json or wire, got '%s'", v ? v : "");
+			o->wire = !strcmp(v, "wire");
+			i++;
+		} else if (!strcmp(a, "--path-prefix")) {
+			if (!v || v[0] != '/')
+				return fail(&e, "--path-prefix: expected an absolute path, got '%s'", v ? v : "");
+			if (o->n_prefix == KW_MAX_PREFIX)
+				return fail(&e, "--path-prefix: at most %d prefixes", KW_MAX_PREFIX);
+			struct buf b = { 0 };
+			buf_puts(&b, v);
+			path_normalize(&b);
+			o->prefix[o->n_prefix++] = b.p;
+			i++;
+		} else if (!strcmp(a, "--pid")) {
+			if (parse_num(&e, a, v, 1, INT_MAX, &n))
+				return -1;
+			o->pid = n;
+			i++;
+		} else if (!strcmp(a, "--uid")) {
+			if (parse_num(&e, a, v, 0, 0xfffffffe, &n))
+				return -1;
+			o->uid = n;
+			i++;
+		} else if (!strcmp(a, "--comm")) {
+			if (!v || !*v)
+				return fail(&e, "--comm needs a process name");
+			snprintf(o->comm, sizeof(o->comm), "%s", v); /* the kernel keeps 15 bytes */
+			o->has_comm = true;
+			i++;
+		} else if (!strcmp(a, "--cgroup")) {
+			if (!v || !*v)
+				return fail(&e, "--cgroup needs a cgroup path");
+			o->cgroup = v;
+			i++;
+		} else if (!strcmp(a, "--failed-only")) {
+			o->failed_only = true;
+		} else if (!strcmp(a, "--attach")) {
+			if (!v || (strcmp(v, "auto") && strcmp(v, "fentry") && strcmp(v, "kprobe") &&
+				   strcmp(v, "tracepoint")))
+				return fail(&e, "--attach: expected auto, fentry, kprobe or tracepoint, got '%s'",
+					    v ? v : "");
+			o->attach = v;
+			i++;
+		} else if (!strcmp(a, "--ringbuf-kb")) {
+			if (parse_num(&e, a, v, 64, 1 << 20, &n))
+				return -1;
+			o->ringbuf_kb = n;
+			i++;
+		} else if (!strcmp(a, "--heartbeat-timeout")) {
+			/* exit when stdin stays silent this long (the client writes a byte now and then) */
+			if (parse_num(&e, a, v, 1, 86400, &n))
+				return -1;
+			o->heartbeat_s = n;
+			i++;
+		} else if (!strcmp(a, "--argv-max")) {
+			if (parse_num(&e, a, v, 16, KW_ARGV_MAX, &n))
+				return -1;
+			o->argv_max = n;
+			i++;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = true;
+		} else {
+			return fail(&e, "trace: unknown flag '%s'", a);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * emit.c: events (struct ev) and the agent's own records as `--format json` lines or
+ * `--format wire` frames (bpf/kwitness_wire.h) appended to the stdout buffer `out`.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "record.h"
+
+static const char *op_names[] = {
+	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
+	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
+	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink",
+};
+
+static const char *type_names[] = {
+	[KW_UNLINK] = "unlink", [KW_CREATE] = "create", [KW_EXEC] = "exec", [KW_EXIT] = "exit",
+};
+
+static void json_sv(struct buf *b, const char *key, struct sv s)
+{
+	buf_put(b, ",", 1);
+	json_bytes(b, key, s.p, s.n);
+}
+
+void emit_json(struct ev *e)
+{
+	struct buf *b = &out;
+	const struct kw_raw *r = e->r;
+
+	buf_printf(b, "{\"type\":\"%s\",\"time\":", type_names[e->kind]);
+	iso_time(b, e->wall);
+	buf_printf(b, ",\"ktime_ns\":%llu,\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u",
+		   (unsigned long long)e->ktime, r->pid, r->tid, r->ppid, r->uid, r->gid);
+	/* the process part repeats for every event of a busy process: reuse it while the
+	 * pid, comm, exe, cwd, cgroup and the pid table are unchanged */
+	static struct buf frag, key;
+	static uint64_t frag_gen = ~0ull;
+	size_t klen = 0;
+	key.len = 0;
+	buf_put(&key, &r->pid, 4);
+	buf_put(&key, &r->cgroup_id, 8);
+	buf_put(&key, e->comm.p, e->comm.n);
+	buf_put(&key, "", 1);
+	buf_put(&key, e->exe.p, e->exe.n);
+	buf_put(&key, "", 1);
+	buf_put(&key, e->cwd.p, e->cwd.n);
+	klen = key.len;
+	static struct buf last_key;
+	if (frag_gen != proc_generation || last_key.len != klen || memcmp(last_key.p, key.p, klen)) {
+		struct buf *f = &frag;
+		f->len = 0;
+		json_sv(f, "comm", e->comm);
+		json_sv(f, "exe", e->exe);
+		json_sv(f, "cwd", e->cwd);
+		buf_puts(f, ",\"ancestors\":[");
+		for (uint32_t i = 0; i < e->n_anc; i++) {
+			buf_printf(f, "%s{\"pid\":%u", i ? "," : "", e->anc_pid[i]);
+			json_sv(f, "comm", e->anc_comm[i]);
+			json_sv(f, "exe", e->anc_exe[i]);
+			buf_put(f, "}", 1);
+		}
+		buf_put(f, "]", 1);
+		json_sv(f, "cgroup", e->cgroup);
+		buf_puts(f, ",\"container\":");
+		if (e->has_container)
+			json_escape(f, e->container.p, e->container.n);
+		else
+			buf_puts(f, "null");
+		last_key.len = 0;
+		buf_put(&last_key, key.p, klen);
+		frag_gen = proc_generation;
+	}
+	buf_put(b, frag.p, frag.len);
+	buf_printf(b, ",\"ret\":%d,\"probe\":\"%s\"", r->ret, e->probe.p);
+	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+		buf_printf(b, ",\"op\":\"%s\"", op_names[e->op]);
+		json_sv(b, "path", e->path);
+		if (e->flags & KW_F_PATH_TRUNC)
+			buf_puts(b, ",\"path_truncated\":true");
+		/* JSON.parse rounds integers above 2^53-1 (overlayfs xino puts a layer number in the
+		 * high bits): those go as a decimal string, as the wire decoder gives them (events.ts) */
+		buf_printf(b, e->ino > KW_JSON_MAX_SAFE ? ",\"dev\":%u,\"ino\":\"%llu\"" : ",\"dev\":%u,\"ino\":%llu", e->dev,
+			   (unsigned long long)e->ino);
+		if (e->flags & KW_F_OLD_PATH)
+			json_sv(b, "old_path", e->old_path);
+		if (e->kind == KW_UNLINK)
+			buf_printf(b, ",\"last_link\":%s", e->flags & KW_F_LAST_LINK ? "true" : "false");
+		if (e->flags & KW_F_TARGET)
+			json_sv(b, "target", e->target);
+	} else if (e->kind == KW_EXEC) {
+		json_sv(b, "filename", e->filename);
+		buf_puts(b, ",\"argv\":[");
+		bool bad = false;
+		const char *p = e->argv.p, *end = p + e->argv.n;
+		for (uint32_t i = 0; i < e->argc; i++) {
+			size_t n = strnlen(p, end - p);
+			buf_puts(b, i ? "," : "");
+			json_escape(b, p, n);
+			bad |= !utf8_valid((const unsigned char *)p, n);
+			p += n + 1;
+		}
+		buf_put(b, "]", 1);
+		if (bad) {
+			buf_puts(b, ",\"argv_b64\":[");
+			p = e->argv.p;
+			for (uint32_t i = 0; i < e->argc; i++) {
+				size_t n = strnlen(p, end - p);
+				buf_puts(b, i ? "," : "");
+				if (utf8_valid((const unsigned char *)p, n)) {
+					buf_puts(b, "null");
+				} else {
+					buf_put(b, "\"", 1);
+					base64(b, (const unsigned char *)p, n);
+					buf_put(b, "\"", 1);
+				}
+				p += n + 1;
+			}
+			buf_put(b, "]", 1);
+		}
+		buf_printf(b, ",\"argv_truncated\":%s", e->flags & KW_F_ARGV_TRUNC ? "true" : "false");
+		if (e->flags & KW_F_INTERP)
+			json_sv(b, "interpreter", e->interp);
+		else
+			buf_puts(b, ",\"interpreter\":null");
+	} else if (e->kind == KW_EXIT) {
+		buf_printf(b, ",\"exit_code\":%d,\"signal\":%u,\"duration_ns\":%llu", e->exit_code, e->signal,
+			   (unsigned long long)e->duration);
+	}
+	buf_puts(b, "}\n");
+}
+
+static void wire_sv(struct buf *b, struct sv s)
+{
+	buf_str(b, s.p, s.n);
+}
+
+void emit_wire(struct ev *e)
+{
+	struct buf *b = &out;
+	size_t start = b->len;
+	const struct kw_raw *r = e->r;
+	struct kw_proc proc = {
+		.wall_ns = e->wall, .cgroup_id = r->cgroup_id, .pid = r->pid, .tid = r->tid,
+		.ppid = r->ppid, .uid = r->uid, .gid = r->gid, .ret = r->ret, .n_anc = e->n_anc,
+	};
+	struct kw_hdr hdr = { .kind = e->kind, .flags = e->flags, .ktime_ns = e->ktime };
+
+	buf_u32(b, 0); /* frame length, patched below */
+	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op };
+		buf_put(b, &f, sizeof(f));
+	} else if (e->kind == KW_EXEC) {
+		struct kw_exec_rec x = { .hdr = hdr, .proc = proc, .argc = e->argc };
+		buf_put(b, &x, sizeof(x));
+	} else {
+		struct kw_exit_rec x = { .hdr = hdr, .proc = proc, .duration_ns = e->duration,
+					 .exit_code = e->exit_code, .signal = e->signal };
+		buf_put(b, &x, sizeof(x));
+	}
+	wire_sv(b, e->comm);
+	wire_sv(b, e->exe);
+	wire_sv(b, e->cwd);
+	wire_sv(b, e->cgroup);
+	wire_sv(b, e->has_container ? e->container : (struct sv){ "", 0 });
+	wire_sv(b, e->probe);
+	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+		wire_sv(b, e->path);
+		wire_sv(b, e->old_path);
+		wire_sv(b, e->target);
+	} else if (e->kind == KW_EXEC) {
+		wire_sv(b, e->filename);
+		wire_sv(b, e->interp);
+		const char *p = e->argv.p, *end = p + e->argv.n;
+		for (uint32_t i = 0; i < e->argc; i++) {
+			size_t n = strnlen(p, end - p);
+			buf_str(b, p, n);
+			p += n + 1;
+		}
+	}
+	for (uint32_t i = 0; i < e->n_anc; i++) {
+		buf_u32(b, e->anc_pid[i]);
+		wire_sv(b, e->anc_comm[i]);
+		wire_sv(b, e->anc_exe[i]);
+	}
+	uint32_t size = b->len - start - 4;
+	memcpy(b->p + start, &size, 4);
+	memcpy(b->p + start + 4 + offsetof(struct kw_hdr, size), &size, 4);
+}
+
+void emit_simple_wire(uint16_t kind, const void *fixed, size_t fixed_sz)
+{
+	uint32_t size = fixed_sz;
+
+	buf_u32(&out, size);
+	size_t at = out.len;
+	buf_put(&out, fixed, fixed_sz);
+	memcpy(out.p + at + offsetof(struct kw_hdr, size), &size, 4);
+}
+
+void emit_error(const char *msg)
+{
+	uint64_t wall = clock_ns(CLOCK_REALTIME);
+
+	if (opt.wire) {
+		struct kw_error_rec e = { .hdr = { .kind = KW_ERROR, .ktime_ns = clock_ns(CLOCK_BOOTTIME) }, .wall_ns = wall };
+		size_t start = out.len;
+		emit_simple_wire(KW_ERROR, &e, sizeof(e));
+		buf_str(&out, msg, strlen(msg));
+		uint32_t size = out.len - start - 4;
+		memcpy(out.p + start, &size, 4);
+		memcpy(out.p + start + 4 + offsetof(struct kw_hdr, size), &size, 4);
+		return;
+	}
+	buf_puts(&out, "{\"type\":\"error\",\"time\":");
+	iso_time(&out, wall);
+	buf_puts(&out, ",\"message\":");
+	json_escape(&out, msg, strlen(msg));
+	buf_puts(&out, "}\n");
+}

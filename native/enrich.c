@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * enrich.c: one raw ring buffer record (struct kw_raw) -> an event: absolute paths from the
+ * kernel's reversed walks (and the per-thread cache of the last ones), exe, ancestors, cgroup
+ * path, container, --path-prefix decided exactly; then emit.c writes it. Pid table notes
+ * (fork/exec/exit) and cgroup notes only feed proc.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "record.h"
+
+static const char *probe_names[KW_P_MAX] = {
+	[KW_P_TP_UNLINK] = "tracepoint:syscalls:sys_exit_unlink",
+	[KW_P_TP_UNLINKAT] = "tracepoint:syscalls:sys_exit_unlinkat",
+	[KW_P_TP_RMDIR] = "tracepoint:syscalls:sys_exit_rmdir",
+	[KW_P_TP_RENAME] = "tracepoint:syscalls:sys_exit_rename",
+	[KW_P_TP_RENAMEAT] = "tracepoint:syscalls:sys_exit_renameat",
+	[KW_P_TP_RENAMEAT2] = "tracepoint:syscalls:sys_exit_renameat2",
+	[KW_P_TP_OPEN] = "tracepoint:syscalls:sys_exit_open",
+	[KW_P_TP_OPENAT] = "tracepoint:syscalls:sys_exit_openat",
+	[KW_P_TP_OPENAT2] = "tracepoint:syscalls:sys_exit_openat2",
+	[KW_P_TP_CREAT] = "tracepoint:syscalls:sys_exit_creat",
+	[KW_P_TP_MKDIR] = "tracepoint:syscalls:sys_exit_mkdir",
+	[KW_P_TP_MKDIRAT] = "tracepoint:syscalls:sys_exit_mkdirat",
+	[KW_P_TP_MKNOD] = "tracepoint:syscalls:sys_exit_mknod",
+	[KW_P_TP_MKNODAT] = "tracepoint:syscalls:sys_exit_mknodat",
+	[KW_P_TP_LINK] = "tracepoint:syscalls:sys_exit_link",
+	[KW_P_TP_LINKAT] = "tracepoint:syscalls:sys_exit_linkat",
+	[KW_P_TP_SYMLINK] = "tracepoint:syscalls:sys_exit_symlink",
+	[KW_P_TP_SYMLINKAT] = "tracepoint:syscalls:sys_exit_symlinkat",
+	[KW_P_TP_EXECVE] = "tracepoint:syscalls:sys_exit_execve",
+	[KW_P_TP_EXECVEAT] = "tracepoint:syscalls:sys_exit_execveat",
+	[KW_P_TP_SCHED_EXEC] = "tracepoint:sched:sched_process_exec",
+	[KW_P_TP_SCHED_EXIT] = "tracepoint:sched:sched_process_exit",
+	[KW_P_FX_DO_UNLINKAT] = "fexit:do_unlinkat",
+	[KW_P_FX_DO_RMDIR] = "fexit:do_rmdir",
+	[KW_P_FX_DO_MKDIRAT] = "fexit:do_mkdirat",
+	[KW_P_FX_DO_RENAMEAT2] = "fexit:do_renameat2",
+	[KW_P_KRP_DO_UNLINKAT] = "kretprobe:do_unlinkat",
+	[KW_P_KRP_DO_RMDIR] = "kretprobe:do_rmdir",
+	[KW_P_KRP_DO_MKDIRAT] = "kretprobe:do_mkdirat",
+	[KW_P_KRP_DO_RENAMEAT2] = "kretprobe:do_renameat2",
+	[KW_P_FX_DO_FILP_OPEN] = "fexit:do_filp_open",
+	[KW_P_KRP_DO_FILP_OPEN] = "kretprobe:do_filp_open",
+};
+
+/* A string slot of a raw record, bounds-checked against the sample size. */
+static struct sv slot(const struct kw_raw *r, size_t data_sz, int s)
+{
+	size_t off = r->off[s], len = r->len[s];
+
+	if (off + len > data_sz)
+		return (struct sv){ "", 0 };
+	return (struct sv){ r->data + off, len };
+}
+
+static uint32_t new_encode_dev(uint32_t kdev)
+{
+	uint32_t major = kdev >> 20, minor = kdev & 0xfffff;
+
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp;
+
+/* Absolute path of (base walk or cwd) + name, normalised. */
+static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int name_slot, int base_slot,
+		       uint16_t none_flag, uint16_t cwd_flag, struct sv cwd, struct sv cached_base)
+{
+	struct sv name = slot(r, dsz, name_slot);
+
+	dst->len = 0;
+	if (r->rflags & none_flag) {
+		buf_put(dst, name.p, name.n);
+	} else {
+		if (r->rflags & cwd_flag)
+			buf_put(dst, cwd.p, cwd.n);
+		else if (cached_base.p)
+			buf_put(dst, cached_base.p, cached_base.n);
+		else {
+			struct sv base = slot(r, dsz, base_slot);
+			path_from_walk(dst, base.p, base.n);
+		}
+		buf_put(dst, "/", 1);
+		buf_put(dst, name.p, name.n);
+	}
+	path_normalize(dst);
+}
+
+static bool prefix_match(const char *p, size_t n)
+{
+	if (!opt.n_prefix)
+		return true;
+	for (int i = 0; i < opt.n_prefix; i++) {
+		size_t k = strlen(opt.prefix[i]);
+		if (k == 1 || (n >= k && !memcmp(p, opt.prefix[i], k) && (n == k || p[k] == '/')))
+			return true;
+	}
+	return false;
+}
+
+static void fill_ancestors(struct ev *e, const struct kw_raw *r)
+{
+	struct proc_ent *self = proc_get(r->pid);
+	uint32_t cur = self ? self->ppid : r->ppid;
+
+	e->n_anc = 0;
+	for (int i = 0; i < MAX_ANC && cur; i++) {
+		struct proc_ent *p = proc_get(cur);
+		const char *exe = proc_exe(cur);
+		p = proc_get(cur);
+		e->anc_pid[e->n_anc] = cur;
+		e->anc_comm[e->n_anc] = p ? (struct sv){ p->comm, strnlen(p->comm, KW_COMM_LEN) } : sv_c("");
+		e->anc_exe[e->n_anc] = sv_c(exe);
+		e->n_anc++;
+		if (cur == 1)
+			break;
+		/* the kernel chain when the table does not know this one */
+		uint32_t next = p ? p->ppid : 0;
+		if (!next && !self && i + 1 < KW_ANC_BPF)
+			next = r->anc[i + 1];
+		cur = next;
+	}
+}
+
+int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct kw_raw *r = data;
+	struct ev e;
+	char cid[65];
+
+	if (size < KW_RAW_FIXED || r->hdr.size > size) {
+		emit_error("short ring buffer sample");
+		return 0;
+	}
+	size_t dsz = size - KW_RAW_FIXED;
+	char comm[KW_COMM_LEN + 1];
+	memcpy(comm, r->comm, KW_COMM_LEN);
+	comm[KW_COMM_LEN] = 0;
+
+	switch (r->hdr.kind) {
+	case KW_RAW_FORK:
+		proc_fork(r->pid, r->ppid, comm);
+		return 0;
+	case KW_RAW_EXEC_NOTE: {
+		struct sv x = slot(r, dsz, KW_S_EXE);
+		b_exe.len = 0;
+		path_from_walk(&b_exe, x.p, x.n);
+		proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns);
+		return 0;
+	}
+	case KW_RAW_EXIT_NOTE:
+		proc_exit(r->pid);
+		tcache_drop(r->pid);
+		return 0;
+	case KW_RAW_CGROUP: {
+		struct sv x = slot(r, dsz, KW_S_NAME);
+		cgroup_learn(r->cgroup_id, x.p, x.n);
+		return 0;
+	}
+	case KW_UNLINK:
+	case KW_CREATE:
+	case KW_EXEC:
+	case KW_EXIT:
+		break;
+	default:
+		emit_error("unknown raw record kind");
+		return 0;
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.kind = r->hdr.kind;
+	e.r = r;
+	e.ktime = r->hdr.ktime_ns;
+	e.wall = r->hdr.ktime_ns + boot_to_wall;
+	e.comm = (struct sv){ r->comm, strnlen(r->comm, KW_COMM_LEN) };
+	e.probe = sv_c(r->probe < KW_P_MAX && probe_names[r->probe] ? probe_names[r->probe] : "unknown");
+	struct sv cw = slot(r, dsz, KW_S_CWD);
+	struct tcache *tc = NULL;
+	struct sv cached_base = { NULL, 0 };
+	b_cwd.len = 0;
+	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+		/* keep the thread cache in step with the kernel's before any filtering */
+		tc = tcache_get(r->tid);
+		if (r->rflags & KW_R_CWD_SAME) {
+			if (!tcache_path(tc, TC_CWD).p) {
+				char p[64], t[4096];
+				snprintf(p, sizeof(p), "/proc/%u/task/%u/cwd", r->pid, r->tid);
+				ssize_t n = readlink(p, t, sizeof(t));
+				tcache_set(tc, TC_CWD, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+			}
+			struct sv c = tcache_path(tc, TC_CWD);
+			buf_put(&b_cwd, c.p, c.n);
+		} else {
+			path_from_walk(&b_cwd, cw.p, cw.n);
+			tcache_set(tc, TC_CWD, b_cwd.p, b_cwd.len);
+		}
+		if (r->rflags & KW_R_BASE_SAME) {
+			if (!tcache_path(tc, TC_BASE).p) {
+				char p[64], t[4096];
+				snprintf(p, sizeof(p), "/proc/%u/fd/%d", r->pid, (int)r->exit_code);
+				ssize_t n = readlink(p, t, sizeof(t));
+				tcache_set(tc, TC_BASE, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
+			}
+			cached_base = tcache_path(tc, TC_BASE);
+		} else if (!(r->rflags & (KW_R_BASE_NONE | KW_R_BASE_CWD | KW_R_BASE_ABS))) {
+			struct sv base = slot(r, dsz, KW_S_BASE);
+			b_base.len = 0;
+			path_from_walk(&b_base, base.p, base.n);
+			tcache_set(tc, TC_BASE, b_base.p, b_base.len);
+			cached_base = tcache_path(tc, TC_BASE);
+		}
+	} else {
+		path_from_walk(&b_cwd, cw.p, cw.n);
+	}
+	e.cwd = (struct sv){ b_cwd.p, b_cwd.len };
+	e.cgroup = sv_c(cgroup_path(r->cgroup_id, r->pid));
+	if (container_id(e.cgroup.p, cid)) {
+		e.has_container = true;
+		e.flags |= KW_F_CONTAINER;
+		e.container = sv_c(cid);
+	}
+
+	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_SYMLINK) {
+			/* the emitters index their name table with it; the decoder refuses it */
+			emit_error("raw file record with an unknown op");
+			return 0;
+		}
+		e.op = r->op;
+		e.exe = sv_c(proc_exe(r->pid));
+		if (r->rflags & KW_R_BASE_ABS) {
+			struct sv base = slot(r, dsz, KW_S_BASE);
+			b_path.len = 0;
+			path_from_walk(&b_path, base.p, base.n);
+		} else {
+			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd, cached_base);
+		}
+		e.path = (struct sv){ b_path.p, b_path.len };
+		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
+			e.flags |= KW_F_PATH_TRUNC;
+		/* a cut path lost its leading part: it cannot be ruled out, so it passes */
+		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n))
+			return 0;
+		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
+			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
+				   (struct sv){ NULL, 0 });
+			e.old_path = (struct sv){ b_old.p, b_old.len };
+			e.flags |= KW_F_OLD_PATH;
+		} else if (r->op == KW_OP_SYMLINK) {
+			e.target = slot(r, dsz, KW_S_ONAME);
+			e.flags |= KW_F_TARGET;
+		}
+		if (r->rflags & KW_R_INODE) {
+			e.dev = new_encode_dev(r->dev);
+			e.ino = r->ino;
+		} else {
+			e.flags |= KW_F_INODE_UNKNOWN;
+		}
+		if (e.kind == KW_UNLINK && r->ret == 0) {
+			/* unknown link count (no fs hook): a name went away, assume the last */
+			if (r->op == KW_OP_RMDIR || !(r->rflags & KW_R_INODE) || r->nlink == 0)
+				e.flags |= KW_F_LAST_LINK;
+		}
+	} else if (e.kind == KW_EXEC) {
+		e.filename = slot(r, dsz, KW_S_NAME);
+		if (r->ret == 0 && e.filename.n > 8 && !memcmp(e.filename.p, "/dev/fd/", 8)) {
+			/* execveat(dirfd, "rel", ...): the kernel names it "/dev/fd/N/rel"; keep what was passed */
+			size_t i = 8;
+			while (i < e.filename.n && e.filename.p[i] >= '0' && e.filename.p[i] <= '9')
+				i++;
+			if (i > 8 && i + 1 < e.filename.n && e.filename.p[i] == '/')
+				e.filename = (struct sv){ e.filename.p + i + 1, e.filename.n - i - 1 };
+		}
+		e.argv = slot(r, dsz, KW_S_ARGV);
+		for (size_t i = 0; i < e.argv.n; i++)
+			if (!e.argv.p[i])
+				e.argc++;
+		if (e.argv.n && e.argv.p[e.argv.n - 1])
+			e.argc++; /* a cut last item without its NUL */
+		if (r->rflags & KW_R_ARGV_TRUNC)
+			e.flags |= KW_F_ARGV_TRUNC;
+		if (r->ret == 0) {
+			struct sv x = slot(r, dsz, KW_S_EXE);
+			b_exe.len = 0;
+			path_from_walk(&b_exe, x.p, x.n);
+			if (r->rflags & KW_R_SCRIPT) {
+				/* the script ran through its interpreter: exe is the script itself */
+				b_interp.len = 0;
+				buf_put(&b_interp, b_exe.p, b_exe.len);
+				e.interp = (struct sv){ b_interp.p, b_interp.len };
+				e.flags |= KW_F_INTERP;
+				b_path.len = 0;
+				if (e.filename.n && e.filename.p[0] != '/')
+					buf_put(&b_path, e.cwd.p, e.cwd.n), buf_put(&b_path, "/", 1);
+				buf_put(&b_path, e.filename.p, e.filename.n);
+				path_normalize(&b_path);
+				e.exe = (struct sv){ b_path.p, b_path.len };
+			} else {
+				e.exe = (struct sv){ b_exe.p, b_exe.len };
+			}
+			/* the table keeps what this event called exe (the script for #! runs) */
+			proc_exec(r->pid, comm, e.exe.p, r->hdr.ktime_ns);
+			if (!prefix_match(e.exe.p, e.exe.n))
+				return 0;
+		} else {
+			e.exe = sv_c(proc_exe(r->pid));
+			if (!prefix_match(e.exe.p, e.exe.n))
+				return 0;
+		}
+	} else { /* KW_EXIT */
+		struct proc_ent *pe = proc_get(r->pid);
+		tcache_drop(r->pid); /* the process is gone: its main thread's paths too */
+		e.exe = sv_c(proc_exe(r->pid));
+		e.exit_code = (r->exit_code >> 8) & 0xff;
+		e.signal = r->exit_code & 0x7f;
+		uint64_t from = pe && pe->exec_ns ? pe->exec_ns : r->start_ns;
+		e.duration = r->hdr.ktime_ns > from ? r->hdr.ktime_ns - from : 0;
+		if (!prefix_match(e.exe.p, e.exe.n)) {
+			proc_exit(r->pid);
+			return 0;
+		}
+	}
+	fill_ancestors(&e, r);
+	if (opt.wire)
+		emit_wire(&e);
+	else
+		emit_json(&e);
+	if (e.kind == KW_EXIT)
+		proc_exit(r->pid);
+	return 0;
+}

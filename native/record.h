@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * record.h: one event between enrichment (enrich.c: raw ring buffer record -> struct ev) and
+ * the emitters (emit.c: struct ev -> json line or wire frame). The record builder is these two
+ * files; test/fuzz/fuzz_record.c drives it without a kernel.
+ */
+#ifndef KW_RECORD_H
+#define KW_RECORD_H
+
+#include <string.h>
+#include "agent.h"
+
+#define MAX_ANC 16
+/* The largest integer a JSON reader that uses doubles (JSON.parse) keeps exact: 2^53 - 1. */
+#define KW_JSON_MAX_SAFE 9007199254740991ull
+
+/* A byte string that is not NUL-terminated (names are bytes, not C strings). */
+struct sv {
+	const char *p;
+	size_t n;
+};
+
+static inline struct sv sv_c(const char *s)
+{
+	return (struct sv){ s ? s : "", s ? strlen(s) : 0 };
+}
+
+struct ev {
+	uint16_t kind, flags;
+	uint64_t ktime, wall;
+	const struct kw_raw *r;
+	struct sv comm, exe, cwd, cgroup, container, probe;
+	bool has_container;
+	/* unlink/create */
+	struct sv path, old_path, target;
+	uint32_t dev;
+	uint64_t ino;
+	uint8_t op;
+	/* exec */
+	struct sv filename, interp, argv;
+	uint32_t argc;
+	/* exit */
+	int32_t exit_code;
+	uint32_t signal;
+	uint64_t duration;
+	/* ancestors */
+	uint32_t n_anc;
+	uint32_t anc_pid[MAX_ANC];
+	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC];
+};
+
+void emit_json(struct ev *e);
+void emit_wire(struct ev *e);
+
+/* ---- tcache.c: per thread, the cwd and dirfd paths of its last file event ---- */
+enum { TC_CWD, TC_BASE, TC_NPATHS };
+#define TC_MAX_ENTRIES 16384      /* twice the kernel's walk_cache */
+#define TC_MAX_BYTES (16u << 20)  /* paths plus entries */
+struct tcache;
+struct tcache *tcache_get(uint32_t tid);                  /* found or new; now the most recent */
+struct sv tcache_path(const struct tcache *t, int which); /* .p NULL: not cached */
+void tcache_set(struct tcache *t, int which, const char *p, size_t n);
+void tcache_drop(uint32_t tid);
+size_t tcache_count(void);
+size_t tcache_bytes(void);
+
+#endif

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * record_unit.c: unit checks of the record builder (native/enrich.c, tcache.c, emit.c) under
+ * ASan, with raw records built by hand (rawrec.h):
+ *   - the per-thread path cache stays bounded (entries, bytes, and the heap as ASan counts it)
+ *     while 100,000 threads each report a file event from their own 2 KiB-deep cwd;
+ *   - a thread that keeps working is not the one dropped; a dropped one falls back to /proc;
+ *   - a process's exit drops its entry;
+ *   - an inode number above 2^53-1 is a decimal string in json and the exact u64 on the wire.
+ * Prints 'ok NAME' / 'FAIL NAME: why'; exit 1 on any failure.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sanitizer/allocator_interface.h>
+#include "record.h"
+#include "check.h"
+#include "rawrec.h"
+
+volatile sig_atomic_t stop; /* agent.h (main.c in the agent) */
+
+static int failures;
+
+static void result(const char *name, const char *why)
+{
+	if (why) {
+		printf("FAIL %s: %s\n", name, why);
+		failures++;
+	} else {
+		printf("ok %s\n", name);
+	}
+}
+
+/* Pids no kernel hands out (pid_max <= 2^22): /proc lookups for them fail at once. */
+#define NO_PID 5000000u
+
+static char walk[4096];
+
+/* One unlink of NAME relative to the cwd; cwd_walk NULL: "same cwd as before" (KW_R_CWD_SAME). */
+static void unlink_rel(uint32_t pid, uint32_t tid, const char *cwd_walk, const char *name)
+{
+	struct rb b;
+
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, pid);
+	b.r.tid = tid;
+	b.r.ppid = 0;
+	b.r.anc[0] = 0;
+	b.r.op = KW_OP_UNLINK;
+	b.r.exit_code = (uint32_t)-100; /* AT_FDCWD */
+	b.r.rflags = KW_R_BASE_CWD | (cwd_walk ? 0 : KW_R_CWD_SAME);
+	if (cwd_walk)
+		rb_s(&b, KW_S_CWD, cwd_walk);
+	rb_s(&b, KW_S_NAME, name);
+	handle_event(NULL, &b.r, rb_size(&b));
+}
+
+/* The value of "key":"..." in the last json line of `out` (no escapes in what we look for). */
+static const char *json_str(const char *key, char *val, size_t n)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *p = out.p ? strstr(out.p, pat) : NULL;
+	val[0] = 0;
+	if (!p)
+		return val;
+	p += strlen(pat);
+	const char *q = strchr(p, '"');
+	snprintf(val, n, "%.*s", (int)(q ? q - p : 0), p);
+	return val;
+}
+
+static void check_bounded(void)
+{
+	const char *name = "tcache: 100,000 threads with 2 KiB cwds stay within the bounds";
+	size_t heap0 = __sanitizer_get_current_allocated_bytes(), peak_heap = 0, peak_n = 0, peak_b = 0;
+	char why[256] = "";
+
+	for (uint32_t i = 0; i < 100000; i++) {
+		/* the kernel's walk, leaf first: "d<i>/xxxx.../" is the cwd /xxxx.../d<i> */
+		int k = snprintf(walk, sizeof(walk), "d%u/", i);
+		memset(walk + k, 'x', 2048);
+		walk[k + 2048] = '/';
+		walk[k + 2049] = 0;
+		unlink_rel(NO_PID + i, NO_PID + i, walk, "f");
+		out.len = 0;
+		size_t heap = __sanitizer_get_current_allocated_bytes() - heap0;
+		peak_heap = heap > peak_heap ? heap : peak_heap;
+		peak_n = tcache_count() > peak_n ? tcache_count() : peak_n;
+		peak_b = tcache_bytes() > peak_b ? tcache_bytes() : peak_b;
+	}
+	printf("     peak: %zu entries, %zu KiB of paths and entries, heap +%zu KiB\n", peak_n, peak_b >> 10,
+	       peak_heap >> 10);
+	if (peak_n > TC_MAX_ENTRIES)
+		snprintf(why, sizeof(why), "%zu entries > %d", peak_n, TC_MAX_ENTRIES);
+	else if (peak_b > TC_MAX_BYTES)
+		snprintf(why, sizeof(why), "%zu bytes > %u", peak_b, TC_MAX_BYTES);
+	else if (peak_heap > TC_MAX_BYTES + (8u << 20)) /* the cache plus allocator slack */
+		snprintf(why, sizeof(why), "heap grew by %zu KiB", peak_heap >> 10);
+	result(name, why[0] ? why : NULL);
+}
+
+static void check_lru(void)
+{
+	const char *name = "tcache: a thread that keeps working keeps its cwd while 50,000 others come and go";
+	char v[4096], why[4200] = "";
+	const uint32_t busy = NO_PID + 900000;
+
+	unlink_rel(busy, busy, "a/keep/", "first");
+	for (uint32_t i = 0; i < 50000 && !why[0]; i++) {
+		unlink_rel(NO_PID + 200000 + i, NO_PID + 200000 + i, "b/other/", "f");
+		out.len = 0;
+		if (i % 1000 == 999) {
+			unlink_rel(busy, busy, NULL, "n"); /* the kernel says: same cwd as last time */
+			if (strcmp(json_str("path", v, sizeof(v)), "/keep/a/n"))
+				snprintf(why, sizeof(why), "after %u others: path %s, expected /keep/a/n", i + 1, v);
+			out.len = 0;
+		}
+	}
+	result(name, why[0] ? why : NULL);
+}
+
+static void check_miss_falls_back(void)
+{
+	const char *name = "tcache: a dropped thread's \"same cwd\" record reads its cwd from /proc";
+	char v[4096], cwd[4096], why[9000] = "";
+	uint32_t me = getpid(), tid = gettid();
+
+	unlink_rel(me, tid, "zz/nowhere/", "a");
+	out.len = 0;
+	for (uint32_t i = 0; i < 2 * TC_MAX_ENTRIES; i++) {
+		unlink_rel(NO_PID + 300000 + i, NO_PID + 300000 + i, "c/other/", "f");
+		out.len = 0;
+	}
+	unlink_rel(me, tid, NULL, "b");
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(why, sizeof(why), "getcwd failed");
+	else if (strcmp(json_str("cwd", v, sizeof(v)), cwd))
+		snprintf(why, sizeof(why), "cwd %s, expected %s (from /proc)", v, cwd);
+	out.len = 0;
+	result(name, why[0] ? why : NULL);
+}
+
+static void check_exit_drops(void)
+{
+	const char *name = "tcache: a process exit drops its entry";
+	const uint32_t pid = NO_PID + 950000;
+	char why[128] = "";
+	struct rb b;
+
+	unlink_rel(pid, pid, "e/", "f");
+	out.len = 0;
+	size_t before = tcache_count(), bytes = tcache_bytes();
+	rb_init(&b, KW_RAW_EXIT_NOTE, KW_P_TP_SCHED_EXIT, pid);
+	handle_event(NULL, &b.r, rb_size(&b));
+	if (tcache_count() != before - 1 || tcache_bytes() >= bytes)
+		snprintf(why, sizeof(why), "entries %zu -> %zu", before, tcache_count());
+	result(name, why[0] ? why : NULL);
+}
+
+/* An unlink with a known inode, as json (wire false) or wire; leaves the output in `out`. */
+static void unlink_ino(uint64_t ino, bool wire)
+{
+	struct rb b;
+
+	opt.wire = wire;
+	out.len = 0;
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINK, NO_PID + 960000);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_NONE | KW_R_INODE;
+	b.r.ino = ino;
+	b.r.dev = 1 << 20 | 2;
+	rb_s(&b, KW_S_CWD, "");
+	rb_s(&b, KW_S_NAME, "/overlay/merged/f");
+	handle_event(NULL, &b.r, rb_size(&b));
+	opt.wire = false;
+}
+
+static void check_ino(void)
+{
+	const char *name = "ino 2^63+5 is \"9223372036854775813\" in json and exact on the wire; 2^53-1 stays a number";
+	const uint64_t big = (1ull << 63) + 5, safe = (1ull << 53) - 1;
+	char why[512] = "";
+	const char *err;
+
+	unlink_ino(big, false);
+	if (!strstr(out.p, ",\"ino\":\"9223372036854775813\""))
+		snprintf(why, sizeof(why), "json: %.300s", out.p);
+	else if ((err = json_lines_check(out.p, out.len)))
+		snprintf(why, sizeof(why), "%s", err);
+	unlink_ino(safe, false);
+	if (!why[0] && !strstr(out.p, ",\"ino\":9007199254740991,"))
+		snprintf(why, sizeof(why), "json: %.300s", out.p);
+	unlink_ino(big, true);
+	struct kw_file_rec f;
+	if (!why[0]) {
+		memcpy(&f, out.p + 4, sizeof(f));
+		if (f.ino != big)
+			snprintf(why, sizeof(why), "wire: ino %llu", (unsigned long long)f.ino);
+		else if ((err = wire_frames_check((const unsigned char *)out.p, out.len)))
+			snprintf(why, sizeof(why), "%s", err);
+	}
+	out.len = 0;
+	result(name, why[0] ? why : NULL);
+}
+
+int main(void)
+{
+	opt.families = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC;
+	check_bounded();
+	check_lru();
+	check_miss_falls_back();
+	check_exit_drops();
+	check_ino();
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * seeds.c: writes starting inputs for the fuzz targets into DIR/record/ and DIR/args/: raw
+ * records of every kind and path shape the BPF programs produce (so the fuzzer starts deep in
+ * the record builder, not at "short sample"), and typical command lines. Built from the same
+ * headers as the agent, so the seeds follow struct kw_raw when it changes.
+ * Usage: write-seeds DIR (build/fuzz/write-seeds)
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "rawrec.h"
+
+static char dir[4096];
+
+/* Appends the record as one sample (u16 length + bytes) to a seed file's buffer. */
+static void put(unsigned char *buf, size_t *len, struct rb *b)
+{
+	size_t n = rb_size(b);
+
+	buf[(*len)++] = n & 0xff;
+	buf[(*len)++] = n >> 8;
+	memcpy(buf + *len, &b->r, n);
+	*len += n;
+}
+
+static void save(const char *sub, const char *name, const void *p, size_t n)
+{
+	char path[8192];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f)) {
+		fprintf(stderr, "seeds: cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+static unsigned char file[1 << 20];
+
+/* A sequence: fork note, cgroup note, unlink (cwd walk), unlink again (cwd cached),
+ * unlinkat with a dirfd, rename, symlink, open via struct file, exec (script), exit. */
+static void record_seeds(uint8_t options, const char *name)
+{
+	struct rb b;
+	size_t n = 0;
+
+	file[n++] = options;
+	rb_init(&b, KW_RAW_FORK, KW_P_NONE, 300);
+	b.r.ppid = 200;
+	put(file, &n, &b);
+
+	rb_init(&b, KW_RAW_CGROUP, KW_P_NONE, 300);
+	b.r.cgroup_id = 9;
+	rb_s(&b, KW_S_NAME, "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.cgroup_id = 9;
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_INODE;
+	b.r.ino = 4242;
+	b.r.dev = 8 << 20 | 1;
+	b.r.exit_code = (uint32_t)-100;
+	rb_s(&b, KW_S_CWD, "x/tmp/");
+	rb_s(&b, KW_S_NAME, "a b");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINK, 300);
+	b.r.op = KW_OP_RMDIR;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_CWD_SAME | KW_R_INODE;
+	b.r.ino = 4243;
+	rb_s(&b, KW_S_NAME, "../y/./d");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_CWD_SAME;
+	b.r.exit_code = 3;
+	rb_s(&b, KW_S_BASE, "sub/x/tmp/");
+	RB_LIT(&b, KW_S_NAME, "bad\xff\xfe\n\x1b");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_CWD_SAME | KW_R_BASE_SAME;
+	b.r.exit_code = 3;
+	rb_s(&b, KW_S_NAME, "again");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_CREATE, KW_P_TP_RENAMEAT2, 300);
+	b.r.op = KW_OP_RENAME;
+	b.r.rflags = KW_R_BASE_NONE | KW_R_OBASE_CWD | KW_R_CWD_SAME | KW_R_INODE;
+	b.r.ino = 1ull << 40;
+	rb_s(&b, KW_S_NAME, "/tmp/new");
+	rb_s(&b, KW_S_ONAME, "old");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_CREATE, KW_P_TP_SYMLINKAT, 301);
+	b.r.op = KW_OP_SYMLINK;
+	b.r.rflags = KW_R_BASE_CWD;
+	rb_s(&b, KW_S_CWD, "b/a/");
+	rb_s(&b, KW_S_NAME, "link");
+	rb_s(&b, KW_S_ONAME, "../target text");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_CREATE, KW_P_TP_OPENAT, 301);
+	b.r.op = KW_OP_OPEN;
+	b.r.rflags = KW_R_BASE_ABS | KW_R_INODE | KW_R_TRUNC;
+	b.r.ino = 77;
+	rb_s(&b, KW_S_CWD, "b/a/");
+	rb_s(&b, KW_S_BASE, "new.txt/tmp/");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_EXEC, KW_P_TP_SCHED_EXEC, 300);
+	b.r.rflags = KW_R_SCRIPT | KW_R_ARGV_TRUNC;
+	rb_s(&b, KW_S_CWD, "tmp/");
+	rb_s(&b, KW_S_NAME, "/dev/fd/3/script.sh");
+	rb_s(&b, KW_S_EXE, "dash/bin/usr/");
+	RB_LIT(&b, KW_S_ARGV, "/bin/sh\0./script.sh\0a\xff"); /* last item cut */
+	rb_s(&b, KW_S_INTERP, "/bin/sh");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_EXEC, KW_P_TP_EXECVE, 300);
+	b.r.ret = -2;
+	rb_s(&b, KW_S_NAME, "./nope");
+	RB_LIT(&b, KW_S_ARGV, "./nope\0");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_RAW_EXEC_NOTE, KW_P_NONE, 301);
+	rb_s(&b, KW_S_EXE, "true/bin/usr/");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_EXIT, KW_P_TP_SCHED_EXIT, 300);
+	b.r.exit_code = 3 << 8;
+	b.r.start_ns = 1;
+	rb_s(&b, KW_S_CWD, "tmp/");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_RAW_EXIT_NOTE, KW_P_NONE, 301);
+	put(file, &n, &b);
+
+	save("record", name, file, n);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: write-seeds DIR\n");
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	char sub[8192];
+	for (int i = 0; i < 2; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", dir, i ? "args" : "record");
+		mkdir(dir, 0755);
+		if (mkdir(sub, 0755) && errno != EEXIST) {
+			fprintf(stderr, "seeds: cannot create %s: %s\n", sub, strerror(errno));
+			return 1;
+		}
+	}
+	record_seeds(0, "json");
+	record_seeds(1, "wire");
+	record_seeds(2, "json-prefix");
+	record_seeds(7, "wire-prefixes");
+
+	/* NUL-separated arguments ("\0" "0": an argument "0", not an octal escape) */
+#define LINE(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t n;
+	} lines[] = {
+		LINE("unlink,create,exec"),
+		LINE("unlink\0--format\0wire\0--path-prefix\0/tmp/../var//log/\0--path-prefix\0/"),
+		LINE("create\0--pid\0" "123\0--uid\0" "0\0--comm\0a-very-long-process-name\0--failed-only"),
+		LINE("exec\0--attach\0tracepoint\0--ringbuf-kb\0" "128\0--argv-max\0" "16384\0--heartbeat-timeout\0" "60\0-v"),
+		LINE("unlink,exec\0--cgroup\0/system.slice\0--format\0json\0--verbose"),
+		LINE("unlink,,create,unlink\0--pid\0" "18446744073709551617"),
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "line%zu", i);
+		save("args", name, lines[i].s, lines[i].n);
+	}
+	return 0;
+}

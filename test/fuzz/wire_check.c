@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * wire_check.c: the reading rules of src/core/wire/decoder.ts, in C, for the fuzz harness:
+ * whatever the agent writes must decode without an error record.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "kwitness_wire.h"
+#include "check.h"
+
+#define MAX_FRAME (16u << 20)
+
+struct rd {
+	const unsigned char *s;
+	size_t pos, end;
+};
+
+static uint32_t u32at(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool str(struct rd *r)
+{
+	if (r->end - r->pos < 4)
+		return false;
+	uint32_t n = u32at(r->s + r->pos);
+	r->pos += 4;
+	if (n > r->end - r->pos)
+		return false;
+	r->pos += n;
+	return true;
+}
+
+static bool strs(struct rd *r, int k)
+{
+	while (k-- > 0)
+		if (!str(r))
+			return false;
+	return true;
+}
+
+/* The process tail: n_anc times (u32 pid, str comm, str exe). */
+static bool ancestors(struct rd *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (r->end - r->pos < 4)
+			return false;
+		r->pos += 4;
+		if (!strs(r, 2))
+			return false;
+	}
+	return true;
+}
+
+static const char *record(const unsigned char *rec, uint32_t size)
+{
+	struct kw_hdr h;
+	struct rd r = { rec, 0, size };
+
+	if (size < sizeof(h))
+		return "wire: record shorter than its header";
+	memcpy(&h, rec, sizeof(h));
+	if (h.size != size)
+		return "wire: kw_hdr.size != frame length";
+	switch (h.kind) {
+	case KW_UNLINK:
+	case KW_CREATE: {
+		struct kw_file_rec f;
+		if (size < sizeof(f))
+			return "wire: file record shorter than its fixed part";
+		memcpy(&f, rec, sizeof(f));
+		if (f.op < KW_OP_UNLINK || f.op > KW_OP_SYMLINK)
+			return "wire: unknown op";
+		r.pos = sizeof(f);
+		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc))
+			return "wire: a file record's strings run past its end";
+		break;
+	}
+	case KW_EXEC: {
+		struct kw_exec_rec x;
+		if (size < sizeof(x))
+			return "wire: exec record shorter than its fixed part";
+		memcpy(&x, rec, sizeof(x));
+		r.pos = sizeof(x);
+		if (!strs(&r, 8) || (x.argc > (r.end - r.pos) / 4) || !strs(&r, x.argc) ||
+		    !ancestors(&r, x.proc.n_anc))
+			return "wire: an exec record's strings run past its end";
+		break;
+	}
+	case KW_EXIT: {
+		struct kw_exit_rec x;
+		if (size < sizeof(x))
+			return "wire: exit record shorter than its fixed part";
+		memcpy(&x, rec, sizeof(x));
+		r.pos = sizeof(x);
+		if (!strs(&r, 6) || !ancestors(&r, x.proc.n_anc))
+			return "wire: an exit record's strings run past its end";
+		break;
+	}
+	case KW_ERROR:
+		if (size < sizeof(struct kw_error_rec))
+			return "wire: error record shorter than its fixed part";
+		r.pos = sizeof(struct kw_error_rec);
+		if (!str(&r))
+			return "wire: error message runs past the record end";
+		break;
+	case KW_LOST:
+		if (size < sizeof(struct kw_lost_rec))
+			return "wire: lost record shorter than its fixed part";
+		r.pos = sizeof(struct kw_lost_rec);
+		break;
+	default:
+		return "wire: a kind the agent never writes";
+	}
+	if (r.pos != r.end)
+		return "wire: bytes left over after the last field";
+	return NULL;
+}
+
+const char *wire_frames_check(const unsigned char *s, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		if (n - off < 4)
+			return "wire: a cut frame length";
+		uint32_t len = u32at(s + off);
+		if (len < sizeof(struct kw_hdr) || len > MAX_FRAME)
+			return "wire: impossible frame length";
+		if (n - off - 4 < len)
+			return "wire: a cut frame";
+		const char *err = record(s + off + 4, len);
+		if (err)
+			return err;
+		off += 4 + len;
+	}
+	return NULL;
+}
