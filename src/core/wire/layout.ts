@@ -61,12 +61,36 @@ export const WIRE_LAYOUT = {
     size: 24,
     fields: { hdr: [0, 16], wall_ns: [16, 8] },
   },
+  kw_gap_rec: {
+    size: 40,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], from_wall_ns: [24, 8], to_wall_ns: [32, 8] },
+  },
+  kw_cursor_rec: {
+    size: 32,
+    fields: { hdr: [0, 16], cursor: [16, 8], skipped: [24, 8] },
+  },
+  kw_watch_end_rec: {
+    size: 32,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], next_cursor: [24, 8] },
+  },
 } as const satisfies Record<string, StructLayout>;
 
 export type WireStruct = keyof typeof WIRE_LAYOUT;
 
 /** enum kw_kind */
-export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7 } as const;
+export const KIND = {
+  KW_UNLINK: 1,
+  KW_CREATE: 2,
+  KW_EXEC: 3,
+  KW_EXIT: 4,
+  KW_READY: 5,
+  KW_LOST: 6,
+  KW_ERROR: 7,
+  // watch records (journal and `watch read` output); the decoder does not produce these yet
+  KW_GAP: 8,
+  KW_CURSOR: 9,
+  KW_WATCH_END: 10,
+} as const;
 
 /** enum kw_flag */
 export const FLAG = {
