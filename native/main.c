@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "watch.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -72,6 +73,11 @@ static const char usage[] =
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [-v]\n"
+	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
+	"                [--on-hit CMD] [--until EPOCH_S] [--max-events N] [--foreground] -- FAMILIES [filters]\n"
+	"       kwitness-agent watch status --dir DIR | list --root ROOT | stop --dir DIR [--keep]\n"
+	"       kwitness-agent watch read --dir DIR [--since CURSOR] [--limit N] [--from-ns W] [--to-ns W]\n"
+	"                [--path-prefix P]... [--follow]\n"
 	"       kwitness-agent btf FUNC\n";
 
 static uint64_t parse_num(const char *flag, const char *v, uint64_t min, uint64_t max)
@@ -1422,5 +1428,7 @@ int main(int argc, char **argv)
 		parse_trace_args(argc - 2, argv + 2);
 		return cmd_trace();
 	}
-	usage_error("unknown command '%s' (expected probe, trace or btf)", argv[1]);
+	if (!strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 2, argv + 2);
+	usage_error("unknown command '%s' (expected probe, trace, watch or btf)", argv[1]);
 }
