@@ -3,7 +3,8 @@
  * journal.c: the segment files of a watch (see journal.h). The writer appends whole frames with
  * write() and cuts off whatever a failed write left, so a segment only ever ends in a partial
  * frame when the process died inside write(); journal_open() cuts that torn tail. Durability is
- * the caller's rhythm: journal_sync() (fdatasync) at most once a second, and at rotation.
+ * the caller's rhythm: journal_sync() or journal_sync_fd() at most once a second, and at rotation
+ * (through j->retire when set, so a slow disk does not hold up the writer).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -283,8 +284,15 @@ static int write_all(struct journal *j, const uint8_t *p, size_t len)
 static int rotate(struct journal *j)
 {
 	if (j->fd >= 0) {
-		fdatasync(j->fd); /* a finished segment is durable before the next begins */
-		close(j->fd);
+		/* a finished segment is made durable (here or by retire) before it is forgotten */
+		if (!j->dirty) {
+			close(j->fd);
+		} else if (j->retire) {
+			j->retire(j->fd);
+		} else {
+			fdatasync(j->fd);
+			close(j->fd);
+		}
 		j->fd = -1;
 	}
 	j->dirty = false;
@@ -342,9 +350,9 @@ int journal_append(struct journal *j, const uint8_t *p, size_t len, uint64_t *wr
 			}
 			chunk = pos;
 			chunk_recs = 0;
-			if (rotate(j) && j->segs[j->n_segs - 1].bytes > 0) {
-				/* no new segment: the old one grows past seg_max rather than dropping records */
-			}
+			/* when no new segment can be made, the old one grows past seg_max rather than
+			 * records being dropped */
+			(void)rotate(j);
 		}
 		pos += 4 + flen;
 		chunk_recs++;
@@ -378,6 +386,16 @@ int journal_sync(struct journal *j)
 		return 0;
 	j->dirty = false;
 	return fdatasync(j->fd);
+}
+
+int journal_sync_fd(struct journal *j)
+{
+	if (!j->dirty || j->fd < 0)
+		return -1;
+	int fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		j->dirty = false;
+	return fd;
 }
 
 uint64_t journal_first_cursor(const struct journal *j)

@@ -46,6 +46,8 @@ struct journal {
 	uint64_t seg_max, cap_bytes;
 	uint64_t last_wall;   /* wall_ns of the last record in the journal, 0 if none */
 	bool dirty;           /* appended since the last sync */
+	/* takes a finished segment's fd at rotation, to sync and close it (else done inline) */
+	void (*retire)(int fd);
 };
 
 /*
@@ -62,8 +64,17 @@ int journal_open(struct journal *j, const char *dir, uint64_t cap_bytes, uint64_
  */
 int journal_append(struct journal *j, const uint8_t *p, size_t len, uint64_t *written, uint64_t *dropped_cap);
 int journal_sync(struct journal *j);   /* fdatasync when dirty */
+/* A dup of the current segment's fd to sync elsewhere when it is dirty (then clean), else -1. */
+int journal_sync_fd(struct journal *j);
 uint64_t journal_first_cursor(const struct journal *j);
 void journal_close(struct journal *j);
+
+/* ---- journal_sync.c: fdatasync in a thread, in order ---- */
+void syncer_start(void);
+void syncer_submit(int fd, uint64_t mark); /* takes fd; mark: what the sync makes durable */
+uint64_t syncer_done(void);                /* the mark of the last finished sync */
+bool syncer_idle(void);
+void syncer_drain(void);                   /* waits until every submitted sync is done */
 
 /* ---- reader ---- */
 struct jreader {

@@ -640,6 +640,12 @@ static void reap(void)
 	}
 }
 
+/* A finished segment (rotation): synced and closed by the sync thread. */
+static void retire_segment(int fd)
+{
+	syncer_submit(fd, 0);
+}
+
 /* ---- start-up ---- */
 
 static void find_fs(const char *path)
@@ -810,6 +816,8 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 		slog("existing journal: next cursor %llu; %s", (unsigned long long)jr.next_cursor, gap.reason);
 	}
 	find_fs(o->dir);
+	syncer_start();
+	jr.retire = retire_segment;
 	onhit_init(o->on_hit, o->id, o->dir);
 	write_status();
 	if (start_worker()) {
@@ -869,18 +877,27 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 			begin_stop(note);
 		}
 		if (now - sync_at >= SYNC_EVERY_NS) {
-			/* what the journal holds completely, as of this sync */
-			uint64_t mark = st.synced_until_ns;
+			/* what the journal holds completely, as of this sync (made durable by the
+			 * sync thread; synced_until follows once it is done) */
+			uint64_t mark = 0;
 			if (w.pid && w.ready && !gap.on && !paused.on) {
 				mark = jr.last_wall;
 				if (drained_wall > DRAIN_MARGIN_NS && drained_wall - DRAIN_MARGIN_NS > mark)
 					mark = drained_wall - DRAIN_MARGIN_NS;
 			}
-			if (journal_sync(&jr) == 0 && mark > st.synced_until_ns) {
+			int fd = journal_sync_fd(&jr);
+			if (fd >= 0)
+				syncer_submit(fd, mark);
+			else if (mark > st.synced_until_ns && syncer_idle()) {
+				/* nothing written since the last sync, which is done: already durable */
 				st.synced_until_ns = mark;
 				status_dirty = true;
 			}
 			sync_at = now;
+		}
+		if (syncer_done() > st.synced_until_ns) {
+			st.synced_until_ns = syncer_done();
+			status_dirty = true;
 		}
 		onhit_tick();
 		if ((status_dirty && now - status_at >= STATUS_MIN_NS) || now - status_at >= STATUS_BEAT_NS)
@@ -890,6 +907,7 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 	/* stopped: everything durable, then the final status */
 	if (rbuf.len)
 		process_frames();
+	syncer_drain();
 	journal_sync(&jr);
 	st.journal_bytes = jr.total_bytes;
 	journal_close(&jr);
