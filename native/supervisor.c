@@ -216,6 +216,7 @@ static void fail(const char *cause, int code)
 	slog("failed: %s", cause);
 	st.state = "failed";
 	exit_code_fail = code;
+	write_status(); /* before the answer: a `watch status` right after `start` sees it */
 	notify_start(false, code, cause);
 	begin_stop(NULL);
 	write_status();
@@ -788,6 +789,10 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 	if (journal_open(&jr, o->dir, o->max_mb << 20, &torn, err, sizeof(err))) {
 		slog("%s", err);
 		notify_start(false, 1, err);
+		snprintf(st.error, sizeof(st.error), "%.500s", err);
+		st.state = "failed";
+		st.pid = 0;
+		write_status();
 		snprintf(path, sizeof(path), "%s/supervisor.pid", o->dir);
 		unlink(path);
 		return 1;

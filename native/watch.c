@@ -138,8 +138,8 @@ static int status_of(const char *dir, struct buf *out, const char *extra_note)
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)alive);
 		PATCH("pid", pid);
-		if (json_is_str(s.p, "state", "stopped") || json_is_str(s.p, "state", "failed"))
-			PATCH("state", "\"starting\""); /* a new supervisor before its first status write */
+		if (json_u64(s.p, "writer_pid", 0) != (uint64_t)alive)
+			PATCH("state", "\"starting\""); /* the last supervisor's file: the new one has not written yet */
 	} else {
 		if (json_is_str(s.p, "state", "stopping")) {
 			PATCH("state", "\"stopped\"");
@@ -622,9 +622,6 @@ static int watch_stop(int argc, char **argv)
 		}
 	} else if (rec) {
 		snprintf(note, sizeof(note), "the supervisor (pid %d) was already gone (stale pid file): cleaned up", (int)rec);
-		snprintf(path, sizeof(path), "%s/supervisor.pid", dir);
-		unlink(path);
-		fprintf(stderr, "kwitness-agent: %s\n", note);
 	}
 	/* its worker ends with it (stdin EOF, parent-death signal); wait for that too */
 	if (worker > 0 && exe[0]) {
@@ -639,6 +636,8 @@ static int watch_stop(int argc, char **argv)
 	sync_journal(dir);
 	if (status_of(dir, &s, note[0] ? note : NULL))
 		return fail_line("no watch at %s", dir);
+	snprintf(path, sizeof(path), "%s/supervisor.pid", dir);
+	unlink(path); /* a stale one (a live supervisor removes its own) */
 	if (!keep && !remove_watch_dir(dir)) {
 		struct buf t = { 0 }, q = { 0 };
 		char m[600];

@@ -122,8 +122,8 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	iso_time(b, wall_now_ns());
 	/* for the next supervisor of this DIR (restart after a crash): where the gap starts and
 	 * which part of `lost` the last worker had reported */
-	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu}", U(s->synced_until_ns),
-		   U(s->worker_lost), U(s->worker_unjudged));
+	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu,\"writer_pid\":%d}",
+		   U(s->synced_until_ns), U(s->worker_lost), U(s->worker_unjudged), (int)getpid());
 }
 
 void meta_json(struct buf *b, const struct watch_opts *o)

@@ -609,7 +609,17 @@ describe('watch: a trace that outlives its session', () => {
     const list = JSON.parse(await ok(['watch', 'list', '--root', root])) as Status[];
     assert.deepEqual(list.map((s) => [s.id, s.state]), [['w-bad', 'failed'], ['w-six', 'running']]);
     assert.deepEqual(JSON.parse(await ok(['watch', 'list', '--root', path.join(root, 'none')])), []);
-    await ok(['watch', 'stop', '--dir', dir]);
+    // a supervisor killed outright: stop finds a stale pid file, cleans up and says so
+    const worker = (await status(dir)).worker_pid!;
+    process.kill(out.pid, 'SIGKILL');
+    await waitFor('the killed supervisor and its worker gone', () => !alive(out.pid) && !alive(worker));
+    const r = await agent(['watch', 'stop', '--dir', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const fin = JSON.parse(r.stdout.toString()) as Status;
+    assert.equal(fin.state, 'failed');
+    assert.equal(fin.note, `the supervisor (pid ${out.pid}) was already gone (stale pid file): cleaned up`);
+    assert.ok(!fs.existsSync(dir));
     await ok(['watch', 'stop', '--dir', bad]);
     assert.ok(!fs.existsSync(bad));
     assert.ok(fs.existsSync(path.join(foreign, 'precious')));
@@ -663,7 +673,7 @@ describe('watch: a trace that outlives its session', () => {
     const until = path.join(root, 'until');
     const at = Math.floor(Date.now() / 1000) + 3;
     await ok(['watch', 'start', '--dir', until, '--id', 'w-until', '--until', String(at), '--', 'unlink', '--path-prefix', target]);
-    const su = await waitStatus(until, 'stopped by --until', (s) => s.state === 'stopped');
+    const su = await waitStatus(until, 'stopped by --until, supervisor gone', (s) => s.state === 'stopped' && s.pid === null);
     assert.equal(su.note, `stopped: --until ${at} reached`);
     assert.equal(su.pid, null);
     assert.ok(Date.now() >= at * 1000);
@@ -673,7 +683,7 @@ describe('watch: a trace that outlives its session', () => {
     mkfiles(path.join(target, 'm'), 20);
     await ok(['watch', 'start', '--dir', maxd, '--id', 'w-max', '--max-events', '5', '--', 'unlink', '--path-prefix', target]);
     execFileSync(TRIGGER, ['unlink-many', path.join(target, 'm'), '20']);
-    const sm = await waitStatus(maxd, 'stopped by --max-events', (s) => s.state === 'stopped');
+    const sm = await waitStatus(maxd, 'stopped by --max-events, supervisor gone', (s) => s.state === 'stopped' && s.pid === null);
     assert.equal(sm.events, 5);
     assert.equal(sm.note, 'stopped: --max-events 5 reached');
     const o = await read(maxd);
