@@ -325,7 +325,7 @@ static uint64_t space_allowed(void)
 	struct statvfs v;
 
 	if (statvfs(jr.jdir, &v))
-		return UINT64_MAX; /* cannot tell: let write() say */
+		return errno == ENOENT ? 0 : UINT64_MAX; /* gone (the loop stops); else let write() say */
 	uint64_t avail = (uint64_t)v.f_bavail * v.f_frsize, floor = (o->keep_free_mb << 20) + SPACE_SLACK;
 	return avail > floor ? avail - floor : 0;
 }
@@ -880,6 +880,15 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 			char note[128];
 			snprintf(note, sizeof(note), "stopped: --until %llu reached", (unsigned long long)o->until_s);
 			begin_stop(note);
+		}
+		if (now - sync_at >= SYNC_EVERY_NS && !stopping) {
+			/* DIR removed under us: nobody can reach this watch any more, and the journal
+			 * would grow in unlinked files beyond every limit */
+			struct stat js;
+			if (stat(jr.jdir, &js) && errno == ENOENT) {
+				slog("%s was removed: stopping", jr.jdir);
+				begin_stop("stopped: the watch directory was removed");
+			}
 		}
 		if (now - sync_at >= SYNC_EVERY_NS) {
 			/* what the journal holds completely, as of this sync (made durable by the

@@ -622,6 +622,12 @@ describe('watch: a trace that outlives its session', () => {
     assert.ok(!fs.existsSync(dir));
     await ok(['watch', 'stop', '--dir', bad]);
     assert.ok(!fs.existsSync(bad));
+    // DIR deleted under a running watch: it cannot be reached any more, so it ends by itself
+    const lost = path.join(root, 'removed');
+    const lo = JSON.parse(await ok(['watch', 'start', '--dir', lost, '--id', 'w-removed', '--', 'unlink', '--path-prefix', root]));
+    const lw = (await status(lost)).worker_pid!;
+    fs.rmSync(lost, { recursive: true, force: true });
+    await waitFor('the orphaned supervisor and worker to end', () => !alive(lo.pid) && !alive(lw));
     assert.ok(fs.existsSync(path.join(foreign, 'precious')));
   });
 
