@@ -41,12 +41,13 @@
  *     family, probe, mode.
  *   KW_LOST (6): struct kw_lost_rec, no strings.
  *   KW_ERROR (7): struct kw_error_rec, then message.
- *   KW_GAP (8): struct kw_gap_rec, then reason. A watch's journal: the agent did not run from
- *     from_wall_ns to to_wall_ns (restarted after a crash, a reboot), events then are unknown.
- *   KW_CURSOR (9): struct kw_cursor_rec, no strings. Only in `watch read` output: the next record
- *     has this cursor; `skipped` records before it were dropped by the journal's size cap.
- *   KW_WATCH_END (10): struct kw_watch_end_rec, no strings. Ends `watch read` output (with
- *     --follow: once the watch stopped and everything was sent).
+ *
+ * Watch records (`kwitness-agent watch`, native/supervisor.c and native/watch_read.c): a watch
+ * journals the worker's frames unchanged and adds GAP records; `watch read` frames what it
+ * delivers with CURSOR and WATCH_END records. `trace` never writes these.
+ *   KW_GAP (8): struct kw_gap_rec, then reason. Journaled; has a cursor like any record.
+ *   KW_CURSOR (9): struct kw_cursor_rec, no strings. `watch read` output only.
+ *   KW_WATCH_END (10): struct kw_watch_end_rec, no strings. `watch read` output only.
  */
 #ifndef KWITNESS_WIRE_H
 #define KWITNESS_WIRE_H
@@ -174,26 +175,38 @@ struct kw_error_rec {
 	__u64 wall_ns;
 };
 
-/* KW_GAP. 16 + 24 = 40 bytes. */
+/*
+ * KW_GAP. 16 + 24 = 40 bytes. Events between from_wall_ns and to_wall_ns may be missing from the
+ * watch's journal (the worker or the supervisor was down, or the journal was paused); `reason`
+ * says why, e.g. "agent restarted after signal 9".
+ */
 struct kw_gap_rec {
 	struct kw_hdr hdr;
-	__u64 wall_ns;      /* when the gap was written */
-	__u64 from_wall_ns; /* last moment the journal saw */
-	__u64 to_wall_ns;   /* first moment the restarted agent saw */
+	__u64 wall_ns;      /* when the gap record was written */
+	__u64 from_wall_ns; /* last moment everything is known to be journaled */
+	__u64 to_wall_ns;   /* first moment the journal is complete again (the new worker's ready) */
 };
 
-/* KW_CURSOR. 16 + 16 = 32 bytes. */
+/*
+ * KW_CURSOR. 16 + 16 = 32 bytes. The next record `watch read` delivers has this cursor (records
+ * of a watch are numbered 0, 1, 2, ... over its life); `skipped` records before it were dropped
+ * by the journal's size cap. Sent first, and again whenever the next record delivered is not the
+ * previous one + 1 (filters, cap drops).
+ */
 struct kw_cursor_rec {
 	struct kw_hdr hdr;
-	__u64 cursor;  /* the next record's cursor */
-	__u64 skipped; /* records before it the journal cap dropped */
+	__u64 cursor;
+	__u64 skipped;
 };
 
-/* KW_WATCH_END. 16 + 16 = 32 bytes. */
+/*
+ * KW_WATCH_END. 16 + 16 = 32 bytes. The last record of `watch read` (with --follow: once the
+ * watch has stopped and everything was sent). `next_cursor`: pass it as --since to read on.
+ */
 struct kw_watch_end_rec {
 	struct kw_hdr hdr;
 	__u64 wall_ns;
-	__u64 next_cursor; /* the cursor the next record will get: `--since` for a later read */
+	__u64 next_cursor;
 };
 
 #endif /* KWITNESS_WIRE_H */

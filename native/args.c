@@ -20,6 +20,11 @@ const char kw_usage[] =
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [-v]\n"
+	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
+	"                [--on-hit CMD] [--until EPOCH_S] [--max-events N] [--foreground] -- FAMILIES [filters]\n"
+	"       kwitness-agent watch status --dir DIR | list --root ROOT | stop --dir DIR [--keep]\n"
+	"       kwitness-agent watch read --dir DIR [--since CURSOR] [--limit N] [--from-ns W] [--to-ns W]\n"
+	"                [--path-prefix P]... [--follow]\n"
 	"       kwitness-agent btf FUNC\n";
 
 /* Where a parse error goes: the message buffer of the caller. */

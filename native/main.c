@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "watch.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -698,5 +699,7 @@ int main(int argc, char **argv)
 			usage_error("%s", err);
 		return cmd_trace();
 	}
-	usage_error("unknown command '%s' (expected probe, trace or btf)", argv[1]);
+	if (!strcmp(argv[1], "watch"))
+		return cmd_watch(argc - 2, argv + 2);
+	usage_error("unknown command '%s' (expected probe, trace, watch or btf)", argv[1]);
 }

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * watch.h: `kwitness-agent watch ...`, a trace that outlives the session that started it.
+ *
+ *   watch.c        the subcommands (start, status, list, stop) and their checks
+ *   supervisor.c   the detached process: runs `trace` as a worker, journals its frames,
+ *                  restarts it, enforces the cap and the free-space floor, writes status.json
+ *   watch_state.c  DIR's small files: status.json / meta.json, the pid file, a JSON key scanner
+ *   watch_read.c   `watch read`: journaled frames back out, with cursors
+ *   onhit.c        --on-hit: a rate-limited command per event; wire_json.c: the event as JSON
+ *   journal.c      the segment files
+ *
+ * DIR layout: meta.json, status.json, supervisor.pid, supervisor.lock (flock held by the
+ * supervisor), agent.log(.1) (the worker's stderr and the supervisor's notes), journal/.
+ */
+#ifndef KW_WATCH_H
+#define KW_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "agent.h"
+
+int cmd_watch(int argc, char **argv); /* argv[0] is the subcommand */
+
+#define WATCH_EXIT_USAGE 2
+#define WATCH_LOG_MAX (1u << 20) /* agent.log is rotated once past this */
+
+struct watch_opts {
+	char dir[4096];     /* absolute */
+	const char *id, *name;
+	uint64_t max_mb, keep_free_mb;
+	const char *on_hit;
+	uint64_t until_s;    /* 0: none */
+	uint64_t max_events; /* 0: none */
+	bool foreground;
+	const char *families;  /* as given: "unlink,create" */
+	char **filters;        /* trace filter arguments after FAMILIES */
+	int n_filters;
+	uint64_t started_ns;   /* the watch's first start (kept across restarts of DIR) */
+};
+
+/* What status.json says (the supervisor's view); lost = lost_base + worker_lost. */
+struct watch_status {
+	const char *state;  /* starting, running, stopping, stopped, failed */
+	pid_t pid, worker_pid; /* 0: null */
+	uint64_t events, lost_base, unjudged_base, worker_lost, worker_unjudged;
+	uint64_t dropped_cap, dropped_space, gaps, restarts;
+	uint64_t first_cursor, next_cursor, last_event_ns, journal_bytes;
+	uint64_t on_hit_runs, on_hit_suppressed, on_hit_failed;
+	uint64_t synced_until_ns; /* every event up to this wall time is in the journal, fsynced */
+	char error[512], note[512]; /* "" = null */
+};
+
+/* ---- watch_state.c ---- */
+uint64_t wall_now_ns(void);
+uint64_t mono_now_ns(void);
+void status_json(struct buf *b, const struct watch_opts *o, const struct watch_status *s);
+int write_file_atomic(const char *dir, const char *name, const void *data, size_t len);
+int read_small_file(const char *path, struct buf *b); /* whole file, NUL-terminated */
+void meta_json(struct buf *b, const struct watch_opts *o);
+void json_str_array(struct buf *b, char **items, int n);
+void json_families(struct buf *b, const char *families);
+
+/* A top-level member of a JSON object text: its raw value (span into js). */
+bool json_get(const char *js, const char *key, const char **val, size_t *len);
+uint64_t json_u64(const char *js, const char *key, uint64_t def);
+bool json_is_str(const char *js, const char *key, const char *s); /* the member is that exact string */
+/* js with a top-level member's value replaced by raw (added at the end when absent). */
+void json_patch(struct buf *out, const char *js, const char *key, const char *raw);
+
+/* supervisor.pid: "PID STARTTIME BOOT_ID EXE" (start time = field 22 of /proc/PID/stat). */
+int pidfile_write(const char *dir);
+/* The live supervisor of DIR (its pid), 0 when none: the pid file's process must still have the
+ * recorded start time, boot id and executable. *recorded gets the file's pid (0 if no file). */
+pid_t supervisor_alive(const char *dir, pid_t *recorded, char *exe, size_t exen);
+bool proc_is_exe(pid_t pid, const char *exe); /* /proc/PID/exe is exe (maybe " (deleted)") */
+
+/* ---- supervisor.c ---- */
+/*
+ * Runs the watch until it stops; returns the exit status. ready_fd (-1 in the foreground) gets
+ * "OK PID\n" once the first worker's ready record is journaled, or "E<exit> message\n".
+ */
+int supervisor_run(struct watch_opts *o, int ready_fd);
+
+/* ---- watch_read.c ---- */
+int cmd_watch_read(int argc, char **argv);
+
+/* ---- onhit.c ---- */
+void onhit_init(const char *cmd, const char *watch_id, const char *dir);
+void onhit_event(const uint8_t *rec, uint32_t len, uint64_t cursor); /* an event was journaled */
+bool onhit_reaped(pid_t pid, int wstatus);                         /* true: it was an on-hit child */
+void onhit_tick(void);                                             /* kills commands over 30 s */
+void onhit_stop(void);                                             /* ends them all (bounded) */
+void onhit_counts(uint64_t *runs, uint64_t *suppressed, uint64_t *failed);
+void onhit_restore(uint64_t runs, uint64_t suppressed, uint64_t failed);
+
+/* ---- wire_json.c ---- */
+/* One event record (unlink, create, exec, exit) as a JSON object; false if it is not one. */
+bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len);
+
+#endif
