@@ -163,7 +163,7 @@ function record(g: Rng): AgentRecord {
     o.duration_ns = g.int(2 ** 31) * g.int(2 ** 22);
     return o as unknown as AgentRecord;
   }
-  if (kind === 4) return { type: 'lost', time: time(g), count: g.int(2 ** 31), total: g.int(2 ** 31) * g.int(2 ** 22) };
+  if (kind === 4) return { type: 'lost', time: time(g), count: g.int(2 ** 31), total: g.int(2 ** 31) * g.int(2 ** 22), unjudged: g.int(2 ** 31), unjudged_total: g.int(2 ** 31) * g.int(2 ** 22) };
   if (kind === 5) return { type: 'error', time: time(g), message: validUtf8(g) };
   const probes = [];
   for (let i = g.int(5); i > 0; i--) probes.push({ family: g.pick(['unlink', 'create', 'exec'] as const), probe: validUtf8(g), mode: g.pick(['fentry', 'kprobe', 'tracepoint'] as const) });
@@ -231,7 +231,7 @@ function randomFrame(g: Rng): Uint8Array {
 
 // ------------------------------------------------------------------ the properties
 
-const TYPES = new Set(['unlink', 'create', 'exec', 'exit', 'ready', 'lost', 'error']);
+const TYPES = new Set(['unlink', 'create', 'exec', 'exit', 'ready', 'lost', 'error', 'gap', 'cursor', 'watch_end']);
 const ISO_NS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
 /** Problems with one decoded record's shape (empty when it is an events.ts record). */
@@ -242,11 +242,23 @@ function shapeProblems(r: AgentRecord): string[] {
   const str = (k: string) => typeof o[k] === 'string' || p.push(`${k} not a string`);
   const num = (k: string) => (typeof o[k] === 'number' && Number.isFinite(o[k]) && (o[k] as number) >= 0) || p.push(`${k} not a number >= 0`);
   if (!TYPES.has(o.type as string)) return [`unknown type ${String(o.type)}`];
+  if (r.type === 'cursor') {
+    num('cursor');
+    num('skipped');
+    return p;
+  }
   if (typeof o.time !== 'string' || (r.type !== 'error' && !ISO_NS.test(o.time))) p.push(`time ${String(o.time)}`);
+  if (r.type === 'gap') {
+    str('reason');
+    for (const k of ['from', 'to']) if (typeof o[k] !== 'string' || !ISO_NS.test(o[k] as string)) p.push(`${k} ${String(o[k])}`);
+  }
+  if (r.type === 'watch_end') num('next_cursor');
   if (r.type === 'error') str('message');
   if (r.type === 'lost') {
     num('count');
     num('total');
+    num('unjudged');
+    num('unjudged_total');
   }
   if (r.type === 'ready') {
     str('agent_version');
