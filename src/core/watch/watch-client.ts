@@ -224,7 +224,7 @@ export class WatchClient {
 
   private failure(stderr: string, code: number | null, what: string): Error {
     const line = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('kwitness-pid ')).pop() ?? '';
-    if (/^no watch at /.test(line)) return new KwError('bad-input', `${this.conn.ref.label}: ${what}: no such watch (see 'kwitness watch list --host ${this.conn.ref.label}')`);
+    if (/(^|: )no watch at /.test(line)) return new KwError('bad-input', `${this.conn.ref.label}: ${what}: no such watch (see 'kwitness watch list --host ${this.conn.ref.label}')`);
     if (/already running/.test(line)) return new KwError('bad-input', `${this.conn.ref.label}: ${what}: ${line}`);
     if (/unknown command|usage: kwitness-agent/i.test(line) && !/watch/.test(line)) {
       return new KwError('agent-failed', `${this.conn.ref.label}: ${what}: the agent on the host has no watch support; update the extension`);
