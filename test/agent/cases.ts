@@ -539,11 +539,12 @@ export const CASES: AgentCase[] = [
 /**
  * Runs `script` while this case's agents are stopped (SIGSTOP): they read nothing from their ring
  * buffer meanwhile, so a storm overflows it deterministically, however fast or loaded the machine.
- * The agents are found by their --path-prefix argument, which names this case's directory.
+ * The agents are found by their --path-prefix argument, which names this case's directory (a scan
+ * of /proc: the guests' busybox has no pgrep). This shell's own command line holds the script with
+ * "$D" unexpanded, so it never matches.
  */
 function withAgentsStopped(script: string): string {
-  // '[p]ath' matches the agents' command lines but not this shell's, which has the brackets
-  const agents = `$(pgrep -f "[p]ath-prefix $D/")`;
+  const agents = `$(for p in /proc/[0-9]*; do case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"path-prefix $D/"*) echo \${p#/proc/};; esac; done)`;
   return [
     `agents=${agents}; [ -n "$agents" ] || { echo "no agent runs with --path-prefix $D/" >&2; exit 1; }`,
     `kill -STOP $agents`,
