@@ -13,6 +13,7 @@ import { Disposable, Emitter } from '../core/lifecycle';
 import type { HostRef } from '../core/trace-api';
 import { WatchClient, WatchSpec, WatchSummary } from '../core/watch/watch-client';
 import { WatchFollower } from '../core/watch/watch-follower';
+import { oneLine } from '../core/watch/one-line';
 import type { TraceViewer } from './traces';
 
 const SEEN_KEY = 'kwitness.watchSeen';
@@ -155,21 +156,5 @@ export class WatchRegistry extends Disposable {
   }
   private setSeenQuietly(hostId: string, id: string, cursor: number): void {
     void this.state.update(SEEN_KEY, { ...this.seenAll(), [`${hostId}/${id}`]: cursor });
-  }
-}
-
-/** "kubelet (pid 2211, /usr/bin/kubelet) deleted /var/lib/…/disk.img" */
-export function oneLine(e: KwEvent): string {
-  const who = `${e.comm} (pid ${e.pid}${e.exe ? `, ${e.exe}` : ''})`;
-  const failed = e.ret < 0 ? ` — failed (${e.ret})` : '';
-  switch (e.type) {
-    case 'unlink':
-      return `${who} ${e.op === 'rmdir' ? 'removed the directory' : e.op === 'rename' ? 'replaced' : 'deleted'} ${e.path}${failed}`;
-    case 'create':
-      return `${who} created ${e.path}${failed}`;
-    case 'exec':
-      return `${who} ran ${e.exe || e.filename}${failed}`;
-    case 'exit':
-      return `${who} exited with ${e.exit_code}`;
   }
 }

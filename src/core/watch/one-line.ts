@@ -1,0 +1,18 @@
+// One event as the one line a notification answers the question with:
+// "kubelet (pid 2211, /usr/bin/kubelet) deleted /var/lib/…/disk.img". No vscode import (src/core).
+import type { KwEvent } from '../events';
+
+export function oneLine(e: KwEvent): string {
+  const who = `${e.comm} (pid ${e.pid}${e.exe ? `, ${e.exe}` : ''})`;
+  const failed = e.ret < 0 ? ` — failed (${e.ret})` : '';
+  switch (e.type) {
+    case 'unlink':
+      return `${who} ${e.op === 'rmdir' ? 'removed the directory' : e.op === 'rename' ? 'replaced' : 'deleted'} ${e.path}${failed}`;
+    case 'create':
+      return `${who} created ${e.path}${failed}`;
+    case 'exec':
+      return `${who} ran ${e.exe || e.filename}${failed}`;
+    case 'exit':
+      return `${who} exited with ${e.exit_code}`;
+  }
+}
