@@ -12,6 +12,7 @@ import type { KwEvent, LostRecord, ReadyRecord } from '../../src/core/events';
 import { KW_ROOT, sleep } from './suite';
 import { isoToNs } from '../../src/core/wire/encoder';
 import { decodeRead, walkJournal, wallNs, type Delivered, type GapRecord, type ReadOutput } from './watch-wire';
+import type { WatchStatus } from '../../src/core/watch/watch-client';
 
 const arch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
 const AGENT = process.env.KW_AGENT ?? path.join(KW_ROOT, 'dist', 'agent', `kwitness-agent-${arch}`);
@@ -62,28 +63,8 @@ async function fails(args: string[], code: number, cause: RegExp): Promise<void>
   assert.match(lines[0], cause);
 }
 
-interface Status {
-  id: string;
-  state: string;
-  pid: number | null;
-  worker_pid: number | null;
-  families: string[];
-  args: string[];
-  events: number;
-  lost: number;
-  dropped_cap: number;
-  dropped_space: number;
-  gaps: number;
-  restarts: number;
-  first_cursor: number;
-  next_cursor: number;
-  last_event: string | null;
-  journal_bytes: number;
-  error: string | null;
-  note: string | null;
-  on_hit_runs: number;
-  on_hit_suppressed: number;
-}
+/** status.json: the client's type plus the agent's own extra fields. */
+type Status = WatchStatus & { on_hit_runs: number; on_hit_suppressed: number };
 
 async function status(dir: string): Promise<Status> {
   return JSON.parse(await ok(['watch', 'status', '--dir', dir])) as Status;

@@ -12,8 +12,7 @@ import { HostManager, HostPrompts } from '../../src/core/host/host';
 import { INSTALL_ROOT, localAgent } from '../../src/core/host/deploy';
 import { decoderFor } from '../../src/core/session/decoders';
 import { TraceSession } from '../../src/core/session/trace-session';
-import { knownHostsName } from '../../src/core/ssh/known-hosts';
-import { Sshd, keygen, sh, sleep, tempDir, waitFor } from './harness';
+import { Sshd, rootTarget, sh, sleep, tempDir, waitFor } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const AGENT_DIR = path.join(ROOT, 'dist', 'agent');
@@ -81,13 +80,7 @@ before(async () => {
   fs.chmodSync(dir, 0o755);
   work = path.join(dir, 'work');
   fs.mkdirSync(path.join(work, 'sub'), { recursive: true });
-  A = await Sshd.start(dir, 'target');
-  A.authorize('root', keygen(path.join(dir, 'id')));
-  sshConfig = path.join(dir, 'ssh_config');
-  fs.writeFileSync(sshConfig, `Host t-root\n  HostName 127.0.0.1\n  Port ${A.port}\n  User root\n  IdentityFile ${dir}/id\n  IdentitiesOnly yes\n`);
-  knownHosts = path.join(dir, 'known_hosts');
-  const [type, b64] = fs.readFileSync(path.join(A.dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
-  fs.writeFileSync(knownHosts, `${knownHostsName('127.0.0.1', A.port)} ${type} ${b64}\n`);
+  ({ sshd: A, sshConfig, knownHosts } = await rootTarget(dir));
 });
 
 after(async () => {

@@ -8,6 +8,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { knownHostsName } from '../../src/core/ssh/known-hosts';
+
 export function sh(cmd: string, opts: cp.ExecSyncOptions = {}): string {
   return cp.execSync(cmd, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts }) as string;
 }
@@ -274,4 +276,19 @@ exit 0
 `;
   fs.writeFileSync(path.join(d, `kwitness-agent-${arch}`), script, { mode: 0o755 });
   return d;
+}
+
+/**
+ * A fresh sshd in `dir` that lets root in with a new key, the ssh config naming it `t-root`, and
+ * a known_hosts that already pins its host key: what the tests of the real agent over ssh share.
+ */
+export async function rootTarget(dir: string): Promise<{ sshd: Sshd; sshConfig: string; knownHosts: string }> {
+  const sshd = await Sshd.start(dir, 'target');
+  sshd.authorize('root', keygen(path.join(dir, 'id')));
+  const sshConfig = path.join(dir, 'ssh_config');
+  fs.writeFileSync(sshConfig, `Host t-root\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${dir}/id\n  IdentitiesOnly yes\n`);
+  const knownHosts = path.join(dir, 'known_hosts');
+  const [type, b64] = fs.readFileSync(path.join(sshd.dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
+  fs.writeFileSync(knownHosts, `${knownHostsName('127.0.0.1', sshd.port)} ${type} ${b64}\n`);
+  return { sshd, sshConfig, knownHosts };
 }

@@ -10,8 +10,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { INSTALL_ROOT } from '../../src/core/host/deploy';
-import { knownHostsName } from '../../src/core/ssh/known-hosts';
-import { Sshd, keygen, sh, tempDir, waitFor } from './harness';
+import { Sshd, rootTarget, sh, tempDir, waitFor } from './harness';
 
 const ROOT = path.resolve(__dirname, '../../..');
 let dir: string;
@@ -70,13 +69,7 @@ before(async () => {
   fs.chmodSync(dir, 0o755);
   work = path.join(dir, 'work');
   fs.mkdirSync(work);
-  A = await Sshd.start(dir, 'target');
-  A.authorize('root', keygen(path.join(dir, 'id')));
-  sshConfig = path.join(dir, 'ssh_config');
-  fs.writeFileSync(sshConfig, `Host t-root\n  HostName 127.0.0.1\n  Port ${A.port}\n  User root\n  IdentityFile ${dir}/id\n  IdentitiesOnly yes\n`);
-  knownHosts = path.join(dir, 'known_hosts');
-  const [type, b64] = fs.readFileSync(path.join(A.dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
-  fs.writeFileSync(knownHosts, `${knownHostsName('127.0.0.1', A.port)} ${type} ${b64}\n`);
+  ({ sshd: A, sshConfig, knownHosts } = await rootTarget(dir));
 });
 
 after(async () => {
