@@ -25,6 +25,7 @@ import { affectsTrustedSettings, readTrustedSettings } from './extension/trusted
 export interface KernelWitnessApi {
   readonly hosts: HostManager;
   readonly tree: HostsTreeProvider;
+  readonly watches: WatchRegistry;
   listHosts(): HostRef[];
   sessions(): readonly TraceSession[];
   /** Starts a trace without UI prompts for the host (errors are thrown, not shown). */
@@ -98,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
   return {
     hosts,
     tree,
+    watches,
     listHosts: () => hosts.list(),
     sessions: () => traces.list(),
     startTrace: (hostId, options) => traces.start(hosts.ref(hostId), options, { silent: true }),

@@ -105,7 +105,8 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
     }
   };
 
-  const fromResource = (families: Family[], what: string) => async (uri?: unknown): Promise<string | undefined> => {
+  /** `extra.name` (other callers, tests) names the watch without asking. */
+  const fromResource = (families: Family[], what: string) => async (uri?: unknown, extra?: unknown): Promise<string | undefined> => {
     const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
     if (!target) {
       void vscode.window.showErrorMessage(`Kernel Witness: ${what}: pick a file or folder in the Explorer first`);
@@ -117,7 +118,8 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       return undefined;
     }
     const base = hp.path.split('/').pop() || hp.path;
-    const scope = await askScope(hp.host, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
+    const given = typeof extra === 'object' && extra !== null && typeof (extra as { name?: unknown }).name === 'string' ? (extra as { name: string }).name : undefined;
+    const scope = given !== undefined ? { families, paths: [hp.path], name: given } : await askScope(hp.host, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
     return scope && startWith(hp.host, scope);
   };
 

@@ -139,8 +139,10 @@ export class WatchRegistry extends Disposable {
       this.setSeenQuietly(host.id, w.id, end.nextCursor);
       if (!first) continue;
       const more = count > 1 ? ` (+${count - 1} more)` : '';
-      const pick = await vscode.window.showInformationMessage(`Kernel Witness: ${w.name ?? w.id} on ${host.label}: ${oneLine(first)}${more}`, 'Open');
-      if (pick === 'Open') await this.open(host, w);
+      // not awaited: a notification stays until the user acts, and listing must not wait for that
+      void vscode.window.showInformationMessage(`Kernel Witness: ${w.name ?? w.id} on ${host.label}: ${oneLine(first)}${more}`, 'Open').then((pick) => {
+        if (pick === 'Open') this.open(host, w).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+      });
     }
   }
 
