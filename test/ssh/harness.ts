@@ -127,7 +127,12 @@ export class Sshd {
         return;
       }
       for (const k of kids.split('\n').filter(Boolean).map(Number)) {
-        const comm = fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim();
+        let comm: string;
+        try {
+          comm = fs.readFileSync(`/proc/${k}/comm`, 'utf8').trim();
+        } catch {
+          continue; // it ended between pgrep and here: nothing left to kill
+        }
         if (comm === 'sshd' || comm === path.basename(this.binary).slice(0, 15)) {
           out.push(k);
           walk(k);
@@ -158,7 +163,11 @@ export class Sshd {
   async stop(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null) return;
-    this.killConnections();
+    try {
+      this.killConnections();
+    } catch {
+      /* the listener below still ends, and its connections with it */
+    }
     const done = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
     await Promise.race([done, sleep(3000)]);
