@@ -164,6 +164,16 @@ static void notify_start(bool ok, int code, const char *msg)
 	if (ready_sent)
 		return;
 	ready_sent = true;
+	if (o->unit) {
+		/* under systemd: `watch start` (systemd_watch_start) waits for READY=1 or the unit's
+		 * failure, then reads the answer from start.result */
+		char line[700];
+		int n = ok ? snprintf(line, sizeof(line), "OK %d\n", (int)self_pid)
+			   : snprintf(line, sizeof(line), "E%d %s\n", code, msg);
+		write_file_atomic(o->dir, "start.result", line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		if (ok)
+			systemd_notify("READY=1");
+	}
 	if (o->foreground) {
 		if (ok) {
 			struct buf b = { 0 };
@@ -206,6 +216,8 @@ static void begin_stop(const char *note)
 	}
 	if (strcmp(st.state, "failed"))
 		set_state("stopping");
+	if (o->unit)
+		systemd_notify("STOPPING=1");
 	if (!first_ready_seen) /* else the batch with the ready record reports success */
 		notify_start(false, 1, note ? note : "the watch was stopped before the agent was ready");
 }
@@ -748,6 +760,8 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 	o = opts;
 	ready_fd = rfd;
 	self_pid = getpid();
+	if (o->unit)
+		systemd_notify_init();
 	prctl(PR_SET_PDEATHSIG, 0); /* a watch outlives whoever started it */
 	if (chdir("/")) {
 		/* cannot happen; the worker's paths are absolute anyway */

@@ -278,8 +278,19 @@ static int watch_start(int argc, char **argv)
 	const char *dir_arg = NULL;
 	int i;
 
+	/* the supervisor a systemd unit starts reads its arguments from DIR/start.args */
+	if (argc >= 1 && !strcmp(argv[0], "--args-file")) {
+		if (argc != 2)
+			usage_fail("start: --args-file FILE takes no other arguments");
+		if (watch_args_file(argv[1], &argc, &argv))
+			return fail_line("cannot read the watch's arguments from %s: %s", argv[1],
+					 errno ? strerror(errno) : "empty or not NUL-terminated");
+	}
 	o.max_mb = 256;
 	o.keep_free_mb = 512;
+	o.memory_max_mb = 512;
+	o.cpu_quota_pct = 100;
+	o.service = "auto";
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--")) {
@@ -308,7 +319,22 @@ static int watch_start(int argc, char **argv)
 			o.max_events = num_arg(a, v, 1, 1ull << 53), i++;
 		else if (!strcmp(a, "--foreground"))
 			o.foreground = true;
-		else
+		else if (!strcmp(a, "--service")) {
+			if (!v || (strcmp(v, "auto") && strcmp(v, "systemd") && strcmp(v, "daemon")))
+				usage_fail("start: --service: expected auto, systemd or daemon, got '%s'", v ? v : "");
+			o.service = v, i++;
+		} else if (!strcmp(a, "--persistent"))
+			o.persistent = true;
+		else if (!strcmp(a, "--memory-max-mb"))
+			o.memory_max_mb = num_arg(a, v, 16, 1 << 20), i++;
+		else if (!strcmp(a, "--cpu-quota"))
+			o.cpu_quota_pct = num_arg(a, v, 1, 100 * 1024), i++;
+		else if (!strcmp(a, "--unit")) {
+			/* internal: written into start.args for the supervisor a unit runs */
+			if (!v || strncmp(v, "kwitness-watch-", 15) || strchr(v, '/'))
+				usage_fail("start: --unit is set by the agent itself");
+			o.unit = v, i++;
+		} else
 			usage_fail("start: unknown flag '%s'", a);
 	}
 	if (!dir_arg)
@@ -328,6 +354,24 @@ static int watch_start(int argc, char **argv)
 	if (o.until_s && o.until_s * 1000000000ull <= wall_now_ns())
 		usage_fail("start: --until %llu is in the past", (unsigned long long)o.until_s);
 	abs_dir(o.dir, sizeof(o.dir), "--dir", dir_arg);
+	if (o.persistent && !strcmp(o.service, "daemon"))
+		usage_fail("start: --persistent needs --service systemd or auto (a daemon does not survive a reboot)");
+
+	/* where systemd runs, the supervisor becomes its unit (watch_systemd.c) */
+	static char unit[300];
+	bool as_unit = false;
+	if (!o.unit && !o.foreground && strcmp(o.service, "daemon")) {
+		char why[200];
+		bool required = o.persistent || !strcmp(o.service, "systemd");
+		as_unit = systemd_available(why, sizeof(why));
+		if (as_unit && !systemd_unit_name(&o, unit, sizeof(unit))) {
+			as_unit = false;
+			snprintf(why, sizeof(why), "the watch id and directory must be [A-Za-z0-9_./-] for a systemd unit");
+		}
+		if (!as_unit && required)
+			return fail_line("%s: %s", o.persistent ? "--persistent (a watch that survives a reboot)" : "--service systemd",
+					 why);
+	}
 
 	/* DIR: created 0700, writable, ours, not already running */
 	if (mkdir_p(o.dir))
@@ -361,6 +405,8 @@ static int watch_start(int argc, char **argv)
 	o.started_ns = had_meta ? json_u64(meta.p, "started_ns", 0) : 0;
 	if (!o.started_ns)
 		o.started_ns = wall_now_ns();
+	if (as_unit)
+		o.unit = unit; /* meta.json names it from the start: a stop during the start finds it */
 	meta.len = 0;
 	meta_json(&meta, &o);
 	buf_put(&meta, "\n", 1);
@@ -368,6 +414,10 @@ static int watch_start(int argc, char **argv)
 		return fail_line("cannot write to watch dir %s: %s", o.dir, strerror(errno));
 	free(meta.p);
 
+	if (as_unit) {
+		close(lock); /* the unit's supervisor takes it */
+		return systemd_watch_start(&o, unit);
+	}
 	if (o.foreground)
 		return supervisor_run(&o, -1); /* the lock stays held by this process */
 
@@ -546,7 +596,8 @@ static bool remove_watch_dir(const char *dir)
 {
 	static const char *const names[] = { "meta.json", "meta.json.tmp", "status.json", "status.json.tmp",
 					     "supervisor.pid", "supervisor.pid.tmp", "supervisor.lock",
-					     "agent.log", "agent.log.1" };
+					     "agent.log", "agent.log.1", "kwitness-agent", "kwitness-agent.tmp",
+					     "start.args", "start.args.tmp", "start.result", "start.result.tmp" };
 	char p[4200];
 
 	snprintf(p, sizeof(p), "%s/journal", dir);
@@ -596,6 +647,20 @@ static int watch_stop(int argc, char **argv)
 
 	if (!is_watch_dir(dir))
 		return fail_line("no watch at %s", dir);
+	/* a systemd watch: its unit stops it (and a persistent one is removed), else the
+	 * manager would restart it; the steps below then find the supervisor gone */
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	if (read_small_file(path, &s) == 0) {
+		char unit[300];
+		const char *v;
+		size_t vl;
+		json_str_for_msg(s.p, "unit", unit, sizeof(unit));
+		bool persistent = json_get(s.p, "persistent", &v, &vl) && vl == 4 && !memcmp(v, "true", 4);
+		if (!strncmp(unit, "kwitness-watch-", 15) && !strchr(unit, '/') && !strchr(unit, '\\'))
+			systemd_watch_stop(unit, persistent, note, sizeof(note));
+	}
+	free(s.p);
+	s = (struct buf){ 0 };
 	pid_t alive = supervisor_alive(dir, &rec, exe, sizeof(exe));
 	snprintf(path, sizeof(path), "%s/status.json", dir);
 	pid_t worker = 0;

@@ -7,11 +7,14 @@
  *                  restarts it, enforces the cap and the free-space floor, writes status.json
  *   watch_state.c  DIR's small files: status.json / meta.json, the pid file, a JSON key scanner
  *   watch_read.c   `watch read`: journaled frames back out, with cursors
+ *   watch_systemd.c  the supervisor as a systemd unit (transient or persistent) where systemd runs
  *   onhit.c        --on-hit: a rate-limited command per event; wire_json.c: the event as JSON
  *   journal.c      the segment files
  *
  * DIR layout: meta.json, status.json, supervisor.pid, supervisor.lock (flock held by the
- * supervisor), agent.log(.1) (the worker's stderr and the supervisor's notes), journal/.
+ * supervisor), agent.log(.1) (the worker's stderr and the supervisor's notes), journal/; for
+ * a systemd watch also kwitness-agent (this binary's copy the unit runs), start.args (its
+ * arguments) and start.result (the supervisor's answer to its start).
  */
 #ifndef KW_WATCH_H
 #define KW_WATCH_H
@@ -34,6 +37,10 @@ struct watch_opts {
 	uint64_t until_s;    /* 0: none */
 	uint64_t max_events; /* 0: none */
 	bool foreground;
+	const char *service;        /* auto (systemd where it runs), systemd, daemon */
+	bool persistent;            /* a systemd unit enabled at boot */
+	const char *unit;           /* the systemd unit this supervisor runs in (NULL: none) */
+	uint64_t memory_max_mb, cpu_quota_pct; /* the unit's MemoryMax and CPUQuota */
 	const char *families;  /* as given: "unlink,create" */
 	char **filters;        /* trace filter arguments after FAMILIES */
 	int n_filters;
@@ -82,6 +89,15 @@ bool proc_is_exe(pid_t pid, const char *exe); /* /proc/PID/exe is exe (maybe " (
  * "OK PID\n" once the first worker's ready record is journaled, or "E<exit> message\n".
  */
 int supervisor_run(struct watch_opts *o, int ready_fd);
+
+/* ---- watch_systemd.c ---- */
+bool systemd_available(char *why, size_t n);                 /* PID 1 is systemd, we are root */
+bool systemd_unit_name(const struct watch_opts *o, char *out, size_t n); /* false: id/dir unsafe */
+int systemd_watch_start(struct watch_opts *o, const char *unit); /* prints the start's answer */
+int systemd_watch_stop(const char *unit, bool persistent, char *note, size_t n);
+int watch_args_file(const char *path, int *argc, char ***argv); /* DIR/start.args -> argv */
+void systemd_notify_init(void);        /* takes $NOTIFY_SOCKET away from the environment */
+void systemd_notify(const char *state); /* "READY=1", "STOPPING=1" (nothing outside systemd) */
 
 /* ---- watch_read.c ---- */
 int cmd_watch_read(int argc, char **argv);

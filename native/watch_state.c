@@ -88,6 +88,16 @@ void json_families(struct buf *b, const char *families)
 
 #define U(x) ((unsigned long long)(x))
 
+/* ,"unit":...,"persistent":... (how the watch runs: a systemd unit, or null for a daemon) */
+static void json_unit(struct buf *b, const struct watch_opts *o)
+{
+	buf_puts(b, ",\"unit\":");
+	json_opt_str(b, o->unit);
+	buf_printf(b, ",\"persistent\":%s", o->persistent && o->unit ? "true" : "false");
+	if (o->unit)
+		buf_printf(b, ",\"memory_max_mb\":%llu,\"cpu_quota_pct\":%llu", U(o->memory_max_mb), U(o->cpu_quota_pct));
+}
+
 void status_json(struct buf *b, const struct watch_opts *o, const struct watch_status *s)
 {
 	buf_puts(b, "{\"id\":");
@@ -117,6 +127,7 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	json_opt_str(b, s->error);
 	buf_puts(b, ",\"note\":");
 	json_opt_str(b, s->note);
+	json_unit(b, o);
 	buf_printf(b, ",\"on_hit_runs\":%llu,\"on_hit_suppressed\":%llu,\"on_hit_failed\":%llu,\"updated\":",
 		   U(s->on_hit_runs), U(s->on_hit_suppressed), U(s->on_hit_failed));
 	iso_time(b, wall_now_ns());
@@ -151,6 +162,7 @@ void meta_json(struct buf *b, const struct watch_opts *o)
 		buf_printf(b, "%llu", U(o->max_events));
 	else
 		buf_puts(b, "null");
+	json_unit(b, o);
 	buf_puts(b, "}");
 }
 

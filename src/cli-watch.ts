@@ -1,7 +1,8 @@
 // `kwitness watch …`: watches from the command line, on the same core as the extension
 // (src/core/watch). The parsing of shared flags stays in cli.ts; this file gets it ready-made.
 //   kwitness watch start FAMILIES --host H [filters] [--name N] [--max-mb N] [--keep-free-mb N]
-//         [--on-hit CMD] [--until TIME] [--max-events N] [--json]
+//         [--on-hit CMD] [--until TIME] [--max-events N] [--persistent] [--service auto|systemd|daemon]
+//         [--memory-max-mb N] [--cpu-quota PCT] [--json]
 //   kwitness watch list --host H [--json]
 //   kwitness watch show ID --host H [--since CURSOR] [--limit N] [--json]
 //   kwitness watch follow ID --host H [--since CURSOR] [--json]
@@ -34,10 +35,11 @@ export async function watchCommand(w: WatchCliInput, hosts: HostManager): Promis
   const out = (s: string): void => void process.stdout.write(s + '\n');
   switch (w.sub) {
     case 'start': {
-      if (w.has('persistent')) {
-        throw new KwError('bad-input', 'watch start: --persistent (a watch that survives a reboot) is not available yet; without it the watch runs until stopped or the host reboots');
-      }
       const options = w.traceOptions();
+      const service = w.value('service');
+      if (service !== undefined && service !== 'auto' && service !== 'systemd' && service !== 'daemon') {
+        throw new KwError('bad-input', `watch start: --service must be auto, systemd or daemon, got "${service}"`);
+      }
       const started = await client.start({
         options,
         name: w.value('name'),
@@ -46,9 +48,16 @@ export async function watchCommand(w: WatchCliInput, hosts: HostManager): Promis
         onHit: w.value('on-hit'),
         until: parseUntil(w.value('until')),
         maxEvents: w.int('max-events'),
+        service,
+        persistent: w.has('persistent'),
+        memoryMaxMb: w.int('memory-max-mb'),
+        cpuQuotaPct: w.int('cpu-quota'),
       });
-      if (w.json) out(JSON.stringify({ id: started.id, host: started.host, state: started.state, pid: started.pid }));
-      else out(`watch ${started.id} running on ${started.host} (agent pid ${started.pid}); 'kwitness watch show ${started.id} --host ${w.host}' reads it`);
+      if (w.json) out(JSON.stringify({ id: started.id, host: started.host, state: started.state, pid: started.pid, unit: started.unit, persistent: started.persistent }));
+      else {
+        const how = started.unit ? `systemd unit ${started.unit}${started.persistent ? ', starts again after a reboot' : ''}` : 'a detached daemon';
+        out(`watch ${started.id} running on ${started.host} as ${how} (agent pid ${started.pid}); 'kwitness watch show ${started.id} --host ${w.host}' reads it`);
+      }
       return 0;
     }
     case 'list': {

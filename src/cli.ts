@@ -24,8 +24,10 @@ const USAGE = `usage:
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
         0 = never), e.g. after the laptop went to sleep or the network dropped silently
   kwitness watch start unlink|create|exec[,...] --host HOST [filters as for trace] [--name N]
-        [--max-mb N] [--keep-free-mb N] [--on-hit CMD] [--until TIME] [--max-events N] [--json]
-        a trap that runs on the host without this client, journaling every event there
+        [--max-mb N] [--keep-free-mb N] [--on-hit CMD] [--until TIME] [--max-events N]
+        [--persistent] [--service auto|systemd|daemon] [--memory-max-mb N] [--cpu-quota PCT] [--json]
+        a trap that runs on the host without this client, journaling every event there; where
+        systemd runs it is a unit (kwitness-watch-ID.service); --persistent: it starts again at boot
   kwitness watch list --host HOST [--json]
   kwitness watch show ID --host HOST [--since CURSOR] [--limit N] [--json]
   kwitness watch follow ID --host HOST [--since CURSOR] [--json]
@@ -52,7 +54,7 @@ interface Args {
 const VALUE_FLAGS = new Set([
   'host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
   'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
-  'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', // watch
+  'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', 'service', 'memory-max-mb', 'cpu-quota', // watch
 ]);
 const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help', 'keep', 'persistent']);
 

@@ -167,10 +167,11 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     if (!w) return item;
     const fresh = this.watches!.unseen(n.hostId, w);
     const last = w.last_event ? `last ${w.last_event.slice(0, 19).replace('T', ' ')}` : 'no events yet';
-    item.description = `watch · ${w.state} · ${w.events} events${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
+    item.description = `watch${w.status.persistent ? ' (after reboot too)' : ''} · ${w.state} · ${w.events} events${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
     item.tooltip = [
       `${w.name ?? w.id} (${w.id}): ${w.filter}`,
       `${w.state}${w.pid ? ` (agent pid ${w.pid})` : ''} since ${w.started}`,
+      w.status.unit ? `runs as the systemd unit ${w.status.unit}${w.status.persistent ? ', started again at every boot' : ' (until stopped or the host reboots)'}` : 'runs as a detached daemon (until stopped or the host reboots)',
       `${w.events} events, ${w.lost} lost, ${w.status.gaps} gaps, ${w.status.dropped_cap + w.status.dropped_space} dropped by the journal's limits`,
       ...(w.status.error ? [`error: ${w.status.error}`] : []),
       ...(w.status.note ? [w.status.note] : []),

@@ -1,17 +1,16 @@
-// Commands for watches: Start Watch… (host, families, paths, name; the last answers per host
-// remembered), Watch Who Deletes This / Creates Files Here from a file or folder of a
-// kwitness://, vscode-remote://ssh-remote+HOST or local file:// URI, Open Watch, Stop Watch,
-// Refresh Watches. Each takes a tree node, a URI or nothing (then it asks).
+// Commands for watches: Start Watch… (a host, then what to record: watch-scope.ts), Watch Who
+// Deletes This / Creates Files Here from a file or folder of a kwitness://,
+// vscode-remote://ssh-remote+HOST or local file:// URI, Open Watch, Stop Watch, Refresh Watches. Each takes a tree node, a URI or nothing (then it asks).
 import * as vscode from 'vscode';
 
 import type { Family } from '../core/events';
-import { FAMILIES } from '../core/events';
 import { errorMessage } from '../core/errors';
 import type { HostManager } from '../core/host/host';
 import type { HostRef } from '../core/trace-api';
 import type { WatchSummary } from '../core/watch/watch-client';
 import { decodeUriPath } from '../panel/paths';
 import type { HostsNode } from './hosts-tree';
+import { askWatchScope, scopeOptions, type WatchScope } from './watch-scope';
 import type { WatchRegistry } from './watches';
 
 export const WATCH_COMMAND_IDS = {
@@ -22,14 +21,6 @@ export const WATCH_COMMAND_IDS = {
   stopWatch: 'kwitness.stopWatch',
   refreshWatches: 'kwitness.refreshWatches',
 } as const;
-
-const LAST_KEY = 'kwitness.lastWatchScope';
-
-interface Scope {
-  families: Family[];
-  paths: string[];
-  name?: string;
-}
 
 export interface WatchCommandDeps {
   hosts: HostManager;
@@ -58,46 +49,13 @@ export function hostPathOf(uri: vscode.Uri, hosts: HostManager): { host: HostRef
 }
 
 export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
-  const lastScopes = (): Record<string, Scope> => deps.state.get<Record<string, Scope>>(LAST_KEY) ?? {};
-
-  /** Asks families, paths and a name (defaults: the last answers for this host); undefined = cancelled. */
-  const askScope = async (host: HostRef, preset?: Partial<Scope>): Promise<Scope | undefined> => {
-    const last = lastScopes()[host.id];
-    let families = preset?.families;
-    if (!families) {
-      const chosen = new Set<Family>(last?.families ?? ['unlink']);
-      const picks = await vscode.window.showQuickPick(
-        FAMILIES.map((f) => ({ label: f, picked: chosen.has(f), description: f === 'unlink' ? 'deletions, rmdir, rename over a file' : f === 'create' ? 'new files, directories, links' : 'programs run' })),
-        { title: `Watch on ${host.label}: what to record`, canPickMany: true, ignoreFocusOut: true },
-      );
-      if (!picks?.length) return undefined;
-      families = picks.map((p) => p.label as Family);
-    }
-    let paths = preset?.paths;
-    if (!paths) {
-      const text = await vscode.window.showInputBox({
-        title: `Watch on ${host.label}: under which paths? (comma-separated; empty = the whole host)`,
-        value: (last?.paths ?? []).join(', '),
-        placeHolder: '/var/lib/kubelet/pods, /tmp',
-        ignoreFocusOut: true,
-        validateInput: (v) => (v.split(',').map((s) => s.trim()).filter(Boolean).every((p) => p.startsWith('/')) ? undefined : 'paths must be absolute'),
-      });
-      if (text === undefined) return undefined;
-      paths = text.split(',').map((s) => s.trim()).filter(Boolean);
-    }
-    const name = await vscode.window.showInputBox({ title: `Watch on ${host.label}: a name (optional)`, value: preset?.name ?? '', ignoreFocusOut: true });
-    if (name === undefined) return undefined;
-    const scope = { families, paths, name: name || undefined };
-    void deps.state.update(LAST_KEY, { ...lastScopes(), [host.id]: { families, paths } });
-    return scope;
-  };
-
-  const startWith = async (host: HostRef, scope: Scope): Promise<string | undefined> => {
+  const startWith = async (host: HostRef, scope: WatchScope): Promise<string | undefined> => {
     try {
       const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kernel Witness: starting a watch on ${host.label}` }, () =>
-        deps.watches.start(host, { options: { families: scope.families, pathPrefixes: scope.paths.length ? scope.paths : undefined }, name: scope.name }),
+        deps.watches.start(host, { options: scopeOptions(scope), name: scope.name, persistent: scope.persistent || undefined }),
       );
-      void vscode.window.showInformationMessage(`Kernel Witness: watch "${scope.name ?? id}" runs on ${host.label}; it keeps running when this window closes. You are told here when it sees something.`);
+      const lasts = scope.persistent ? 'it keeps running when this window closes and starts again when the host reboots' : 'it keeps running when this window closes';
+      void vscode.window.showInformationMessage(`Kernel Witness: watch "${scope.name ?? id}" runs on ${host.label}; ${lasts}. You are told here when it sees something.`);
       return id;
     } catch (e) {
       void vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`);
@@ -119,7 +77,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
     }
     const base = hp.path.split('/').pop() || hp.path;
     const given = typeof extra === 'object' && extra !== null && typeof (extra as { name?: unknown }).name === 'string' ? (extra as { name: string }).name : undefined;
-    const scope = given !== undefined ? { families, paths: [hp.path], name: given } : await askScope(hp.host, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
+    const scope = given !== undefined ? { families, paths: [hp.path], narrowing: {}, persistent: false, name: given } : await askWatchScope(hp.host, deps.state, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
     return scope && startWith(hp.host, scope);
   };
 
@@ -153,7 +111,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       WATCH_COMMAND_IDS.startWatch,
       async (arg?: unknown) => {
         const host = await deps.pickHost(arg, 'Start a watch on…');
-        const scope = host && (await askScope(host));
+        const scope = host && (await askWatchScope(host, deps.state));
         return host && scope ? startWith(host, scope) : undefined;
       },
     ],

@@ -29,6 +29,16 @@ export interface WatchSpec {
   /** Stop by itself at this time (seconds since the epoch) or after this many events. */
   until?: number;
   maxEvents?: number;
+  /**
+   * How the watch runs on the target: 'auto' (default) as a systemd unit where systemd is PID 1,
+   * else as a detached daemon; 'systemd' insists on a unit; 'daemon' never uses one.
+   */
+  service?: 'auto' | 'systemd' | 'daemon';
+  /** Also after a reboot: an enabled systemd unit (needs systemd on the target). */
+  persistent?: boolean;
+  /** The unit's MemoryMax (MiB) and CPUQuota (percent of one CPU). */
+  memoryMaxMb?: number;
+  cpuQuotaPct?: number;
 }
 
 /** A watch as `watch status` reports it (the agent's status.json). */
@@ -55,6 +65,10 @@ export interface WatchStatus {
   journal_bytes: number;
   error: string | null;
   note: string | null;
+  /** The systemd unit the watch runs as (kwitness-watch-ID.service), null for a daemon. */
+  unit?: string | null;
+  /** An enabled unit: it starts again after a reboot. */
+  persistent?: boolean;
 }
 
 /** One line of `kwitness watch list`: the fields a person scans first, then the rest. */
@@ -69,6 +83,19 @@ export interface WatchSummary {
   last_event: string | null;
   filter: string;
   status: WatchStatus;
+}
+
+/** What `watch start` answers once the watch's tracer is attached and journaling. */
+export interface WatchStarted {
+  id: string;
+  host: string;
+  state: WatchState;
+  /** The supervisor's pid. */
+  pid: number;
+  dir: string;
+  /** The systemd unit it runs as, or null (a detached daemon). */
+  unit: string | null;
+  persistent: boolean;
 }
 
 /** A journaled record with its cursor (`watch show --since CURSOR` continues after it). */
@@ -130,7 +157,7 @@ export class WatchClient {
   }
 
   /** Starts a watch; resolves once its tracer is attached and journaling (or fails with the cause). */
-  async start(spec: WatchSpec, id = newWatchId()): Promise<{ id: string; host: string; state: WatchState; pid: number; dir: string }> {
+  async start(spec: WatchSpec, id = newWatchId()): Promise<WatchStarted> {
     const trace = agentTraceArgs(spec.options, 'wire'); // validates; ['trace', FAMILIES, '--format', 'wire', ...filters]
     const args = ['watch', 'start', '--dir', this.dirOf(id), '--id', id];
     if (spec.name !== undefined) args.push('--name', spec.name);
@@ -143,12 +170,16 @@ export class WatchClient {
     num('--keep-free-mb', spec.keepFreeMb, 0);
     num('--until', spec.until, 1);
     num('--max-events', spec.maxEvents, 1);
+    num('--memory-max-mb', spec.memoryMaxMb, 16);
+    num('--cpu-quota', spec.cpuQuotaPct, 1);
+    if (spec.service !== undefined) args.push('--service', spec.service);
+    if (spec.persistent) args.push('--persistent');
     if (spec.onHit !== undefined) args.push('--on-hit', spec.onHit);
     args.push('--', trace[1], ...trace.slice(4));
     const r = await this.conn.runAgent(args, 120000);
     if (r.code !== 0) throw this.failure(r.stderr, r.code, `start watch ${id}`);
-    const out = parseJsonLine<{ id: string; state: WatchState; pid: number; dir: string }>(r.stdout.toString('utf8'), 'watch start');
-    return { ...out, host: this.conn.ref.label };
+    const out = parseJsonLine<Omit<WatchStarted, 'host'>>(r.stdout.toString('utf8'), 'watch start');
+    return { ...out, unit: out.unit ?? null, persistent: out.persistent ?? false, host: this.conn.ref.label };
   }
 
   async status(id: string): Promise<WatchStatus> {

@@ -1,0 +1,122 @@
+// What a watch records, asked step by step: families, paths, then optional narrowing (comm,
+// pid, uid, container/cgroup, failed only) and whether it comes back after a reboot, then a
+// name. Every answer defaults to the last one given for the same host (kept in the workspace
+// state), so setting the same trap again is Enter, Enter, Enter. All of it runs in the kernel
+// or the agent on the target (src/core/session/trace-session.ts agentTraceArgs).
+import * as vscode from 'vscode';
+
+import type { Family } from '../core/events';
+import { FAMILIES } from '../core/events';
+import type { HostRef, TraceOptions } from '../core/trace-api';
+
+const LAST_KEY = 'kwitness.lastWatchScope';
+
+type Narrowing = Pick<TraceOptions, 'comm' | 'pid' | 'uid' | 'cgroup' | 'failedOnly'>;
+
+export interface WatchScope {
+  families: Family[];
+  paths: string[];
+  narrowing: Narrowing;
+  /** An enabled systemd unit on the target: the watch starts again after a reboot. */
+  persistent: boolean;
+  name?: string;
+}
+
+type Remembered = Omit<WatchScope, 'name'>;
+
+const FAMILY_HELP: Record<Family, string> = {
+  unlink: 'deletions, rmdir, rename over a file',
+  create: 'new files, directories, links',
+  exec: 'programs run',
+};
+
+/** One optional narrowing step: its quick-pick row and, for a value, how to ask and check it. */
+interface Step {
+  key: keyof Narrowing | 'persistent';
+  label: string;
+  detail: string;
+  ask?: { prompt: string; placeHolder: string; check: (v: string) => string | undefined };
+}
+
+const isUint = (max: number) => (v: string) => (/^\d+$/.test(v.trim()) && Number(v) <= max ? undefined : `a whole number 0..${max}`);
+
+const STEPS: Step[] = [
+  { key: 'comm', label: 'Only a process name (comm)…', detail: 'the kernel compares the first 15 bytes, e.g. kubelet', ask: { prompt: 'process name', placeHolder: 'kubelet', check: (v) => (v.trim() ? undefined : 'a process name') } },
+  { key: 'pid', label: 'Only one process (pid)…', detail: 'its threads included', ask: { prompt: 'process id', placeHolder: '2211', check: isUint(2 ** 31 - 1) } },
+  { key: 'uid', label: 'Only one user (uid)…', detail: 'the real uid of the process', ask: { prompt: 'user id', placeHolder: '1000', check: isUint(0xfffffffe) } },
+  { key: 'cgroup', label: 'Only one container or service (cgroup)…', detail: 'a cgroup v2 path: the container, pod or systemd unit and everything under it', ask: { prompt: 'cgroup path', placeHolder: '/sys/fs/cgroup/system.slice/docker-….scope', check: (v) => (v.trim().startsWith('/') ? undefined : 'an absolute cgroup path') } },
+  { key: 'failedOnly', label: 'Only failed attempts', detail: 'e.g. a delete that was refused' },
+  { key: 'persistent', label: 'Keep it after a reboot', detail: 'an enabled systemd unit on the host (hosts with systemd only)' },
+];
+
+function remembered(state: vscode.Memento): Record<string, Remembered> {
+  return state.get<Record<string, Remembered>>(LAST_KEY) ?? {};
+}
+
+/** Asks what a watch on `host` records; `preset` answers fixed by the caller are not asked. undefined = cancelled. */
+export async function askWatchScope(host: HostRef, state: vscode.Memento, preset: Partial<WatchScope> = {}): Promise<WatchScope | undefined> {
+  const last = remembered(state)[host.id];
+  const title = (step: string): string => `Watch on ${host.label}: ${step}`;
+
+  let families = preset.families;
+  if (!families) {
+    const chosen = new Set<Family>(last?.families ?? ['unlink']);
+    const picks = await vscode.window.showQuickPick(
+      FAMILIES.map((f) => ({ label: f, picked: chosen.has(f), description: FAMILY_HELP[f] })),
+      { title: title('what to record'), canPickMany: true, ignoreFocusOut: true },
+    );
+    if (!picks?.length) return undefined;
+    families = picks.map((p) => p.label as Family);
+  }
+
+  let paths = preset.paths;
+  if (!paths) {
+    const text = await vscode.window.showInputBox({
+      title: title('under which paths? (comma-separated; empty = the whole host)'),
+      value: (last?.paths ?? []).join(', '),
+      placeHolder: '/var/lib/kubelet/pods, /tmp',
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.split(',').map((s) => s.trim()).filter(Boolean).every((p) => p.startsWith('/')) ? undefined : 'paths must be absolute'),
+    });
+    if (text === undefined) return undefined;
+    paths = text.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  const before: Remembered = last ?? { families, paths, narrowing: {}, persistent: false };
+  const wasOn = (k: Step['key']): boolean => (k === 'persistent' ? before.persistent : before.narrowing?.[k] !== undefined && before.narrowing?.[k] !== false);
+  const picked = await vscode.window.showQuickPick(
+    STEPS.map((s) => ({ label: s.label, detail: s.detail, picked: wasOn(s.key), step: s })),
+    { title: title('narrow it down (optional; Enter with nothing picked records everything)'), canPickMany: true, ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  const narrowing: Narrowing = {};
+  let persistent = false;
+  for (const { step } of picked) {
+    if (step.key === 'persistent') persistent = true;
+    else if (step.key === 'failedOnly') narrowing.failedOnly = true;
+    else if (step.ask) {
+      const prev = before.narrowing?.[step.key];
+      const v = await vscode.window.showInputBox({
+        title: title(step.ask.prompt),
+        value: prev === undefined ? '' : String(prev),
+        placeHolder: step.ask.placeHolder,
+        ignoreFocusOut: true,
+        validateInput: step.ask.check,
+      });
+      if (v === undefined) return undefined;
+      if (step.key === 'pid' || step.key === 'uid') narrowing[step.key] = Number(v.trim());
+      else narrowing[step.key] = v.trim();
+    }
+  }
+
+  const name = await vscode.window.showInputBox({ title: title('a name (optional)'), value: preset.name ?? '', ignoreFocusOut: true });
+  if (name === undefined) return undefined;
+  const scope: WatchScope = { families, paths, narrowing, persistent, name: name || undefined };
+  void state.update(LAST_KEY, { ...remembered(state), [host.id]: { families, paths, narrowing, persistent } satisfies Remembered });
+  return scope;
+}
+
+/** The trace options a scope stands for (what the agent's watch runs). */
+export function scopeOptions(scope: Pick<WatchScope, 'families' | 'paths' | 'narrowing'>): TraceOptions {
+  return { families: scope.families, pathPrefixes: scope.paths.length ? scope.paths : undefined, ...scope.narrowing };
+}
