@@ -688,7 +688,7 @@ static void find_fs(const char *path)
  * Counters from the previous supervisor of this DIR: status.json as it last wrote it, plus
  * the records it journaled after that write (status.json lags up to a second).
  */
-static void restore_counters(const char *old, uint64_t *synced_until, bool *was_stopped)
+static void restore_counters(const char *old, uint64_t *synced_until, bool *was_stopped, bool *other_boot)
 {
 	uint64_t since = json_u64(old, "next_cursor", 0);
 	uint64_t cur = json_u64(old, "worker_lost", 0), curj = json_u64(old, "worker_unjudged", 0);
@@ -703,6 +703,11 @@ static void restore_counters(const char *old, uint64_t *synced_until, bool *was_
 	onhit_restore(json_u64(old, "on_hit_runs", 0), json_u64(old, "on_hit_suppressed", 0), json_u64(old, "on_hit_failed", 0));
 	*synced_until = json_u64(old, "synced_until_ns", 0);
 	*was_stopped = json_is_str(old, "state", "stopped") || json_is_str(old, "state", "failed");
+	char boot[64];
+	const char *v;
+	size_t vl;
+	boot_id(boot, sizeof(boot));
+	*other_boot = json_get(old, "boot_id", &v, &vl) && boot[0] && !json_is_str(old, "boot_id", boot);
 	struct jreader r;
 	const uint8_t *rec;
 	uint32_t len;
@@ -753,7 +758,7 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 {
 	char err[600];
 	uint64_t torn = 0, synced_until = 0;
-	bool was_stopped = false;
+	bool was_stopped = false, other_boot = false;
 	struct buf old = { 0 };
 	char path[4200];
 
@@ -814,7 +819,7 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 	if (torn)
 		slog("cut a torn tail of %llu bytes off the last journal segment", (unsigned long long)torn);
 	if (had_status || jr.next_cursor) {
-		restore_counters(had_status ? old.p : "{}", &synced_until, &was_stopped);
+		restore_counters(had_status ? old.p : "{}", &synced_until, &was_stopped, &other_boot);
 		const char *v;
 		size_t vl;
 		if (!st.last_event_ns && had_status && json_get(old.p, "last_event", &v, &vl) && *v == '"')
@@ -830,8 +835,12 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 		/* an existing journal: the time this DIR had no supervisor is a gap */
 		gap.on = true;
 		gap.from = jr.last_wall > synced_until ? jr.last_wall : synced_until;
+		/* what happened while nobody watched, as far as the last status.json tells */
 		snprintf(gap.reason, sizeof(gap.reason), "%s",
-			 was_stopped ? "watch restarted after it was stopped" : "watch restarted after a crash or reboot");
+			 other_boot ? (was_stopped ? "watch restarted after the host rebooted"
+						   : "watch restarted after the host crashed or lost power")
+				    : (was_stopped ? "watch restarted after it was stopped"
+						   : "watch restarted after a crash or reboot"));
 		slog("existing journal: next cursor %llu; %s", (unsigned long long)jr.next_cursor, gap.reason);
 	}
 	find_fs(o->dir);

@@ -61,6 +61,7 @@ struct watch_status {
 
 /* ---- watch_state.c ---- */
 uint64_t wall_now_ns(void);
+void boot_id(char *out, size_t n); /* /proc/sys/kernel/random/boot_id: which boot of the host this is */
 uint64_t mono_now_ns(void);
 void status_json(struct buf *b, const struct watch_opts *o, const struct watch_status *s);
 int write_file_atomic(const char *dir, const char *name, const void *data, size_t len);

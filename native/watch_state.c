@@ -133,8 +133,13 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	iso_time(b, wall_now_ns());
 	/* for the next supervisor of this DIR (restart after a crash): where the gap starts and
 	 * which part of `lost` the last worker had reported */
-	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu,\"writer_pid\":%d}",
+	static char boot[64];
+	if (!boot[0])
+		boot_id(boot, sizeof(boot));
+	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu,\"writer_pid\":%d,\"boot_id\":",
 		   U(s->synced_until_ns), U(s->worker_lost), U(s->worker_unjudged), (int)getpid());
+	json_escape(b, boot, strlen(boot));
+	buf_puts(b, "}");
 }
 
 void meta_json(struct buf *b, const struct watch_opts *o)
@@ -353,7 +358,7 @@ void json_patch(struct buf *out, const char *js, const char *key, const char *ra
 
 /* ---- pid file ---- */
 
-static void boot_id(char *out, size_t n)
+void boot_id(char *out, size_t n)
 {
 	struct buf b = { 0 };
 

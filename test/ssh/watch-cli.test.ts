@@ -166,4 +166,16 @@ test('unknown watch ids and bad ids: one clear line, nothing started', () => {
   const past = cli(['start', 'unlink', '--until', '2001-01-01T00:00:00Z']);
   assert.equal(past.code, 2);
   assert.match(past.err, /--until .* is in the past/);
+  const service = cli(['start', 'unlink', '--service', 'cron']);
+  assert.equal(service.code, 2);
+  assert.match(service.err, /--service must be auto, systemd or daemon, got "cron"/);
+  if (!fs.existsSync('/run/systemd/system')) {
+    // this machine has no systemd as PID 1: a watch that must survive a reboot cannot be promised
+    const persistent = cli(['start', 'unlink', '--persistent', '--path-prefix', work]);
+    assert.equal(persistent.code, 1, persistent.err);
+    assert.match(persistent.err, /--persistent \(a watch that survives a reboot\): systemd is not running on this host \(no \/run\/systemd\/system\)/);
+    const list = cli(['list', '--json']);
+    const mine = (JSON.parse(list.out.trim()) as Array<{ filter: string }>).filter((w) => w.filter.includes(work));
+    assert.deepEqual(mine, [], 'nothing was started');
+  }
 });
