@@ -24,8 +24,11 @@ struct kw_opts {
 	bool wire;                /* --format wire */
 	bool verbose;
 	const char *attach;       /* auto, fentry, kprobe or tracepoint */
-	char *prefix[KW_MAX_PREFIX]; /* normalised, malloc'd */
+	char *prefix[KW_MAX_PREFIX]; /* normalised, malloc'd: the kernel's prefixes */
+	bool prefix_of_glob[KW_MAX_PREFIX]; /* only a glob's fixed part: the glob decides in user space */
 	int n_prefix;
+	char *glob[KW_MAX_PREFIX];   /* --path-glob, malloc'd (fnmatch, FNM_PATHNAME) */
+	int n_glob;
 	uint32_t pid;
 	int64_t uid;              /* -1: any */
 	char comm[KW_COMM_LEN];
@@ -41,7 +44,7 @@ extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */
 extern const char kw_usage[];
 /* 0, or -1 with one line naming the cause in err. Adds to *o (start from KW_OPTS_DEFAULT). */
 int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t errsz);
-void opts_reset(struct kw_opts *o);  /* frees the prefixes, back to the defaults */
+void opts_reset(struct kw_opts *o);  /* frees the prefixes and globs, back to the defaults */
 
 /* ---- clock.c ---- */
 extern int64_t boot_to_wall;          /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */

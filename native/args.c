@@ -16,7 +16,7 @@ struct kw_opts opt = KW_OPTS_DEFAULT;
 
 const char kw_usage[] =
 	"usage: kwitness-agent probe\n"
-	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]...\n"
+	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [-v]\n"
@@ -96,10 +96,62 @@ static int parse_families(struct kw_opts *o, struct perr *e, const char *arg)
 	return rc;
 }
 
+/* A kernel prefix slot for p (normalised), shared with an equal one; -1 when all are taken. */
+static int prefix_slot(struct kw_opts *o, const char *p, bool of_glob)
+{
+	struct buf b = { 0 };
+
+	buf_puts(&b, p);
+	path_normalize(&b);
+	for (int i = 0; i < o->n_prefix; i++)
+		if (!strcmp(o->prefix[i], b.p)) {
+			o->prefix_of_glob[i] &= of_glob; /* also given as a prefix: everything under it counts */
+			free(b.p);
+			return i;
+		}
+	if (o->n_prefix == KW_MAX_PREFIX) {
+		free(b.p);
+		return -1;
+	}
+	o->prefix_of_glob[o->n_prefix] = of_glob;
+	o->prefix[o->n_prefix] = b.p;
+	return o->n_prefix++;
+}
+
+/*
+ * --path-glob G: the kernel cannot match a pattern, so it filters on G's fixed part (the
+ * directory before the first wildcard) and user space finishes with fnmatch(3) (enrich.c).
+ * A pattern without wildcards is a plain prefix.
+ */
+static int add_glob(struct kw_opts *o, struct perr *e, const char *g)
+{
+	size_t wild = strcspn(g, "*?[\\");
+	if (!g[wild])
+		return prefix_slot(o, g, false) < 0 ? fail(e, "--path-prefix/--path-glob: at most %d in all", KW_MAX_PREFIX) : 0;
+	if (o->n_glob == KW_MAX_PREFIX)
+		return fail(e, "--path-glob: at most %d patterns", KW_MAX_PREFIX);
+	char *base = strndup(g, wild);
+	if (!base)
+		return fail(e, "out of memory");
+	char *slash = strrchr(base, '/');
+	slash[slash == base ? 1 : 0] = 0; /* "/a/b/x*" -> "/a/b"; "/x*" -> "/" */
+	int slot = prefix_slot(o, base, true);
+	free(base);
+	if (slot < 0)
+		return fail(e, "--path-prefix/--path-glob: at most %d in all", KW_MAX_PREFIX);
+	o->glob[o->n_glob] = strdup(g);
+	if (!o->glob[o->n_glob])
+		return fail(e, "out of memory");
+	o->n_glob++;
+	return 0;
+}
+
 void opts_reset(struct kw_opts *o)
 {
 	for (int i = 0; i < o->n_prefix; i++)
 		free(o->prefix[i]);
+	for (int i = 0; i < o->n_glob; i++)
+		free(o->glob[i]);
 	*o = (struct kw_opts)KW_OPTS_DEFAULT;
 }
 
@@ -124,12 +176,14 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 		} else if (!strcmp(a, "--path-prefix")) {
 			if (!v || v[0] != '/')
 				return fail(&e, "--path-prefix: expected an absolute path, got '%s'", v ? v : "");
-			if (o->n_prefix == KW_MAX_PREFIX)
-				return fail(&e, "--path-prefix: at most %d prefixes", KW_MAX_PREFIX);
-			struct buf b = { 0 };
-			buf_puts(&b, v);
-			path_normalize(&b);
-			o->prefix[o->n_prefix++] = b.p;
+			if (prefix_slot(o, v, false) < 0)
+				return fail(&e, "--path-prefix: at most %d prefixes (globs included)", KW_MAX_PREFIX);
+			i++;
+		} else if (!strcmp(a, "--path-glob")) {
+			if (!v || v[0] != '/')
+				return fail(&e, "--path-glob: expected an absolute pattern, got '%s'", v ? v : "");
+			if (add_glob(o, &e, v))
+				return -1;
 			i++;
 		} else if (!strcmp(a, "--pid")) {
 			if (parse_num(&e, a, v, 1, INT_MAX, &n))

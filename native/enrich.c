@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <unistd.h>
 #include "record.h"
@@ -89,16 +90,41 @@ static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int 
 	path_normalize(dst);
 }
 
+/* A --path-glob matches the path itself or one of its parents (a matched directory's contents count). */
+static bool glob_match(const char *p, size_t n)
+{
+	char tmp[KW_PATH_MAX + 1];
+
+	if (n >= sizeof(tmp))
+		return true; /* cannot be ruled out */
+	memcpy(tmp, p, n);
+	tmp[n] = 0;
+	for (int g = 0; g < opt.n_glob; g++)
+		for (size_t i = 1; i <= n; i++) {
+			if (i < n && tmp[i] != '/')
+				continue;
+			char c = tmp[i];
+			tmp[i] = 0;
+			bool hit = fnmatch(opt.glob[g], tmp, FNM_PATHNAME) == 0;
+			tmp[i] = c;
+			if (hit)
+				return true;
+		}
+	return false;
+}
+
 static bool prefix_match(const char *p, size_t n)
 {
 	if (!opt.n_prefix)
 		return true;
 	for (int i = 0; i < opt.n_prefix; i++) {
+		if (opt.prefix_of_glob[i])
+			continue;
 		size_t k = strlen(opt.prefix[i]);
 		if (k == 1 || (n >= k && !memcmp(p, opt.prefix[i], k) && (n == k || p[k] == '/')))
 			return true;
 	}
-	return false;
+	return opt.n_glob && glob_match(p, n);
 }
 
 static void fill_ancestors(struct ev *e, const struct kw_raw *r)

@@ -181,7 +181,7 @@ static int status_of(const char *dir, struct buf *out, const char *extra_note)
 
 /* ---- start ---- */
 
-static const char *const value_filters[] = { "--path-prefix", "--pid", "--comm", "--uid", "--cgroup",
+static const char *const value_filters[] = { "--path-prefix", "--path-glob", "--pid", "--comm", "--uid", "--cgroup",
 					     "--attach", "--ringbuf-kb", "--argv-max" };
 static const char *const flag_filters[] = { "--failed-only", "-v", "--verbose" };
 

@@ -18,7 +18,7 @@ import { watchCommand } from './cli-watch';
 const USAGE = `usage:
   kwitness hosts [--json]
   kwitness probe HOST [--json]
-  kwitness trace unlink|create|exec[,...] --host HOST [--path-prefix P]... [--pid N] [--comm NAME]
+  kwitness trace unlink|create|exec[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
         [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
         [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
@@ -52,7 +52,7 @@ interface Args {
 }
 
 const VALUE_FLAGS = new Set([
-  'host', 'path-prefix', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
+  'host', 'path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
   'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
   'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', 'service', 'memory-max-mb', 'cpu-quota', // watch
 ]);
@@ -113,6 +113,7 @@ export function traceOptionsFrom(a: Args): TraceOptions {
   return {
     families: families as Family[],
     pathPrefixes: a.flags.get('path-prefix'),
+    pathGlobs: a.flags.get('path-glob'),
     pid: intFlag(a, 'pid'),
     comm: one(a, 'comm'),
     uid: intFlag(a, 'uid'),

@@ -79,7 +79,13 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
   const tree = register(new HostsTreeProvider(hosts, traces, () => trusted.hosts, watches));
   register(vscode.window.createTreeView('kwitness.hosts', { treeDataProvider: tree, showCollapseAll: true }));
   for (const [id, handler] of commandHandlers({ hosts, traces, tree, log })) register(vscode.commands.registerCommand(id, handler));
-  const watchDeps = { hosts, watches, state: context.globalState, pickHost: (arg: unknown, title: string) => pickHost({ hosts }, arg, title) };
+  const watchDeps = {
+    hosts,
+    watches,
+    state: context.globalState,
+    pickHost: (arg: unknown, title: string) => pickHost({ hosts }, arg, title),
+    startTrace: (host: HostRef, options: TraceOptions) => traces.start(host, options).then((s) => s.id, () => undefined),
+  };
   for (const [id, handler] of watchCommandHandlers(watchDeps)) register(vscode.commands.registerCommand(id, handler));
   register(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -23,6 +23,12 @@ export type TraceState =
 export interface TraceOptions {
   families: Family[];
   pathPrefixes?: string[];
+  /**
+   * Shell-style patterns (fnmatch with FNM_PATHNAME: `*`, `?` and `[...]` stop at `/`) matching
+   * the path or one of its parents. The kernel filters on each pattern's fixed directory; the
+   * agent finishes the match.
+   */
+  pathGlobs?: string[];
   pid?: number;
   comm?: string;
   uid?: number;

@@ -222,6 +222,7 @@ function describeFilters(s: TraceSession): string {
   const o = s.options;
   const f: string[] = [];
   if (o.pathPrefixes?.length) f.push(`paths ${o.pathPrefixes.join(', ')}`);
+  if (o.pathGlobs?.length) f.push(`matching ${o.pathGlobs.join(', ')}`);
   if (o.pid !== undefined) f.push(`pid ${o.pid}`);
   if (o.comm) f.push(`comm ${o.comm}`);
   if (o.uid !== undefined) f.push(`uid ${o.uid}`);

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { Family } from '../core/events';
 import { errorMessage } from '../core/errors';
 import type { HostManager } from '../core/host/host';
-import type { HostRef } from '../core/trace-api';
+import type { HostRef, TraceOptions } from '../core/trace-api';
 import type { WatchSummary } from '../core/watch/watch-client';
 import { decodeUriPath } from '../panel/paths';
 import type { HostsNode } from './hosts-tree';
@@ -17,6 +17,7 @@ export const WATCH_COMMAND_IDS = {
   startWatch: 'kwitness.startWatch',
   watchWhoDeletes: 'kwitness.watchWhoDeletes',
   watchWhoCreates: 'kwitness.watchWhoCreates',
+  startTrace: 'kwitness.startTrace',
   openWatch: 'kwitness.openWatch',
   stopWatch: 'kwitness.stopWatch',
   refreshWatches: 'kwitness.refreshWatches',
@@ -27,6 +28,8 @@ export interface WatchCommandDeps {
   watches: WatchRegistry;
   state: vscode.Memento;
   pickHost: (arg: unknown, title: string) => Promise<HostRef | undefined>;
+  /** Starts a plain trace into the panel (TraceRegistry.start); its id, or undefined if it failed (shown already). */
+  startTrace: (host: HostRef, options: TraceOptions) => Promise<string | undefined>;
 }
 
 /** The host and absolute path a resource URI names, or a reason it names none we can watch. */
@@ -113,6 +116,21 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
         const host = await deps.pickHost(arg, 'Start a watch on…');
         const scope = host && (await askWatchScope(host, deps.state));
         return host && scope ? startWith(host, scope) : undefined;
+      },
+    ],
+    [
+      // the multi-step start: what to record, then either a trace in this window or a watch
+      // that keeps running on the host (opened in the panel right away, so it looks the same)
+      WATCH_COMMAND_IDS.startTrace,
+      async (arg?: unknown) => {
+        const host = await deps.pickHost(arg, 'Start a trace on…');
+        const scope = host && (await askWatchScope(host, deps.state, {}, 'trace'));
+        if (!host || !scope) return undefined;
+        if (!scope.keep) return deps.startTrace(host, scopeOptions(scope));
+        const id = await startWith(host, scope);
+        const w = id && deps.watches.cached(host.id)?.watches.find((x) => x.id === id);
+        if (w) await deps.watches.open(host, w).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+        return id;
       },
     ],
     [WATCH_COMMAND_IDS.watchWhoDeletes, fromResource(['unlink'], 'Who deletes')],

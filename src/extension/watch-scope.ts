@@ -1,12 +1,14 @@
-// What a watch records, asked step by step: families, paths, then optional narrowing (comm,
-// pid, uid, container/cgroup, failed only) and whether it comes back after a reboot, then a
-// name. Every answer defaults to the last one given for the same host (kept in the workspace
+// What a watch or a trace records, asked step by step: families, paths (prefixes or patterns),
+// then optional narrowing (comm, pid, uid, container/cgroup, failed only) and how long it lasts
+// (a trace may keep running on the host after this window: then it is a watch; a watch may come
+// back after a reboot), then a name for a watch. Every answer defaults to the last one given for the same host (kept in the workspace
 // state), so setting the same trap again is Enter, Enter, Enter. All of it runs in the kernel
 // or the agent on the target (src/core/session/trace-session.ts agentTraceArgs).
 import * as vscode from 'vscode';
 
 import type { Family } from '../core/events';
 import { FAMILIES } from '../core/events';
+import { checkPaths, parsePathList, pathFilters } from '../core/path-scope';
 import type { HostRef, TraceOptions } from '../core/trace-api';
 
 const LAST_KEY = 'kwitness.lastWatchScope';
@@ -19,10 +21,15 @@ export interface WatchScope {
   narrowing: Narrowing;
   /** An enabled systemd unit on the target: the watch starts again after a reboot. */
   persistent: boolean;
+  /** (Start Trace…) keep it running on the host without this window: a watch. Implied by persistent. */
+  keep?: boolean;
   name?: string;
 }
 
 type Remembered = Omit<WatchScope, 'name'>;
+
+/** A watch always runs without the window; a trace only when the user picks that. */
+export type ScopeFor = 'watch' | 'trace';
 
 const FAMILY_HELP: Record<Family, string> = {
   unlink: 'deletions, rmdir, rename over a file',
@@ -32,7 +39,7 @@ const FAMILY_HELP: Record<Family, string> = {
 
 /** One optional narrowing step: its quick-pick row and, for a value, how to ask and check it. */
 interface Step {
-  key: keyof Narrowing | 'persistent';
+  key: keyof Narrowing | 'persistent' | 'keep';
   label: string;
   detail: string;
   ask?: { prompt: string; placeHolder: string; check: (v: string) => string | undefined };
@@ -46,6 +53,7 @@ const STEPS: Step[] = [
   { key: 'uid', label: 'Only one user (uid)…', detail: 'the real uid of the process', ask: { prompt: 'user id', placeHolder: '1000', check: isUint(0xfffffffe) } },
   { key: 'cgroup', label: 'Only one container or service (cgroup)…', detail: 'a cgroup v2 path: the container, pod or systemd unit and everything under it', ask: { prompt: 'cgroup path', placeHolder: '/sys/fs/cgroup/system.slice/docker-….scope', check: (v) => (v.trim().startsWith('/') ? undefined : 'an absolute cgroup path') } },
   { key: 'failedOnly', label: 'Only failed attempts', detail: 'e.g. a delete that was refused' },
+  { key: 'keep', label: 'Keep running on the host after I disconnect', detail: 'a watch: it journals on the host; reopen it from the Hosts view' },
   { key: 'persistent', label: 'Keep it after a reboot', detail: 'an enabled systemd unit on the host (hosts with systemd only)' },
 ];
 
@@ -53,10 +61,10 @@ function remembered(state: vscode.Memento): Record<string, Remembered> {
   return state.get<Record<string, Remembered>>(LAST_KEY) ?? {};
 }
 
-/** Asks what a watch on `host` records; `preset` answers fixed by the caller are not asked. undefined = cancelled. */
-export async function askWatchScope(host: HostRef, state: vscode.Memento, preset: Partial<WatchScope> = {}): Promise<WatchScope | undefined> {
+/** Asks what a watch (or trace) on `host` records; `preset` answers fixed by the caller are not asked. undefined = cancelled. */
+export async function askWatchScope(host: HostRef, state: vscode.Memento, preset: Partial<WatchScope> = {}, kind: ScopeFor = 'watch'): Promise<WatchScope | undefined> {
   const last = remembered(state)[host.id];
-  const title = (step: string): string => `Watch on ${host.label}: ${step}`;
+  const title = (step: string): string => `${kind === 'watch' ? 'Watch' : 'Trace'} on ${host.label}: ${step}`;
 
   let families = preset.families;
   if (!families) {
@@ -72,27 +80,30 @@ export async function askWatchScope(host: HostRef, state: vscode.Memento, preset
   let paths = preset.paths;
   if (!paths) {
     const text = await vscode.window.showInputBox({
-      title: title('under which paths? (comma-separated; empty = the whole host)'),
+      title: title('under which paths? (comma-separated, * ? [..] patterns allowed; empty = the whole host)'),
       value: (last?.paths ?? []).join(', '),
-      placeHolder: '/var/lib/kubelet/pods, /tmp',
+      placeHolder: '/var/lib/kubelet/pods/*/volumes/*/*/disk.img, /tmp',
       ignoreFocusOut: true,
-      validateInput: (v) => (v.split(',').map((s) => s.trim()).filter(Boolean).every((p) => p.startsWith('/')) ? undefined : 'paths must be absolute'),
+      validateInput: (v) => checkPaths(parsePathList(v)),
     });
     if (text === undefined) return undefined;
-    paths = text.split(',').map((s) => s.trim()).filter(Boolean);
+    paths = parsePathList(text);
   }
 
   const before: Remembered = last ?? { families, paths, narrowing: {}, persistent: false };
-  const wasOn = (k: Step['key']): boolean => (k === 'persistent' ? before.persistent : before.narrowing?.[k] !== undefined && before.narrowing?.[k] !== false);
+  const wasOn = (k: Step['key']): boolean =>
+    k === 'persistent' ? before.persistent : k === 'keep' ? before.keep === true : before.narrowing?.[k] !== undefined && before.narrowing?.[k] !== false;
   const picked = await vscode.window.showQuickPick(
-    STEPS.map((s) => ({ label: s.label, detail: s.detail, picked: wasOn(s.key), step: s })),
+    STEPS.filter((s) => s.key !== 'keep' || kind === 'trace').map((s) => ({ label: s.label, detail: s.detail, picked: wasOn(s.key), step: s })),
     { title: title('narrow it down (optional; Enter with nothing picked records everything)'), canPickMany: true, ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   const narrowing: Narrowing = {};
   let persistent = false;
+  let keep = kind === 'watch';
   for (const { step } of picked) {
-    if (step.key === 'persistent') persistent = true;
+    if (step.key === 'persistent') persistent = keep = true;
+    else if (step.key === 'keep') keep = true;
     else if (step.key === 'failedOnly') narrowing.failedOnly = true;
     else if (step.ask) {
       const prev = before.narrowing?.[step.key];
@@ -109,14 +120,16 @@ export async function askWatchScope(host: HostRef, state: vscode.Memento, preset
     }
   }
 
-  const name = await vscode.window.showInputBox({ title: title('a name (optional)'), value: preset.name ?? '', ignoreFocusOut: true });
+  // a name helps find a watch again later; a trace lives in this window's panel
+  const name = keep ? await vscode.window.showInputBox({ title: title('a name for the watch (optional)'), value: preset.name ?? '', ignoreFocusOut: true }) : '';
   if (name === undefined) return undefined;
-  const scope: WatchScope = { families, paths, narrowing, persistent, name: name || undefined };
-  void state.update(LAST_KEY, { ...remembered(state), [host.id]: { families, paths, narrowing, persistent } satisfies Remembered });
+  const scope: WatchScope = { families, paths, narrowing, persistent, keep, name: name || undefined };
+  const keepAsked = kind === 'trace' ? keep : before.keep;
+  void state.update(LAST_KEY, { ...remembered(state), [host.id]: { families, paths, narrowing, persistent, keep: keepAsked } satisfies Remembered });
   return scope;
 }
 
 /** The trace options a scope stands for (what the agent's watch runs). */
 export function scopeOptions(scope: Pick<WatchScope, 'families' | 'paths' | 'narrowing'>): TraceOptions {
-  return { families: scope.families, pathPrefixes: scope.paths.length ? scope.paths : undefined, ...scope.narrowing };
+  return { families: scope.families, ...pathFilters(scope.paths), ...scope.narrowing };
 }

@@ -443,6 +443,21 @@ export const CASES: AgentCase[] = [
     ],
   },
   {
+    name: 'filter --path-glob (the kernel narrows to the fixed dir, the agent matches; a matched dir counts with its contents)',
+    families: ['unlink', 'create'],
+    scope: 'all',
+    args: (ctx) => ['--path-glob', `${ctx.dir}/pods/*/vol/*.img`],
+    setup: () =>
+      `mkdir -p "$D/pods/a/vol/sub" "$D/pods/b/vol/x.img" "$D/pods/c/other"; touch "$D/pods/a/vol/disk.img" "$D/pods/a/vol/disk.txt" "$D/pods/c/other/disk.img" "$D/pods/b/vol/x.img/inner" "$D/pods/a/vol/sub/deep.img" "$D/out.img"`,
+    trigger: () =>
+      `rm "$D/pods/a/vol/disk.img" "$D/pods/a/vol/disk.txt" "$D/pods/c/other/disk.img" "$D/pods/b/vol/x.img/inner" "$D/pods/a/vol/sub/deep.img" "$D/out.img"; touch "$D/pods/b/vol/new.img" "$D/pods/b/vol/new.txt"`,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/pods/a/vol/disk.img`, ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/pods/b/vol/x.img/inner`, ...ok },
+      { type: 'create', op: 'open', path: `${ctx.dir}/pods/b/vol/new.img`, comm: 'touch', ...ok },
+    ],
+  },
+  {
     name: 'filter --pid (only that process)',
     families: ['unlink'],
     scope: 'all',

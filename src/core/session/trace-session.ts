@@ -14,6 +14,7 @@ import { FAMILIES, isKwEvent } from '../events';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
+import { MAX_PATHS } from '../path-scope';
 import type { HostConnection } from '../host/host';
 import type { AgentIdentity } from '../host/deploy';
 import type { ProcessHandle } from '../host/runner';
@@ -48,6 +49,11 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
     if (!p.startsWith('/')) throw new KwError('bad-input', `path prefix "${p}" must be absolute`);
     args.push('--path-prefix', p);
   }
+  for (const g of o.pathGlobs ?? []) {
+    if (!g.startsWith('/')) throw new KwError('bad-input', `path pattern "${g}" must be absolute`);
+    args.push('--path-glob', g);
+  }
+  if ((o.pathPrefixes?.length ?? 0) + (o.pathGlobs?.length ?? 0) > MAX_PATHS) throw new KwError('bad-input', `at most ${MAX_PATHS} path prefixes and patterns in all`);
   const int = (name: string, v: number | undefined, flag: string): void => {
     if (v === undefined) return;
     if (!Number.isInteger(v) || v < 0) throw new KwError('bad-input', `${name} must be a non-negative integer, got ${v}`);

@@ -136,6 +136,7 @@ export function describeFilter(families: readonly string[], args: readonly strin
     const a = args[i];
     const v = args[i + 1];
     if (a === '--path-prefix') parts.push(`under ${v}`), i++;
+    else if (a === '--path-glob') parts.push(`matching ${v}`), i++;
     else if (a === '--comm') parts.push(`comm ${v}`), i++;
     else if (a === '--pid') parts.push(`pid ${v}`), i++;
     else if (a === '--uid') parts.push(`uid ${v}`), i++;
