@@ -179,6 +179,7 @@ int main(int argc, char **argv)
 		LINE("exec\0--attach\0tracepoint\0--ringbuf-kb\0" "128\0--argv-max\0" "16384\0--heartbeat-timeout\0" "60\0-v"),
 		LINE("unlink,exec\0--cgroup\0/system.slice\0--format\0json\0--verbose"),
 		LINE("unlink,,create,unlink\0--pid\0" "18446744073709551617"),
+		LINE("create\0--path-glob\0/var/lib/*/pods/[a-z]?/x\0--path-prefix\0/var/lib\0--path-glob\0/*"),
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		char name[32];
