@@ -202,6 +202,27 @@ async function main(): Promise<number> {
     await shot('journey-5-exec-trace.png');
   });
 
+  // 6. Start Trace… asks what to record; a path pattern is matched on the host (the kernel narrows
+  //    to the pattern's fixed directory, the agent finishes): only the matching deletion arrives.
+  await steps.step('journey 6: Start Trace… with a path pattern; only the matching deletion reaches the panel', async () => {
+    const base = `${dir}/pods-${tag}`;
+    onTarget(target, `mkdir -p ${base}/a/vol ${base}/b/vol/sub && touch ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img ${base}/a/vol/disk.img`);
+    await wb.runCommand('View: Close All Editor Groups');
+    await wb.runCommand('Kernel Witness: Start Trace…');
+    await wb.pick(target.alias);
+    await answerQuickInput(wb, /what to record/); // unlink is picked by default
+    await answerQuickInput(wb, /under which paths/, `${base}/*/vol/*.img`);
+    await answerQuickInput(wb, /narrow it down/); // nothing picked: no further filter, a trace in this window
+    const panel = await runningPanel(wb, 'unlink');
+    // the two that do not match go first: the stream is in order, so once the match shows, they would have too
+    onTarget(target, `${deleter} ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img && ${deleter} ${base}/a/vol/disk.img`);
+    await panel.locator('.vt-row', { hasText: `${base}/a/vol/disk.img` }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
+    const rows = await panel.locator('.vt-row').filter({ visible: true }).allInnerTexts();
+    const strays = rows.filter((r) => r.includes(base) && !r.includes(`${base}/a/vol/disk.img`));
+    if (strays.length) throw new Error(`deletions outside the pattern reached the panel: ${JSON.stringify(strays)}`);
+    await shot('journey-6-start-trace-pattern.png');
+  });
+
   // Leave nothing running: stop every trace through the UI, then check no agent of ours is left.
   await steps.step('cleanup: Stop Trace leaves no agent of this code-server or sshd running', async () => {
     for (let i = 0; i < 4; i++) {
@@ -235,6 +256,15 @@ async function runningPanel(wb: Workbench, family: string): Promise<FrameLocator
     const tree = await wb.pane('Hosts').locator('.monaco-list-row', { hasText: `${family} trace` }).allInnerTexts().catch(() => []);
     throw new Error(`${(e as Error).message}; panel header: "${header}"; tree: ${JSON.stringify(tree.map((t) => t.replace(/\s+/g, ' ')))}`);
   }
+}
+
+/** Waits for the quick input titled `title`, types `text` (replacing what is there) if given, then Enter. */
+async function answerQuickInput(wb: Workbench, title: RegExp, text?: string): Promise<void> {
+  const widget = wb.page.locator('.quick-input-widget');
+  await waitUntil(async () => title.test((await widget.locator('.quick-input-title').innerText().catch(() => '')) ?? ''), 30_000, `a quick input titled ${title}`);
+  const input = widget.locator('.quick-input-box input');
+  if (text !== undefined) await input.fill(text);
+  await input.press('Enter');
 }
 
 /** Types a glob into the event panel's path filter (a vscode-textfield: its input is in a shadow root). */
