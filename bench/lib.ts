@@ -30,7 +30,7 @@ export const KW_CACHE = process.env.KW_CACHE ?? '/var/tmp/kwitness';
 export interface BenchConfig {
   quick: boolean;
   runs: number;
-  /** sections to run (p1..p7) */
+  /** sections to run (p1..p8) */
   only: Set<string>;
   log: (line: string) => void;
 }

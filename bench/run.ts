@@ -5,14 +5,16 @@
 //   bench/overhead.ts  P1 overhead vs untraced and bpftrace, P2 completeness, P7 footprint
 //   bench/ssh.ts       P3 throughput, P4 latency, P5 start time (loopback sshd)
 //   bench/panel.ts     P6 webview frame time and memory (Chromium)
+//   bench/journal.ts   P8 a firehose watch's journal: rate, share of P1's overhead, CPU per event
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUILT_AGENT, CLI, LOADGEN, ROOT, fmtAuto, loadAvg, machine, snapshotAgent, type BenchConfig, type Row } from './lib';
+import { journal } from './journal';
 import { overhead } from './overhead';
 import { panel } from './panel';
 import { overSsh } from './ssh';
 
-const ALL = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'];
+const ALL = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8'];
 
 function parse(argv: string[]): BenchConfig {
   let quick = false;
@@ -27,10 +29,10 @@ function parse(argv: string[]): BenchConfig {
       runs = v;
     } else if (a === '--only') {
       const v = (argv[++i] ?? '').split(',').map((s) => s.trim().toLowerCase());
-      for (const s of v) if (!ALL.includes(s)) fail(`--only: unknown section "${s}" (p1..p7)`);
+      for (const s of v) if (!ALL.includes(s)) fail(`--only: unknown section "${s}" (p1..p8)`);
       only = new Set(v);
     } else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run bench -- [--quick] [--runs N] [--only p1,p2,...,p7]');
+      console.log('usage: npm run bench -- [--quick] [--runs N] [--only p1,p2,...,p8]');
       process.exit(0);
     } else fail(`unknown option "${a}"`);
   }
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   await section('overhead', ['p1', 'p2', 'p7'], () => overhead(cfg));
   await section('ssh', ['p3', 'p4', 'p5'], () => overSsh(cfg));
   await section('panel', ['p6'], () => panel(cfg));
+  await section('journal', ['p8'], () => journal(cfg));
 
   const order = (r: Row): number => ALL.indexOf(r.section.toLowerCase());
   rows.sort((a, b) => order(a) - order(b));
