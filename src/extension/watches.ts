@@ -1,8 +1,8 @@
 // The window's view of watches (issue 11): what runs on each connected host (listed in the Hosts
 // tree), opening one in the event panel (history, then live), and being told about hits: while
 // a window is connected, the first new event of a watch raises one notification that answers
-// the question in one line, with Open. What the user has seen is remembered per watch, so "N new
-// since you looked" survives a reload.
+// the question in one line, with Open. What the user has seen (opened) is remembered per watch,
+// so "N new since you looked" survives a reload; a notification alone does not count as seen.
 import * as vscode from 'vscode';
 
 import type { KwEvent } from '../core/events';
@@ -21,6 +21,8 @@ const SEEN_KEY = 'kwitness.watchSeen';
 export class WatchRegistry extends Disposable {
   private readonly lists = new Map<string, { at: number; watches: WatchSummary[]; error?: string }>();
   private readonly followers = new Map<string, WatchFollower>();
+  /** Per watch, the cursor up to which this window has raised a notification. */
+  private readonly notified = new Map<string, number>();
   private readonly _onDidChange = this._register(new Emitter<string | undefined>());
   readonly onDidChange = this._onDidChange.event;
   viewer: TraceViewer | undefined;
@@ -125,7 +127,8 @@ export class WatchRegistry extends Disposable {
     for (const w of watches) {
       const key = `${host.id}/${w.id}`;
       if (this.followers.has(key) && this.followers.get(key)!.state.kind === 'running') continue; // on screen already
-      const seen = this.seen(host.id, w.id);
+      // from what the user has seen (opened), or this window already told about
+      const seen = Math.max(this.seen(host.id, w.id), this.notified.get(key) ?? 0);
       if (w.events === 0 || w.status.next_cursor <= seen) continue;
       let first: KwEvent | undefined;
       let count = 0;
@@ -136,7 +139,9 @@ export class WatchRegistry extends Disposable {
         }
       });
       const end = await reader.done;
-      this.setSeenQuietly(host.id, w.id, end.nextCursor);
+      // told, not seen: another window (or this one after a reload) tells again until someone
+      // opens the watch; a window left behind by a closed browser tab cannot swallow the news
+      this.notified.set(key, end.nextCursor);
       if (!first) continue;
       const more = count > 1 ? ` (+${count - 1} more)` : '';
       // not awaited: a notification stays until the user acts, and listing must not wait for that
@@ -153,10 +158,7 @@ export class WatchRegistry extends Disposable {
     return this.seenAll()[`${hostId}/${id}`] ?? 0;
   }
   private setSeen(hostId: string, id: string, cursor: number): void {
-    this.setSeenQuietly(hostId, id, cursor);
-    this._onDidChange.fire(hostId);
-  }
-  private setSeenQuietly(hostId: string, id: string, cursor: number): void {
     void this.state.update(SEEN_KEY, { ...this.seenAll(), [`${hostId}/${id}`]: cursor });
+    this._onDidChange.fire(hostId);
   }
 }
