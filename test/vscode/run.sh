@@ -9,7 +9,7 @@
 #             workspace .vscode/settings.json that must not count (trusted settings)
 #   prodmode  the VSIX installed in a fresh code-server (ExtensionMode.Production): it activates
 #             and exports nothing (test/vscode/prodmode/, run by the same driver)
-#   journeys  the UI journeys 1-5 (test/vscode/journeys/) in a fresh code-server where the
+#   journeys  the UI journeys 1-7 (test/vscode/journeys/) in a fresh code-server where the
 #             VSIX was installed with --install-extension (= the packaging test)
 #   demo      scripts/demo.sh in a pty: URL printed, This Machine traces, Ctrl-C stops it all
 # Ends with 'N passed, N failed'. Leaves nothing running (code-server and sshd process groups,

@@ -19,6 +19,8 @@ const dir = process.env.KW_TEST_TARGET_DIR || '';
 const csPid = Number(process.env.KW_CS_PID || 0);
 const vmAlias = process.env.KW_TEST_VM_ALIAS;
 const LOCAL_LABEL = 'This Machine';
+/** The agent this checkout built (to clean up a watch a failed journey left behind). */
+const AGENT = path.resolve(__dirname, '../../../../dist/agent', `kwitness-agent-${os.machine?.() ?? 'x86_64'}`);
 
 async function main(): Promise<number> {
   const target = sshTargetFromEnv();
@@ -239,8 +241,71 @@ async function main(): Promise<number> {
     if (left.length) throw new Error(`agents still running: ${left.map((p) => `${p.pid} ${p.exe}`).join(', ')}`);
   });
   void createPanel;
-
   await wb.close();
+
+  // 7. A watch outlives the browser tab: right-click a file of a kwitness:// workspace folder →
+  //    Watch Who Deletes This → close the browser → the file is deleted on the host → a new
+  //    window tells who did it in one line, and Open shows the row. (After every other journey:
+  //    the first window is closed by now, so only the new one can tell.)
+  await steps.step('journey 7: Watch Who Deletes This in the kwitness:// explorer; browser closed; a new window tells who deleted it', async () => {
+    const base = `${dir}/j7-${tag}`;
+    const victim7 = `${base}/disk.img`;
+    onTarget(target, `mkdir -p ${base} && echo data > ${victim7}`);
+    const ws = path.join(out, `j7-${tag}.code-workspace`);
+    fs.writeFileSync(ws, JSON.stringify({ folders: [{ uri: `kwitness://${target.alias}${base}`, name: 'vm-7 disk' }] }));
+    const open = (): Promise<Workbench> => Workbench.open({ url: process.env.KW_CS_URL!, query: { workspace: ws } }, out);
+    const watchesBefore = new Set(listWatchDirs());
+    let w = await open();
+    let watchDir: string | undefined;
+    try {
+      await w.page.keyboard.press('Control+Shift+E');
+      const file = w.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'disk.img' }).first();
+      await file.waitFor({ timeout: 90_000 }).catch(async () => {
+        throw new Error(`the kwitness:// folder shows no disk.img; rows: ${JSON.stringify(await w.page.locator('.explorer-folders-view .monaco-list-row').allInnerTexts())}`);
+      });
+      await w.contextMenu(file, 'Watch Who Deletes This');
+      await answerQuickInput(w, /narrow it down/); // families and path come from the file
+      await answerQuickInput(w, /a name for the watch/); // "who deletes: disk.img"
+      watchDir = await waitFor(60_000, 'the watch directory on the host', () => listWatchDirs().find((d) => !watchesBefore.has(d)));
+      await waitUntil(async () => (await w.notifications()).some((t) => /runs on .*keeps running when this window closes/.test(t)), 60_000, 'the "watch runs" notification');
+    } finally {
+      await w.close(); // the browser tab (the whole browser) is gone
+    }
+    const victimGone = `${watchDir}/status.json`;
+    onTarget(target, `${deleter} ${victim7}`);
+    await waitFor(60_000, 'the deletion journaled on the host', () => (JSON.parse(fs.readFileSync(victimGone, 'utf8')) as { events: number }).events >= 1 || undefined);
+
+    w = await open();
+    try {
+      await w.openViewContainer('Kernel Witness', 'Hosts');
+      const hostRow = w.row(w.pane('Hosts'), target.alias);
+      await hostRow.waitFor({ timeout: 30_000 });
+      await w.expand(hostRow);
+      const told = await waitFor(120_000, 'a notification naming who deleted the file', async () =>
+        (await w.notifications()).find((t) => t.includes('kw-deleter') && t.includes(victim7)));
+      if (!/who deletes: disk\.img on /.test(told)) throw new Error(`the notification does not name the watch: ${told}`);
+      await w.row(w.pane('Hosts'), /who deletes: disk\.img/).waitFor({ timeout: 30_000 });
+      await shotOf(w, 'journey-7-watch-told.png');
+      await w.page.locator('.notifications-toasts .notification-toast', { hasText: victim7 }).locator('.monaco-button', { hasText: 'Open' }).first().click();
+      const panel = await w.webview('.vt-row', victim7, 60_000);
+      const row = await panel.locator('.vt-row', { hasText: victim7 }).filter({ visible: true }).first().innerText();
+      if (!row.includes(deleter)) throw new Error(`the row does not show the exe ${deleter}: ${row}`);
+      await shotOf(w, 'journey-7-watch-opened.png');
+      // Stop Watch from the tree: the supervisor, its tracer and its files go
+      await w.contextMenu(w.row(w.pane('Hosts'), /who deletes: disk\.img/), 'Stop Watch');
+      await w.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop Watch' }).first().click();
+      await waitFor(60_000, 'the watch directory removed', () => !fs.existsSync(watchDir!) || undefined);
+    } finally {
+      await w.close();
+      if (watchDir && fs.existsSync(watchDir)) cp.spawnSync(AGENT, ['watch', 'stop', '--dir', watchDir]);
+    }
+  });
+
+  async function shotOf(w: Workbench, name: string): Promise<void> {
+    const f = await w.screenshot(name);
+    if (docs) fs.copyFileSync(f, path.join(docs, path.basename(f)));
+  }
+
   console.log(`journeys: ${steps.elapsed()}; screenshots in ${out}`);
   console.log(steps.summary());
   return steps.failed ? 1 : 0;
@@ -255,6 +320,23 @@ async function runningPanel(wb: Workbench, family: string): Promise<FrameLocator
     const header = await wb.webview('#state', undefined, 2_000).then((f) => f.locator('#state').innerText(), () => 'no panel');
     const tree = await wb.pane('Hosts').locator('.monaco-list-row', { hasText: `${family} trace` }).allInnerTexts().catch(() => []);
     throw new Error(`${(e as Error).message}; panel header: "${header}"; tree: ${JSON.stringify(tree.map((t) => t.replace(/\s+/g, ' ')))}`);
+  }
+}
+
+/** The watch directories on the target (this machine: the loopback sshd's host). */
+function listWatchDirs(): string[] {
+  const root = '/var/lib/kwitness/watches';
+  return fs.existsSync(root) ? fs.readdirSync(root).map((d) => path.join(root, d)) : [];
+}
+
+/** Polls fn (errors count as "not yet") until it gives a value; the limit is a safety net. */
+async function waitFor<T>(ms: number, what: string, fn: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await Promise.resolve().then(fn).catch(() => undefined);
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
+    await sleep(250);
   }
 }
 
