@@ -107,19 +107,24 @@ cmd_kill() {
   echo "KILLED name=$name pid=$pid port=$port"
 }
 
-# wait on ONE connection for the banner (each reconnect costs the guest a forked sshd)
-banner() { timeout 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 4 <&3" 2>/dev/null; }
+# banner PORT SECONDS: wait on ONE connection for sshd's banner (each reconnect costs the guest a
+# forked sshd, so not too short)
+banner() { timeout "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 4 <&3" 2>/dev/null; }
 # wait_ssh NAME T0 LIMIT [OLD_BOOT_ID]: until root logs in (banner first, then one real login) and
 # reads a boot_id other than OLD_BOOT_ID (a guest still shutting down for a reboot does not count).
 # 0 = ready (run/N/boot_id written); 1 = qemu gone, soft lockup, or LIMIT s after T0 (then N's
 # qemu is killed and the console kept as console.failed.log)
 wait_ssh() {
-  local name=$1 t0=$2 limit=$3 old=${4:-} d port id from
+  local name=$1 t0=$2 limit=$3 old=${4:-} d port id from patience=20
   d=$(vm_dir "$name"); port=$(cat "$d/port")
+  # The disk guest's sshd starts before systemd-networkd gives the NIC its address. A connection
+  # made before that hangs in qemu's user-mode TCP (SYN retransmits with backoff) long after the
+  # guest could answer: there, give up on a silent connection after 5 s, not 20 (45 s -> ~30 s).
+  [ "$(cat "$d/image" 2>/dev/null)" = disk ] && patience=5
   from=$(stat -c %s "$d/console.log" 2>/dev/null || echo 0)   # only this boot's console counts
   while :; do
     # shellcheck disable=SC2046
-    if [ "$(banner "$port")" = SSH- ] \
+    if [ "$(banner "$port" "$patience")" = SSH- ] \
        && id=$(ssh $(kw_vm_ssh_opts) -p "$port" root@127.0.0.1 cat /proc/sys/kernel/random/boot_id 2>/dev/null) \
        && [ -n "$id" ] && [ "$id" != "$old" ]; then
       echo "$id" > "$d/boot_id"; return 0
