@@ -136,6 +136,7 @@ echo kwvm > "$R/etc/hostname"
 # sudo resolves the host name on every call
 printf '127.0.0.1 localhost\n127.0.1.1 kwvm\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
 : > "$R/etc/resolv.conf"   # debootstrap copied the host's; the guest has no DNS (restrict=on)
+echo LANG=C.UTF-8 > "$R/etc/default/locale"   # minbase has no locales; pam_env reads this at login
 # the initrd mounts / read-write (errors=remount-ro still applies); no fsck pass: the kernel
 # replays the journal after a power cut, like on a real host booting ext4
 printf '/dev/vda / ext4 defaults,errors=remount-ro 0 0\n' > "$R/etc/fstab"
@@ -199,7 +200,7 @@ step "configuration"
 # 3. the ext4 image straight from the folder. Inode tables and journal are zeroed now: otherwise
 #    ext4lazyinit zeroes them in every new overlay during boot (it once soft-locked a TCG guest)
 rm -f "$D/base.img.new"
-mkfs.ext4 -q -F -L kwvm-root -E lazy_itable_init=0,lazy_journal_init=0 -d "$R" "$D/base.img.new" "$SIZE"
+mkfs.ext4 -q -F -L kwvm-root -E lazy_itable_init=0,lazy_journal_init=0 -d "$R" "$D/base.img.new" "$SIZE" >/dev/null
 remove_tree "$TREE"
 step "mkfs.ext4 -d ($SIZE)"
 
