@@ -119,7 +119,7 @@ wait_ssh() {
   d=$(vm_dir "$name"); port=$(cat "$d/port")
   # The disk guest's sshd starts before systemd-networkd gives the NIC its address. A connection
   # made before that hangs in qemu's user-mode TCP (SYN retransmits with backoff) long after the
-  # guest could answer: there, give up on a silent connection after 5 s, not 20 (45 s -> ~30 s).
+  # guest could answer: there, give up on a silent connection after 5 s, not 20 (45 -> 36-38 s).
   [ "$(cat "$d/image" 2>/dev/null)" = disk ] && patience=5
   from=$(stat -c %s "$d/console.log" 2>/dev/null || echo 0)   # only this boot's console counts
   while :; do
