@@ -29,6 +29,8 @@ if [ "$PROFILE" = test ]; then
     fish tcsh
     # test VMs (Debian kernels under qemu) and the loopback sshd
     qemu-system-x86 qemu-utils busybox-static kmod cpio openssh-server openssh-client openssl zstd xz-utils
+    # the systemd test guest (test/vm/build-disk.sh): a Debian 12 tree, an ext4 image made from it
+    debootstrap debian-archive-keyring e2fsprogs
     # ssh suite: ProxyCommand through nc, a one-time-code prompt from PAM
     netcat-openbsd libpam-google-authenticator
     # real VS Code driven by playwright-core

@@ -13,12 +13,8 @@ source "$(dirname "$0")/lib.sh"
 OUT=$KW_VM/image
 R=$OUT/root
 
-# 1. keys: one client key for every user of every guest, one host key shared by all guests,
-#    pinned in known_hosts for [127.0.0.1]:* so strict host-key checking works on any port
-mkdir -p "$KW_VM_KEYS"; chmod 700 "$KW_VM_KEYS"
-[ -f "$KW_VM_KEYS/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C kwitness-vm-client -f "$KW_VM_KEYS/id_ed25519"
-[ -f "$KW_VM_KEYS/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C kwitness-vm-host -f "$KW_VM_KEYS/ssh_host_ed25519_key"
-echo "[127.0.0.1]:* $(cut -d' ' -f1,2 "$KW_VM_KEYS/ssh_host_ed25519_key.pub")" > "$KW_VM_KEYS/known_hosts"
+# 1. keys: one client key for every user of every guest, one host key shared by all guests
+kw_vm_keys
 
 stamp=$(cat "$0" "$KW_VM_KEYS/id_ed25519.pub" "$KW_VM_KEYS/ssh_host_ed25519_key.pub" | sha256sum | cut -c1-16)
 if [ -s "$OUT/base.cpio" ] && [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$stamp" ]; then

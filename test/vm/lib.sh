@@ -5,6 +5,7 @@
 #   kernels/<K>/        one Debian kernel per label K (5.10, 6.1, 6.12): KVER, vmlinux (PVH boot),
 #                       config, mods.cpio (the virtio modules, in load order)
 #   image/base.cpio     the guest userland (busybox, bash, sshd, sudo+PAM, bpftool, triggers)
+#   disk/               the systemd guest (build-disk.sh): base.img (ext4), initrd.img, rootfs/
 #   keys/               id_ed25519 (client key for every guest user), known_hosts (pins the one
 #                       host key all guests share, for [127.0.0.1]:any-port)
 #   run/<name>/         one folder per started VM: pid, port, kernel, console.log
@@ -65,3 +66,20 @@ kw_vm_ssh_opts() {
 }
 
 kw_vm_kver() { cat "$KW_VM/kernels/$1/KVER" 2>/dev/null; }
+
+# The Debian archive URL the private apt config uses for ARCHIVE (debian | debian-security), e.g.
+# http://deb.debian.org/debian (KW_VM_MIRROR decides the host; call kw_vm_apt_update first).
+kw_vm_mirror() {
+  awk -v a="$1" '$1 == "deb" { n = split($(NF-2), p, "/"); if (p[n] == a) { print $(NF-2); exit } }' \
+    "$KW_VM_APT/sources.list" 2>/dev/null
+}
+
+# The harness's keys, made once: one client key for every user of every guest, one host key that
+# all guests share, pinned in known_hosts for [127.0.0.1]:* so strict host-key checking works on
+# any port (initramfs and disk guests alike).
+kw_vm_keys() {
+  mkdir -p "$KW_VM_KEYS"; chmod 700 "$KW_VM_KEYS"
+  [ -f "$KW_VM_KEYS/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C kwitness-vm-client -f "$KW_VM_KEYS/id_ed25519"
+  [ -f "$KW_VM_KEYS/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C kwitness-vm-host -f "$KW_VM_KEYS/ssh_host_ed25519_key"
+  echo "[127.0.0.1]:* $(cut -d' ' -f1,2 "$KW_VM_KEYS/ssh_host_ed25519_key.pub")" > "$KW_VM_KEYS/known_hosts"
+}
