@@ -34,8 +34,8 @@ node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_CI:-6.1}" --lsm-guest 6.1 
   --json test-results/vm-suite.json --auto-cases "$AUTO_CASES" | tee "$out"
 count matrix "${PIPESTATUS[0]}"
 # after the matrix (one guest at a time on 2 cores)
-echo; echo "# disk guest (Debian 12 + systemd)"
-bash scripts/run-node-tests.sh out/test/vm/disk-guest.test.js | tee "$out"
+echo; echo "# disk guest (Debian 12 + systemd): the harness self-check, watches as systemd units"
+bash scripts/run-node-tests.sh out/test/vm/disk-guest.test.js out/test/vm/watch-systemd.test.js | tee "$out"
 count disk-guest "${PIPESTATUS[0]}"
 echo; printf '# %s\n' "${parts[@]}"
 echo "$total_pass passed, $total_fail failed"
