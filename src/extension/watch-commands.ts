@@ -52,6 +52,25 @@ export function hostPathOf(uri: vscode.Uri, hosts: HostManager): { host: HostRef
 }
 
 export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
+  /** An open dialog over the host's files: file:// on This Machine, kwitness://HOST/ elsewhere. */
+  const browse = async (host: HostRef): Promise<string[] | undefined> => {
+    const local = host.kind === 'local';
+    const uris = await vscode.window.showOpenDialog({
+      defaultUri: local ? vscode.Uri.file('/') : vscode.Uri.from({ scheme: 'kwitness', authority: host.id, path: '/' }),
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: true,
+      openLabel: 'Add',
+      title: `Files or folders on ${host.label} to watch`,
+    });
+    const paths: string[] = [];
+    for (const u of uris ?? []) {
+      const hp = hostPathOf(u, deps.hosts);
+      if (typeof hp !== 'string' && hp.host.id === host.id) paths.push(hp.path);
+    }
+    return paths;
+  };
+
   const startWith = async (host: HostRef, scope: WatchScope): Promise<string | undefined> => {
     try {
       const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kernel Witness: starting a watch on ${host.label}` }, () =>
@@ -80,7 +99,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
     }
     const base = hp.path.split('/').pop() || hp.path;
     const given = typeof extra === 'object' && extra !== null && typeof (extra as { name?: unknown }).name === 'string' ? (extra as { name: string }).name : undefined;
-    const scope = given !== undefined ? { families, paths: [hp.path], narrowing: {}, persistent: false, name: given } : await askWatchScope(hp.host, deps.state, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` });
+    const scope = given !== undefined ? { families, paths: [hp.path], narrowing: {}, persistent: false, name: given } : await askWatchScope(hp.host, deps.state, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` }, 'watch', browse);
     return scope && startWith(hp.host, scope);
   };
 
@@ -114,7 +133,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       WATCH_COMMAND_IDS.startWatch,
       async (arg?: unknown) => {
         const host = await deps.pickHost(arg, 'Start a watch on…');
-        const scope = host && (await askWatchScope(host, deps.state));
+        const scope = host && (await askWatchScope(host, deps.state, {}, 'watch', browse));
         return host && scope ? startWith(host, scope) : undefined;
       },
     ],
@@ -124,7 +143,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       WATCH_COMMAND_IDS.startTrace,
       async (arg?: unknown) => {
         const host = await deps.pickHost(arg, 'Start a trace on…');
-        const scope = host && (await askWatchScope(host, deps.state, {}, 'trace'));
+        const scope = host && (await askWatchScope(host, deps.state, {}, 'trace', browse));
         if (!host || !scope) return undefined;
         if (!scope.keep) return deps.startTrace(host, scopeOptions(scope));
         const id = await startWith(host, scope);

@@ -57,12 +57,66 @@ const STEPS: Step[] = [
   { key: 'persistent', label: 'Keep it after a reboot', detail: 'an enabled systemd unit on the host (hosts with systemd only)' },
 ];
 
+/** Lets the user pick files or folders on the host (an open dialog over its files); their absolute paths. */
+export type BrowseHost = (host: HostRef) => Promise<string[] | undefined>;
+
+/**
+ * The paths step: an input box whose folder button opens a picker over the host's files; what
+ * is picked is added to what was typed, in a fresh box (a box shown again after another quick
+ * input took its place lost the first Enter). undefined = cancelled.
+ */
+async function askPaths(title: string, value: string, browse?: () => Promise<string[] | undefined>): Promise<string[] | undefined> {
+  for (;;) {
+    const r = await pathsBox(title, value, browse !== undefined);
+    if (!r || r.kind === 'accept') return r?.paths;
+    const typed = parsePathList(r.value);
+    const picked = (await browse!().catch(() => undefined)) ?? [];
+    value = [...typed, ...picked.filter((p) => !typed.includes(p))].join(', ');
+  }
+}
+
+type PathsAnswer = { kind: 'accept'; paths: string[] } | { kind: 'browse'; value: string };
+
+function pathsBox(title: string, value: string, withBrowse: boolean): Promise<PathsAnswer | undefined> {
+  const box = vscode.window.createInputBox();
+  box.title = title;
+  box.value = value;
+  box.placeholder = '/var/lib/kubelet/pods/*/volumes/*/*/disk.img, /tmp';
+  box.ignoreFocusOut = true;
+  const pick: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Pick files or folders on the host' };
+  if (withBrowse) box.buttons = [pick];
+  const check = (): string | undefined => (box.validationMessage = checkPaths(parsePathList(box.value)));
+  check();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: PathsAnswer | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.onDidChangeValue(check);
+    box.onDidAccept(() => {
+      if (!check()) finish({ kind: 'accept', paths: parsePathList(box.value) });
+    });
+    box.onDidTriggerButton(() => finish({ kind: 'browse', value: box.value }));
+    box.onDidHide(() => finish(undefined));
+    box.show();
+  });
+}
+
 function remembered(state: vscode.Memento): Record<string, Remembered> {
   return state.get<Record<string, Remembered>>(LAST_KEY) ?? {};
 }
 
 /** Asks what a watch (or trace) on `host` records; `preset` answers fixed by the caller are not asked. undefined = cancelled. */
-export async function askWatchScope(host: HostRef, state: vscode.Memento, preset: Partial<WatchScope> = {}, kind: ScopeFor = 'watch'): Promise<WatchScope | undefined> {
+export async function askWatchScope(
+  host: HostRef,
+  state: vscode.Memento,
+  preset: Partial<WatchScope> = {},
+  kind: ScopeFor = 'watch',
+  browse?: BrowseHost,
+): Promise<WatchScope | undefined> {
   const last = remembered(state)[host.id];
   const title = (step: string): string => `${kind === 'watch' ? 'Watch' : 'Trace'} on ${host.label}: ${step}`;
 
@@ -79,15 +133,8 @@ export async function askWatchScope(host: HostRef, state: vscode.Memento, preset
 
   let paths = preset.paths;
   if (!paths) {
-    const text = await vscode.window.showInputBox({
-      title: title('under which paths? (comma-separated, * ? [..] patterns allowed; empty = the whole host)'),
-      value: (last?.paths ?? []).join(', '),
-      placeHolder: '/var/lib/kubelet/pods/*/volumes/*/*/disk.img, /tmp',
-      ignoreFocusOut: true,
-      validateInput: (v) => checkPaths(parsePathList(v)),
-    });
-    if (text === undefined) return undefined;
-    paths = parsePathList(text);
+    paths = await askPaths(title('under which paths? (comma-separated, * ? [..] patterns allowed; empty = the whole host)'), (last?.paths ?? []).join(', '), browse && (() => browse(host)));
+    if (!paths) return undefined;
   }
 
   const before: Remembered = last ?? { families, paths, narrowing: {}, persistent: false };

@@ -205,22 +205,41 @@ async function main(): Promise<number> {
   });
 
   // 6. Start Trace… asks what to record; a path pattern is matched on the host (the kernel narrows
-  //    to the pattern's fixed directory, the agent finishes): only the matching deletion arrives.
-  await steps.step('journey 6: Start Trace… with a path pattern; only the matching deletion reaches the panel', async () => {
+  //    to the pattern's fixed directory, the agent finishes), a folder picked in the dialog over
+  //    the host's files is a prefix: only the matching deletions arrive.
+  await steps.step('journey 6: Start Trace… with a path pattern and a folder picked on the host; only matching deletions reach the panel', async () => {
     const base = `${dir}/pods-${tag}`;
-    onTarget(target, `mkdir -p ${base}/a/vol ${base}/b/vol/sub && touch ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img ${base}/a/vol/disk.img`);
+    onTarget(target, `mkdir -p ${base}/a/vol ${base}/b/vol/sub ${base}/c && touch ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img ${base}/a/vol/disk.img ${base}/c/picked.log`);
     await wb.runCommand('View: Close All Editor Groups');
     await wb.runCommand('Kernel Witness: Start Trace…');
     await wb.pick(target.alias);
     await answerQuickInput(wb, /what to record/); // unlink is picked by default
-    await answerQuickInput(wb, /under which paths/, `${base}/*/vol/*.img`);
+    // a pattern typed, and a folder picked over the host's files with the box's folder button
+    const paths = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await waitUntil(async () => /under which paths/.test(await wb.page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')), 30_000, 'the paths step');
+    await paths.fill(`${base}/*/vol/*.img`);
+    await wb.page.locator('.quick-input-widget .quick-input-titlebar .action-label.codicon-folder-opened').first().click();
+    await waitUntil(async () => /to watch/.test(await wb.page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')), 30_000, 'the picker over the host\'s files');
+    await paths.fill(`${base}/c/`);
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'picked.log' }).first().waitFor({ timeout: 30_000 }); // listed from the host
+    await wb.page.locator('.quick-input-widget .quick-input-action .monaco-button', { hasText: 'Add' }).first().click();
+    await waitUntil(async () => (await paths.inputValue().catch(() => '')).includes(`${base}/c`), 30_000, 'the picked folder added to the paths');
+    const title = wb.page.locator('.quick-input-widget .quick-input-title');
+    for (let i = 1; ; i++) {
+      await paths.press('Enter');
+      const next = await waitUntil(async () => /narrow it down/.test(await title.innerText().catch(() => '')), 3_000, 'the next step').then(() => true, () => false);
+      if (next) break;
+      console.log(`     Enter #${i} on the paths box after the picker did not go on: ${JSON.stringify(await paths.inputValue().catch(() => ''))}`);
+      if (i === 3) throw new Error('the paths box does not accept after the picker');
+    }
     await answerQuickInput(wb, /narrow it down/); // nothing picked: no further filter, a trace in this window
     const panel = await runningPanel(wb, 'unlink');
-    // the two that do not match go first: the stream is in order, so once the match shows, they would have too
-    onTarget(target, `${deleter} ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img && ${deleter} ${base}/a/vol/disk.img`);
-    await panel.locator('.vt-row', { hasText: `${base}/a/vol/disk.img` }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
+    // the two that do not match go first: the stream is in order, so once the matches show, they would have too
+    onTarget(target, `${deleter} ${base}/a/vol/skip.txt ${base}/b/vol/sub/deep.img && ${deleter} ${base}/a/vol/disk.img && ${deleter} ${base}/c/picked.log`);
+    await panel.locator('.vt-row', { hasText: `${base}/c/picked.log` }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
     const rows = await panel.locator('.vt-row').filter({ visible: true }).allInnerTexts();
-    const strays = rows.filter((r) => r.includes(base) && !r.includes(`${base}/a/vol/disk.img`));
+    if (!rows.some((r) => r.includes(`${base}/a/vol/disk.img`))) throw new Error(`the deletion matching the pattern is missing: ${JSON.stringify(rows)}`);
+    const strays = rows.filter((r) => r.includes(base) && !r.includes(`${base}/a/vol/disk.img`) && !r.includes(`${base}/c/picked.log`));
     if (strays.length) throw new Error(`deletions outside the pattern reached the panel: ${JSON.stringify(strays)}`);
     await shot('journey-6-start-trace-pattern.png');
   });
