@@ -42,9 +42,18 @@ export const DEFAULT_HEARTBEAT_S = 60;
 
 /** `kwitness-agent trace` arguments for `o`; throws on bad options. */
 export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] {
+  const { families, filters } = agentTraceParts(o);
+  return ['trace', families, '--format', format, ...filters];
+}
+
+/**
+ * The families argument ("unlink,create") and the filter flags of a trace, checked: what a
+ * trace and a watch (`watch start -- FAMILIES FILTERS`) both pass to the agent.
+ */
+export function agentTraceParts(o: TraceOptions): { families: string; filters: string[] } {
   if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, exec)');
   for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create or exec)`);
-  const args = ['trace', [...new Set<Family>(o.families)].join(','), '--format', format];
+  const args: string[] = [];
   for (const p of o.pathPrefixes ?? []) {
     if (!p.startsWith('/')) throw new KwError('bad-input', `path prefix "${p}" must be absolute`);
     args.push('--path-prefix', p);
@@ -69,7 +78,7 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
   if (o.failedOnly) args.push('--failed-only');
   if (o.attach && o.attach !== 'auto') args.push('--attach', o.attach);
   int('ringbuf size (KiB)', o.ringbufKb, '--ringbuf-kb');
-  return args;
+  return { families: [...new Set<Family>(o.families)].join(','), filters: args };
 }
 
 let nextId = 1;

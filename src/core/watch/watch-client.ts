@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import type { AgentRecord } from '../events';
 import { KwError, classifyAgentFailure } from '../errors';
 import type { HostConnection } from '../host/host';
-import { agentTraceArgs } from '../session/trace-session';
+import { agentTraceParts } from '../session/trace-session';
 import type { TraceOptions } from '../trace-api';
 import { WireDecoder } from '../wire/decoder';
 
@@ -159,7 +159,7 @@ export class WatchClient {
 
   /** Starts a watch; resolves once its tracer is attached and journaling (or fails with the cause). */
   async start(spec: WatchSpec, id = newWatchId()): Promise<WatchStarted> {
-    const trace = agentTraceArgs(spec.options, 'wire'); // validates; ['trace', FAMILIES, '--format', 'wire', ...filters]
+    const trace = agentTraceParts(spec.options); // checked before anything runs
     const args = ['watch', 'start', '--dir', this.dirOf(id), '--id', id];
     if (spec.name !== undefined) args.push('--name', spec.name);
     const num = (flag: string, v: number | undefined, min: number): void => {
@@ -176,7 +176,7 @@ export class WatchClient {
     if (spec.service !== undefined) args.push('--service', spec.service);
     if (spec.persistent) args.push('--persistent');
     if (spec.onHit !== undefined) args.push('--on-hit', spec.onHit);
-    args.push('--', trace[1], ...trace.slice(4));
+    args.push('--', trace.families, ...trace.filters);
     const r = await this.conn.runAgent(args, 120000);
     if (r.code !== 0) throw this.failure(r.stderr, r.code, `start watch ${id}`);
     const out = parseJsonLine<Omit<WatchStarted, 'host'>>(r.stdout.toString('utf8'), 'watch start');
