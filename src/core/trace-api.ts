@@ -43,6 +43,8 @@ export interface TraceHandle extends IDisposable {
   readonly id: string;
   readonly host: HostRef;
   readonly options: TraceOptions;
+  /** What people call it when it is not just "a trace" (a watch's name); titles use it. */
+  readonly label?: string;
   readonly state: TraceState;
   /** Exact count of events the agent reported lost so far. */
   readonly lostTotal: number;

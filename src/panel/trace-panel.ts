@@ -32,9 +32,9 @@ function setting(key: 'maxEvents' | 'batchMs' | 'panel.backlog', fallback: numbe
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
-export function traceTitle(t: { host: HostRef; options: { families: string[] } }): string {
+export function traceTitle(t: { host: HostRef; options: { families: string[] }; label?: string }): string {
   const fams = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
-  return `${fams} — ${t.host.label}`;
+  return t.label ? `${fams} ${t.label} — ${t.host.label}` : `${fams} — ${t.host.label}`;
 }
 
 export class TracePanel extends Disposable {

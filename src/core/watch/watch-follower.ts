@@ -24,6 +24,7 @@ export interface FollowOptions {
 export class WatchFollower extends Disposable implements TraceHandle {
   readonly id: string;
   readonly options: TraceOptions;
+  readonly label: string;
   private _state: TraceState = { kind: 'connecting' };
   private _lost = 0;
   private reader: WatchReader | undefined;
@@ -39,15 +40,18 @@ export class WatchFollower extends Disposable implements TraceHandle {
   constructor(
     private readonly conn: HostConnection,
     readonly watchId: string,
-    status: Pick<WatchStatus, 'families' | 'args'>,
+    status: Pick<WatchStatus, 'families' | 'args'> & { name?: string | null },
     private readonly o: FollowOptions = {},
   ) {
     super();
     this.id = `watch:${conn.ref.id}:${watchId}`;
+    this.label = `watch "${status.name ?? watchId}"`;
     this.nextCursor = o.since ?? 0;
-    const prefixes: string[] = [];
-    status.args.forEach((a, i) => a === '--path-prefix' && status.args[i + 1] && prefixes.push(status.args[i + 1]));
-    this.options = { families: status.families as TraceOptions['families'], pathPrefixes: prefixes.length ? prefixes : undefined };
+    const valuesOf = (flag: string): string[] | undefined => {
+      const v = status.args.flatMap((a, i) => (a === flag && status.args[i + 1] ? [status.args[i + 1]] : []));
+      return v.length ? v : undefined;
+    };
+    this.options = { families: status.families as TraceOptions['families'], pathPrefixes: valuesOf('--path-prefix'), pathGlobs: valuesOf('--path-glob') };
   }
 
   get host(): HostRef {
