@@ -222,6 +222,21 @@ static void begin_stop(const char *note)
 		notify_start(false, 1, note ? note : "the watch was stopped before the agent was ready");
 }
 
+/*
+ * --until or --max-events reached: the watch is over by its own terms. A persistent unit would
+ * start it again at the next boot (only to refuse a past --until), so it is disabled and its
+ * file removed just before the final status is written (supervisor_run's end).
+ */
+static bool retire_unit;
+static void finish_by_own_terms(const char *note)
+{
+	char n[300];
+
+	retire_unit = o->unit && o->persistent;
+	snprintf(n, sizeof(n), "%s%s", note, retire_unit ? "; its systemd unit was disabled and removed" : "");
+	begin_stop(n);
+}
+
 static void fail(const char *cause, int code)
 {
 	snprintf(st.error, sizeof(st.error), "%s", cause);
@@ -509,7 +524,7 @@ static void process_frames(void)
 				char note[128];
 				snprintf(note, sizeof(note), "stopped: --max-events %llu reached", (unsigned long long)o->max_events);
 				add_frame(f, 4 + flen, allowed);
-				begin_stop(note);
+				finish_by_own_terms(note);
 				continue;
 			}
 		}
@@ -902,7 +917,7 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 		if (o->until_s && !stopping && ready_sent && wall_now_ns() >= o->until_s * NS) {
 			char note[128];
 			snprintf(note, sizeof(note), "stopped: --until %llu reached", (unsigned long long)o->until_s);
-			begin_stop(note);
+			finish_by_own_terms(note);
 		}
 		if (now - sync_at >= SYNC_EVERY_NS && !stopping) {
 			/* DIR removed under us: nobody can reach this watch any more, and the journal
@@ -953,6 +968,8 @@ int supervisor_run(struct watch_opts *opts, int rfd)
 		st.state = "stopped";
 	st.pid = 0;
 	st.worker_pid = 0;
+	if (retire_unit) /* before the final status: "stopped" then means the unit is gone too */
+		systemd_unit_retire(o->unit);
 	write_status();
 	snprintf(path, sizeof(path), "%s/supervisor.pid", o->dir);
 	unlink(path);

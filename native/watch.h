@@ -96,6 +96,7 @@ bool systemd_available(char *why, size_t n);                 /* PID 1 is systemd
 bool systemd_unit_name(const struct watch_opts *o, char *out, size_t n); /* false: id/dir unsafe */
 int systemd_watch_start(struct watch_opts *o, const char *unit); /* prints the start's answer */
 int systemd_watch_stop(const char *unit, bool persistent, char *note, size_t n);
+void systemd_unit_retire(const char *unit); /* a persistent unit disabled, its file removed */
 int watch_args_file(const char *path, int *argc, char ***argv); /* DIR/start.args -> argv */
 void systemd_notify_init(void);        /* takes $NOTIFY_SOCKET away from the environment */
 void systemd_notify(const char *state); /* "READY=1", "STOPPING=1" (nothing outside systemd) */

@@ -408,12 +408,19 @@ int systemd_watch_start(struct watch_opts *o, const char *unit)
 	return 0;
 }
 
+void systemd_unit_retire(const char *unit)
+{
+	remove_unit_file(unit);
+}
+
 int systemd_watch_stop(const char *unit, bool persistent, char *note, size_t n)
 {
 	char err[512], ignored[64];
 
 	char *stop[] = { "systemctl", "stop", (char *)unit, NULL };
 	int rc = run_quiet(stop, err, sizeof(err));
+	if (rc == 5) /* "not loaded": it ended already (and was collected, or retired itself) */
+		rc = 0;
 	if (rc != 0)
 		snprintf(note, n, "systemctl stop %s: %s", unit, err[0] ? err : "failed");
 	if (persistent)

@@ -222,3 +222,29 @@ test('systemd guest: a --persistent watch records after a reboot and after a pow
     if (!stopped) await cli(['stop', started.id]);
   }
 });
+
+test('systemd guest: a --persistent watch that reaches --max-events disables and removes its own unit; its journal stays readable', async () => {
+  const started = JSON.parse((await cliOk(['start', 'unlink', '--persistent', '--max-events', '1', '--path-prefix', '/srv/kw/m/', '--json'])).trim()) as { id: string; unit: string };
+  const unit = `kwitness-watch-${started.id}.service`;
+  let stopped = false;
+  try {
+    assert.equal(await guest(`systemctl is-enabled ${unit}`), 'enabled');
+    await guest('mkdir -p /srv/kw/m && echo 1 > /srv/kw/m/only.img && kw-eraser /srv/kw/m/only.img');
+    const st = await until('the watch stopped by its own terms', async () => {
+      const s = await status(started.id);
+      return s?.state === 'stopped' ? s : undefined;
+    });
+    assert.equal(st.events, 1);
+    const note = (JSON.parse(await guest(`cat ${WATCHES}/${started.id}/status.json`)) as { note: string }).note;
+    assert.equal(note, 'stopped: --max-events 1 reached; its systemd unit was disabled and removed');
+    assert.equal(await guest(`test -e /etc/systemd/system/${unit} && echo yes || echo no`), 'no', 'no unit file: the next boot starts nothing');
+    assert.notEqual((await vm!.ssh(`systemctl is-enabled ${unit}`)).code, 0, 'not enabled');
+    assert.deepEqual((await show(started.id)).filter((e) => e.type === 'unlink').map((e) => e.path), ['/srv/kw/m/only.img'], 'the journal is still there to read');
+    const final = JSON.parse((await cliOk(['stop', started.id, '--json'])).trim()) as Record<string, unknown>;
+    stopped = true;
+    assert.equal(final.note, note, 'stop finds the unit gone and says nothing worse');
+    await assertNothingLeft(started.id, unit);
+  } finally {
+    if (!stopped) await cli(['stop', started.id]);
+  }
+});
