@@ -180,12 +180,12 @@ Host kw-vm
   HostName 127.0.0.1
   Port $VM_PORT
   User root
-  IdentityFile $KW_CACHE/vm/keys/id_ed25519
+  IdentityFile ${KW_VM:-$KW_CACHE/vm}/keys/id_ed25519
   IdentitiesOnly yes
   UserKnownHostsFile $KWITNESS_KNOWN_HOSTS
   StrictHostKeyChecking yes
 CFG
-      echo "[127.0.0.1]:$VM_PORT $(awk '{print $2, $3}' "$KW_CACHE/vm/keys/known_hosts" | head -1)" >>"$KWITNESS_KNOWN_HOSTS"
+      echo "[127.0.0.1]:$VM_PORT $(awk '{print $2, $3}' "${KW_VM:-$KW_CACHE/vm}/keys/known_hosts" | head -1)" >>"$KWITNESS_KNOWN_HOSTS"
       export KW_TEST_VM_ALIAS=kw-vm KW_TEST_VM_NAME=$VM_NAME
       KW_TEST_VM_KVER=$(sed -nE 's/^READY .*kver=([^ ]+).*/\1/p' "$OUT/vm-start.log"); export KW_TEST_VM_KVER
     else

@@ -64,7 +64,18 @@ async function main(): Promise<number> {
       const vmRow = wb.row(hosts(), vmAlias);
       await wb.expand(vmRow);
       const vmKernel = process.env.KW_TEST_VM_KVER || '6.1.';
-      await hosts().locator('.monaco-list-row', { hasText: 'Kernel' }).filter({ hasText: vmKernel }).first().waitFor({ timeout: 90_000 })
+      // The emulated guest answers its probe after a minute or more. Once, in a fresh-machine
+      // run, its row was found collapsed again meanwhile (the tree refreshed while it waited):
+      // the row is expanded again if so, and that is logged, so a user-visible collapse shows.
+      const kernelRow = hosts().locator('.monaco-list-row', { hasText: 'Kernel' }).filter({ hasText: vmKernel }).first();
+      await waitUntil(async () => {
+        if (await kernelRow.isVisible().catch(() => false)) return true;
+        if ((await vmRow.getAttribute('aria-expanded').catch(() => null)) === 'false') {
+          console.log(`     ${vmAlias} was collapsed again while its probe ran; expanding it again`);
+          await wb.expand(vmRow).catch(() => undefined);
+        }
+        return false;
+      }, 120_000, `a Kernel ${vmKernel} row under ${vmAlias}`)
         .catch(async () => { throw new Error(`no Kernel ${vmKernel} row under ${vmAlias}: ${(await hosts().locator('.monaco-list-row').allInnerTexts()).join(' | ')}`); });
     }
     for (const fam of ['unlink', 'create', 'exec']) {
