@@ -176,15 +176,8 @@ static void notify_start(bool ok, int code, const char *msg)
 	}
 	if (o->foreground) {
 		if (ok) {
-			struct buf b = { 0 };
-			buf_puts(&b, "{\"id\":");
-			json_escape(&b, o->id, strlen(o->id));
-			buf_printf(&b, ",\"state\":\"running\",\"pid\":%d,\"dir\":", (int)self_pid);
-			json_escape(&b, o->dir, strlen(o->dir));
-			buf_puts(&b, "}\n");
-			fputs(b.p, stdout);
+			print_start_answer(o, self_pid, NULL);
 			fflush(stdout);
-			free(b.p);
 		} else {
 			fprintf(stderr, "kwitness-agent: %s\n", msg);
 		}

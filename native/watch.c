@@ -462,14 +462,7 @@ static int watch_start(int argc, char **argv)
 	msg[strcspn(msg, "\n")] = 0;
 	int spid;
 	if (sscanf(msg, "OK %d", &spid) == 1) {
-		struct buf b = { 0 };
-		buf_puts(&b, "{\"id\":");
-		json_escape(&b, o.id, strlen(o.id));
-		buf_printf(&b, ",\"state\":\"running\",\"pid\":%d,\"dir\":", spid);
-		json_escape(&b, o.dir, strlen(o.dir));
-		buf_puts(&b, "}\n");
-		fputs(b.p, stdout);
-		free(b.p);
+		print_start_answer(&o, spid, NULL);
 		return 0;
 	}
 	if (msg[0] == 'E') {

@@ -67,6 +67,8 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 int write_file_atomic(const char *dir, const char *name, const void *data, size_t len);
 int read_small_file(const char *path, struct buf *b); /* whole file, NUL-terminated */
 void meta_json(struct buf *b, const struct watch_opts *o);
+/* `watch start`'s answer on stdout: {"id","state":"running","pid","dir"} (+ "unit","persistent") */
+void print_start_answer(const struct watch_opts *o, pid_t pid, const char *unit);
 void json_str_array(struct buf *b, char **items, int n);
 void json_families(struct buf *b, const char *families);
 

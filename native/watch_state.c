@@ -142,6 +142,21 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	buf_puts(b, "}");
 }
 
+void print_start_answer(const struct watch_opts *o, pid_t pid, const char *unit)
+{
+	struct buf b = { 0 };
+
+	buf_puts(&b, "{\"id\":");
+	json_escape(&b, o->id, strlen(o->id));
+	buf_printf(&b, ",\"state\":\"running\",\"pid\":%d,\"dir\":", (int)pid);
+	json_escape(&b, o->dir, strlen(o->dir));
+	if (unit)
+		buf_printf(&b, ",\"unit\":\"%s\",\"persistent\":%s", unit, o->persistent ? "true" : "false");
+	buf_puts(&b, "}\n");
+	fputs(b.p, stdout);
+	free(b.p);
+}
+
 void meta_json(struct buf *b, const struct watch_opts *o)
 {
 	buf_puts(b, "{\"id\":");

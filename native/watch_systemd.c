@@ -397,14 +397,7 @@ int systemd_watch_start(struct watch_opts *o, const char *unit)
 		return code;
 	}
 	pid_t rec = 0, pid = supervisor_alive(o->dir, &rec, NULL, 0);
-	struct buf b = { 0 };
-	buf_puts(&b, "{\"id\":");
-	json_escape(&b, o->id, strlen(o->id));
-	buf_printf(&b, ",\"state\":\"running\",\"pid\":%d,\"dir\":", (int)(pid ? pid : rec));
-	json_escape(&b, o->dir, strlen(o->dir));
-	buf_printf(&b, ",\"unit\":\"%s\",\"persistent\":%s}\n", unit, o->persistent ? "true" : "false");
-	fputs(b.p, stdout);
-	free(b.p);
+	print_start_answer(o, pid ? pid : rec, unit);
 	return 0;
 }
 
