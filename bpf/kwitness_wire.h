@@ -48,6 +48,13 @@
  *   KW_GAP (8): struct kw_gap_rec, then reason. Journaled; has a cursor like any record.
  *   KW_CURSOR (9): struct kw_cursor_rec, no strings. `watch read` output only.
  *   KW_WATCH_END (10): struct kw_watch_end_rec, no strings. `watch read` output only.
+ *
+ * A trace started with --linger keeps running when its client goes away, and a new client
+ * reaches it with `kwitness-agent attach SESSION --from N` (native/linger.c). The attached stream
+ * starts with one RESUMED record, then a READY record, then every record the agent still holds
+ * from event N on (events are numbered 0, 1, 2, ... in the order the trace emitted them; a
+ * client that received N events asks for --from N), then live records. Never in a journal.
+ *   KW_RESUMED (11): struct kw_resumed_rec, no strings.
  */
 #ifndef KWITNESS_WIRE_H
 #define KWITNESS_WIRE_H
@@ -70,6 +77,7 @@ enum kw_kind {
 	KW_GAP = 8,
 	KW_CURSOR = 9,
 	KW_WATCH_END = 10,
+	KW_RESUMED = 11,
 };
 
 /* kw_hdr.flags bits (meaning depends on kind as noted). */
@@ -207,6 +215,23 @@ struct kw_watch_end_rec {
 	struct kw_hdr hdr;
 	__u64 wall_ns;
 	__u64 next_cursor;
+};
+
+/*
+ * KW_RESUMED. 16 + 48 = 64 bytes. The first record an attaching client gets. The events before
+ * next_event that the client asked for (--from) and the agent no longer holds were dropped from
+ * its bounded backlog: `not_kept` of them, exactly. The agent's pid and start time (field 22 of
+ * /proc/PID/stat) let the client signal that very process later.
+ */
+struct kw_resumed_rec {
+	struct kw_hdr hdr;
+	__u64 wall_ns;
+	__u64 next_event;  /* number of the first event that follows (the replay starts there) */
+	__u64 not_kept;    /* events from --from up to next_event that were dropped, never sent */
+	__u64 away_ns;     /* how long the trace ran with no client (0: it was taken over) */
+	__u64 start_ticks; /* the agent's start time, clock ticks since boot */
+	__u32 pid;         /* the tracing agent (not the `attach` relay) */
+	__u32 _pad0;
 };
 
 #endif /* KWITNESS_WIRE_H */

@@ -38,13 +38,17 @@ struct kw_opts {
 	uint32_t ringbuf_kb;
 	uint32_t argv_max;
 	uint32_t heartbeat_s;
+	uint32_t linger_s;        /* --linger: trace on this long without a client (0: stop with it) */
+	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
+	const char *session;      /* --session: the name a client attaches by */
 };
-#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .argv_max = 4096 }
+#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .argv_max = 4096, .backlog_mb = 64 }
 extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */
 extern const char kw_usage[];
 /* 0, or -1 with one line naming the cause in err. Adds to *o (start from KW_OPTS_DEFAULT). */
 int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t errsz);
-void opts_reset(struct kw_opts *o);  /* frees the prefixes and globs, back to the defaults */
+void opts_reset(struct kw_opts *o);
+bool session_name_ok(const char *s); /* a --session / attach name */  /* frees the prefixes and globs, back to the defaults */
 
 /* ---- clock.c ---- */
 extern int64_t boot_to_wall;          /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
@@ -69,7 +73,11 @@ void base64(struct buf *b, const unsigned char *s, size_t n);
 void iso_time(struct buf *b, uint64_t wall_ns);
 
 extern struct buf out;      /* pending stdout bytes */
-int out_flush(void);        /* -1 when stdout is gone */
+extern int out_fd;          /* where they go: stdout, an attached client's socket, -1 nobody */
+/* Sees every flushed run of whole records before it is written (linger.c's backlog). */
+extern void (*out_tap)(const char *p, size_t n);
+int out_flush(void);        /* -1 when the output is gone */
+int out_write_all(const char *p, size_t n); /* to out_fd, waiting while it is full; -1 gone */
 
 /* ---- emit.c (records of the agent itself; events: record.h) ---- */
 void emit_simple_wire(uint16_t kind, const void *fixed, size_t fixed_sz);
@@ -80,8 +88,12 @@ int handle_event(void *ctx, void *data, size_t size);
 
 /* ---- client.c: stdin EOF and heartbeats, waiting on a full stdout ---- */
 extern volatile sig_atomic_t stop; /* main.c: set by signals, stdin EOF, a silent client */
+extern int in_fd;                  /* the client's input: stdin, an attached socket, -1 nobody */
+extern bool client_lingers;        /* a client going away sets client_lost, not stop (--linger) */
+extern volatile sig_atomic_t client_lost;
 bool client_init(unsigned heartbeat_timeout_s); /* true when stdin is watched */
-void client_on_stdin(void);                     /* stdin readable: a heartbeat, or EOF */
+void client_reset(void);                        /* a new client (a socket) took over: watch it */
+void client_on_stdin(void);                     /* input readable: a heartbeat, 'q' (stop), or EOF */
 bool client_silent(void);                       /* no heartbeat within the timeout (sets stop) */
 int client_wait_writable(void);                 /* stdout full: 0 retry, -1 give the output up */
 

@@ -19,7 +19,8 @@ const char kw_usage[] =
 	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
-	"                [--heartbeat-timeout SECONDS] [-v]\n"
+	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
+	"       kwitness-agent attach NAME [--from EVENTS]\n"
 	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
 	"                [--on-hit CMD] [--until EPOCH_S] [--max-events N] [--foreground]\n"
 	"                [--service auto|systemd|daemon] [--persistent] [--memory-max-mb N] [--cpu-quota PCT]\n"
@@ -52,6 +53,18 @@ __attribute__((format(printf, 2, 3))) static int fail(struct perr *e, const char
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	return -1;
+}
+
+bool session_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", s[i]))
+			return false;
+	return true;
 }
 
 /* A decimal integer in [min, max]. */
@@ -226,6 +239,22 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 				return -1;
 			o->heartbeat_s = n;
 			i++;
+		} else if (!strcmp(a, "--linger")) {
+			/* keep tracing this long after the client went away, for `attach` (linger.c) */
+			if (parse_num(&e, a, v, 1, 86400, &n))
+				return -1;
+			o->linger_s = n;
+			i++;
+		} else if (!strcmp(a, "--backlog-mb")) {
+			if (parse_num(&e, a, v, 1, 4096, &n))
+				return -1;
+			o->backlog_mb = n;
+			i++;
+		} else if (!strcmp(a, "--session")) {
+			if (!v || !session_name_ok(v))
+				return fail(&e, "--session: bad name '%s' (1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.')", v ? v : "");
+			o->session = v;
+			i++;
 		} else if (!strcmp(a, "--argv-max")) {
 			if (parse_num(&e, a, v, 16, KW_ARGV_MAX, &n))
 				return -1;
@@ -237,5 +266,9 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			return fail(&e, "trace: unknown flag '%s'", a);
 		}
 	}
+	if (o->linger_s && !o->session)
+		return fail(&e, "--linger needs --session NAME (the name a client attaches by)");
+	if (o->session && !o->linger_s)
+		return fail(&e, "--session needs --linger SECONDS");
 	return 0;
 }

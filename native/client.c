@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -19,6 +20,9 @@
 
 #define DRAIN_GRACE_NS 2000000000ull /* how long a stopping agent waits for a full stdout */
 
+int in_fd = 0;                /* agent.h */
+bool client_lingers;
+volatile sig_atomic_t client_lost;
 static bool watched;          /* stdin is a pipe, socket or tty */
 static unsigned heartbeat_s;  /* 0: no heartbeat expected */
 static uint64_t last_beat_ns; /* last byte (or start) on stdin */
@@ -54,24 +58,46 @@ bool client_init(unsigned heartbeat_timeout_s)
 	return watched;
 }
 
+/* The client is gone: the end, or (--linger) the trace goes on alone until one attaches. */
+static void client_gone(void)
+{
+	if (client_lingers)
+		client_lost = 1;
+	else
+		stop = 1;
+}
+
+void client_reset(void)
+{
+	watched = true;
+	last_beat_ns = mono_ns();
+	gone_silent = false;
+	stop_seen_ns = 0;
+	client_lost = 0;
+}
+
 void client_on_stdin(void)
 {
 	char tmp[256];
-	ssize_t r = read(0, tmp, sizeof(tmp));
+	ssize_t r = in_fd < 0 ? 0 : read(in_fd, tmp, sizeof(tmp));
 
-	if (r > 0)
+	if (r > 0) {
 		last_beat_ns = mono_ns();
-	else if (r == 0 || (errno != EINTR && errno != EAGAIN))
-		stop = 1; /* stdin closed: the session that started us is gone */
+		/* 'q': stop now. Heartbeats are newlines; EOF alone means "gone" to a lingering trace. */
+		if (memchr(tmp, 'q', r))
+			stop = 1;
+	} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
+		client_gone(); /* input closed: the session that started us is gone */
+	}
 }
 
 bool client_silent(void)
 {
-	if (!gone_silent && heartbeat_s && mono_ns() - last_beat_ns > heartbeat_s * 1000000000ull) {
+	if (!gone_silent && heartbeat_s && in_fd >= 0 && mono_ns() - last_beat_ns > heartbeat_s * 1000000000ull) {
 		gone_silent = true;
-		stop = 1;
-		fprintf(stderr, "kwitness-agent: nothing from the client on stdin for %u s (--heartbeat-timeout): it is gone, exiting\n",
-			heartbeat_s);
+		client_gone();
+		fprintf(stderr, "kwitness-agent: nothing from the client on stdin for %u s (--heartbeat-timeout): it is gone%s\n",
+			heartbeat_s, client_lingers ? "" : ", exiting");
 	}
 	return gone_silent;
 }
@@ -79,7 +105,7 @@ bool client_silent(void)
 int client_wait_writable(void)
 {
 	for (;;) {
-		if (client_silent())
+		if (client_silent() || client_lost)
 			return -1; /* nobody is reading: drop the output */
 		if (stop) {
 			uint64_t now = mono_ns();
@@ -88,8 +114,8 @@ int client_wait_writable(void)
 			else if (now - stop_seen_ns > DRAIN_GRACE_NS)
 				return -1;
 		}
-		struct pollfd p[2] = { { .fd = 1, .events = POLLOUT }, { .fd = 0, .events = POLLIN } };
-		int n = poll(p, watched ? 2 : 1, 200);
+		struct pollfd p[2] = { { .fd = out_fd, .events = POLLOUT }, { .fd = in_fd, .events = POLLIN } };
+		int n = poll(p, watched && in_fd >= 0 ? 2 : 1, 200);
 		if (n < 0 && errno != EINTR)
 			return -1;
 		if (n <= 0)

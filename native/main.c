@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "watch.h"
+#include "linger.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -219,9 +220,14 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ar
 	return vfprintf(stderr, fmt, args);
 }
 
+static volatile sig_atomic_t hangup; /* SIGHUP under --linger: the terminal (a client) went away */
+
 static void on_signal(int sig)
 {
-	stop = 1;
+	if (sig == SIGHUP && opt.linger_s)
+		hangup = 1;
+	else
+		stop = 1;
 }
 
 static bool privileged(void)
@@ -583,7 +589,18 @@ static int cmd_trace(void)
 		goto cleanup;
 	}
 	proc_scan();
+	if (opt.linger_s) {
+		/* the socket exists before READY: a client that saw READY can always attach */
+		if (linger_start(opt.linger_s, opt.backlog_mb, opt.session) < 0) {
+			err = 1;
+			goto cleanup;
+		}
+		prctl(PR_SET_PDEATHSIG, 0); /* our parent's end is our client's, not ours */
+	}
+	size_t ready_at = out.len;
 	emit_ready(att, n_att);
+	if (opt.linger_s)
+		linger_set_ready(out.p + ready_at, out.len - ready_at);
 	if (out_flush() < 0)
 		goto cleanup;
 
@@ -592,10 +609,13 @@ static int cmd_trace(void)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 };
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(rb), &ev);
 	if (watch_stdin) {
-		struct epoll_event sev = { .events = EPOLLIN | EPOLLHUP, .data.u32 = 2 };
+		struct epoll_event sev = { .events = EPOLLIN | EPOLLHUP, .data.u32 = LINGER_EV_CLIENT };
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &sev))
 			watch_stdin = false;
 	}
+	if (opt.linger_s)
+		linger_watch(ep);
+	bool parent_gone = false, told_silent = false;
 	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0,
 		 unjudged_reported = 0;
 	err = 0;
@@ -607,8 +627,10 @@ static int cmd_trace(void)
 			break;
 		}
 		for (int k = 0; k < n; k++) {
-			if (evs[k].data.u32 == 2)
+			if (evs[k].data.u32 == LINGER_EV_CLIENT)
 				client_on_stdin();
+			else if (evs[k].data.u32 == LINGER_EV_LISTEN)
+				linger_accept();
 		}
 		if (ring_buffer__consume(rb) < 0 && errno != EINTR) {
 			/* -EINTR is a normal exit */
@@ -633,13 +655,31 @@ static int cmd_trace(void)
 				emit_error(msg);
 				notes_reported = notes;
 			}
-			if (getppid() != parent)
-				stop = 1; /* parent died (PR_SET_PDEATHSIG covers the rest) */
-			if (client_silent())
+			if (getppid() != parent && !parent_gone) {
+				parent_gone = true;
+				if (opt.linger_s)
+					linger_stdio_gone("the process that started the trace exited");
+				else
+					stop = 1; /* parent died (PR_SET_PDEATHSIG covers the rest) */
+			}
+			if (client_silent() && !told_silent && !opt.linger_s) {
+				told_silent = true;
 				emit_error("no heartbeat from the client: exiting");
+			}
+			if (linger_expired())
+				stop = 1;
 		}
-		if (out_flush() < 0)
-			break; /* stdout closed */
+		if (hangup) {
+			hangup = 0;
+			linger_stdio_gone("hangup (SIGHUP)");
+		}
+		if (client_lost)
+			linger_client_gone("its input closed or fell silent");
+		if (out_flush() < 0) {
+			if (!opt.linger_s || stop)
+				break; /* stdout closed */
+			linger_client_gone("its output closed");
+		}
 	}
 
 	/* Drain what is already in the buffer, report the final loss count */
@@ -650,6 +690,8 @@ static int cmd_trace(void)
 	out_flush();
 
 cleanup:
+	if (opt.linger_s)
+		linger_end();
 	if (ep >= 0)
 		close(ep);
 	ring_buffer__free(rb);
@@ -701,5 +743,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 2, argv + 2);
-	usage_error("unknown command '%s' (expected probe, trace, watch or btf)", argv[1]);
+	if (!strcmp(argv[1], "attach"))
+		return cmd_attach(argc - 2, argv + 2);
+	usage_error("unknown command '%s' (expected probe, trace, attach, watch or btf)", argv[1]);
 }

@@ -10,6 +10,8 @@
 #include "agent.h"
 
 struct buf out;
+int out_fd = 1;
+void (*out_tap)(const char *p, size_t n);
 
 static void buf_grow(struct buf *b, size_t n)
 {
@@ -216,24 +218,33 @@ void iso_time(struct buf *b, uint64_t wall_ns)
 	buf_put(b, frac, 11);
 }
 
-int out_flush(void)
+int out_write_all(const char *p, size_t n)
 {
 	size_t off = 0;
 
-	while (off < out.len) {
-		ssize_t n = write(1, out.p + off, out.len - off);
-		if (n < 0 && errno == EINTR)
+	while (off < n) {
+		ssize_t w = out_fd < 0 ? -1 : write(out_fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN && client_wait_writable() == 0)
+		if (w < 0 && errno == EAGAIN && client_wait_writable() == 0)
 			continue;
-		if (n <= 0) {
-			out.len = 0;
+		if (w <= 0)
 			return -1;
-		}
-		off += n;
+		off += w;
 	}
-	out.len = 0;
 	return 0;
+}
+
+int out_flush(void)
+{
+	if (!out.len)
+		return 0;
+	if (out_tap)
+		out_tap(out.p, out.len);
+	/* nobody attached (a lingering trace): kept by the tap only */
+	int rc = out_fd < 0 ? (out_tap ? 0 : -1) : out_write_all(out.p, out.len);
+	out.len = 0;
+	return rc;
 }
 
 void path_from_walk(struct buf *b, const char *walk, size_t n)

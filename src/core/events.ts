@@ -198,7 +198,24 @@ export interface WatchEndRecord {
   next_cursor: number;
 }
 
-export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord;
+/**
+ * `kwitness-agent attach` only: the first record a client gets when it comes back to a trace
+ * that kept running without it (`trace --linger`). The replay that follows starts at event
+ * `next_event`; `not_kept` events the client asked for were dropped from the agent's bounded
+ * backlog (exact). `pid` and `start_time` name the tracing agent itself (not the relay).
+ */
+export interface ResumedRecord {
+  type: 'resumed';
+  time: string;
+  next_event: number;
+  not_kept: number;
+  away_ms: number;
+  pid: number;
+  /** Field 22 of /proc/PID/stat: the agent's start, clock ticks since boot (digits). */
+  start_time: string;
+}
+
+export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord | ResumedRecord;
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
   return r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit';

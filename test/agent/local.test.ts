@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { AttachMode, Family, ProbeReport, ReadyRecord } from '../../src/core/events';
 import { CASES } from './cases';
+import { assertReleased, bpfIdsOf } from './bpf-objects';
 import { LocalTarget, cgroup2Mount, runCase, sleep, type AgentProc, type Format } from './suite';
 
 const target = new LocalTarget();
@@ -108,41 +109,6 @@ describe('bad command lines: exit 2 with one line naming the cause', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Lifecycle: which BPF programs and links the agent holds, and that they are gone after it ends.
-
-function bpfIdsOf(pid: number): { progs: Set<number>; links: Set<number> } {
-  const progs = new Set<number>();
-  const links = new Set<number>();
-  for (const fd of fs.readdirSync(`/proc/${pid}/fdinfo`)) {
-    let info = '';
-    try {
-      info = fs.readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue;
-    }
-    const link = /^link_id:\s*(\d+)/m.exec(info);
-    const prog = /^prog_id:\s*(\d+)/m.exec(info);
-    if (link) links.add(Number(link[1]));
-    if (prog) progs.add(Number(prog[1]));
-  }
-  return { progs, links };
-}
-
-function liveBpfIds(): { progs: Set<number>; links: Set<number> } {
-  const ids = (kind: string) => new Set((JSON.parse(execFileSync('bpftool', ['-j', kind, 'show'], { encoding: 'utf8' }) || '[]') as Array<{ id: number }>).map((x) => x.id));
-  return { progs: ids('prog'), links: ids('link') };
-}
-
-async function assertReleased(held: { progs: Set<number>; links: Set<number> }): Promise<void> {
-  let left: number[] = [];
-  // 60 s is a safety net for a loaded machine, not a speed claim (detaching is timed in bench/)
-  for (let i = 0; i < 600; i++) {
-    const live = liveBpfIds();
-    left = [...[...held.progs].filter((id) => live.progs.has(id)).map((id) => `prog ${id}`), ...[...held.links].filter((id) => live.links.has(id)).map((id) => `link ${id}`)] as unknown as number[];
-    if (left.length === 0) return;
-    await sleep(100);
-  }
-  assert.fail(`BPF objects still loaded after the agent ended: ${left.join(', ')}`);
-}
 
 async function startReady(args: string[]): Promise<{ agent: AgentProc; held: { progs: Set<number>; links: Set<number> } }> {
   const agent = target.startAgent(args);

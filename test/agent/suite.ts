@@ -66,6 +66,8 @@ export interface AgentProc {
   /** Resolves when no record arrived for quietMs (or the agent exited), at most maxMs. */
   waitQuiet(quietMs: number, maxMs: number): Promise<void>;
   closeStdin(): void;
+  /** Writes to the agent's stdin (heartbeats, 'q'); a no-op where the target cannot. */
+  writeStdin(data: string): void;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -102,7 +104,7 @@ export class AgentStream implements AgentProc {
   constructor(
     readonly format: Format,
     readonly pid: number | undefined,
-    private readonly io: { closeStdin(): void; kill(signal: NodeJS.Signals): void },
+    private readonly io: { closeStdin(): void; kill(signal: NodeJS.Signals): void; write?(data: string): void },
   ) {
     this.exited = new Promise((res) => (this.resolveExit = res));
   }
@@ -186,6 +188,10 @@ export class AgentStream implements AgentProc {
     this.io.closeStdin();
   }
 
+  writeStdin(data: string): void {
+    this.io.write?.(data);
+  }
+
   kill(signal: NodeJS.Signals): void {
     if (!this._exit) this.io.kill(signal);
   }
@@ -241,13 +247,15 @@ export class LocalTarget implements Target {
     });
   }
 
-  startAgent(args: string[]): AgentProc {
-    const format: Format = args[args.indexOf('--format') + 1] === 'wire' && args.includes('--format') ? 'wire' : 'json';
+  /** `format`: how to read its stdout when args do not say (`attach` streams the trace's format). */
+  startAgent(args: string[], format?: Format): AgentProc {
+    format ??= args[args.indexOf('--format') + 1] === 'wire' && args.includes('--format') ? 'wire' : 'json';
     const child = spawn(this.agentPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(child);
     const agent = new AgentStream(format, child.pid, {
       closeStdin: () => child.stdin.end(),
       kill: (sig) => child.kill(sig),
+      write: (data) => child.stdin.write(data),
     });
     child.stdin.on('error', () => undefined);
     child.stdout.on('data', (d: Buffer) => agent.pushStdout(d));

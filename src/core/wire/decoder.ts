@@ -26,6 +26,7 @@ const ER = L.kw_error_rec.fields;
 const GP = L.kw_gap_rec.fields;
 const CU = L.kw_cursor_rec.fields;
 const WE = L.kw_watch_end_rec.fields;
+const RS = L.kw_resumed_rec.fields;
 
 // The process part sits at the same offset in every process record (checked by the layout test).
 const PROC = FR.proc[0];
@@ -319,6 +320,17 @@ export class WireDecoder {
       case KIND.KW_WATCH_END:
         this.need(at, size, L.kw_watch_end_rec.size);
         return { type: 'watch_end', time: this.time(at + WE.wall_ns[0]), next_cursor: this.u64(at + WE.next_cursor[0]) };
+      case KIND.KW_RESUMED:
+        this.need(at, size, L.kw_resumed_rec.size);
+        return {
+          type: 'resumed',
+          time: this.time(at + RS.wall_ns[0]),
+          next_event: this.u64(at + RS.next_event[0]),
+          not_kept: this.u64(at + RS.not_kept[0]),
+          away_ms: Math.floor(this.u64(at + RS.away_ns[0]) / 1e6),
+          pid: this.dv.getUint32(at + RS.pid[0], true),
+          start_time: this.dv.getBigUint64(at + RS.start_ticks[0], true).toString(),
+        };
       default:
         this.pos = this.end;
         return undefined;

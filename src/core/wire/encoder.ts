@@ -136,6 +136,10 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       kind = KIND.KW_WATCH_END;
       fixed = new Uint8Array(L.kw_watch_end_rec.size);
       break;
+    case 'resumed':
+      kind = KIND.KW_RESUMED;
+      fixed = new Uint8Array(L.kw_resumed_rec.size);
+      break;
   }
   for (const a of anc) {
     w.u32(a.pid);
@@ -213,6 +217,16 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       dv.setBigUint64(L.kw_watch_end_rec.fields.wall_ns[0], wall, true);
       dv.setBigUint64(L.kw_watch_end_rec.fields.next_cursor[0], BigInt(r.next_cursor), true);
       break;
+    case 'resumed': {
+      const R = L.kw_resumed_rec.fields;
+      dv.setBigUint64(R.wall_ns[0], wall, true);
+      dv.setBigUint64(R.next_event[0], BigInt(r.next_event), true);
+      dv.setBigUint64(R.not_kept[0], BigInt(r.not_kept), true);
+      dv.setBigUint64(R.away_ns[0], BigInt(r.away_ms) * 1_000_000n, true);
+      dv.setBigUint64(R.start_ticks[0], BigInt(r.start_time), true);
+      dv.setUint32(R.pid[0], r.pid, true);
+      break;
+    }
   }
   const frame = new Uint8Array(FRAME_PREFIX + size);
   new DataView(frame.buffer).setUint32(0, size, true);

@@ -73,12 +73,16 @@ export const WIRE_LAYOUT = {
     size: 32,
     fields: { hdr: [0, 16], wall_ns: [16, 8], next_cursor: [24, 8] },
   },
+  kw_resumed_rec: {
+    size: 64,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], next_event: [24, 8], not_kept: [32, 8], away_ns: [40, 8], start_ticks: [48, 8], pid: [56, 4], _pad0: [60, 4] },
+  },
 } as const satisfies Record<string, StructLayout>;
 
 export type WireStruct = keyof typeof WIRE_LAYOUT;
 
 /** enum kw_kind */
-export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10 } as const;
+export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11 } as const;
 
 /** enum kw_flag */
 export const FLAG = {
