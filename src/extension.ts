@@ -35,7 +35,7 @@ export interface KernelWitnessApi {
   setPrompts(p: Partial<HostPrompts> | undefined): void;
 }
 
-let stopAll: (() => Promise<void>) | undefined;
+let leaveAll: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): KernelWitnessApi | undefined {
   const register = <T extends vscode.Disposable | { dispose(): unknown }>(d: T): T => {
@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
       maxFileReadMB: () => config().get<number>('maxFileReadMB'),
     }),
   );
-  const traces = register(new TraceRegistry(hosts, log));
+  const traces = register(new TraceRegistry(hosts, log, context.workspaceState));
   const panels = register(
     new PanelManager(context, {
       files: hosts,
@@ -74,6 +74,8 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
     }),
   );
   traces.viewer = panels;
+  // traces an earlier window (a reload, a closed tab) left running come back into their panels
+  traces.reattachLeftRunning();
   const watches = register(new WatchRegistry(hosts, context.globalState, log, () => config().get<number>('watchPollSeconds', 30)));
   watches.viewer = panels;
   const tree = register(new HostsTreeProvider(hosts, traces, () => trusted.hosts, watches));
@@ -98,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
       hosts.reconfigure({ sshConfigFile: trusted.sshConfigFile, knownHostsFile: trusted.knownHostsFile }); // refreshes the tree
     }),
   );
-  stopAll = () => traces.stopAll();
+  leaveAll = () => traces.leaveAll();
   log.info(`activated (ssh config ${hosts.env.sshConfigFile}, known_hosts ${hosts.env.knownHostsFile ?? 'from the ssh config (UserKnownHostsFile) or ~/.ssh/known_hosts'})`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
@@ -114,8 +116,12 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
   };
 }
 
-/** Window close / reload / uninstall: end every agent (stdin EOF + signal) before the host exits. */
+/**
+ * Window close / reload / uninstall: traces are left running on their hosts for
+ * kwitness.trace.keepRunningSeconds (the next window of this workspace attaches to them again);
+ * with 0 every agent is ended (stdin EOF + signal) before the host exits.
+ */
 export async function deactivate(): Promise<void> {
-  await stopAll?.();
-  stopAll = undefined;
+  await leaveAll?.();
+  leaveAll = undefined;
 }

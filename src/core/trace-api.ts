@@ -15,7 +15,7 @@ export type TraceState =
   | { kind: 'connecting' }
   | { kind: 'deploying' }
   | { kind: 'starting' }
-  | { kind: 'running'; probes: ProbeChoice[] }
+  | { kind: 'running'; probes: ProbeChoice[]; resumed?: { awayMs: number; notKept: number } } // resumed: attached again to a trace that ran on without a client
   | { kind: 'disconnected'; reason: string } // connection dropped; resumable, events kept
   | { kind: 'stopped'; reason?: string }
   | { kind: 'failed'; message: string };

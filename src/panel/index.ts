@@ -68,6 +68,22 @@ export class PanelManager extends Disposable implements TracePanelHost {
     this.bind(panel, trace, null);
   }
 
+  /**
+   * A trace that came back after a reload (attached again to its lingering agent): its restored
+   * panel, if VS Code restores one, binds to it. A panel restored before the trace came back is
+   * bound again now.
+   */
+  adoptTrace(trace: TraceHandle): void {
+    this.hosts.set(trace.host.id, trace.host);
+    this.traces.set(trace.id, trace);
+    const old = this.panels.get(trace.id);
+    if (!old || old.isLive) return;
+    const { panel, restoredState } = old;
+    this.panels.delete(trace.id);
+    old.dispose();
+    this.bind(panel, trace, restoredState);
+  }
+
   private bind(panel: vscode.WebviewPanel, trace: TraceHandle | null, state: PanelViewState | null): void {
     const tp = new TracePanel(this, panel, trace, state);
     this.panels.set(tp.traceId, tp);

@@ -49,9 +49,10 @@ export class TracePanel extends Disposable {
     private readonly mgr: TracePanelHost,
     readonly panel: vscode.WebviewPanel,
     private readonly trace: TraceHandle | null,
-    restored: PanelViewState | null,
+    readonly restoredState: PanelViewState | null,
   ) {
     super();
+    const restored = restoredState;
     this.traceId = trace?.id ?? restored!.traceId;
     this.host = trace?.host ?? mgr.hostRef(restored!.hostId);
     this.title = trace ? traceTitle(trace) : restored!.title;
@@ -79,6 +80,11 @@ export class TracePanel extends Disposable {
     // User names come from the host's /etc/passwd; a restored panel whose trace is gone does not
     // open a connection just for that.
     if (trace || this.host.kind === 'local') void this.loadUsers();
+  }
+
+  /** Bound to a trace (not a panel restored after its trace ended). */
+  get isLive(): boolean {
+    return this.trace !== null;
   }
 
   private async loadUsers(): Promise<void> {

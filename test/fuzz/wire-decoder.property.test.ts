@@ -126,7 +126,7 @@ function processFields(g: Rng, type: string): Record<string, unknown> {
 }
 
 function record(g: Rng): AgentRecord {
-  const kind = g.int(7);
+  const kind = g.int(8);
   if (kind <= 1) {
     const o = processFields(g, kind === 0 ? 'unlink' : 'create');
     o.op = g.pick(OPS);
@@ -165,6 +165,9 @@ function record(g: Rng): AgentRecord {
   }
   if (kind === 4) return { type: 'lost', time: time(g), count: g.int(2 ** 31), total: g.int(2 ** 31) * g.int(2 ** 22), unjudged: g.int(2 ** 31), unjudged_total: g.int(2 ** 31) * g.int(2 ** 22) };
   if (kind === 5) return { type: 'error', time: time(g), message: validUtf8(g) };
+  if (kind === 7) {
+    return { type: 'resumed', time: time(g), next_event: g.int(2 ** 31) * g.int(2 ** 22), not_kept: g.int(2 ** 31), away_ms: g.int(2 ** 31), pid: g.u32() >>> 0, start_time: String(g.int(2 ** 31) * g.int(2 ** 22)) };
+  }
   const probes = [];
   for (let i = g.int(5); i > 0; i--) probes.push({ family: g.pick(['unlink', 'create', 'exec'] as const), probe: validUtf8(g), mode: g.pick(['fentry', 'kprobe', 'tracepoint'] as const) });
   return { type: 'ready', time: time(g), agent_version: validUtf8(g), kernel: validUtf8(g), arch: 'x86_64', probes };
@@ -216,7 +219,7 @@ function randomFrame(g: Rng): Uint8Array {
   const size = 16 + body.length;
   const f = Buffer.alloc(4 + size);
   f.writeUInt32LE(size, 0);
-  f.writeUInt16LE(g.chance(0.9) ? 1 + g.int(7) : g.u32() & 0xffff, 4);
+  f.writeUInt16LE(g.chance(0.9) ? 1 + g.int(11) : g.u32() & 0xffff, 4);
   f.writeUInt16LE(g.u32() & 0xffff, 6);
   f.writeUInt32LE(g.chance(0.95) ? size : g.u32(), 8);
   Buffer.from(g.bytes(8)).copy(f, 12);
@@ -231,7 +234,7 @@ function randomFrame(g: Rng): Uint8Array {
 
 // ------------------------------------------------------------------ the properties
 
-const TYPES = new Set(['unlink', 'create', 'exec', 'exit', 'ready', 'lost', 'error', 'gap', 'cursor', 'watch_end']);
+const TYPES = new Set(['unlink', 'create', 'exec', 'exit', 'ready', 'lost', 'error', 'gap', 'cursor', 'watch_end', 'resumed']);
 const ISO_NS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
 /** Problems with one decoded record's shape (empty when it is an events.ts record). */
@@ -253,6 +256,11 @@ function shapeProblems(r: AgentRecord): string[] {
     for (const k of ['from', 'to']) if (typeof o[k] !== 'string' || !ISO_NS.test(o[k] as string)) p.push(`${k} ${String(o[k])}`);
   }
   if (r.type === 'watch_end') num('next_cursor');
+  if (r.type === 'resumed') {
+    for (const k of ['next_event', 'not_kept', 'away_ms']) num(k);
+    u32('pid');
+    if (typeof o.start_time !== 'string' || !/^\d+$/.test(o.start_time)) p.push(`start_time ${String(o.start_time)}`);
+  }
   if (r.type === 'error') str('message');
   if (r.type === 'lost') {
     num('count');

@@ -36,7 +36,7 @@ function cannedRunner(stdout: string, code = 0, stderr = ''): Runner & { command
           err.end(stderr);
         }),
       );
-      return { stdin, stdout: out, stderr: err, exited, signal() {} };
+      return { stdin, stdout: out, stderr: err, exited, signal() {}, detach() {} };
     },
   };
 }

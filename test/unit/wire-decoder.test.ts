@@ -191,6 +191,13 @@ describe('WireDecoder: hand-built frames', () => {
     ]);
   });
 
+  it('decodes the resumed record of an attach (start time beyond 2^53 stays exact as digits)', () => {
+    const r = frame(64, [[0, 2, 11], [16, 8, WALL], [24, 8, 1234n], [32, 8, 56n], [40, 8, 12_345_678_901n], [48, 8, 2n ** 60n + 3n], [56, 4, 4242]], []);
+    assert.deepEqual(decodeAll(r), [
+      { type: 'resumed', time: '2026-11-21T23:59:59.123456789Z', next_event: 1234, not_kept: 56, away_ms: 12345, pid: 4242, start_time: String(2n ** 60n + 3n) },
+    ]);
+  });
+
   it('decodes ready, lost and error records', () => {
     const ready = frame(32, [[0, 2, 5], [16, 8, WALL], [24, 4, 2]], ['0.1.0', '6.18.0', 'x86_64', 'unlink', 'tracepoint:syscalls:sys_exit_unlink', 'tracepoint', 'exec', 'tracepoint:sched:sched_process_exec', 'tracepoint']);
     const lost = frame(56, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n], [40, 8, 3n], [48, 8, 9n]], []);

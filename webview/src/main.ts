@@ -335,7 +335,12 @@ function stateText(s: TraceState): string {
       // One entry per family with the distinct modes its probes got (a family has several probes).
       const modes = new Map<string, Set<string>>();
       for (const p of s.probes) (modes.get(p.family) ?? modes.set(p.family, new Set()).get(p.family)!).add(p.mode);
-      return `running · ${[...modes].map(([f, m]) => `${f}: ${[...m].join('+')}`).join(', ')}`;
+      const text = `running · ${[...modes].map(([f, m]) => `${f}: ${[...m].join('+')}`).join(', ')}`;
+      if (!s.resumed) return text;
+      // the trace ran on without this window (a reload, a dropped connection): say what it kept
+      const away = s.resumed.awayMs >= 1000 ? `${Math.round(s.resumed.awayMs / 1000)} s` : `${s.resumed.awayMs} ms`;
+      const lost = s.resumed.notKept ? `; ${s.resumed.notKept.toLocaleString('en-US')} events could not be kept` : '; nothing missed';
+      return `${text} · back after ${away} without a window${lost}`;
     }
     case 'disconnected': return `disconnected: ${s.reason}`;
     case 'stopped': return s.reason ? `stopped: ${s.reason}` : 'stopped';

@@ -37,6 +37,11 @@ export interface ProcessHandle {
   readonly stderr: Readable;
   readonly exited: Promise<ExitInfo>;
   signal(sig: SignalName): void;
+  /**
+   * Lets go of the process without signalling it: closes our ends (stdin EOF, output no longer
+   * read) and forgets it. A lingering trace goes on alone; `exited` may then never settle.
+   */
+  detach(): void;
 }
 
 export interface Runner extends IDisposable {
@@ -83,6 +88,13 @@ export class LocalRunner extends Disposable implements Runner {
           /* already gone */
         }
       },
+      detach: () => {
+        child.stdin.end();
+        child.stdout.destroy();
+        child.stderr.destroy();
+        child.unref();
+        this.children.delete(child);
+      },
     };
   }
   override dispose(): void {
@@ -115,6 +127,14 @@ export class SshRunner extends Disposable implements Runner {
       signal: (sig) => {
         try {
           ch.signal(sig);
+        } catch {
+          /* channel closed */
+        }
+      },
+      detach: () => {
+        try {
+          ch.end();
+          ch.close();
         } catch {
           /* channel closed */
         }

@@ -9,6 +9,11 @@
 // its stdout is full). Then the SSH window (or the pipe) fills, the agent blocks on write, its
 // ring buffer fills and the kernel counts what it cannot keep: losses are reported as `lost`,
 // never made silently on the host.
+//
+// With `lingerS` the agent outlives its client (`trace --linger`, native/linger.c): a window that
+// reloads or a connection that drops leaves it tracing, and a session made by `reattach()` (or
+// resume()) comes back through `kwitness-agent attach ID --from N`, N being the events received
+// so far: the agent replays what it still holds and says exactly how many it could not keep.
 import type { AgentRecord, Family, KwEvent } from '../events';
 import { FAMILIES, isKwEvent } from '../events';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
@@ -36,6 +41,27 @@ export interface SessionConfig {
    * without a FIN does not leave the agent running on the host.
    */
   heartbeatS?: number;
+  /**
+   * Keep the agent tracing this long (seconds) after the client went away, for a later attach
+   * (a reloaded window, a resumed connection). 0 or undefined: it stops with its client.
+   */
+  lingerS?: number;
+  /** What a lingering agent keeps for the next client, in MiB (agent default 64). */
+  backlogMb?: number;
+}
+
+/** Exit code of `kwitness-agent attach` when no trace of that id runs on the host (native/linger.h). */
+export const ATTACH_NO_TRACE = 3;
+
+/** How a comeback went: what the agent kept, and for how long nobody listened. */
+export interface ResumeInfo {
+  awayMs: number;
+  notKept: number;
+}
+
+function newSessionId(): string {
+  // a lingering trace is found by this name on its host, from any window: unique, not per-window
+  return `t${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 export const DEFAULT_HEARTBEAT_S = 60;
@@ -81,8 +107,6 @@ export function agentTraceParts(o: TraceOptions): { families: string; filters: s
   return { families: [...new Set<Family>(o.families)].join(','), filters: args };
 }
 
-let nextId = 1;
-
 /** Events waiting for the next batch before the agent's output is paused (a few tens of MB). */
 export const MAX_PENDING = 65536;
 
@@ -109,19 +133,43 @@ export class TraceSession extends Disposable implements TraceHandle {
   eventCount = 0;
   /** Set by stop(): true when the agent's pid was checked and is gone from the host. */
   verifiedGone: boolean | undefined;
+  /** Events decoded from the agent, replays included: where an attach continues (--from). */
+  private received = 0;
+  /** Events a lingering agent dropped from its backlog before a client came back (exact). */
+  private notKept = 0;
+  /** The agent runs on without us (a lingering trace): the next start attaches instead. */
+  private attachNext = false;
+  /** The last comeback (reattach or resume of a lingering trace). */
+  lastResume: ResumeInfo | undefined;
+  private readonly _onResumed = this._register(new Emitter<ResumeInfo>());
+  readonly onDidResume = this._onResumed.event;
 
   constructor(
     private readonly conn: HostConnection,
     readonly options: TraceOptions,
     private readonly cfg: SessionConfig = {},
+    /** The id of a lingering trace on the host to attach to, instead of starting one. */
+    attachTo?: string,
+    /** What people call it (titles), when it is not just "a trace". */
+    readonly label?: string,
   ) {
     super();
-    this.id = `t${nextId++}-${Date.now().toString(36)}`;
+    this.id = attachTo ?? newSessionId();
+    this.attachNext = attachTo !== undefined;
     agentTraceArgs(options, cfg.format ?? 'json'); // validate early
     const hb = cfg.heartbeatS;
     if (hb !== undefined && !(Number.isInteger(hb) && hb >= 0 && hb <= 86400)) {
       throw new KwError('bad-input', `heartbeat must be 0 (off) to 86400 seconds, got ${hb}`);
     }
+    const ls = cfg.lingerS;
+    if (ls !== undefined && !(Number.isInteger(ls) && ls >= 0 && ls <= 86400)) {
+      throw new KwError('bad-input', `keep-running time must be 0 (off) to 86400 seconds, got ${ls}`);
+    }
+  }
+
+  /** True when the agent keeps tracing without a client (and this session can come back to it). */
+  get lingers(): boolean {
+    return (this.cfg.lingerS ?? 0) > 0;
   }
 
   get host(): HostRef {
@@ -130,8 +178,9 @@ export class TraceSession extends Disposable implements TraceHandle {
   get state(): TraceState {
     return this._state;
   }
+  /** Events the agent reported lost, plus those a lingering agent could not keep for us. */
   get lostTotal(): number {
-    return this._lost;
+    return this._lost + this.notKept;
   }
   /** Events dropped before the agent could finish --path-prefix on them: at most this many more may have matched. */
   get unjudgedLostTotal(): number {
@@ -224,8 +273,14 @@ export class TraceSession extends Disposable implements TraceHandle {
       const ready = await this.conn.connect();
       this.setState({ kind: 'deploying' });
       const heartbeatS = this.cfg.heartbeatS ?? DEFAULT_HEARTBEAT_S;
-      const args = agentTraceArgs(this.options, format);
-      if (heartbeatS > 0) args.push('--heartbeat-timeout', String(heartbeatS));
+      const attaching = this.attachNext;
+      const args = attaching ? ['attach', this.id, '--from', String(this.received)] : agentTraceArgs(this.options, format);
+      if (!attaching && heartbeatS > 0) args.push('--heartbeat-timeout', String(heartbeatS));
+      if (!attaching && this.lingers) {
+        args.push('--linger', String(this.cfg.lingerS), '--session', this.id);
+        if (this.cfg.backlogMb) args.push('--backlog-mb', String(this.cfg.backlogMb));
+      }
+      if (attaching) this.log(`attaching to the running trace from event ${this.received}`);
       const agent = await this.conn.spawnAgent(args);
       if (this.stopRequested) {
         agent.proc.stdin.end();
@@ -236,7 +291,8 @@ export class TraceSession extends Disposable implements TraceHandle {
       this.setState({ kind: 'starting' });
       this.proc = agent.proc;
       void agent.identity.then((id) => {
-        if (id !== undefined) {
+        // attached: that pid is the relay; the agent's own comes in the resumed record
+        if (id !== undefined && !attaching) {
           this.agent = id;
           this.log(`agent pid ${id.pid}, started at tick ${id.startTime} (${agent.deployment.remotePath})`);
         }
@@ -250,8 +306,17 @@ export class TraceSession extends Disposable implements TraceHandle {
         agent.proc.stdout.on('data', (chunk: Buffer) => {
           for (const r of decoder.push(chunk)) {
             if (isKwEvent(r)) {
+              this.received++;
               // records already decoded from this chunk are kept; reading stops after it
               if (this.pending.push(r) === MAX_PENDING) this.updateFlow();
+              continue;
+            }
+            if (r.type === 'resumed') {
+              this.onResumed(r);
+              continue;
+            }
+            if (r.type === 'error' && r.message.startsWith('taken over:')) {
+              this.onTakenOver(agent.proc);
               continue;
             }
             this.cfg.onRecord?.(r);
@@ -263,13 +328,13 @@ export class TraceSession extends Disposable implements TraceHandle {
                   if (!stdin.writableEnded && !stdin.destroyed) stdin.write('\n');
                 }, Math.max(250, (heartbeatS * 1000) / 4));
               }
-              this.setState({ kind: 'running', probes: r.probes });
+              this.setState(attaching && this.lastResume ? { kind: 'running', probes: r.probes, resumed: this.lastResume } : { kind: 'running', probes: r.probes });
               this.log(`running: ${r.probes.map((p) => `${p.family}=${p.mode}`).join(' ')}`);
               resolve();
             } else if (r.type === 'lost') {
               this._lost = r.total;
               this._unjudged = r.unjudged_total;
-              this._onLost.fire(r.total);
+              this._onLost.fire(this.lostTotal);
             } else if (r.type === 'error') {
               this.log(`agent: ${r.message}`);
             }
@@ -291,6 +356,15 @@ export class TraceSession extends Disposable implements TraceHandle {
           if (this.stopRequested) {
             this.setState({ kind: 'stopped' });
             resolve();
+          } else if (this.takenOver) {
+            resolve();
+          } else if (attaching && x.code === ATTACH_NO_TRACE) {
+            // the agent ended while nobody was attached (--linger ran out, or it was stopped)
+            this.attachNext = false;
+            const why = `the trace ended on ${this.conn.ref.label} while no window was attached (it keeps running ${this.cfg.lingerS ?? '?'} s without one)`;
+            this.setState({ kind: 'stopped', reason: why });
+            if (isReady) resolve();
+            else reject(new KwError('agent-failed', why));
           } else if (ready.runner.isClosed) {
             this.onDropped('connection lost');
             if (!isReady) reject(new KwError('disconnected', `${this.conn.ref.label}: the connection dropped while the trace was starting; Resume to retry`));
@@ -313,8 +387,48 @@ export class TraceSession extends Disposable implements TraceHandle {
     }
   }
 
+  private onResumed(r: { next_event: number; not_kept: number; away_ms: number; pid: number; start_time: string }): void {
+    this.received = r.next_event;
+    this.notKept += r.not_kept;
+    this.agent = { pid: r.pid, startTime: r.start_time };
+    this.lastResume = { awayMs: r.away_ms, notKept: r.not_kept };
+    this.log(`attached to agent pid ${r.pid} after ${(r.away_ms / 1000).toFixed(1)} s away: replay from event ${r.next_event}, ${r.not_kept} not kept`);
+    if (r.not_kept) this._onLost.fire(this.lostTotal);
+    this._onResumed.fire(this.lastResume);
+  }
+
+  private takenOver = false;
+
+  /** Another client (another window) attached to our agent: that one has the trace now. */
+  private onTakenOver(proc: ProcessHandle): void {
+    this.takenOver = true;
+    this.attachNext = false;
+    if (this.beat) clearInterval(this.beat);
+    this.beat = undefined;
+    proc.detach();
+    this.log('another client attached to this trace; it continues there');
+    this.setState({ kind: 'stopped', reason: 'continued in another window' });
+  }
+
+  /**
+   * Lets go of a lingering agent without stopping it (a window closing or reloading): it traces
+   * on alone for lingerS and a later session attaches with `reattach`. Others are stopped.
+   */
+  leave(): Promise<void> {
+    const p = this.proc;
+    if (!this.lingers || !p || this.stopRequested) return this.stop();
+    this.stopRequested = true; // the exit that follows (if any) is not a failure
+    if (this.beat) clearInterval(this.beat);
+    this.beat = undefined;
+    p.detach();
+    this.log(`left running on the host (it waits ${this.cfg.lingerS} s for a window to come back)`);
+    return Promise.resolve();
+  }
+
   private onDropped(why: string): void {
     if (this.stopRequested || this._state.kind === 'disconnected' || this._state.kind === 'stopped') return;
+    // a lingering agent traces on: the next resume attaches to it and loses nothing it kept
+    if (this.lingers && this._state.kind === 'running') this.attachNext = true;
     this.flush();
     this.log(`disconnected: ${why}`);
     this.setState({ kind: 'disconnected', reason: why });
@@ -332,6 +446,10 @@ export class TraceSession extends Disposable implements TraceHandle {
   /** Reconnects after 'disconnected' (or a failure): a leftover agent from before is killed first. */
   async resume(): Promise<void> {
     if (this._state.kind === 'running' || this._state.kind === 'starting' || this.running) return;
+    if (this.attachNext) {
+      await this.start();
+      return;
+    }
     const old = this.agent;
     this.agent = undefined;
     if (old !== undefined) {
@@ -366,6 +484,8 @@ export class TraceSession extends Disposable implements TraceHandle {
     this.updateFlow();
     if (this.beat) clearInterval(this.beat);
     this.beat = undefined;
+    // 'q' stops a lingering agent (EOF alone would leave it tracing for the next client)
+    if (!p.stdin.writableEnded && !p.stdin.destroyed) p.stdin.write('q\n');
     p.stdin.end();
     const exitedWithin = (ms: number): Promise<boolean> =>
       Promise.race([p.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
@@ -400,7 +520,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   }
 
   override dispose(): void {
-    if (this.proc) void this.stop().catch(() => undefined);
+    if (this.proc && !this.stopRequested) void this.leave().catch(() => undefined);
     if (this.timer) clearInterval(this.timer);
     if (this.beat) clearInterval(this.beat);
     this.closeSub?.dispose();
