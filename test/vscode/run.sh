@@ -235,6 +235,10 @@ left_behind() {
     [ -d "/proc/$pid" ] || continue   # grep and cut themselves (they carry the env too)
     echo "     still running (spawned by our code-server): $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
   done
+  # A trace a window left running (--linger) outlives its sshd session and its extension host.
+  for pid in $(pgrep -f "kwitness-agen[t] trace .*--linger" 2>/dev/null); do
+    echo "     trace left running: $(ps -o pid=,args= -p "$pid" | cut -c1-150)"; bad=1
+  done
   ! bash test/vm/vm.sh list 2>/dev/null | grep -q "^$VM_NAME " || { echo "     test VM $VM_NAME still running"; bad=1; }
   return $bad
 }

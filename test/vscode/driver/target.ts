@@ -70,6 +70,21 @@ export function agentsUnderPid(pid: number): Proc[] {
   return descendants(pid).filter(isAgent);
 }
 
+/**
+ * Traces that run on without a window (`trace --linger`): after a reload their parent (an sshd
+ * session, the old extension host) is gone, so they descend from nothing the suite started.
+ */
+export function lingeringAgents(): Proc[] {
+  return processes().filter((p) => {
+    if (!isAgent(p)) return false;
+    try {
+      return fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').includes('--linger');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** ids of BPF programs that `bpftool prog show` attributes to one of `pids`. */
 export function bpfProgsOf(pids: number[]): number[] {
   let json: Array<{ id: number; pids?: Array<{ pid: number }> }>;

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { Steps, Workbench, sleep, waitUntil } from '../driver/workbench';
-import { agentsUnder, agentsUnderPid, bpfProgsOf, onTarget, sshTargetFromEnv } from '../driver/target';
+import { agentsUnder, agentsUnderPid, bpfProgsOf, lingeringAgents, onTarget, sshTargetFromEnv } from '../driver/target';
 
 const out = process.env.KW_OUT || path.resolve('test-results/vscode');
 const docs = process.env.KW_DOCS;
@@ -252,9 +252,36 @@ async function main(): Promise<number> {
   });
 
   // Leave nothing running: stop every trace through the UI, then check no agent of ours is left.
+  // 8. A reload is not an ending: a running trace keeps running on the host while the window
+  //    reloads, and comes back into its panel with the events from before and during the reload.
+  await steps.step('journey 8: Reload Window: the trace runs on; its panel comes back with the events from before and during the reload', async () => {
+    const [before8, during8, after8] = ['before', 'during', 'after'].map((w) => `${dir}/j8-${w}-${tag}.txt`);
+    onTarget(target, `echo x > ${before8} && echo x > ${during8} && echo x > ${after8}`);
+    await wb.runCommand('Kernel Witness: Start Unlink Trace');
+    await wb.pick(target.alias);
+    onTarget(target, `${deleter} ${before8}`);
+    let panel = await wb.webview('.vt-row', before8, 90_000);
+    await setPathFilter(panel, `${dir}/j8-*`);
+    const agents = lingeringAgents().map((p) => p.pid);
+    await wb.runCommand('Developer: Reload Window');
+    // deleted while the window reloads: nobody is attached, the agent keeps it
+    onTarget(target, `${deleter} ${during8}`);
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    panel = await wb.webview('#state', /back after/, 120_000);
+    const header = await panel.locator('#state').innerText();
+    if (!/nothing missed/.test(header)) throw new Error(`the header does not say nothing was missed: ${header}`);
+    for (const f of [before8, during8]) await panel.locator('.vt-row', { hasText: f }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
+    onTarget(target, `${deleter} ${after8}`);
+    await panel.locator('.vt-row', { hasText: after8 }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
+    const still = lingeringAgents().map((p) => p.pid);
+    if (!agents.some((p) => still.includes(p))) throw new Error(`the tracing agent changed across the reload (before ${agents.join(',')}, after ${still.join(',')})`);
+    console.log(`     after the reload: "${header}"`);
+    await shot('journey-8-reloaded.png');
+  });
+
   await steps.step('cleanup: Stop Trace leaves no agent of this code-server or sshd running', async () => {
-    for (let i = 0; i < 4; i++) {
-      const running = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : [])];
+    for (let i = 0; i < 6; i++) {
+      const running = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : []), ...lingeringAgents()];
       if (running.length === 0) break;
       await wb.runCommand('Kernel Witness: Stop Trace');
       await sleep(500);
@@ -263,7 +290,7 @@ async function main(): Promise<number> {
       }
       await sleep(1500);
     }
-    const left = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : [])];
+    const left = [...agentsUnder(target.sshdPid), ...(csPid ? agentsUnderPid(csPid) : []), ...lingeringAgents()];
     if (left.length) throw new Error(`agents still running: ${left.map((p) => `${p.pid} ${p.exe}`).join(', ')}`);
   });
   void createPanel;
