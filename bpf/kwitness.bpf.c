@@ -1225,8 +1225,9 @@ int kw_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 			r->rflags |= KW_R_SCRIPT;
 			used = put_kernel_str(r, used, KW_S_INTERP, interp);
 		}
-		used = put_argv_mm(r, used, task);
 	}
+	/* a note carries it too: the pid table's command line of every later event's process */
+	used = put_argv_mm(r, used, task);
 	submit(r, used);
 	return 0;
 }

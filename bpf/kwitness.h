@@ -24,7 +24,7 @@
 /* Internal record kinds (never on the wire): feed the user-space pid table. */
 enum kw_raw_kind {
 	KW_RAW_FORK = 200,      /* a process was created: pid, ppid, comm */
-	KW_RAW_EXEC_NOTE = 201, /* an exec happened while the exec family is off: exe */
+	KW_RAW_EXEC_NOTE = 201, /* an exec happened while the exec family is off: exe, argv */
 	KW_RAW_EXIT_NOTE = 202, /* a process ended while the exec family is off */
 	KW_RAW_CGROUP = 203,    /* a cgroup v2 directory was made: cgroup_id, path in KW_S_NAME */
 };

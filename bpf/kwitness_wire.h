@@ -27,6 +27,11 @@
  *
  * PROCESS TAIL (unlink, create, exec, exit): after the kind's strings come
  *   proc.n_anc ancestors, each:  u32 pid, str comm, str exe        (parent first)
+ * With KW_F_CMDLINE (every record of this agent; journals of older agents lack it) the tail is
+ *   str cmdline, then n_anc ancestors, each:  u32 pid, str comm, str exe, str cmdline
+ * A cmdline is the process's arguments, NUL separated (what /proc/PID/cmdline holds, as of its
+ * last exec); a complete one ends with NUL, a cut one does not; empty = unknown (a process that
+ * ended before the agent could learn it, a kernel thread).
  *
  * Record kinds and their strings:
  *   KW_UNLINK (1), KW_CREATE (2): struct kw_file_rec, then
@@ -90,6 +95,7 @@ enum kw_flag {
 	KW_F_TARGET = 1 << 5,       /* create: target present (symlink) */
 	KW_F_INTERP = 1 << 6,       /* exec: interpreter present (#! script) */
 	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create: dev/ino could not be observed on this kernel/fs (0) */
+	KW_F_CMDLINE = 1 << 8,      /* process records: the tail carries command lines (see PROCESS TAIL) */
 };
 
 /* kw_file_rec.op values (FileOp of events.ts). */

@@ -98,18 +98,29 @@ bool client_silent(void);                       /* no heartbeat within the timeo
 int client_wait_writable(void);                 /* stdout full: 0 retry, -1 give the output up */
 
 /* ---- proc.c: pid table, exe and cgroup lookups ---- */
+/* A command line, shared by a process and the children it forked until they exec. */
+struct cmdline {
+	uint32_t refs, len;
+	char data[];              /* NUL separated; no final NUL = cut */
+};
+#define KW_CMDLINE_KEEP 1024      /* bytes of a command line the pid table keeps */
 struct proc_ent {
 	uint32_t pid, ppid;
 	bool dead;
+	bool cmd_tried;           /* /proc/PID/cmdline was read (or could not be) */
 	char comm[KW_COMM_LEN];
 	char *exe;                /* absolute path, malloc'd, may be NULL (unknown) */
+	struct cmdline *cmd;      /* may be NULL (unknown) */
 	uint64_t exec_ns;         /* ktime of the last exec seen, 0 if none */
 	struct proc_ent *next;
 };
 extern uint64_t proc_generation;    /* bumped whenever the table changes */
 struct proc_ent *proc_get(uint32_t pid);
 struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm);
-void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime);
+/* argv: the new image's arguments, NUL separated (no final NUL: cut by the kernel side) */
+void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime, const char *argv, size_t argv_n);
+/* The command line (as of the last exec; /proc for processes from before the trace): p NULL if unknown. */
+void proc_cmdline(uint32_t pid, const char **p, size_t *n);
 void proc_exit(uint32_t pid);
 const char *proc_exe(uint32_t pid);      /* from the table, else /proc/pid/exe */
 void proc_scan(void);                     /* seed the table from /proc */

@@ -25,6 +25,61 @@ static void json_sv(struct buf *b, const char *key, struct sv s)
 	json_bytes(b, key, s.p, s.n);
 }
 
+/* Items of a NUL separated list (a cut last item has no NUL). */
+static uint32_t args_count(struct sv a)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < a.n; i++)
+		n += !a.p[i];
+	return n + (a.n && a.p[a.n - 1]);
+}
+
+/* `,"KEY":[...]` of a NUL separated list, plus `,"KEY_b64":[...]` (null where valid UTF-8). */
+static void json_args(struct buf *b, const char *key, struct sv a, uint32_t count)
+{
+	bool bad = false;
+	const char *p = a.p, *end = a.p + a.n;
+
+	buf_printf(b, ",\"%s\":[", key);
+	for (uint32_t i = 0; i < count; i++) {
+		size_t n = strnlen(p, end - p);
+		buf_puts(b, i ? "," : "");
+		json_escape(b, p, n);
+		bad |= !utf8_valid((const unsigned char *)p, n);
+		p += n + 1;
+	}
+	buf_put(b, "]", 1);
+	if (!bad)
+		return;
+	buf_printf(b, ",\"%s_b64\":[", key);
+	p = a.p;
+	for (uint32_t i = 0; i < count; i++) {
+		size_t n = strnlen(p, end - p);
+		buf_puts(b, i ? "," : "");
+		if (utf8_valid((const unsigned char *)p, n)) {
+			buf_puts(b, "null");
+		} else {
+			buf_put(b, "\"", 1);
+			base64(b, (const unsigned char *)p, n);
+			buf_put(b, "\"", 1);
+		}
+		p += n + 1;
+	}
+	buf_put(b, "]", 1);
+}
+
+void json_cmdline(struct buf *b, struct sv c)
+{
+	if (!c.p) {
+		buf_puts(b, ",\"cmdline\":null");
+		return;
+	}
+	json_args(b, "cmdline", c, args_count(c));
+	if (c.n && c.p[c.n - 1])
+		buf_puts(b, ",\"cmdline_truncated\":true");
+}
+
 void emit_json(struct ev *e)
 {
 	struct buf *b = &out;
@@ -55,11 +110,13 @@ void emit_json(struct ev *e)
 		json_sv(f, "comm", e->comm);
 		json_sv(f, "exe", e->exe);
 		json_sv(f, "cwd", e->cwd);
+		json_cmdline(f, e->cmdline);
 		buf_puts(f, ",\"ancestors\":[");
 		for (uint32_t i = 0; i < e->n_anc; i++) {
 			buf_printf(f, "%s{\"pid\":%u", i ? "," : "", e->anc_pid[i]);
 			json_sv(f, "comm", e->anc_comm[i]);
 			json_sv(f, "exe", e->anc_exe[i]);
+			json_cmdline(f, e->anc_cmdline[i]);
 			buf_put(f, "}", 1);
 		}
 		buf_put(f, "]", 1);
@@ -92,34 +149,7 @@ void emit_json(struct ev *e)
 			json_sv(b, "target", e->target);
 	} else if (e->kind == KW_EXEC) {
 		json_sv(b, "filename", e->filename);
-		buf_puts(b, ",\"argv\":[");
-		bool bad = false;
-		const char *p = e->argv.p, *end = p + e->argv.n;
-		for (uint32_t i = 0; i < e->argc; i++) {
-			size_t n = strnlen(p, end - p);
-			buf_puts(b, i ? "," : "");
-			json_escape(b, p, n);
-			bad |= !utf8_valid((const unsigned char *)p, n);
-			p += n + 1;
-		}
-		buf_put(b, "]", 1);
-		if (bad) {
-			buf_puts(b, ",\"argv_b64\":[");
-			p = e->argv.p;
-			for (uint32_t i = 0; i < e->argc; i++) {
-				size_t n = strnlen(p, end - p);
-				buf_puts(b, i ? "," : "");
-				if (utf8_valid((const unsigned char *)p, n)) {
-					buf_puts(b, "null");
-				} else {
-					buf_put(b, "\"", 1);
-					base64(b, (const unsigned char *)p, n);
-					buf_put(b, "\"", 1);
-				}
-				p += n + 1;
-			}
-			buf_put(b, "]", 1);
-		}
+		json_args(b, "argv", e->argv, e->argc);
 		buf_printf(b, ",\"argv_truncated\":%s", e->flags & KW_F_ARGV_TRUNC ? "true" : "false");
 		if (e->flags & KW_F_INTERP)
 			json_sv(b, "interpreter", e->interp);
@@ -134,7 +164,7 @@ void emit_json(struct ev *e)
 
 static void wire_sv(struct buf *b, struct sv s)
 {
-	buf_str(b, s.p, s.n);
+	buf_str(b, s.p ? s.p : "", s.n);
 }
 
 void emit_wire(struct ev *e)
@@ -180,10 +210,15 @@ void emit_wire(struct ev *e)
 			p += n + 1;
 		}
 	}
+	bool cmd = e->flags & KW_F_CMDLINE;
+	if (cmd)
+		wire_sv(b, e->cmdline);
 	for (uint32_t i = 0; i < e->n_anc; i++) {
 		buf_u32(b, e->anc_pid[i]);
 		wire_sv(b, e->anc_comm[i]);
 		wire_sv(b, e->anc_exe[i]);
+		if (cmd)
+			wire_sv(b, e->anc_cmdline[i]);
 	}
 	uint32_t size = b->len - start - 4;
 	memcpy(b->p + start, &size, 4);

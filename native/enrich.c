@@ -140,6 +140,7 @@ static void fill_ancestors(struct ev *e, const struct kw_raw *r)
 		e->anc_pid[e->n_anc] = cur;
 		e->anc_comm[e->n_anc] = p ? (struct sv){ p->comm, strnlen(p->comm, KW_COMM_LEN) } : sv_c("");
 		e->anc_exe[e->n_anc] = sv_c(exe);
+		proc_cmdline(cur, &e->anc_cmdline[e->n_anc].p, &e->anc_cmdline[e->n_anc].n);
 		e->n_anc++;
 		if (cur == 1)
 			break;
@@ -174,7 +175,8 @@ int handle_event(void *ctx, void *data, size_t size)
 		struct sv x = slot(r, dsz, KW_S_EXE);
 		b_exe.len = 0;
 		path_from_walk(&b_exe, x.p, x.n);
-		proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns);
+		struct sv av = slot(r, dsz, KW_S_ARGV);
+		proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns, av.p, av.n);
 		return 0;
 	}
 	case KW_RAW_EXIT_NOTE:
@@ -328,7 +330,7 @@ int handle_event(void *ctx, void *data, size_t size)
 				e.exe = (struct sv){ b_exe.p, b_exe.len };
 			}
 			/* the table keeps what this event called exe (the script for #! runs) */
-			proc_exec(r->pid, comm, e.exe.p, r->hdr.ktime_ns);
+			proc_exec(r->pid, comm, e.exe.p, r->hdr.ktime_ns, e.argv.p, e.argv.n);
 			if (!prefix_match(e.exe.p, e.exe.n))
 				return 0;
 		} else {
@@ -349,6 +351,8 @@ int handle_event(void *ctx, void *data, size_t size)
 			return 0;
 		}
 	}
+	proc_cmdline(r->pid, &e.cmdline.p, &e.cmdline.n);
+	e.flags |= KW_F_CMDLINE;
 	fill_ancestors(&e, r);
 	if (opt.wire)
 		emit_wire(&e);

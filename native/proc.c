@@ -31,6 +31,30 @@ struct proc_ent *proc_get(uint32_t pid)
 	return NULL;
 }
 
+static void cmd_put(struct cmdline *c)
+{
+	if (c && --c->refs == 0)
+		free(c);
+}
+
+/* A table copy of n bytes of arguments, at most KW_CMDLINE_KEEP (then cut: no final NUL). */
+static struct cmdline *cmd_new(const char *p, size_t n)
+{
+	bool cut = n > KW_CMDLINE_KEEP;
+	if (cut)
+		n = KW_CMDLINE_KEEP;
+	/* a cut copy must not end with NUL, or it would read as complete */
+	while (cut && n && !p[n - 1])
+		n--;
+	struct cmdline *c = malloc(sizeof(*c) + n);
+	if (!c)
+		return NULL;
+	c->refs = 1;
+	c->len = n;
+	memcpy(c->data, p, n);
+	return c;
+}
+
 static void proc_drop(uint32_t pid)
 {
 	struct proc_ent **pp = &pt[pid % PT_BUCKETS];
@@ -40,6 +64,7 @@ static void proc_drop(uint32_t pid)
 			struct proc_ent *e = *pp;
 			*pp = e->next;
 			free(e->exe);
+			cmd_put(e->cmd);
 			free(e);
 			return;
 		}
@@ -63,8 +88,14 @@ struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm)
 	/* a reused pid: the old process is gone, this is a new one */
 	struct proc_ent *parent = proc_get(ppid);
 	char *exe = parent && parent->exe ? strdup(parent->exe) : NULL; /* before the free: parent may be e */
+	struct cmdline *cmd = parent ? parent->cmd : NULL; /* a fork runs its parent's program */
+	if (cmd)
+		cmd->refs++;
 	free(e->exe);
 	e->exe = exe;
+	cmd_put(e->cmd);
+	e->cmd = cmd;
+	e->cmd_tried = cmd != NULL;
 	e->ppid = ppid;
 	e->dead = false;
 	e->exec_ns = 0;
@@ -72,7 +103,7 @@ struct proc_ent *proc_fork(uint32_t pid, uint32_t ppid, const char *comm)
 	return e;
 }
 
-void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime)
+void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime, const char *argv, size_t argv_n)
 {
 	struct proc_ent *e = proc_get(pid);
 
@@ -86,6 +117,35 @@ void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime)
 	free(e->exe);
 	e->exe = exe ? strdup(exe) : NULL;
 	e->exec_ns = ktime;
+	cmd_put(e->cmd);
+	e->cmd = argv_n ? cmd_new(argv, argv_n) : NULL;
+	e->cmd_tried = argv_n > 0; /* none captured (unreadable memory): /proc may still know */
+}
+
+void proc_cmdline(uint32_t pid, const char **p, size_t *n)
+{
+	struct proc_ent *e = proc_get(pid);
+
+	*p = NULL;
+	*n = 0;
+	if (e && !e->cmd && !e->cmd_tried && !e->dead) {
+		/* a process from before the trace (or one whose exec we missed): ask /proc, once */
+		char fn[64], t[KW_CMDLINE_KEEP + 1];
+		snprintf(fn, sizeof(fn), "/proc/%u/cmdline", pid);
+		int fd = open(fn, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd >= 0 ? read(fd, t, sizeof(t)) : -1;
+		if (fd >= 0)
+			close(fd);
+		e->cmd_tried = true;
+		if (r > 0) {
+			e->cmd = cmd_new(t, r);
+			proc_generation++; /* json's cached process parts name it now */
+		}
+	}
+	if (e && e->cmd) {
+		*p = e->cmd->data;
+		*n = e->cmd->len;
+	}
 }
 
 void proc_exit(uint32_t pid)
@@ -195,6 +255,10 @@ void proc_scan(void)
 			free(e->exe);
 			e->exe = strdup("");
 		}
+		/* now, not at its first event: a process may end before its event is read */
+		const char *cp;
+		size_t cn;
+		proc_cmdline(pid, &cp, &cn);
 	}
 	closedir(d);
 }

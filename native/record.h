@@ -30,6 +30,7 @@ struct ev {
 	uint64_t ktime, wall;
 	const struct kw_raw *r;
 	struct sv comm, exe, cwd, cgroup, container, probe;
+	struct sv cmdline;        /* NUL separated, no final NUL = cut; .p NULL = unknown */
 	bool has_container;
 	/* unlink/create */
 	struct sv path, old_path, target;
@@ -46,10 +47,12 @@ struct ev {
 	/* ancestors */
 	uint32_t n_anc;
 	uint32_t anc_pid[MAX_ANC];
-	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC];
+	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC], anc_cmdline[MAX_ANC];
 };
 
 void emit_json(struct ev *e);
+/* `,"cmdline":[...]` (+ `_b64`), null when unknown (.p NULL), `,"cmdline_truncated":true` when cut. */
+void json_cmdline(struct buf *b, struct sv c);
 void emit_wire(struct ev *e);
 
 /* ---- tcache.c: per thread, the cwd and dirfd paths of its last file event ---- */

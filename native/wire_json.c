@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include "watch.h"
+#include "record.h"
 #include "kwitness_wire.h"
 
 struct rd {
@@ -121,6 +122,12 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		buf_printf(b, ",\"exit_code\":%d,\"signal\":%u,\"duration_ns\":%llu", x.exit_code, x.signal,
 			   (unsigned long long)x.duration_ns);
 	}
+	/* KW_F_CMDLINE: the tail carries command lines (empty: unknown) */
+	bool cmd = h.flags & KW_F_CMDLINE;
+	if (cmd) {
+		struct sv_ c = rd_str(&r);
+		json_cmdline(b, (struct sv){ c.n ? c.p : NULL, c.n });
+	}
 	buf_puts(b, ",\"ancestors\":[");
 	for (uint32_t i = 0; i < pr.n_anc && i < 64 && !r.bad; i++) {
 		uint32_t apid = 0;
@@ -133,6 +140,10 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		buf_printf(b, "%s{\"pid\":%u", i ? "," : "", apid);
 		put_str(b, "comm", rd_str(&r));
 		put_str(b, "exe", rd_str(&r));
+		if (cmd) {
+			struct sv_ c = rd_str(&r);
+			json_cmdline(b, (struct sv){ c.n ? c.p : NULL, c.n });
+		}
 		buf_put(b, "}", 1);
 	}
 	buf_puts(b, "]}");

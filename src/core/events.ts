@@ -25,7 +25,19 @@ export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' 
  * items that were valid). Consumers that act on a name (open the file, filter by prefix) use
  * rawBytes() below, never the printable form.
  */
-export interface Ancestor {
+/**
+ * A command line: the process's arguments as of its last exec (for processes from before the
+ * trace: /proc/PID/cmdline when first seen). null = unknown (it ended before the agent could
+ * learn it, a kernel thread, or a journal of an agent that did not send it).
+ * `cmdline_b64`: like `argv_b64`. `cmdline_truncated`: the agent keeps at most 1 KiB.
+ */
+export interface CommandLine {
+  cmdline?: string[] | null;
+  cmdline_b64?: (string | null)[];
+  cmdline_truncated?: true;
+}
+
+export interface Ancestor extends CommandLine {
   pid: number;
   comm: string;
   exe: string;
@@ -33,7 +45,7 @@ export interface Ancestor {
   exe_b64?: string;
 }
 
-export interface ProcessFields {
+export interface ProcessFields extends CommandLine {
   /** ISO 8601 wall-clock time with nanoseconds, UTC, e.g. 2026-11-21T23:59:59.123456789Z */
   time: string;
   /** CLOCK_BOOTTIME-based kernel timestamp in ns (exact up to 2^53 ns ≈ 104 days of uptime). */

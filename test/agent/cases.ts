@@ -392,6 +392,25 @@ export const CASES: AgentCase[] = [
     ],
   },
   {
+    name: 'command lines: the acting process, its ancestors, and a process from before the trace',
+    families: ['unlink'],
+    scope: 'dir',
+    // started before the agent: its command line comes from /proc, read when the agent starts
+    setup: () => `touch "$D/a" "$D/pre"\n"$T" unlink-after "$D/go" "$D/pre" > "$D/pre.out" 2>&1 &`,
+    trigger: () => `sh -c "\\"$T\\" unlink \\"$D/a\\""\ntouch "$D/go"\nfor i in $(seq 1 200); do [ -e "$D/pre" ] || break; sleep 0.05; done`,
+    expect: (ctx) => [
+      {
+        type: 'unlink',
+        path: `${ctx.dir}/a`,
+        cmdline: [ctx.trigger, 'unlink', `${ctx.dir}/a`],
+        ancestors: startsWith([{ comm: 'sh', cmdline: ['sh', '-c', `"${ctx.trigger}" unlink "${ctx.dir}/a"`] }, { pid: ctx.rootPid, comm: 'bash' }]),
+        ...ok,
+      },
+      { type: 'unlink', path: `${ctx.dir}/pre`, comm: 'kw-trigger', cmdline: [ctx.trigger, 'unlink-after', `${ctx.dir}/go`, `${ctx.dir}/pre`], ...ok },
+    ],
+    check: (events) => events.filter((e) => e.cmdline_truncated).map((e) => `${e.type} ${'path' in e ? e.path : ''}: cmdline_truncated set`),
+  },
+  {
     name: 'ancestors: 8 levels (7 nested shells, then the trigger shell)',
     families: ['unlink'],
     setup: () => `touch "$D/a"`,

@@ -418,6 +418,12 @@ export function validateEvent(e: KwEvent): string[] {
   if (typeof o.ret === 'number' && o.ret > 0) p.push(`ret=${o.ret} > 0`);
   str('comm');
   if (typeof o.comm === 'string' && Buffer.byteLength(o.comm) > 15 && o.comm_b64 === undefined) p.push(`comm longer than 15 bytes`);
+  // command lines: on the event and every ancestor, an array of strings or null (unknown)
+  const cmdOk = (v: unknown) => v === null || (Array.isArray(v) && v.length > 0 && v.every((a) => typeof a === 'string'));
+  if (!cmdOk(o.cmdline)) p.push(`cmdline=${short(o.cmdline)} is not a non-empty string array or null`);
+  for (const a of (Array.isArray(o.ancestors) ? o.ancestors : []) as Array<Record<string, unknown>>) {
+    if (!cmdOk(a.cmdline)) p.push(`ancestor ${short(a.pid)} cmdline=${short(a.cmdline)} is not a non-empty string array or null`);
+  }
   str('exe');
   if (typeof o.exe === 'string' && o.exe !== '' && !o.exe.startsWith('/')) p.push(`exe=${short(o.exe)} is not absolute`);
   str('cwd');

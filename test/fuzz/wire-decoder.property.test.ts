@@ -92,12 +92,32 @@ function ino(g: Rng): number | string {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
 }
 
-function ancestors(g: Rng): Ancestor[] {
+/** CommandLine fields: unknown (null) or 1..4 arguments without NUL bytes, maybe cut. */
+function commandLine(g: Rng, o: Record<string, unknown>): void {
+  if (g.chance(0.1)) {
+    o.cmdline = null;
+    return;
+  }
+  const args: string[] = [];
+  const b64: (string | null)[] = [];
+  for (let i = 1 + g.int(4); i > 0; i--) {
+    let n = name(g, 3);
+    while (Buffer.from(n.b64 ?? '', 'base64').includes(0) || n.s.includes('\0')) n = name(g, 3);
+    args.push(n.s);
+    b64.push(n.b64 ?? null);
+  }
+  o.cmdline = args;
+  if (b64.some((x) => x !== null)) o.cmdline_b64 = b64;
+  if (g.chance(0.2) && args[args.length - 1] !== '') o.cmdline_truncated = true;
+}
+
+function ancestors(g: Rng, withCmd: boolean): Ancestor[] {
   const list: Ancestor[] = [];
   for (let i = g.int(g.chance(0.1) ? 20 : 4); i > 0; i--) {
     const a = { pid: g.u32() } as Record<string, unknown>;
     named(a, 'comm', name(g, 2));
     named(a, 'exe', name(g));
+    if (withCmd) commandLine(g, a);
     list.push(a as unknown as Ancestor);
   }
   return list;
@@ -117,7 +137,10 @@ function processFields(g: Rng, type: string): Record<string, unknown> {
   named(o, 'comm', name(g, 2));
   named(o, 'exe', name(g));
   named(o, 'cwd', name(g));
-  o.ancestors = ancestors(g);
+  // records of older agents carry no command lines (no KW_F_CMDLINE)
+  const withCmd = g.chance(0.8);
+  if (withCmd) commandLine(g, o);
+  o.ancestors = ancestors(g, withCmd);
   named(o, 'cgroup', name(g));
   o.container = g.chance(0.3) ? 'ab'.repeat(32) : null;
   o.ret = g.chance(0.7) ? 0 : -1 - g.int(133);

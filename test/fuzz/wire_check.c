@@ -41,14 +41,18 @@ static bool strs(struct rd *r, int k)
 	return true;
 }
 
-/* The process tail: n_anc times (u32 pid, str comm, str exe). */
-static bool ancestors(struct rd *r, uint32_t n)
+/* The process tail: [str cmdline], n_anc times (u32 pid, str comm, str exe[, str cmdline]). */
+static bool ancestors(struct rd *r, uint32_t n, uint16_t flags)
 {
+	int per = flags & KW_F_CMDLINE ? 3 : 2;
+
+	if (per == 3 && !str(r))
+		return false;
 	for (uint32_t i = 0; i < n; i++) {
 		if (r->end - r->pos < 4)
 			return false;
 		r->pos += 4;
-		if (!strs(r, 2))
+		if (!strs(r, per))
 			return false;
 	}
 	return true;
@@ -74,7 +78,7 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		if (f.op < KW_OP_UNLINK || f.op > KW_OP_SYMLINK)
 			return "wire: unknown op";
 		r.pos = sizeof(f);
-		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc))
+		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";
 		break;
 	}
@@ -85,7 +89,7 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		memcpy(&x, rec, sizeof(x));
 		r.pos = sizeof(x);
 		if (!strs(&r, 8) || (x.argc > (r.end - r.pos) / 4) || !strs(&r, x.argc) ||
-		    !ancestors(&r, x.proc.n_anc))
+		    !ancestors(&r, x.proc.n_anc, h.flags))
 			return "wire: an exec record's strings run past its end";
 		break;
 	}
@@ -95,7 +99,7 @@ static const char *record(const unsigned char *rec, uint32_t size)
 			return "wire: exit record shorter than its fixed part";
 		memcpy(&x, rec, sizeof(x));
 		r.pos = sizeof(x);
-		if (!strs(&r, 6) || !ancestors(&r, x.proc.n_anc))
+		if (!strs(&r, 6) || !ancestors(&r, x.proc.n_anc, h.flags))
 			return "wire: an exit record's strings run past its end";
 		break;
 	}

@@ -32,7 +32,12 @@
     const ev = {
       type, time: iso(i * 1000), ktime_ns: 1e12 + i * 1000, pid, tid: pid, ppid: 900 + (i % 50), uid: i % 7 === 0 ? 0 : 1000, gid: 1000,
       comm, exe: `/usr/bin/${comm}`, cwd: `/home/user/src${i % 20}`,
-      ancestors: [{ pid: 900 + (i % 50), comm: 'bash', exe: '/usr/bin/bash' }, { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd' }],
+      // command lines as the agent sends them: one per process, repeated by its events
+      cmdline: comm === 'python3' ? ['python3', '/srv/cleaner.py', '--mode', 'nightly'] : [comm, `--job=${i % 40}`],
+      ancestors: [
+        { pid: 900 + (i % 50), comm: 'bash', exe: '/usr/bin/bash', cmdline: ['bash', '-c', 'make all'] },
+        { pid: 1, comm: 'systemd', exe: '/usr/lib/systemd/systemd', cmdline: ['/sbin/init'] },
+      ],
       cgroup: '/user.slice/user-1000.slice/session-1.scope', container: i % 11 === 0 ? '3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c' : null,
       ret: i % 13 === 0 ? -2 : 0, probe: type === 'exec' ? 'tracepoint:sched:sched_process_exec' : type === 'unlink' ? 'tracepoint:syscalls:sys_exit_unlinkat' : 'tracepoint:syscalls:sys_exit_openat',
     };

@@ -143,7 +143,7 @@ test('cap drops the oldest and says so', async () => {
   await page.close();
 });
 
-test('details pane: every field, argv, ancestry filter, probe to kernel symbol', async () => {
+test('details pane: every field, argv, command lines, ancestry filter, probe to kernel symbol', async () => {
   const page = await fresh();
   await initTrace(page, 'td');
   await gen(page, 'td', 0, 30);
@@ -156,6 +156,10 @@ test('details pane: every field, argv, ancestry filter, probe to kernel symbol',
   for (const s of ['argv', '--n=5', 'ppid', '905', 'cgroup', '/user.slice/user-1000.slice/session-1.scope', 'tracepoint:sched:sched_process_exec', 'Ancestry (2)', 'systemd (1)']) {
     assert.ok(text.includes(s), `details lack ${s}`);
   }
+  // the process's command line, and each ancestor's under it (quoted like a shell would)
+  assert.ok(text.includes('cmdlinecc1 --job=5'), `details lack the command line: ${text}`);
+  assert.ok(text.includes(`bash -c 'make all'`), 'details lack the ancestor\'s command line');
+  assert.ok(text.includes('/sbin/init'), 'details lack the init command line');
   await page.locator('#details a', { hasText: 'tracepoint:sched:sched_process_exec' }).click();
   const sym = (await posted(page)).find((m) => m.type === 'showKernelSymbol');
   assert.deepEqual(sym, { type: 'showKernelSymbol', traceId: 'td', hostId: 'local', symbol: 'sched_process_exec', probe: 'tracepoint:sched:sched_process_exec' });
@@ -167,6 +171,9 @@ test('details pane: every field, argv, ancestry filter, probe to kernel symbol',
   await page.locator('#f-ancestor .chip-x').click();
   await settle(page);
   assert.equal(await rows(page), 30);
+  // free text finds the script's option: only python3 /srv/cleaner.py --mode nightly (i % 8 == 3)
+  await typeInto(page, 'f-text', 'nightly');
+  assert.equal(await rows(page), 4);
   await page.close();
 });
 

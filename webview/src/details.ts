@@ -15,7 +15,7 @@ export interface DetailActions {
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'container', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'container', 'cgroup', 'probe', 'dev', 'ino'];
 
 function link(text: string, title: string, onClick: () => void): HTMLElement {
   const a = el('a', 'link', text);
@@ -35,7 +35,7 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     dd.append(v);
     dl.append(dd);
   };
-  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && !k.endsWith('_b64')).sort()];
+  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && k !== 'cmdline_truncated' && !k.endsWith('_b64')).sort()];
   for (const k of keys) {
     const v = o[k];
     if (k.endsWith('_b64')) continue;
@@ -67,6 +67,9 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       v.forEach((a, i) => ol.append(el('li', undefined, visibleField(String(a), raw[i] ?? undefined))));
       if (o.argv_truncated === true) ol.append(el('li', 'muted', '… (truncated by the agent)'));
       row('argv', ol);
+    } else if (k === 'cmdline') {
+      // the acting process's command line: what answers "which script, with which options"
+      row(k, v === null ? el('span', 'muted', 'unknown (the process ended before the agent could read it)') : cmdlineText(o));
     } else if (k === 'probe' && typeof v === 'string') {
       row(k, link(visible(v), 'Show the kernel symbol behind this probe', () => act.symbol(v)));
     } else if (k === 'ret' && typeof v === 'number') {
@@ -98,9 +101,24 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       const exeB64 = exactB64(a.exe, typeof a.exe_b64 === 'string' ? a.exe_b64 : undefined);
       li.append(' ', link(visibleField(a.exe, typeof a.exe_b64 === 'string' ? a.exe_b64 : undefined), 'Open on the traced host', () => act.open('ancestor_exe', exeB64)));
     }
+    if (Array.isArray(a.cmdline)) li.append(el('div', 'cmdline', cmdlineText(a)));
     chain.append(li);
   }
   const h1 = el('h3', undefined, 'Event');
   const h2 = el('h3', undefined, `Ancestry (${anc.length})`);
   root.replaceChildren(h1, dl, h2, chain);
+}
+
+/**
+ * A command line as one shell-like line: arguments with spaces or quotes single-quoted, invalid
+ * UTF-8 shown by visibleField, "…" when the agent cut it. Text only (names are attacker-controlled).
+ */
+function cmdlineText(o: Record<string, unknown>): string {
+  const args = Array.isArray(o.cmdline) ? (o.cmdline as unknown[]) : [];
+  const raw = Array.isArray(o.cmdline_b64) ? (o.cmdline_b64 as Array<string | null>) : [];
+  const shown = args.map((a, i) => {
+    const t = visibleField(String(a), raw[i] ?? undefined);
+    return t === '' || /[\s'"\\$`]/.test(t) ? `'${t.replace(/'/g, `'\\''`)}'` : t;
+  });
+  return shown.join(' ') + (o.cmdline_truncated === true ? ' …' : '');
 }

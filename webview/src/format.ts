@@ -100,7 +100,7 @@ export function symbolOfProbe(probe: string): string | null {
 // ------------------------------------------------------------------ export
 export const CSV_COLUMNS = [
   'time', 'ktime_ns', 'type', 'op', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'exe', 'cwd', 'path', 'old_path', 'filename', 'argv',
-  'ret', 'errno', 'exit_code', 'signal', 'container', 'cgroup', 'probe', 'dev', 'ino', 'ancestors',
+  'cmdline', 'ret', 'errno', 'exit_code', 'signal', 'container', 'cgroup', 'probe', 'dev', 'ino', 'ancestors',
 ] as const;
 
 /** One CSV cell: quoted when needed; a leading = + - @ TAB CR gets a ' so spreadsheets never run a name as a formula. */
@@ -115,6 +115,7 @@ export function csvRow(ev: Record<string, unknown>): string {
     switch (c) {
       case 'errno': return csvCell(typeof ev.ret === 'number' && ev.ret < 0 ? errnoName(ev.ret) : '');
       case 'argv': return csvCell(Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
+      case 'cmdline': return csvCell(Array.isArray(ev.cmdline) ? ev.cmdline.join(' ') + (ev.cmdline_truncated === true ? ' …' : '') : '');
       case 'ancestors': return csvCell(Array.isArray(ev.ancestors) ? (ev.ancestors as Array<{ pid: number; comm: string }>).map((a) => `${a.comm}(${a.pid})`).join(' < ') : '');
       case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino':
         return ev[c] === undefined ? '' : String(ev[c]);

@@ -66,8 +66,10 @@ const F64 = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 /** Presence bits for optional columns. */
 const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HAS_TIME = 32;
 
-export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'extra';
-const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'extra'];
+export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra';
+const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra'];
+/** The command line fields (events.ts CommandLine): one interned JSON per process, not per event. */
+const CMD_KEYS = new Set(['cmdline', 'cmdline_b64', 'cmdline_truncated']);
 
 export class EventStore {
   readonly strings = new Interner();
@@ -170,9 +172,14 @@ export class EventStore {
     this.pid[p] = 0; this.tid[p] = 0; this.ppid[p] = 0; this.uid[p] = 0; this.gid[p] = 0; this.ret[p] = 0;
     this.ktime[p] = 0; this.op[p] = 0; this.tsec[p] = 0; this.tns[p] = 0;
     S.comm[p] = 0; S.exe[p] = 0; S.cwd[p] = 0; S.path[p] = 0; S.cgroup[p] = 0; S.container[p] = 0; S.probe[p] = 0; S.ancestors[p] = 0;
+    let cmd: Record<string, unknown> | null = null;
     for (const k in e) {
       const v = e[k];
       let kept = true;
+      if (CMD_KEYS.has(k)) {
+        (cmd ??= {})[k] = v;
+        continue;
+      }
       switch (k) {
         case 'type': type = TYPES.indexOf(v as KwEventType); kept = type >= 0; if (!kept) type = 255; break;
         case 'pid': if ((kept = I32(v))) this.pid[p] = v as number; break;
@@ -219,6 +226,7 @@ export class EventStore {
       if (!kept) (extra ??= {})[k] = v;
     }
     this.type[p] = type;
+    S.cmd[p] = cmd ? strs.intern(JSON.stringify(cmd)) : 0;
     S.extra[p] = extra ? strs.intern(JSON.stringify(extra)) : 0;
     this.has[p] = has;
   }
@@ -254,10 +262,16 @@ export class EventStore {
     const id = this.str.ancestors[this.slot(seq)];
     return id === 0 ? [] : (this.parsed(id, this.ancCache, '[]') as Array<{ pid: number; comm: string; exe: string }>);
   }
+  private cmdCache = new Map<number, unknown>();
+  /** The command line fields of the event ({} when it has none: an older agent). */
+  cmdOf(seq: number): { cmdline?: string[] | null; cmdline_b64?: (string | null)[]; cmdline_truncated?: true } {
+    return this.parsed(this.str.cmd[this.slot(seq)], this.cmdCache, '{}') as Record<string, never>;
+  }
   private parsed(id: number, cache: Map<number, unknown>, empty: string): unknown {
     if (this.extraGen !== this.strings.generation) {
       this.extraCache.clear();
       this.ancCache.clear();
+      this.cmdCache.clear();
       this.extraGen = this.strings.generation;
     }
     let v = cache.get(id);
@@ -295,6 +309,7 @@ export class EventStore {
     o.comm = this.s('comm', seq);
     o.exe = this.s('exe', seq);
     o.cwd = this.s('cwd', seq);
+    Object.assign(o, this.cmdOf(seq));
     o.ancestors = this.ancestorsOf(seq);
     o.cgroup = this.s('cgroup', seq);
     o.container = has & HAS_CONTAINER ? this.s('container', seq) : null;

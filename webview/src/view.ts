@@ -101,7 +101,7 @@ export class RowFilter {
       if (this.textPid >= 0 && (store.pid[p] === this.textPid || store.ppid[p] === this.textPid)) return true;
       const t = this.text;
       const hit = (s: string) => s.toLowerCase().includes(t);
-      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'ancestors'];
+      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'cmd', 'ancestors'];
       let any = false;
       for (const c of cols) if (this.strMatch(store, this.memoText, S[c][p], hit)) { any = true; break; }
       if (!any && !store.typeOf(seq).includes(t) && !store.opOf(seq).includes(t)) return false;

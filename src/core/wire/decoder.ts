@@ -12,7 +12,7 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, Ancestor, Family, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
+import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
@@ -59,6 +59,16 @@ const SLOT_CONTAINER = 4;
 const SLOT_PROBE = 5;
 const SLOT_ANC = 6;
 const SLOT_ANC_MAX = 16;
+/** cmdSlot() slots: the process's command line, then one per ancestor (up to SLOT_ANC_MAX). */
+const CMD_SELF = 0;
+const CMD_ANC = 1;
+
+/** A decoded command line (CommandLine of events.ts), shared by records with the same bytes. */
+interface Cmd {
+  args: string[];
+  b64?: (string | null)[];
+  truncated: boolean;
+}
 
 /** Thrown inside the decoder only; push() turns it into an error record. */
 class BadFrame extends Error {}
@@ -80,8 +90,12 @@ export class WireDecoder {
   private end = 0;
   /** Base64 of the last string read when it was not valid UTF-8, else undefined. */
   private b64: string | undefined;
-  /** n_anc of the process record being decoded. */
+  /** n_anc and flags of the process record being decoded. */
   private ancN = 0;
+  private procFlags = 0;
+  /** cmdSlot() cache: per slot, the last bytes and what they decoded to. */
+  private readonly cmdBytes: (Uint8Array | undefined)[] = [];
+  private readonly cmdVal: (Cmd | null)[] = [];
   /** strSlot() cache: per slot, the last bytes, their string and base64 (see SLOT_*). */
   private readonly slotBytes: (Uint8Array | undefined)[] = [];
   private readonly slotStr: string[] = [];
@@ -251,6 +265,47 @@ export class WireDecoder {
     return str;
   }
 
+  /**
+   * A command line string (NUL separated; no final NUL = cut; empty = unknown) as a Cmd, reused
+   * while a slot sees the same bytes (a busy process and its parents repeat theirs).
+   */
+  private cmdSlot(slot: number): Cmd | null {
+    const s = this.strStart();
+    const e = this.pos;
+    const n = e - s;
+    const u8 = this.u8;
+    const prev = this.cmdBytes[slot];
+    if (slot < CMD_ANC + SLOT_ANC_MAX && prev !== undefined && prev.length === n) {
+      let i = 0;
+      while (i < n && prev[i] === u8[s + i]) i++;
+      if (i === n) return this.cmdVal[slot];
+    }
+    let val: Cmd | null = null;
+    if (n > 0) {
+      const truncated = u8[e - 1] !== 0;
+      const args: string[] = [];
+      let b64: (string | null)[] | undefined;
+      for (let a = s; a < e; ) {
+        let z = a;
+        while (z < e && u8[z] !== 0) z++;
+        this.b64 = undefined;
+        args.push(z === a ? '' : this.decodeBytes(a, z));
+        if (this.b64 !== undefined) {
+          b64 ??= [];
+          b64[args.length - 1] = this.b64;
+        }
+        a = z + 1;
+      }
+      if (b64) for (let i = 0; i < args.length; i++) b64[i] ??= null;
+      val = { args, truncated, ...(b64 ? { b64 } : {}) };
+    }
+    if (slot < CMD_ANC + SLOT_ANC_MAX) {
+      this.cmdBytes[slot] = u8.slice(s, e);
+      this.cmdVal[slot] = val;
+    }
+    return val;
+  }
+
   /** Bounds-checks the next string, moves pos past it, returns where its bytes start. */
   private strStart(): number {
     const pos = this.pos;
@@ -337,7 +392,7 @@ export class WireDecoder {
     }
   }
 
-  private ancestors(n: number): Ancestor[] {
+  private ancestors(n: number, withCmd: boolean): Ancestor[] {
     const list: Ancestor[] = new Array(n);
     for (let i = 0; i < n; i++) {
       if (this.pos + 4 > this.end) throw new BadFrame(`ancestor ${i} of ${n} runs past the record end`);
@@ -350,6 +405,7 @@ export class WireDecoder {
       const a: Ancestor = { pid, comm, exe };
       if (commB64 !== undefined) a.comm_b64 = commB64;
       if (this.b64 !== undefined) a.exe_b64 = this.b64;
+      if (withCmd) setCmd(a, this.cmdSlot(cached ? CMD_ANC + i : Number.MAX_SAFE_INTEGER));
       list[i] = a;
     }
     return list;
@@ -391,6 +447,7 @@ export class WireDecoder {
       probe,
     } as Record<string, unknown>;
     this.ancN = dv.getUint32(p + P.n_anc[0], true);
+    this.procFlags = flags;
     if (commB64 !== undefined) o.comm_b64 = commB64;
     if (exeB64 !== undefined) o.exe_b64 = exeB64;
     if (cwdB64 !== undefined) o.cwd_b64 = cwdB64;
@@ -399,9 +456,11 @@ export class WireDecoder {
   }
 
   private finish(o: Record<string, unknown>): AgentRecord {
+    const withCmd = (this.procFlags & FLAG.KW_F_CMDLINE) !== 0;
+    if (withCmd) setCmd(o as CommandLine, this.cmdSlot(CMD_SELF));
     const n = this.ancN;
-    if (n > (this.end - this.pos) / 12) throw new BadFrame(`${n} ancestors exceed the record`);
-    o.ancestors = this.ancestors(n);
+    if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
+    o.ancestors = this.ancestors(n, withCmd);
     return o as unknown as AgentRecord;
   }
 
@@ -487,4 +546,11 @@ export class WireDecoder {
     }
     return { type: 'ready', time, agent_version, kernel, arch, probes };
   }
+}
+
+/** The CommandLine fields of events.ts from a decoded command line (null: unknown). */
+function setCmd(o: CommandLine, c: Cmd | null): void {
+  o.cmdline = c ? c.args : null;
+  if (c?.b64) o.cmdline_b64 = c.b64;
+  if (c?.truncated) o.cmdline_truncated = true;
 }

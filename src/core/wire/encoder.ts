@@ -3,7 +3,7 @@
 // need hand-built frames (decoder unit tests, fuzzing, throughput). Uses the same layout table
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
-import { rawBytes, type AgentRecord, type Ancestor, type FileOp } from '../events';
+import { rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
@@ -54,6 +54,20 @@ class Writer {
     }
     return out;
   }
+}
+
+/** A command line as the wire carries it: u32 length, args NUL separated (no final NUL when cut). */
+function cmdBytes(c: CommandLine): Uint8Array {
+  const parts: Uint8Array[] = [];
+  (c.cmdline ?? []).forEach((a, i) => {
+    parts.push(rawBytes(a, c.cmdline_b64?.[i] ?? undefined));
+    parts.push(new Uint8Array([0]));
+  });
+  if (c.cmdline_truncated && parts.length) parts.pop();
+  const body = Buffer.concat(parts);
+  const n = Buffer.alloc(4);
+  n.writeUInt32LE(body.byteLength, 0);
+  return Buffer.concat([n, body]);
 }
 
 /** One frame (u32 length prefix + record) for a record. */
@@ -141,10 +155,17 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       fixed = new Uint8Array(L.kw_resumed_rec.size);
       break;
   }
+  // command lines travel when the record has one (a record from before KW_F_CMDLINE has none)
+  const withCmd = 'cmdline' in r && r.cmdline !== undefined;
+  if (withCmd) {
+    flags |= FLAG.KW_F_CMDLINE;
+    w.bytes(cmdBytes(r));
+  }
   for (const a of anc) {
     w.u32(a.pid);
     w.str(a.comm, a.comm_b64);
     w.str(a.exe, a.exe_b64);
+    if (withCmd) w.bytes(cmdBytes(a));
   }
   const dv = new DataView(fixed.buffer);
   const wall = 'time' in r ? isoToNs(r.time) : 0n;

@@ -94,6 +94,7 @@ export const FLAG = {
   KW_F_TARGET: 1 << 5,
   KW_F_INTERP: 1 << 6,
   KW_F_INODE_UNKNOWN: 1 << 7,
+  KW_F_CMDLINE: 1 << 8,
 } as const;
 
 /** enum kw_op, in events.ts FileOp names */
