@@ -127,7 +127,8 @@ export function traceOptionsFrom(a: Args): TraceOptions {
 /** One human-readable line per event. */
 export function formatEvent(e: KwEvent): string {
   const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
-  const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
+  const cmd = e.type !== 'exec' && e.cmdline ? ` cmd=${JSON.stringify(e.cmdline.join(' ') + (e.cmdline_truncated ? ' …' : ''))}` : '';
+  const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${cmd}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
   const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
   switch (e.type) {
     case 'unlink':

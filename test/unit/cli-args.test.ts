@@ -30,6 +30,7 @@ test('cli: human-readable line carries the absolute path and the actor', () => {
   };
   const line = formatEvent(e);
   assert.match(line, /^23:59:59\.123 unlink "\/tmp\/a b"  pid=42 ppid=1 uid=0 comm="rm" exe=\/usr\/bin\/rm$/);
+  assert.match(formatEvent({ ...e, cmdline: ['rm', '-f', '/tmp/a b'] }), / exe=\/usr\/bin\/rm cmd="rm -f \/tmp\/a b"$/);
 });
 
 test('shell quoting survives quotes, spaces and dollars', () => {

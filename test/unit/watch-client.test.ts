@@ -55,6 +55,10 @@ test('a watch filter and an event read as one line', () => {
   assert.equal(describeFilter(['unlink', 'create'], ['--path-prefix', '/var/lib/kubelet', '--comm', 'kubelet', '--failed-only']), 'unlink,create, under /var/lib/kubelet, comm kubelet, failed only');
   assert.equal(oneLine(unlink('/var/lib/x/disk.img')), 'kubelet (pid 2211, /usr/bin/kubelet) deleted /var/lib/x/disk.img');
   assert.equal(oneLine({ ...unlink('/d'), op: 'rmdir', ret: -39 } as UnlinkEvent), 'kubelet (pid 2211, /usr/bin/kubelet) removed the directory /d — failed (-39)');
+  // the command line's arguments name the script and its options; long ones are clipped
+  const py = { ...unlink('/tmp/x'), comm: 'python3', exe: '/usr/bin/python3.11', cmdline: ['python3', '/srv/cleaner.py', '--mode', 'nightly'] } as UnlinkEvent;
+  assert.equal(oneLine(py), 'python3 (pid 2211, /usr/bin/python3.11 /srv/cleaner.py --mode nightly) deleted /tmp/x');
+  assert.match(oneLine({ ...py, cmdline: ['python3', 'x'.repeat(200)] } as UnlinkEvent), /\(pid 2211, \/usr\/bin\/python3\.11 x{79}…\) deleted/);
 });
 
 test('--until: epoch seconds or ISO 8601, never in the past', () => {

@@ -3,7 +3,9 @@
 import type { KwEvent } from '../events';
 
 export function oneLine(e: KwEvent): string {
-  const who = `${e.comm} (pid ${e.pid}${e.exe ? `, ${e.exe}` : ''})`;
+  // the arguments say which script and how ("python3 … /srv/cleaner.py --mode nightly"); exec lines name the program
+  const args = e.type !== 'exec' && e.cmdline && e.cmdline.length > 1 ? ` ${clip(e.cmdline.slice(1).join(' '), 80)}` : '';
+  const who = `${e.comm} (pid ${e.pid}${e.exe ? `, ${e.exe}${args}` : args})`;
   const failed = e.ret < 0 ? ` — failed (${e.ret})` : '';
   switch (e.type) {
     case 'unlink':
@@ -15,4 +17,8 @@ export function oneLine(e: KwEvent): string {
     case 'exit':
       return `${who} exited with ${e.exit_code}`;
   }
+}
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
