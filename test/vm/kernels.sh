@@ -11,4 +11,4 @@ cd "$KW_ROOT"
 make -s -C test/agent/trigger && bash test/vm/build-triggers.sh || { echo "kernels: cannot build the trigger programs"; echo "0 passed, 1 failed"; exit 1; }
 npx tsc -p test/vm/tsconfig.json || { echo "kernels: TypeScript build of test/vm failed"; echo "0 passed, 1 failed"; exit 1; }
 exec node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_MATRIX:-6.1,5.10,6.12}" --lsm-guest 6.1 \
-  --port "${KW_VM_PORT:-2350}" --json test-results/vm-matrix.json "$@"
+  --port "${KW_VM_PORT:-0}" --json test-results/vm-matrix.json "$@"

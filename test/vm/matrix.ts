@@ -19,6 +19,7 @@ import { CASES } from '../agent/cases';
 import { cgroup2Mount, runCase, sleep, type Format } from '../agent/suite';
 import { KERNELS, KernelLabel, repoRoot, startVm, Vm } from './vm';
 import { VmTarget } from './ssh-target';
+import { freePort } from '../ssh/harness';
 import { VM_CASES } from './cases';
 
 type Mode = AttachMode | 'auto';
@@ -51,7 +52,7 @@ const now = (): number => Number(process.hrtime.bigint() / 1000000n) / 1000;
 
 interface Opts { kernels: KernelLabel[]; port: number; lsmGuest: string; json: string; autoCases?: RegExp }
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { kernels: [...KERNELS] as KernelLabel[], port: 2350, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
+  const o: Opts = { kernels: [...KERNELS] as KernelLabel[], port: 0, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -201,7 +202,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
   const pc = (res.cells.probe = newCell());
   let vm: Vm | undefined;
   try {
-    vm = await startVm({ kernel: k, name: `kw-matrix-${k}`, port });
+    vm = await startVm({ kernel: k, name: `kw-matrix-${k}-${process.pid}`, port }); // per run: runs may overlap
     res.kver = vm.kver;
     res.bootSeconds = vm.bootSeconds;
     console.log(`# kernel ${k}: ${vm.kver}, booted to ssh in ${vm.bootSeconds}s (${vm.accel})`);
@@ -242,7 +243,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
     const t0 = now();
     let vm2: Vm | undefined;
     try {
-      vm2 = await startVm({ kernel: k, name: `kw-matrix-${k}-nolsm`, port, lsm: LSM_WITHOUT_BPF });
+      vm2 = await startVm({ kernel: k, name: `kw-matrix-${k}-nolsm-${process.pid}`, port, lsm: LSM_WITHOUT_BPF });
       const t = new VmTarget(vm2);
       await t.install([files[0]]);
       const lsmFile = (await t.run('cat /sys/kernel/security/lsm')).stdout;
@@ -280,7 +281,8 @@ async function main(): Promise<void> {
   const t0 = now();
   const files = artifacts();
   const results: KernelResult[] = [];
-  for (const k of o.kernels) results.push(await runKernel(k, o.port, o.lsmGuest === k, files, o.autoCases));
+  // --port 0 (the default): a free port per run, so runs (a CI run, a developer's) may overlap
+  for (const k of o.kernels) results.push(await runKernel(k, o.port || (await freePort()), o.lsmGuest === k, files, o.autoCases));
   console.log('\n# kernel x attach mode (each cell: passed/failed checks, suite time)');
   console.log(table(results));
   console.log('\n# probe output per kernel');

@@ -30,7 +30,7 @@ count() {
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
   parts+=("$1: $p passed, $f failed, exit $2")
 }
-node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_CI:-6.1}" --lsm-guest 6.1 --port "${KW_VM_PORT:-2350}" \
+node out/test/vm/matrix.js --kernels "${KW_VM_KERNELS_CI:-6.1}" --lsm-guest 6.1 --port "${KW_VM_PORT:-0}" \
   --json test-results/vm-suite.json --auto-cases "$AUTO_CASES" | tee "$out"
 count matrix "${PIPESTATUS[0]}"
 # after the matrix (one guest at a time on 2 cores)

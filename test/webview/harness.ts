@@ -120,7 +120,8 @@ export async function settle(page: Page, ms = 350): Promise<void> {
   await page.waitForFunction(() => {
     const p = (globalThis as unknown as { kwPanel?: { busy: boolean } }).kwPanel;
     return p !== undefined && !p.busy;
-  }, undefined, { timeout: 60_000, polling: 20 });
+    // a safety net, not a speed claim: 1M events on a 2-core machine under a full CI run took > 60 s
+  }, undefined, { timeout: 300_000, polling: 20 });
   await page.evaluate('new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))');
 }
 

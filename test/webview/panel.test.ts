@@ -344,7 +344,7 @@ test('1,000,000 events: retained, virtualized, frame times printed', async () =>
   assert.ok(domRows < 60, `only visible rows in the DOM (${domRows})`);
   let t0 = Date.now();
   await page.locator('.vt-hcell', { hasText: 'Path' }).click();
-  await page.waitForFunction('document.querySelector(".vt-hcell:nth-child(6)").textContent.includes("▲")');
+  await page.waitForFunction('document.querySelector(".vt-hcell:nth-child(6)").textContent.includes("▲")', undefined, { timeout: 300_000 });
   console.log(`# sort 1M rows by path: ${Date.now() - t0} ms`);
   t0 = Date.now();
   await typeInto(page, 'f-glob', '/tmp/w7/**');
