@@ -29,6 +29,10 @@
  *   proc.n_anc ancestors, each:  u32 pid, str comm, str exe        (parent first)
  * With KW_F_CMDLINE (every record of this agent; journals of older agents lack it) the tail is
  *   str cmdline, then n_anc ancestors, each:  u32 pid, str comm, str exe, str cmdline
+ * With KW_F_PODINFO, eight strings come between the cmdline (or the kind's strings) and the
+ * ancestors: runtime, container_name, pod_namespace, pod_name, pod_uid (the acting process's),
+ * path_pod_namespace, path_pod_name, path_pod_uid (the pod whose directory under
+ * /var/lib/kubelet/pods/<uid>/ holds the path; file records only, else empty). Empty = unknown.
  * A cmdline is the process's arguments, NUL separated (what /proc/PID/cmdline holds, as of its
  * last exec); a complete one ends with NUL, a cut one does not; empty = unknown (a process that
  * ended before the agent could learn it, a kernel thread).
@@ -96,6 +100,7 @@ enum kw_flag {
 	KW_F_INTERP = 1 << 6,       /* exec: interpreter present (#! script) */
 	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create: dev/ino could not be observed on this kernel/fs (0) */
 	KW_F_CMDLINE = 1 << 8,      /* process records: the tail carries command lines (see PROCESS TAIL) */
+	KW_F_PODINFO = 1 << 9,      /* process records: container runtime/name and pods (see PROCESS TAIL) */
 };
 
 /* kw_file_rec.op values (FileOp of events.ts). */

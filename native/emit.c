@@ -69,6 +69,20 @@ static void json_args(struct buf *b, const char *key, struct sv a, uint32_t coun
 	buf_put(b, "]", 1);
 }
 
+/* `,"KEY":{"namespace","name","uid"}` when the uid is known (names "" once the node forgot them). */
+static void json_pod(struct buf *b, const char *key, struct sv ns, struct sv name, struct sv uid)
+{
+	if (!uid.n)
+		return;
+	buf_printf(b, ",\"%s\":{", key);
+	json_bytes(b, "namespace", ns.p, ns.n);
+	buf_put(b, ",", 1);
+	json_bytes(b, "name", name.p, name.n);
+	buf_put(b, ",", 1);
+	json_bytes(b, "uid", uid.p, uid.n);
+	buf_put(b, "}", 1);
+}
+
 void json_cmdline(struct buf *b, struct sv c)
 {
 	if (!c.p) {
@@ -126,6 +140,13 @@ void emit_json(struct ev *e)
 			json_escape(f, e->container.p, e->container.n);
 		else
 			buf_puts(f, "null");
+		if (e->flags & KW_F_PODINFO) {
+			if (e->runtime.n)
+				json_sv(f, "runtime", e->runtime);
+			if (e->ctr_name.n)
+				json_sv(f, "container_name", e->ctr_name);
+			json_pod(f, "pod", e->pod_ns, e->pod_name, e->pod_uid);
+		}
 		last_key.len = 0;
 		buf_put(&last_key, key.p, klen);
 		frag_gen = proc_generation;
@@ -135,6 +156,8 @@ void emit_json(struct ev *e)
 	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
 		buf_printf(b, ",\"op\":\"%s\"", op_names[e->op]);
 		json_sv(b, "path", e->path);
+		if (e->flags & KW_F_PODINFO)
+			json_pod(b, "path_pod", e->ppod_ns, e->ppod_name, e->ppod_uid);
 		if (e->flags & KW_F_PATH_TRUNC)
 			buf_puts(b, ",\"path_truncated\":true");
 		/* JSON.parse rounds integers above 2^53-1 (overlayfs xino puts a layer number in the
@@ -213,6 +236,12 @@ void emit_wire(struct ev *e)
 	bool cmd = e->flags & KW_F_CMDLINE;
 	if (cmd)
 		wire_sv(b, e->cmdline);
+	if (e->flags & KW_F_PODINFO) {
+		const struct sv pi[] = { e->runtime, e->ctr_name, e->pod_ns, e->pod_name, e->pod_uid,
+					 e->ppod_ns, e->ppod_name, e->ppod_uid };
+		for (size_t i = 0; i < sizeof(pi) / sizeof(pi[0]); i++)
+			wire_sv(b, pi[i]);
+	}
 	for (uint32_t i = 0; i < e->n_anc; i++) {
 		buf_u32(b, e->anc_pid[i]);
 		wire_sv(b, e->anc_comm[i]);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "record.h"
+#include "k8s.h"
 
 static const char *probe_names[KW_P_MAX] = {
 	[KW_P_TP_UNLINK] = "tracepoint:syscalls:sys_exit_unlink",
@@ -150,6 +151,27 @@ static void fill_ancestors(struct ev *e, const struct kw_raw *r)
 			next = r->anc[i + 1];
 		cur = next;
 	}
+}
+
+/* Container runtime and name, the process's pod, the pod that owns the path (k8s.c). */
+static void add_podinfo(struct ev *e, const char *cid)
+{
+	static struct k8s_who who;
+	static struct k8s_pod ppod;
+
+	k8s_identify(e->cgroup.p, cid, &who);
+	bool path_pod = (e->kind == KW_UNLINK || e->kind == KW_CREATE) && k8s_path_pod(e->path.p, e->path.n, &ppod);
+	if (!who.runtime[0] && !who.container_name[0] && !who.pod_uid[0] && !path_pod)
+		return;
+	e->flags |= KW_F_PODINFO;
+	e->runtime = sv_c(who.runtime);
+	e->ctr_name = sv_c(who.container_name);
+	e->pod_ns = sv_c(who.pod_ns);
+	e->pod_name = sv_c(who.pod_name);
+	e->pod_uid = sv_c(who.pod_uid);
+	e->ppod_ns = sv_c(path_pod ? ppod.ns : "");
+	e->ppod_name = sv_c(path_pod ? ppod.name : "");
+	e->ppod_uid = sv_c(path_pod ? ppod.uid : "");
 }
 
 int handle_event(void *ctx, void *data, size_t size)
@@ -353,6 +375,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 	proc_cmdline(r->pid, &e.cmdline.p, &e.cmdline.n);
 	e.flags |= KW_F_CMDLINE;
+	add_podinfo(&e, e.has_container ? cid : NULL);
 	fill_ancestors(&e, r);
 	if (opt.wire)
 		emit_wire(&e);

@@ -26,6 +26,7 @@
 #include "agent.h"
 #include "watch.h"
 #include "linger.h"
+#include "k8s.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -413,6 +414,7 @@ static int cmd_trace(void)
 		}
 	}
 	cgroup_init();
+	k8s_init();
 	if (opt.cgroup) {
 		char path[PATH_MAX];
 		const char *m = cgroup_mount();

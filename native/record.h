@@ -31,6 +31,8 @@ struct ev {
 	const struct kw_raw *r;
 	struct sv comm, exe, cwd, cgroup, container, probe;
 	struct sv cmdline;        /* NUL separated, no final NUL = cut; .p NULL = unknown */
+	/* KW_F_PODINFO (k8s.c): runtime, container name, the process's pod, the path's pod */
+	struct sv runtime, ctr_name, pod_ns, pod_name, pod_uid, ppod_ns, ppod_name, ppod_uid;
 	bool has_container;
 	/* unlink/create */
 	struct sv path, old_path, target;

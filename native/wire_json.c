@@ -128,6 +128,29 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		struct sv_ c = rd_str(&r);
 		json_cmdline(b, (struct sv){ c.n ? c.p : NULL, c.n });
 	}
+	if (h.flags & KW_F_PODINFO) {
+		/* runtime, container_name, pod ns/name/uid, path pod ns/name/uid (kwitness_wire.h),
+		 * shaped like trace's json: "pod" and "path_pod" objects when their uid is known */
+		struct sv_ v[8];
+		for (size_t i = 0; i < 8; i++)
+			v[i] = rd_str(&r);
+		if (v[0].n)
+			put_str(b, "runtime", v[0]);
+		if (v[1].n)
+			put_str(b, "container_name", v[1]);
+		for (int k = 0; k < 2; k++) {
+			struct sv_ *p = &v[2 + 3 * k];
+			if (!p[2].n)
+				continue;
+			buf_printf(b, ",\"%s\":{", k ? "path_pod" : "pod");
+			json_bytes(b, "namespace", p[0].p, p[0].n);
+			buf_put(b, ",", 1);
+			json_bytes(b, "name", p[1].p, p[1].n);
+			buf_put(b, ",", 1);
+			json_bytes(b, "uid", p[2].p, p[2].n);
+			buf_put(b, "}", 1);
+		}
+	}
 	buf_puts(b, ",\"ancestors\":[");
 	for (uint32_t i = 0; i < pr.n_anc && i < 64 && !r.bad; i++) {
 		uint32_t apid = 0;

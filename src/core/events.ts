@@ -37,6 +37,24 @@ export interface CommandLine {
   cmdline_truncated?: true;
 }
 
+/** A Kubernetes pod as the node knows it (kubelet's /var/log/pods); names '' once it forgot them. */
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/**
+ * Who the container is, from what the node holds (native/k8s.c), present only when known:
+ * `runtime` (docker, containerd, cri-o, podman) from the cgroup path, `container_name` (the
+ * Kubernetes container, or docker's/podman's name), `pod` from the cgroup path's pod uid.
+ */
+export interface ContainerFields {
+  runtime?: string;
+  container_name?: string;
+  pod?: PodRef;
+}
+
 export interface Ancestor extends CommandLine {
   pid: number;
   comm: string;
@@ -45,7 +63,7 @@ export interface Ancestor extends CommandLine {
   exe_b64?: string;
 }
 
-export interface ProcessFields extends CommandLine {
+export interface ProcessFields extends CommandLine, ContainerFields {
   /** ISO 8601 wall-clock time with nanoseconds, UTC, e.g. 2026-11-21T23:59:59.123456789Z */
   time: string;
   /** CLOCK_BOOTTIME-based kernel timestamp in ns (exact up to 2^53 ns ≈ 104 days of uptime). */
@@ -98,6 +116,8 @@ export interface FileEventFields extends ProcessFields {
   path_b64?: string;
   /** True when the path was longer than the capture limit and was cut. */
   path_truncated?: boolean;
+  /** The pod whose directory under /var/lib/kubelet/pods/<uid>/ holds the path (its volumes). */
+  path_pod?: PodRef;
   /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */
   dev: number;
   ino: InodeNumber;

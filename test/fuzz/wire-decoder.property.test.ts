@@ -145,7 +145,17 @@ function processFields(g: Rng, type: string): Record<string, unknown> {
   o.container = g.chance(0.3) ? 'ab'.repeat(32) : null;
   o.ret = g.chance(0.7) ? 0 : -1 - g.int(133);
   o.probe = validUtf8(g);
+  if (g.chance(0.3)) {
+    // container runtime and name, the pod (each only when known: the decoder omits empty ones)
+    if (g.chance(0.8)) o.runtime = g.pick(['containerd', 'docker', 'cri-o', 'podman']);
+    if (g.chance(0.6)) o.container_name = 'c' + validUtf8(g);
+    if (g.chance(0.6)) o.pod = podRef(g);
+  }
   return o;
+}
+
+function podRef(g: Rng): Record<string, string> {
+  return { namespace: g.chance(0.9) ? 'ns' + validUtf8(g) : '', name: g.chance(0.9) ? 'p' + validUtf8(g) : '', uid: '0123abcd-' + g.int(1e6) };
 }
 
 function record(g: Rng): AgentRecord {
@@ -154,6 +164,7 @@ function record(g: Rng): AgentRecord {
     const o = processFields(g, kind === 0 ? 'unlink' : 'create');
     o.op = g.pick(OPS);
     named(o, 'path', name(g));
+    if (g.chance(0.2)) o.path_pod = podRef(g);
     if (g.chance(0.2)) o.path_truncated = true;
     o.dev = g.u32();
     o.ino = ino(g);

@@ -48,6 +48,8 @@ static bool ancestors(struct rd *r, uint32_t n, uint16_t flags)
 
 	if (per == 3 && !str(r))
 		return false;
+	if ((flags & KW_F_PODINFO) && !strs(r, 8))
+		return false;
 	for (uint32_t i = 0; i < n; i++) {
 		if (r->end - r->pos < 4)
 			return false;

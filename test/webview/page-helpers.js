@@ -41,6 +41,8 @@
       cgroup: '/user.slice/user-1000.slice/session-1.scope', container: i % 11 === 0 ? '3f4e5d6c7b8a9f0e1d2c3b4a5f6e7d8c' : null,
       ret: i % 13 === 0 ? -2 : 0, probe: type === 'exec' ? 'tracepoint:sched:sched_process_exec' : type === 'unlink' ? 'tracepoint:syscalls:sys_exit_unlinkat' : 'tracepoint:syscalls:sys_exit_openat',
     };
+    // a Kubernetes container's process: runtime, container name and pod travel with it
+    if (ev.container) Object.assign(ev, { runtime: 'containerd', container_name: 'api', pod: { namespace: 'shop', name: 'cart-7d9f', uid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' } });
     if (type === 'exec') Object.assign(ev, { filename: ev.exe, argv: [comm, `--n=${i}`], argv_truncated: false, interpreter: null });
     else Object.assign(ev, { op: type === 'unlink' ? 'unlink' : 'open', path: `/tmp/w${i % 100}/file-${i}.txt`, dev: 2049, ino: 100000 + i }, type === 'unlink' ? { last_link: true } : {});
     return ev;

@@ -177,6 +177,30 @@ test('details pane: every field, argv, command lines, ancestry filter, probe to 
   await page.close();
 });
 
+test('details pane: container runtime, name and pod; the pod that owned a deleted path', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tk');
+  // event 0 is an unlink by a container's process; here, of a file in another pod's volume
+  await page.evaluate(`(() => {
+    const e = window.__kw.makeEvent(0);
+    e.path = '/var/lib/kubelet/pods/9c5b94b1-35ad-49bb-b118-8e8fc24abf80/volumes/kubernetes.io~empty-dir/data/disk.img';
+    e.path_pod = { namespace: 'vms', name: 'virt-launcher-vm1-x2x', uid: '9c5b94b1-35ad-49bb-b118-8e8fc24abf80' };
+    window.__kw.send({ type: 'events', traceId: 'tk', events: [e], replay: false });
+  })()`);
+  await settle(page);
+  await page.locator('.vt-row').first().locator('.vt-cell').first().click();
+  await settle(page, 50);
+  const text = (await page.textContent('#details'))!;
+  for (const s of ['podshop/cart-7d9f (1b4e28ba-2fa1-11d2-883f-0016d3cca427)', 'container_nameapi', 'runtimecontainerd', 'path of podvms/virt-launcher-vm1-x2x (9c5b94b1-35ad-49bb-b118-8e8fc24abf80)']) {
+    assert.ok(text.includes(s), `details lack ${s}: ${text}`);
+  }
+  // free text finds the pod by name
+  await gen(page, 'tk', 1, 32);
+  await typeInto(page, 'f-text', 'cart-7d9f');
+  assert.equal(await rows(page), 3); // events 0, 11, 22 run in the container
+  await page.close();
+});
+
 test('keyboard navigation moves the selection and scrolls', async () => {
   const page = await fresh();
   await initTrace(page, 'tk');

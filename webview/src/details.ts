@@ -15,7 +15,7 @@ export interface DetailActions {
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'container', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
 
 function link(text: string, title: string, onClick: () => void): HTMLElement {
   const a = el('a', 'link', text);
@@ -70,6 +70,11 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     } else if (k === 'cmdline') {
       // the acting process's command line: what answers "which script, with which options"
       row(k, v === null ? el('span', 'muted', 'unknown (the process ended before the agent could read it)') : cmdlineText(o));
+    } else if ((k === 'pod' || k === 'path_pod') && v && typeof v === 'object') {
+      // namespace/name (uid); a pod the node already forgot shows its uid only
+      const p = v as { namespace?: string; name?: string; uid?: string };
+      const label = p.name ? `${p.namespace}/${p.name} (${p.uid})` : `${p.uid} (no longer known on the node)`;
+      row(k === 'pod' ? 'pod' : 'path of pod', k === 'path_pod' ? `${label} — the file was in this pod's directory` : label);
     } else if (k === 'probe' && typeof v === 'string') {
       row(k, link(visible(v), 'Show the kernel symbol behind this probe', () => act.symbol(v)));
     } else if (k === 'ret' && typeof v === 'number') {

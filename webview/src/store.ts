@@ -68,8 +68,11 @@ const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HA
 
 export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra';
 const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra'];
-/** The command line fields (events.ts CommandLine): one interned JSON per process, not per event. */
-const CMD_KEYS = new Set(['cmdline', 'cmdline_b64', 'cmdline_truncated']);
+/**
+ * The fields that belong to the process, not the event (events.ts CommandLine, ContainerFields):
+ * one interned JSON per process in the 'cmd' column, not one per event in 'extra'.
+ */
+const CMD_KEYS = new Set(['cmdline', 'cmdline_b64', 'cmdline_truncated', 'runtime', 'container_name', 'pod']);
 
 export class EventStore {
   readonly strings = new Interner();
@@ -264,7 +267,7 @@ export class EventStore {
   }
   private cmdCache = new Map<number, unknown>();
   /** The command line fields of the event ({} when it has none: an older agent). */
-  cmdOf(seq: number): { cmdline?: string[] | null; cmdline_b64?: (string | null)[]; cmdline_truncated?: true } {
+  cmdOf(seq: number): Record<string, unknown> {
     return this.parsed(this.str.cmd[this.slot(seq)], this.cmdCache, '{}') as Record<string, never>;
   }
   private parsed(id: number, cache: Map<number, unknown>, empty: string): unknown {

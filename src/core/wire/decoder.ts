@@ -12,7 +12,7 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
+import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
@@ -59,6 +59,8 @@ const SLOT_CONTAINER = 4;
 const SLOT_PROBE = 5;
 const SLOT_ANC = 6;
 const SLOT_ANC_MAX = 16;
+/** Container runtime, name and the process's pod (5 slots; a busy container repeats them). */
+const SLOT_POD = SLOT_ANC + 2 * SLOT_ANC_MAX;
 /** cmdSlot() slots: the process's command line, then one per ancestor (up to SLOT_ANC_MAX). */
 const CMD_SELF = 0;
 const CMD_ANC = 1;
@@ -306,6 +308,14 @@ export class WireDecoder {
     return val;
   }
 
+  /** Namespace, name and uid strings as a PodRef (undefined when the uid is empty); slots from `slot` when given. */
+  private pod(slot: number | undefined): PodRef | undefined {
+    const ns = slot === undefined ? this.str() : this.strSlot(slot);
+    const name = slot === undefined ? this.str() : this.strSlot(slot + 1);
+    const uid = slot === undefined ? this.str() : this.strSlot(slot + 2);
+    return uid ? { namespace: ns, name, uid } : undefined;
+  }
+
   /** Bounds-checks the next string, moves pos past it, returns where its bytes start. */
   private strStart(): number {
     const pos = this.pos;
@@ -458,6 +468,16 @@ export class WireDecoder {
   private finish(o: Record<string, unknown>): AgentRecord {
     const withCmd = (this.procFlags & FLAG.KW_F_CMDLINE) !== 0;
     if (withCmd) setCmd(o as CommandLine, this.cmdSlot(CMD_SELF));
+    if (this.procFlags & FLAG.KW_F_PODINFO) {
+      const runtime = this.strSlot(SLOT_POD);
+      const containerName = this.strSlot(SLOT_POD + 1);
+      const pod = this.pod(SLOT_POD + 2);
+      const pathPod = this.pod(undefined);
+      if (runtime) o.runtime = runtime;
+      if (containerName) o.container_name = containerName;
+      if (pod) o.pod = pod;
+      if (pathPod && (o.type === 'unlink' || o.type === 'create')) o.path_pod = pathPod;
+    }
     const n = this.ancN;
     if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
     o.ancestors = this.ancestors(n, withCmd);

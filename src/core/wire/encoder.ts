@@ -3,7 +3,7 @@
 // need hand-built frames (decoder unit tests, fuzzing, throughput). Uses the same layout table
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
-import { rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
+import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
@@ -160,6 +160,11 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   if (withCmd) {
     flags |= FLAG.KW_F_CMDLINE;
     w.bytes(cmdBytes(r));
+  }
+  if (isKwEvent(r) && (r.runtime !== undefined || r.container_name !== undefined || r.pod !== undefined || ('path_pod' in r && r.path_pod !== undefined))) {
+    flags |= FLAG.KW_F_PODINFO;
+    const pp = 'path_pod' in r ? r.path_pod : undefined;
+    for (const s of [r.runtime ?? '', r.container_name ?? '', r.pod?.namespace ?? '', r.pod?.name ?? '', r.pod?.uid ?? '', pp?.namespace ?? '', pp?.name ?? '', pp?.uid ?? '']) w.str(s);
   }
   for (const a of anc) {
     w.u32(a.pid);

@@ -95,6 +95,7 @@ export const FLAG = {
   KW_F_INTERP: 1 << 6,
   KW_F_INODE_UNKNOWN: 1 << 7,
   KW_F_CMDLINE: 1 << 8,
+  KW_F_PODINFO: 1 << 9,
 } as const;
 
 /** enum kw_op, in events.ts FileOp names */
