@@ -75,7 +75,7 @@ enum kw_probe_id {
 };
 
 struct kw_raw {
-	struct kw_hdr hdr;        /* kind: KW_UNLINK/CREATE/EXEC/EXIT or kw_raw_kind; size */
+	struct kw_hdr hdr;        /* kind: KW_UNLINK/CREATE/WRITE/EXEC/EXIT or kw_raw_kind; size */
 	__u64 cgroup_id;
 	__u64 ino;
 	__u64 start_ns;           /* task start (boottime ns) */

@@ -188,6 +188,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 	case KW_UNLINK:
 	case KW_CREATE:
+	case KW_WRITE:
 	case KW_EXEC:
 	case KW_EXIT:
 		break;
@@ -207,7 +208,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	struct tcache *tc = NULL;
 	struct sv cached_base = { NULL, 0 };
 	b_cwd.len = 0;
-	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+	if (kw_kind_is_file(e.kind)) {
 		/* keep the thread cache in step with the kernel's before any filtering */
 		tc = tcache_get(r->tid);
 		if (r->rflags & KW_R_CWD_SAME) {
@@ -249,8 +250,8 @@ int handle_event(void *ctx, void *data, size_t size)
 		e.container = sv_c(cid);
 	}
 
-	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_SYMLINK) {
+	if (kw_kind_is_file(e.kind)) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_OPEN_WRITE) {
 			/* the emitters index their name table with it; the decoder refuses it */
 			emit_error("raw file record with an unknown op");
 			return 0;
