@@ -7,15 +7,19 @@
 //
 // No `vscode` import here or anywhere under src/core: the CLI and the unit tests run it in Node.
 
-/** Event families the agent can trace (the argument of `kwitness-agent trace`). */
-export type Family = 'unlink' | 'create' | 'exec';
-export const FAMILIES: readonly Family[] = ['unlink', 'create', 'exec'];
+/**
+ * Event families the agent can trace (the argument of `kwitness-agent trace`). `write`: an
+ * existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC); an open that creates the file
+ * is a `create`.
+ */
+export type Family = 'unlink' | 'create' | 'write' | 'exec';
+export const FAMILIES: readonly Family[] = ['unlink', 'create', 'write', 'exec'];
 
 /** How a probe was attached on the target kernel. */
 export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
 
-/** File operations carried by unlink/create events. */
-export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink';
+/** File operations carried by unlink/create/write events (write events: open_write only). */
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write';
 
 /**
  * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
@@ -107,6 +111,14 @@ export interface CreateEvent extends FileEventFields {
   target_b64?: string;
 }
 
+/**
+ * An existing file opened for writing: path, dev and ino of the opened file (symlinks followed).
+ * A failed open that asked to write carries the name as passed and its errno in `ret`.
+ */
+export interface WriteEvent extends FileEventFields {
+  type: 'write';
+}
+
 export interface ExecEvent extends ProcessFields {
   type: 'exec';
   /** The filename as passed to execve (may be relative, e.g. ./ls). */
@@ -131,7 +143,9 @@ export interface ExitEvent extends ProcessFields {
   duration_ns: number;
 }
 
-export type KwEvent = UnlinkEvent | CreateEvent | ExecEvent | ExitEvent;
+export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | ExecEvent | ExitEvent;
+/** The events about one file: unlink, create, write. */
+export type FileEvent = UnlinkEvent | CreateEvent | WriteEvent;
 export type KwEventType = KwEvent['type'];
 
 /** One probe as chosen by the agent at attach time. */
@@ -201,7 +215,11 @@ export interface WatchEndRecord {
 export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord;
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
-  return r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit';
+  return r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit';
+}
+
+export function isFileEvent(r: AgentRecord): r is FileEvent {
+  return r.type === 'unlink' || r.type === 'create' || r.type === 'write';
 }
 
 /** Output of `kwitness-agent probe`. */

@@ -10,6 +10,8 @@ export function oneLine(e: KwEvent): string {
       return `${who} ${e.op === 'rmdir' ? 'removed the directory' : e.op === 'rename' ? 'replaced' : 'deleted'} ${e.path}${failed}`;
     case 'create':
       return `${who} created ${e.path}${failed}`;
+    case 'write':
+      return `${who} opened ${e.path} for writing${failed}`;
     case 'exec':
       return `${who} ran ${e.exe || e.filename}${failed}`;
     case 'exit':
