@@ -251,8 +251,10 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 
 	if (kw_kind_is_file(e.kind)) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_OPEN_WRITE) {
-			/* the emitters index their name table with it; the decoder refuses it */
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_OPEN_WRITE ||
+		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE)) {
+			/* the emitters index their name table with it; the decoder refuses it; a write is
+			 * always an open for writing and nothing else is */
 			emit_error("raw file record with an unknown op");
 			return 0;
 		}
