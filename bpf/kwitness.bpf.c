@@ -711,6 +711,9 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		nc.base_pfx = wc->base_pfx;
 	}
 	int judged = prefix_may_match(r, wc, &nc);
+	if (!judged && op == KW_OP_RENAME && cfg_create)
+		judged = 1; /* the new name is outside, the old one may be inside (a file renamed away
+			     * from a watched path): user space decides on both names */
 	if (!judged) {
 		/* dropped in the kernel; the walks it carried were not delivered, so keep the cache */
 		goto out;

@@ -270,15 +270,18 @@ int handle_event(void *ctx, void *data, size_t size)
 		e.path = (struct sv){ b_path.p, b_path.len };
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;
-		/* a cut path lost its leading part: it cannot be ruled out, so it passes */
-		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n))
-			return 0;
 		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
 			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
 				   (struct sv){ NULL, 0 });
 			e.old_path = (struct sv){ b_old.p, b_old.len };
 			e.flags |= KW_F_OLD_PATH;
-		} else if (r->op == KW_OP_SYMLINK) {
+		}
+		/* a cut path lost its leading part: it cannot be ruled out, so it passes; a rename's
+		 * create also passes by its old name (a file renamed away from a watched path) */
+		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n) &&
+		    !(e.kind == KW_CREATE && r->op == KW_OP_RENAME && prefix_match(e.old_path.p, e.old_path.n)))
+			return 0;
+		if (r->op == KW_OP_SYMLINK) {
 			e.target = slot(r, dsz, KW_S_ONAME);
 			e.flags |= KW_F_TARGET;
 		}

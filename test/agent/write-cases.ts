@@ -123,7 +123,7 @@ export const WRITE_CASES: AgentCase[] = [
   },
   {
     // what Watch Who Changes This on a file asks the agent for: its path as the prefix, three families
-    name: 'write: --path-prefix naming a file: its writes, deletion and re-creation, nothing of its look-alikes',
+    name: 'write: --path-prefix naming a file: its writes, deletion, re-creation and renames away and back, nothing of its look-alikes',
     families: ['unlink', 'create', 'write'],
     scope: 'all',
     args: (ctx) => ['--path-prefix', `${ctx.dir}/f`],
@@ -137,6 +137,10 @@ export const WRITE_CASES: AgentCase[] = [
         `"$T" open creat,wronly "$D/f"`,
         // a new inode at the same path: the filter follows the path, not the old inode
         `"$T" open wronly,trunc "$D/f"`,
+        // renamed away (a create of the new name, found by its old name), changed there, back
+        `mv "$D/f" "$D/g"`,
+        `"$T" open wronly "$D/g"`,
+        `mv "$D/g" "$D/f"`,
       ].join('\n'),
     ordered: true,
     expect: (ctx) => [
@@ -144,6 +148,8 @@ export const WRITE_CASES: AgentCase[] = [
       { type: 'unlink', op: 'unlink', path: `${ctx.dir}/f`, comm: 'rm', ...ok },
       { type: 'create', op: 'open', path: `${ctx.dir}/f`, ...trig(ctx), ...ok },
       { ...write(`${ctx.dir}/f`), ...trig(ctx), ...ok },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/g`, old_path: `${ctx.dir}/f`, comm: 'mv', ...ok },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/f`, old_path: `${ctx.dir}/g`, comm: 'mv', ...ok },
     ],
   },
 ];
