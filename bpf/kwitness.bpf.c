@@ -456,11 +456,12 @@ static __always_inline int stash(__u8 probe, __u8 op, __u64 a0, __u64 a1, __u64 
 /*
  * Opens: O_CREAT ones may create a file (create family); O_WRONLY, O_RDWR or O_TRUNC ones may
  * change an existing one (write family; O_TRUNC alone truncates too, open(2)). O_PATH opens
- * neither: the kernel drops every other flag for them (build_open_flags).
+ * neither: the kernel drops every other flag for them (build_open_flags), so open_wanted()
+ * never takes one and open_writes() is asked only about opens it took.
  */
 static __always_inline int open_writes(__u64 flags)
 {
-	return !(flags & O_PATH) && ((flags & O_ACCMODE) || (flags & O_TRUNC));
+	return (flags & O_ACCMODE) || (flags & O_TRUNC);
 }
 
 static __always_inline int open_wanted(__u64 flags)

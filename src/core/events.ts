@@ -144,8 +144,6 @@ export interface ExitEvent extends ProcessFields {
 }
 
 export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | ExecEvent | ExitEvent;
-/** The events about one file: unlink, create, write. */
-export type FileEvent = UnlinkEvent | CreateEvent | WriteEvent;
 export type KwEventType = KwEvent['type'];
 
 /** One probe as chosen by the agent at attach time. */
@@ -216,10 +214,6 @@ export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord 
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
   return r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit';
-}
-
-export function isFileEvent(r: AgentRecord): r is FileEvent {
-  return r.type === 'unlink' || r.type === 'create' || r.type === 'write';
 }
 
 /** Output of `kwitness-agent probe`. */
