@@ -21,6 +21,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define O_WRONLY 01
 #define O_TRUNC 01000
 #define O_PATH 010000000
+/* vfsmount.mnt_flags of the kernel's own mounts (pipes, sockets, memfd, anonymous inodes) */
+#define MNT_INTERNAL 0x4000
 #define S_IFMT 00170000
 #define S_IFDIR 0040000
 
@@ -607,8 +609,14 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	if (cfg_failed_only && ret >= 0)
 		goto out;
 	op = p->op;
-	__u16 kind = op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : KW_CREATE;
-	struct file *created = 0;
+	__u16 kind = op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : op == KW_OP_TRUNCATE ? KW_WRITE : KW_CREATE;
+	struct file *created = 0; /* the event's own file (an open's, ftruncate's): path and inode from it */
+	if (op == KW_OP_TRUNCATE && !p->a[1]) {
+		/* ftruncate(fd): a[0] is the fd, still open at the exit (a bad fd: nothing to name) */
+		created = fd_file(task, (int)p->a[0]);
+		if (!created)
+			goto out;
+	}
 	if (op == KW_OP_OPEN) {
 		/*
 		 * a[4] holds the open flags. A file with FMODE_CREATED was created by this open
@@ -640,8 +648,10 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	r->ret = ret < 0 ? ret : 0; /* events.ts: 0 or a negative errno (an open's fd is not kept) */
 	r->op = op;
 
+	if (created && kind == KW_WRITE && (BPF_CORE_READ(created, f_path.mnt, mnt_flags) & MNT_INTERNAL))
+		goto out; /* no file system path: a memfd sized by ftruncate, a pipe reopened by /proc/PID/fd */
 	if (created) {
-		/* the path comes from the file itself (created, or opened for writing) */
+		/* the path comes from the file itself (created, opened for writing, ftruncate's) */
 		struct inode *ino = BPF_CORE_READ(created, f_inode);
 		r->ino = BPF_CORE_READ(ino, i_ino);
 		r->dev = kw_inode_dev(ino);
@@ -797,8 +807,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		r->ino = 0;
 		r->dev = 0;
 		pick_inode(r, p, 0, 0);
-	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK) {
-		pick_inode(r, p, 0, 0);
+	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK || op == KW_OP_TRUNCATE) {
+		pick_inode(r, p, 0, 0); /* truncate(path): the file whose ctime it set (6.13+), else unknown */
 	}
 	if (submit(r, used) == 0 && !(wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
 					wc->base_d == nc.base_d && wc->base_m == nc.base_m &&
@@ -1200,6 +1210,9 @@ ENTER(openat2)
 /* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode) */
 #define KW_CREAT_FLAGS (O_CREAT | O_WRONLY | O_TRUNC)
 ENTER(creat) { return open_wanted(KW_CREAT_FLAGS) ? stash(KW_P_TP_CREAT, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, KW_CREAT_FLAGS) : 0; }
+/* write family: truncate(path) by its name (a[1]), ftruncate(fd) by its file (a[1] = 0) */
+ENTER(truncate) { return stash(KW_P_TP_TRUNCATE, KW_OP_TRUNCATE, AT_FDCWD, ARG(0), 0, 0, 0); }
+ENTER(ftruncate) { return stash(KW_P_TP_FTRUNCATE, KW_OP_TRUNCATE, ARG(0), 0, 0, 0, 0); }
 ENTER(mkdir) { return stash(KW_P_TP_MKDIR, KW_OP_MKDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
 ENTER(mkdirat) { return stash(KW_P_TP_MKDIRAT, KW_OP_MKDIR, ARG(0), ARG(1), 0, 0, 0); }
 ENTER(mknod) { return stash(KW_P_TP_MKNOD, KW_OP_MKNOD, AT_FDCWD, ARG(0), 0, 0, 0); }

@@ -34,8 +34,9 @@
  *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
  *     target present iff KW_F_TARGET (symlink's target text).
  *     KW_WRITE: an existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC; an open that
- *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE; a failed open
- *     that asked to write carries its errno in proc.ret. Never KW_F_OLD_PATH or KW_F_TARGET.
+ *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
+ *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
+ *     proc.ret. Only these two ops, and never KW_F_OLD_PATH or KW_F_TARGET.
  *   KW_EXEC (3): struct kw_exec_rec, then
  *     comm, exe, cwd, cgroup, container, probe, filename, interpreter,
  *     argv[0] .. argv[argc-1], then ancestors. interpreter present iff KW_F_INTERP.
@@ -102,6 +103,7 @@ enum kw_op {
 	KW_OP_LINK = 7,
 	KW_OP_SYMLINK = 8,
 	KW_OP_OPEN_WRITE = 9, /* write: an existing file opened for writing */
+	KW_OP_TRUNCATE = 10,  /* write: truncate(2) or ftruncate(2) */
 };
 
 /* Common header of every record. 16 bytes. */

@@ -45,6 +45,8 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_KRP_DO_RENAMEAT2] = "kretprobe:do_renameat2",
 	[KW_P_FX_DO_FILP_OPEN] = "fexit:do_filp_open",
 	[KW_P_KRP_DO_FILP_OPEN] = "kretprobe:do_filp_open",
+	[KW_P_TP_TRUNCATE] = "tracepoint:syscalls:sys_exit_truncate",
+	[KW_P_TP_FTRUNCATE] = "tracepoint:syscalls:sys_exit_ftruncate",
 };
 
 /* A string slot of a raw record, bounds-checked against the sample size. */
@@ -251,10 +253,10 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 
 	if (kw_kind_is_file(e.kind)) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_OPEN_WRITE ||
-		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE)) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_TRUNCATE ||
+		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE)) {
 			/* the emitters index their name table with it; the decoder refuses it; a write is
-			 * always an open for writing and nothing else is */
+			 * always an open for writing or a truncate, and nothing else is */
 			emit_error("raw file record with an unknown op");
 			return 0;
 		}

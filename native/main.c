@@ -87,7 +87,7 @@ static const struct {
 	{ "rename", KW_FAM_UNLINK | KW_FAM_CREATE }, { "renameat", KW_FAM_UNLINK | KW_FAM_CREATE },
 	{ "renameat2", KW_FAM_UNLINK | KW_FAM_CREATE }, { "open", KW_FAM_CREATE | KW_FAM_WRITE },
 	{ "openat", KW_FAM_CREATE | KW_FAM_WRITE }, { "openat2", KW_FAM_CREATE | KW_FAM_WRITE },
-	{ "creat", KW_FAM_CREATE | KW_FAM_WRITE },
+	{ "creat", KW_FAM_CREATE | KW_FAM_WRITE }, { "truncate", KW_FAM_WRITE }, { "ftruncate", KW_FAM_WRITE },
 	{ "mkdir", KW_FAM_CREATE }, { "mkdirat", KW_FAM_CREATE }, { "mknod", KW_FAM_CREATE },
 	{ "mknodat", KW_FAM_CREATE }, { "link", KW_FAM_CREATE }, { "linkat", KW_FAM_CREATE },
 	{ "symlink", KW_FAM_CREATE }, { "symlinkat", KW_FAM_CREATE }, { "execve", KW_FAM_EXEC },
@@ -203,7 +203,7 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 			pi->optional = true;
 		} else {
 			pi->cat = "timestamp";
-			pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE;
+			pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE; /* write: truncate(path)'s inode */
 			pi->optional = true;
 		}
 		return true;

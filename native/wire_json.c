@@ -46,6 +46,7 @@ static const char *const op_name[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
 	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
+	[KW_OP_TRUNCATE] = "truncate",
 };
 
 bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)

@@ -135,7 +135,7 @@ export function formatEvent(e: KwEvent): string {
     case 'create':
       return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${ret}  ${who}`;
     case 'write':
-      return `${t} ${'write'.padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
+      return `${t} ${(e.op === 'truncate' ? 'trunc' : 'write').padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
     case 'exec':
       return `${t} exec   ${e.exe || e.filename} ${e.argv.map((s) => JSON.stringify(s)).join(' ')}${e.argv_truncated ? ' …' : ''}${ret}  ${who}`;
     case 'exit':

@@ -9,8 +9,8 @@
 
 /**
  * Event families the agent can trace (the argument of `kwitness-agent trace`). `write`: an
- * existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC); an open that creates the file
- * is a `create`.
+ * existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC) or truncated; an open that
+ * creates the file is a `create`.
  */
 export type Family = 'unlink' | 'create' | 'write' | 'exec';
 export const FAMILIES: readonly Family[] = ['unlink', 'create', 'write', 'exec'];
@@ -18,8 +18,8 @@ export const FAMILIES: readonly Family[] = ['unlink', 'create', 'write', 'exec']
 /** How a probe was attached on the target kernel. */
 export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
 
-/** File operations carried by unlink/create/write events (write events: open_write only). */
-export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write';
+/** File operations carried by unlink/create/write events (write events: open_write and truncate only). */
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate';
 
 /**
  * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
@@ -112,8 +112,9 @@ export interface CreateEvent extends FileEventFields {
 }
 
 /**
- * An existing file opened for writing: path, dev and ino of the opened file (symlinks followed).
- * A failed open that asked to write carries the name as passed and its errno in `ret`.
+ * An existing file opened for writing (op open_write) or truncated by truncate(2)/ftruncate(2)
+ * (op truncate): path, dev and ino of the file itself (symlinks followed) when the call had one;
+ * a failed call carries the name as passed and its errno in `ret`.
  */
 export interface WriteEvent extends FileEventFields {
   type: 'write';

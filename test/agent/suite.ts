@@ -435,8 +435,8 @@ export function validateEvent(e: KwEvent): string[] {
     case 'unlink':
     case 'create':
     case 'write':
-      // a write is always an open for writing; the other file events never are
-      if (e.type === 'write' ? o.op !== 'open_write' : !FILE_OPS.has(o.op as string)) p.push(`op=${short(o.op)}`);
+      // a write is always an open for writing or a truncate; the other file events never are
+      if (e.type === 'write' ? o.op !== 'open_write' && o.op !== 'truncate' : !FILE_OPS.has(o.op as string)) p.push(`op=${short(o.op)}`);
       str('path');
       if (typeof o.path === 'string' && !o.path.startsWith('/')) p.push(`path=${short(o.path)} is not absolute`);
       if (typeof o.path === 'string' && /(^|\/)\.\.?(\/|$)|\/\//.test(o.path)) p.push(`path=${short(o.path)} is not normalized`);

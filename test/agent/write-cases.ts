@@ -92,6 +92,22 @@ export const WRITE_CASES: AgentCase[] = [
     ],
   },
   {
+    name: 'write: truncate(2) by name and ftruncate(2) by fd of an existing file; failed truncates carry the errno',
+    families: ['write'],
+    scope: 'dir',
+    setup: () => `echo 0123456789 > "$D/f"; mkdir "$D/dir"\nkw_stat f "$D/f"`,
+    trigger: () => `"$T" truncate "$D/f" 4\n"$T" ftruncate "$D/f" 2\n"$T" truncate "$D/missing" 0; "$T" truncate "$D/dir" 0; true`,
+    ordered: true,
+    expect: (ctx) => [
+      // the inode of truncate(path) comes from the ctime tracepoints (6.13+): not asserted here
+      { type: 'write', op: 'truncate', path: `${ctx.dir}/f`, probe: /truncate/, ...trig(ctx), ...ok },
+      { ...write(`${ctx.dir}/f`), ...inode(ctx, 'f'), ...trig(ctx), ...ok },
+      { type: 'write', op: 'truncate', path: `${ctx.dir}/f`, probe: /ftruncate/, ...inode(ctx, 'f'), ...trig(ctx), ...ok },
+      { type: 'write', op: 'truncate', path: `${ctx.dir}/missing`, ret: -2, ...trig(ctx) },
+      { type: 'write', op: 'truncate', path: `${ctx.dir}/dir`, ret: -21, ...trig(ctx) },
+    ],
+  },
+  {
     name: 'write: --failed-only keeps the refused open only',
     families: ['write'],
     scope: 'dir',

@@ -56,7 +56,7 @@ class Rng {
 
 // ------------------------------------------------------------------ valid records
 
-const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write'];
+const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate'];
 const PIECES = ['/', 'tmp', 'a b', 'é', '✓', '😀', '\n', '\x1b[31m', '<script>', '..', '.', '"', '\\', '\u0000', 'x'.repeat(40)];
 
 /** A name as bytes, then in the events.ts form: printable string plus base64 when not UTF-8. */

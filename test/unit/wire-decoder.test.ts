@@ -177,11 +177,16 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal('last_link' in r || 'old_path' in r || 'target' in r, false);
   });
 
-  it('a file record whose op is past the last one (10) is refused', () => {
-    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 10]], [...PROC_STRINGS, '/x', '', '']);
-    const [e] = decodeAll(bad);
+  it('a truncate is a write record with op 10; an op past the last one (11) is refused', () => {
+    const trunc = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 5n], [76, 1, 10]], [...PROC_STRINGS, '/var/log/x.log', '', '']);
+    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 11]], [...PROC_STRINGS, '/x', '', '']);
+    const [t, e] = decodeAll(Buffer.concat([trunc, bad]));
+    assert.equal(t.type, 'write');
+    assert.equal((t as WriteEvent).op, 'truncate');
+    assert.equal((t as WriteEvent).path, '/var/log/x.log');
+    assert.equal((t as WriteEvent).ino, 5);
     assert.equal(e.type, 'error');
-    assert.match((e as { message: string }).message, /unknown op 10/);
+    assert.match((e as { message: string }).message, /unknown op 11/);
   });
 
   it('decodes an exec record: argv with a non-UTF-8 item, interpreter, truncation flag', () => {

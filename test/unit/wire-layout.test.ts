@@ -193,6 +193,7 @@ describe('wire layout: decoder tables vs the C header', () => {
     // kind 11 is held back for another record kind; a write is a file record of its own kind
     assert.equal(WIRE_ENUMS.KW_WRITE, 12);
     assert.equal(WIRE_ENUMS.KW_OP_OPEN_WRITE, 9);
+    assert.equal(WIRE_ENUMS.KW_OP_TRUNCATE, 10);
   });
 
   it('the BPF object BTF agrees for every wire struct it carries', (t) => {

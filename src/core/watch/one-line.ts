@@ -13,7 +13,7 @@ export function oneLine(e: KwEvent): string {
       if (e.op === 'rename' && e.old_path !== undefined) return `${who} renamed ${e.old_path} to ${e.path}${failed}`;
       return `${who} created ${e.path}${failed}`;
     case 'write':
-      return `${who} opened ${e.path} for writing${failed}`;
+      return `${who} ${e.op === 'truncate' ? 'truncated' : 'opened'} ${e.path}${e.op === 'truncate' ? '' : ' for writing'}${failed}`;
     case 'exec':
       return `${who} ran ${e.exe || e.filename}${failed}`;
     case 'exit':

@@ -45,6 +45,7 @@ OP_NAMES[OP.KW_OP_MKNOD] = 'mknod';
 OP_NAMES[OP.KW_OP_LINK] = 'link';
 OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
 OP_NAMES[OP.KW_OP_OPEN_WRITE] = 'open_write';
+OP_NAMES[OP.KW_OP_TRUNCATE] = 'truncate';
 
 const TWO32 = 4294967296;
 /** A u64 whose high word is below this is at most 2^53-1 (Number.MAX_SAFE_INTEGER). */

@@ -16,6 +16,7 @@ const OP_NUM: Record<FileOp, number> = {
   link: OP.KW_OP_LINK,
   symlink: OP.KW_OP_SYMLINK,
   open_write: OP.KW_OP_OPEN_WRITE,
+  truncate: OP.KW_OP_TRUNCATE,
 };
 
 /** ISO 8601 with up to 9 fractional digits -> ns since the epoch, as bigint. */

@@ -103,6 +103,7 @@ export const OP = {
   KW_OP_LINK: 7,
   KW_OP_SYMLINK: 8,
   KW_OP_OPEN_WRITE: 9,
+  KW_OP_TRUNCATE: 10,
 } as const;
 
 /** All enum constants the decoder relies on, for the layout test. */
