@@ -1,6 +1,6 @@
 // The write family's cases (issue 11, "Watch Who Changes This"): an existing file opened for
-// writing is a `write` event; an open that creates the file stays a `create`; a read-only open is
-// nothing. Part of CASES (cases.ts), so they run here in tracepoint mode and in the VM matrix in
+// writing, or truncated, is a `write` event; an open that creates the file stays a `create`; a
+// read-only open is nothing. Part of CASES (cases.ts), so they run here in tracepoint mode and in the VM matrix in
 // every mode. $D, $T and kw_stat as in cases.ts; `$T open FLAGS PATH` is openat(2) with FLAGS.
 // Scope 'dir' (or 'all' with a path filter): a non-interactive bash opens /dev/tty for writing
 // at start (ENXIO without a terminal), a true write event of the harness's shell, not the case's.
