@@ -17,6 +17,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define AT_FDCWD -100
 #define O_CREAT 0100
+#define O_ACCMODE 03
+#define O_WRONLY 01
+#define O_TRUNC 01000
+#define O_PATH 010000000
+/* vfsmount.mnt_flags of the kernel's own mounts (pipes, sockets, memfd, anonymous inodes) */
+#define MNT_INTERNAL 0x4000
 #define S_IFMT 00170000
 #define S_IFDIR 0040000
 
@@ -30,6 +36,7 @@ const volatile __u8 cfg_failed_only = 0;
 const volatile __u8 cfg_unlink = 0;
 const volatile __u8 cfg_create = 0;
 const volatile __u8 cfg_exec = 0;
+const volatile __u8 cfg_write = 0;
 const volatile __u32 cfg_argv_max = 4096;
 const volatile __u32 cfg_wakeup_bytes = 256 << 10; /* wake user space once this much waits */
 /* --path-prefix: directory inodes (and their parents') to spot in walks, strings for absolute
@@ -448,6 +455,24 @@ static __always_inline int stash(__u8 probe, __u8 op, __u64 a0, __u64 a1, __u64 
 	return 0;
 }
 
+/*
+ * Opens: O_CREAT ones may create a file (create family); O_WRONLY, O_RDWR or O_TRUNC ones may
+ * change an existing one (write family; O_TRUNC alone truncates too, open(2)). O_PATH opens
+ * neither: the kernel drops every other flag for them (build_open_flags), so open_wanted()
+ * never takes one and open_writes() is asked only about opens it took.
+ */
+static __always_inline int open_writes(__u64 flags)
+{
+	return (flags & O_ACCMODE) || (flags & O_TRUNC);
+}
+
+static __always_inline int open_wanted(__u64 flags)
+{
+	if (flags & O_PATH)
+		return 0;
+	return ((flags & O_CREAT) && cfg_create) || (open_writes(flags) && cfg_write);
+}
+
 /* Chooses the inode the call acted on among those whose ctime it set. */
 static __always_inline void pick_inode(struct kw_raw *r, struct pend *p, int want_dir, int nth)
 {
@@ -584,21 +609,49 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	if (cfg_failed_only && ret >= 0)
 		goto out;
 	op = p->op;
-	struct file *created = 0;
-	if (op == KW_OP_OPEN && ret >= 0) {
-		/* created iff the opened file has FMODE_CREATED (O_CREAT on an existing file: no event) */
-		created = opened ? (struct file *)opened : fd_file(task, ret);
-		if (!created || !(BPF_CORE_READ(created, f_mode) & KW_FMODE_CREATED))
+	__u16 kind = op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : op == KW_OP_TRUNCATE ? KW_WRITE : KW_CREATE;
+	struct file *created = 0; /* the event's own file (an open's, ftruncate's): path and inode from it */
+	if (op == KW_OP_TRUNCATE && !p->a[1]) {
+		/* ftruncate(fd): a[0] is the fd, still open at the exit (a bad fd: nothing to name) */
+		created = fd_file(task, (int)p->a[0]);
+		if (!created)
 			goto out;
 	}
-	r = new_raw(op == KW_OP_UNLINK || op == KW_OP_RMDIR ? KW_UNLINK : KW_CREATE, p->probe);
+	if (op == KW_OP_OPEN) {
+		/*
+		 * a[4] holds the open flags. A file with FMODE_CREATED was created by this open
+		 * (create); else a writing open changed an existing file (write); else no event
+		 * (O_CREAT of an existing file for reading). A failed open is a create when it
+		 * asked for O_CREAT and the create family is on, else a write.
+		 */
+		__u64 fl = p->a[4];
+		int is_create;
+
+		if (ret >= 0) {
+			created = opened ? (struct file *)opened : fd_file(task, ret);
+			if (!created)
+				goto out;
+			is_create = (BPF_CORE_READ(created, f_mode) & KW_FMODE_CREATED) != 0;
+			if (is_create ? !cfg_create : !(cfg_write && open_writes(fl)))
+				goto out;
+		} else {
+			is_create = (fl & O_CREAT) && cfg_create;
+		}
+		if (!is_create) {
+			kind = KW_WRITE;
+			op = KW_OP_OPEN_WRITE;
+		}
+	}
+	r = new_raw(kind, p->probe);
 	if (!r)
 		goto out;
 	r->ret = ret < 0 ? ret : 0; /* events.ts: 0 or a negative errno (an open's fd is not kept) */
 	r->op = op;
 
+	if (created && kind == KW_WRITE && (BPF_CORE_READ(created, f_path.mnt, mnt_flags) & MNT_INTERNAL))
+		goto out; /* no file system path: a memfd sized by ftruncate, a pipe reopened by /proc/PID/fd */
 	if (created) {
-		/* the path comes from the file itself */
+		/* the path comes from the file itself (created, opened for writing, ftruncate's) */
 		struct inode *ino = BPF_CORE_READ(created, f_inode);
 		r->ino = BPF_CORE_READ(ino, i_ino);
 		r->dev = kw_inode_dev(ino);
@@ -669,6 +722,9 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		nc.base_pfx = wc->base_pfx;
 	}
 	int judged = prefix_may_match(r, wc, &nc);
+	if (!judged && op == KW_OP_RENAME && cfg_create)
+		judged = 1; /* the new name is outside, the old one may be inside (a file renamed away
+			     * from a watched path): user space decides on both names */
 	if (!judged) {
 		/* dropped in the kernel; the walks it carried were not delivered, so keep the cache */
 		goto out;
@@ -751,8 +807,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		r->ino = 0;
 		r->dev = 0;
 		pick_inode(r, p, 0, 0);
-	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK) {
-		pick_inode(r, p, 0, 0);
+	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK || op == KW_OP_TRUNCATE) {
+		pick_inode(r, p, 0, 0); /* truncate(path): the file whose ctime it set (6.13+), else unknown */
 	}
 	if (submit(r, used) == 0 && !(wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
 					wc->base_d == nc.base_d && wc->base_m == nc.base_m &&
@@ -965,7 +1021,7 @@ int kw_kp_rename(struct pt_regs *ctx)
  * syscall exit. struct filename is freed before the function returns: its name is copied now.
  */
 static __always_inline int stash_kernel_call(__u8 probe, __u8 op, int dfd, struct filename *fn,
-					     int odfd, struct filename *ofn)
+					     int odfd, struct filename *ofn, __u64 a4)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct kname *init, *k;
@@ -986,6 +1042,7 @@ static __always_inline int stash_kernel_call(__u8 probe, __u8 op, int dfd, struc
 	struct pend p = {};
 	p.a[0] = (__u64)dfd;
 	p.a[2] = (__u64)odfd;
+	p.a[4] = a4;
 	p.probe = probe;
 	p.op = op;
 	p.kname = 1;
@@ -1006,14 +1063,17 @@ static __always_inline int kernel_call_exit(long ret)
 /*
  * do_filp_open(int dfd, struct filename *name, const struct open_flags *op) -> struct file *:
  * io_uring's IORING_OP_OPENAT(2) (5.6+; O_CREAT always runs in the worker) and kernel-made opens
- * (core dumps). Only O_CREAT opens are stashed; the exit reports a new file (FMODE_CREATED on
- * the returned file) or a failure, like the open syscalls' exit.
+ * (core dumps). Only the opens the open syscalls would stash are (open_wanted: the same test, so
+ * an open syscall this thread runs is never taken for a kernel call); the exit reports a new
+ * file (FMODE_CREATED), a write open of an existing file, or a failure, like the syscalls' exit.
  */
 static __always_inline int stash_kernel_open(__u8 probe, int dfd, struct filename *fn, struct open_flags *op)
 {
-	if (!(BPF_CORE_READ(op, open_flag) & O_CREAT))
+	__u64 flags = (__u32)BPF_CORE_READ(op, open_flag);
+
+	if (!open_wanted(flags))
 		return 0;
-	return stash_kernel_call(probe, KW_OP_OPEN, dfd, fn, 0, 0);
+	return stash_kernel_call(probe, KW_OP_OPEN, dfd, fn, 0, 0, flags);
 }
 
 static __always_inline int kernel_open_exit(__u64 file)
@@ -1023,6 +1083,13 @@ static __always_inline int kernel_open_exit(__u64 file)
 
 	if (!p || !p->kname)
 		return 0;
+	if (file == (__u64)-11) {
+		/* -EAGAIN: io_uring's first, non-blocking try of an O_WRONLY/O_RDWR open (LOOKUP_CACHED
+		 * in the submitter's io_uring_enter); the worker opens it again and that one counts */
+		bpf_map_delete_elem(&knames, &tid);
+		bpf_map_delete_elem(&pending, &tid);
+		return 0;
+	}
 	if (file >= (__u64)-4095) /* ERR_PTR */
 		return sys_exit_file((long)file, 0);
 	return sys_exit_file(0, file);
@@ -1033,7 +1100,7 @@ static __always_inline int kernel_open_exit(__u64 file)
  *   do_unlinkat(int dfd, struct filename *name)       do_rmdir(int dfd, struct filename *name)
  *   do_renameat2(int olddfd, struct filename *from, int newdfd, struct filename *to, unsigned flags)
  *   do_mkdirat(int dfd, struct filename *name, umode_t mode)
- *   do_filp_open (below: O_CREAT only)
+ *   do_filp_open (below: the opens open_wanted() takes)
  * Each has an entry (stash) and an exit (report) program per mode; ret is the exit's argument
  * after the parameters (fexit) or the return register (kretprobe).
  */
@@ -1042,7 +1109,7 @@ static __always_inline int kernel_open_exit(__u64 file)
 	{                                                                                  \
 		return stash_kernel_call(id, op, (int)KW_CTX_ARG(ctx, dfd),                \
 					 (struct filename *)KW_CTX_ARG(ctx, name), odfd,  \
-					 oname);                                           \
+					 oname, 0);                                        \
 	}                                                                                  \
 	SEC("fexit/" #fn) int kw_fx_##fn(__u64 *ctx)                                       \
 	{                                                                                  \
@@ -1077,7 +1144,7 @@ int kw_fx_do_filp_open(__u64 *ctx)
 	SEC("kprobe/" #fn) int kw_kp_##fn(struct pt_regs *ctx)                             \
 	{                                                                                  \
 		return stash_kernel_call(id, op, (int)dfd, (struct filename *)name, odfd,  \
-					 oname);                                           \
+					 oname, 0);                                        \
 	}
 
 /* The return of do_unlinkat, do_rmdir, do_mkdirat, do_renameat2: one program, attached by user
@@ -1130,16 +1197,22 @@ ENTER(rename) { return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_
 ENTER(renameat) { return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
 ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
 
-ENTER(open) { return (ARG(1) & O_CREAT) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0) : 0; }
-ENTER(openat) { return (ARG(2) & O_CREAT) ? stash(KW_P_TP_OPENAT, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0; }
+/* opens: the flags go to a[4] for the exit (create or write, see sys_exit_file) */
+ENTER(open) { return open_wanted((__u32)ARG(1)) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, (__u32)ARG(1)) : 0; }
+ENTER(openat) { return open_wanted((__u32)ARG(2)) ? stash(KW_P_TP_OPENAT, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, (__u32)ARG(2)) : 0; }
 ENTER(openat2)
 {
 	__u64 flags = 0;
 
 	bpf_probe_read_user(&flags, sizeof(flags), (void *)ARG(2)); /* struct open_how.flags */
-	return (flags & O_CREAT) ? stash(KW_P_TP_OPENAT2, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, 0) : 0;
+	return open_wanted(flags) ? stash(KW_P_TP_OPENAT2, KW_OP_OPEN, ARG(0), ARG(1), 0, 0, flags) : 0;
 }
-ENTER(creat) { return stash(KW_P_TP_CREAT, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, 0); }
+/* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode) */
+#define KW_CREAT_FLAGS (O_CREAT | O_WRONLY | O_TRUNC)
+ENTER(creat) { return open_wanted(KW_CREAT_FLAGS) ? stash(KW_P_TP_CREAT, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, KW_CREAT_FLAGS) : 0; }
+/* write family: truncate(path) by its name (a[1]), ftruncate(fd) by its file (a[1] = 0) */
+ENTER(truncate) { return stash(KW_P_TP_TRUNCATE, KW_OP_TRUNCATE, AT_FDCWD, ARG(0), 0, 0, 0); }
+ENTER(ftruncate) { return stash(KW_P_TP_FTRUNCATE, KW_OP_TRUNCATE, ARG(0), 0, 0, 0, 0); }
 ENTER(mkdir) { return stash(KW_P_TP_MKDIR, KW_OP_MKDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
 ENTER(mkdirat) { return stash(KW_P_TP_MKDIRAT, KW_OP_MKDIR, ARG(0), ARG(1), 0, 0, 0); }
 ENTER(mknod) { return stash(KW_P_TP_MKNOD, KW_OP_MKNOD, AT_FDCWD, ARG(0), 0, 0, 0); }

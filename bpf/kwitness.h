@@ -71,11 +71,12 @@ enum kw_probe_id {
 	KW_P_FX_DO_UNLINKAT, KW_P_FX_DO_RMDIR, KW_P_FX_DO_MKDIRAT, KW_P_FX_DO_RENAMEAT2,
 	KW_P_KRP_DO_UNLINKAT, KW_P_KRP_DO_RMDIR, KW_P_KRP_DO_MKDIRAT, KW_P_KRP_DO_RENAMEAT2,
 	KW_P_FX_DO_FILP_OPEN, KW_P_KRP_DO_FILP_OPEN,
+	KW_P_TP_TRUNCATE, KW_P_TP_FTRUNCATE,
 	KW_P_MAX,
 };
 
 struct kw_raw {
-	struct kw_hdr hdr;        /* kind: KW_UNLINK/CREATE/EXEC/EXIT or kw_raw_kind; size */
+	struct kw_hdr hdr;        /* kind: KW_UNLINK/CREATE/WRITE/EXEC/EXIT or kw_raw_kind; size */
 	__u64 cgroup_id;
 	__u64 ino;
 	__u64 start_ns;           /* task start (boottime ns) */

@@ -25,7 +25,7 @@
  *   Each kind lists its strings in a fixed order below. "Optional" strings are always present;
  *   their presence flag is in kw_hdr.flags (so "" and null can be told apart).
  *
- * PROCESS TAIL (unlink, create, exec, exit): after the kind's strings come
+ * PROCESS TAIL (unlink, create, write, exec, exit): after the kind's strings come
  *   proc.n_anc ancestors, each:  u32 pid, str comm, str exe        (parent first)
  * With KW_F_CMDLINE (every record of this agent; journals of older agents lack it) the tail is
  *   str cmdline, then n_anc ancestors, each:  u32 pid, str comm, str exe, str cmdline
@@ -38,10 +38,14 @@
  * ended before the agent could learn it, a kernel thread).
  *
  * Record kinds and their strings:
- *   KW_UNLINK (1), KW_CREATE (2): struct kw_file_rec, then
+ *   KW_UNLINK (1), KW_CREATE (2), KW_WRITE (12): struct kw_file_rec, then
  *     comm, exe, cwd, cgroup, container, probe, path, old_path, target, then ancestors.
  *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
  *     target present iff KW_F_TARGET (symlink's target text).
+ *     KW_WRITE: an existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC; an open that
+ *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
+ *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
+ *     proc.ret. Only these two ops, and never KW_F_OLD_PATH or KW_F_TARGET.
  *   KW_EXEC (3): struct kw_exec_rec, then
  *     comm, exe, cwd, cgroup, container, probe, filename, interpreter,
  *     argv[0] .. argv[argc-1], then ancestors. interpreter present iff KW_F_INTERP.
@@ -87,18 +91,19 @@ enum kw_kind {
 	KW_CURSOR = 9,
 	KW_WATCH_END = 10,
 	KW_RESUMED = 11,
+	KW_WRITE = 12,
 };
 
 /* kw_hdr.flags bits (meaning depends on kind as noted). */
 enum kw_flag {
 	KW_F_LAST_LINK = 1 << 0,    /* unlink: the inode's last name went away (nlink reached 0) */
-	KW_F_PATH_TRUNC = 1 << 1,   /* unlink/create: path longer than the capture limit, cut */
+	KW_F_PATH_TRUNC = 1 << 1,   /* unlink/create/write: path longer than the capture limit, cut */
 	KW_F_ARGV_TRUNC = 1 << 2,   /* exec: argv longer than the capture limit, cut */
 	KW_F_CONTAINER = 1 << 3,    /* process records: the container string is present (else null) */
 	KW_F_OLD_PATH = 1 << 4,     /* unlink/create: old_path present (rename) */
 	KW_F_TARGET = 1 << 5,       /* create: target present (symlink) */
 	KW_F_INTERP = 1 << 6,       /* exec: interpreter present (#! script) */
-	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create: dev/ino could not be observed on this kernel/fs (0) */
+	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create/write: dev/ino could not be observed on this kernel/fs (0) */
 	KW_F_CMDLINE = 1 << 8,      /* process records: the tail carries command lines (see PROCESS TAIL) */
 	KW_F_PODINFO = 1 << 9,      /* process records: container runtime/name and pods (see PROCESS TAIL) */
 };
@@ -113,6 +118,8 @@ enum kw_op {
 	KW_OP_MKNOD = 6,
 	KW_OP_LINK = 7,
 	KW_OP_SYMLINK = 8,
+	KW_OP_OPEN_WRITE = 9, /* write: an existing file opened for writing */
+	KW_OP_TRUNCATE = 10,  /* write: truncate(2) or ftruncate(2) */
 };
 
 /* Common header of every record. 16 bytes. */
@@ -123,7 +130,7 @@ struct kw_hdr {
 	__u64 ktime_ns;  /* CLOCK_BOOTTIME ns when the kernel saw it (events.ts ktime_ns) */
 };
 
-/* Process fields shared by unlink, create, exec and exit. 48 bytes. */
+/* Process fields shared by unlink, create, write, exec and exit. 48 bytes. */
 struct kw_proc {
 	__u64 wall_ns;   /* CLOCK_REALTIME ns since the epoch (events.ts time, as ISO 8601) */
 	__u64 cgroup_id; /* cgroup v2 id (inode number of the cgroup directory) */
@@ -137,7 +144,7 @@ struct kw_proc {
 	__u32 _pad0;
 };
 
-/* KW_UNLINK, KW_CREATE. 16 + 48 + 24 = 88 bytes. */
+/* KW_UNLINK, KW_CREATE, KW_WRITE. 16 + 48 + 24 = 88 bytes. */
 struct kw_file_rec {
 	struct kw_hdr hdr;
 	struct kw_proc proc;

@@ -14,9 +14,19 @@
 #define KW_VERSION "0.0.0"
 #endif
 
+/* Families: bit 1 << i is kw_fam_names[i] (args.c), the `trace` argument's words. */
 #define KW_FAM_UNLINK 1
 #define KW_FAM_CREATE 2
 #define KW_FAM_EXEC 4
+#define KW_FAM_WRITE 8
+#define KW_NFAM 4
+extern const char *const kw_fam_names[KW_NFAM];
+
+/* Records of a file event (struct kw_file_rec on the wire). */
+static inline bool kw_kind_is_file(unsigned kind)
+{
+	return kind == KW_UNLINK || kind == KW_CREATE || kind == KW_WRITE;
+}
 
 /* ---- args.c: the trace command line ---- */
 struct kw_opts {

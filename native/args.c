@@ -13,10 +13,11 @@
 #include "agent.h"
 
 struct kw_opts opt = KW_OPTS_DEFAULT;
+const char *const kw_fam_names[KW_NFAM] = { "unlink", "create", "exec", "write" };
 
 const char kw_usage[] =
 	"usage: kwitness-agent probe\n"
-	"       kwitness-agent trace unlink,create,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
+	"       kwitness-agent trace unlink,create,write,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
@@ -92,16 +93,14 @@ static int parse_families(struct kw_opts *o, struct perr *e, const char *arg)
 	if (!fams)
 		return fail(e, "out of memory");
 	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "unlink"))
-			o->families |= KW_FAM_UNLINK;
-		else if (!strcmp(t, "create"))
-			o->families |= KW_FAM_CREATE;
-		else if (!strcmp(t, "exec"))
-			o->families |= KW_FAM_EXEC;
-		else {
-			rc = fail(e, "trace: unknown family '%s' (expected unlink, create, exec)", t);
+		int f = 0;
+		while (f < KW_NFAM && strcmp(t, kw_fam_names[f]))
+			f++;
+		if (f == KW_NFAM) {
+			rc = fail(e, "trace: unknown family '%s' (expected unlink, create, write, exec)", t);
 			break;
 		}
+		o->families |= 1u << f;
 	}
 	free(fams);
 	if (!rc && !o->families)

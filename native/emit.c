@@ -12,11 +12,13 @@
 static const char *op_names[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
-	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink",
+	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
+	[KW_OP_TRUNCATE] = "truncate",
 };
 
 static const char *type_names[] = {
 	[KW_UNLINK] = "unlink", [KW_CREATE] = "create", [KW_EXEC] = "exec", [KW_EXIT] = "exit",
+	[KW_WRITE] = "write",
 };
 
 static void json_sv(struct buf *b, const char *key, struct sv s)
@@ -153,7 +155,7 @@ void emit_json(struct ev *e)
 	}
 	buf_put(b, frag.p, frag.len);
 	buf_printf(b, ",\"ret\":%d,\"probe\":\"%s\"", r->ret, e->probe.p);
-	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+	if (kw_kind_is_file(e->kind)) {
 		buf_printf(b, ",\"op\":\"%s\"", op_names[e->op]);
 		json_sv(b, "path", e->path);
 		if (e->flags & KW_F_PODINFO)
@@ -202,7 +204,7 @@ void emit_wire(struct ev *e)
 	struct kw_hdr hdr = { .kind = e->kind, .flags = e->flags, .ktime_ns = e->ktime };
 
 	buf_u32(b, 0); /* frame length, patched below */
-	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+	if (kw_kind_is_file(e->kind)) {
 		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op };
 		buf_put(b, &f, sizeof(f));
 	} else if (e->kind == KW_EXEC) {
@@ -219,7 +221,7 @@ void emit_wire(struct ev *e)
 	wire_sv(b, e->cgroup);
 	wire_sv(b, e->has_container ? e->container : (struct sv){ "", 0 });
 	wire_sv(b, e->probe);
-	if (e->kind == KW_UNLINK || e->kind == KW_CREATE) {
+	if (kw_kind_is_file(e->kind)) {
 		wire_sv(b, e->path);
 		wire_sv(b, e->old_path);
 		wire_sv(b, e->target);

@@ -46,6 +46,8 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_KRP_DO_RENAMEAT2] = "kretprobe:do_renameat2",
 	[KW_P_FX_DO_FILP_OPEN] = "fexit:do_filp_open",
 	[KW_P_KRP_DO_FILP_OPEN] = "kretprobe:do_filp_open",
+	[KW_P_TP_TRUNCATE] = "tracepoint:syscalls:sys_exit_truncate",
+	[KW_P_TP_FTRUNCATE] = "tracepoint:syscalls:sys_exit_ftruncate",
 };
 
 /* A string slot of a raw record, bounds-checked against the sample size. */
@@ -160,7 +162,7 @@ static void add_podinfo(struct ev *e, const char *cid)
 	static struct k8s_pod ppod;
 
 	k8s_identify(e->cgroup.p, cid, &who);
-	bool path_pod = (e->kind == KW_UNLINK || e->kind == KW_CREATE) && k8s_path_pod(e->path.p, e->path.n, &ppod);
+	bool path_pod = kw_kind_is_file(e->kind) && k8s_path_pod(e->path.p, e->path.n, &ppod);
 	if (!who.runtime[0] && !who.container_name[0] && !who.pod_uid[0] && !path_pod)
 		return;
 	e->flags |= KW_F_PODINFO;
@@ -212,6 +214,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 	case KW_UNLINK:
 	case KW_CREATE:
+	case KW_WRITE:
 	case KW_EXEC:
 	case KW_EXIT:
 		break;
@@ -231,7 +234,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	struct tcache *tc = NULL;
 	struct sv cached_base = { NULL, 0 };
 	b_cwd.len = 0;
-	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
+	if (kw_kind_is_file(e.kind)) {
 		/* keep the thread cache in step with the kernel's before any filtering */
 		tc = tcache_get(r->tid);
 		if (r->rflags & KW_R_CWD_SAME) {
@@ -273,9 +276,11 @@ int handle_event(void *ctx, void *data, size_t size)
 		e.container = sv_c(cid);
 	}
 
-	if (e.kind == KW_UNLINK || e.kind == KW_CREATE) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_SYMLINK) {
-			/* the emitters index their name table with it; the decoder refuses it */
+	if (kw_kind_is_file(e.kind)) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_TRUNCATE ||
+		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE)) {
+			/* the emitters index their name table with it; the decoder refuses it; a write is
+			 * always an open for writing or a truncate, and nothing else is */
 			emit_error("raw file record with an unknown op");
 			return 0;
 		}
@@ -291,15 +296,18 @@ int handle_event(void *ctx, void *data, size_t size)
 		e.path = (struct sv){ b_path.p, b_path.len };
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;
-		/* a cut path lost its leading part: it cannot be ruled out, so it passes */
-		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n))
-			return 0;
 		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
 			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
 				   (struct sv){ NULL, 0 });
 			e.old_path = (struct sv){ b_old.p, b_old.len };
 			e.flags |= KW_F_OLD_PATH;
-		} else if (r->op == KW_OP_SYMLINK) {
+		}
+		/* a cut path lost its leading part: it cannot be ruled out, so it passes; a rename's
+		 * create also passes by its old name (a file renamed away from a watched path) */
+		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n) &&
+		    !(e.kind == KW_CREATE && r->op == KW_OP_RENAME && prefix_match(e.old_path.p, e.old_path.n)))
+			return 0;
+		if (r->op == KW_OP_SYMLINK) {
 			e.target = slot(r, dsz, KW_S_ONAME);
 			e.flags |= KW_F_TARGET;
 		}

@@ -33,7 +33,7 @@ uint32_t frame_whole(const uint8_t *p, size_t avail);
 /* Fields every record kind has at the same place. */
 uint16_t rec_kind(const uint8_t *rec);
 uint64_t rec_wall(const uint8_t *rec); /* wall_ns at offset 16 (all kinds up to KW_GAP) */
-bool kind_is_event(uint16_t kind);     /* unlink, create, exec, exit */
+bool kind_is_event(uint16_t kind);     /* unlink, create, write, exec, exit */
 
 /* ---- writer ---- */
 struct journal {

@@ -87,8 +87,9 @@ static const struct {
 } syscalls[] = {
 	{ "unlink", KW_FAM_UNLINK }, { "unlinkat", KW_FAM_UNLINK }, { "rmdir", KW_FAM_UNLINK },
 	{ "rename", KW_FAM_UNLINK | KW_FAM_CREATE }, { "renameat", KW_FAM_UNLINK | KW_FAM_CREATE },
-	{ "renameat2", KW_FAM_UNLINK | KW_FAM_CREATE }, { "open", KW_FAM_CREATE },
-	{ "openat", KW_FAM_CREATE }, { "openat2", KW_FAM_CREATE }, { "creat", KW_FAM_CREATE },
+	{ "renameat2", KW_FAM_UNLINK | KW_FAM_CREATE }, { "open", KW_FAM_CREATE | KW_FAM_WRITE },
+	{ "openat", KW_FAM_CREATE | KW_FAM_WRITE }, { "openat2", KW_FAM_CREATE | KW_FAM_WRITE },
+	{ "creat", KW_FAM_CREATE | KW_FAM_WRITE }, { "truncate", KW_FAM_WRITE }, { "ftruncate", KW_FAM_WRITE },
 	{ "mkdir", KW_FAM_CREATE }, { "mkdirat", KW_FAM_CREATE }, { "mknod", KW_FAM_CREATE },
 	{ "mknodat", KW_FAM_CREATE }, { "link", KW_FAM_CREATE }, { "linkat", KW_FAM_CREATE },
 	{ "symlink", KW_FAM_CREATE }, { "symlinkat", KW_FAM_CREATE }, { "execve", KW_FAM_EXEC },
@@ -142,7 +143,7 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 	if (!strcmp(sec, SHARED_SYS_EXIT)) {
 		pi->cat = "syscalls";
 		pi->name = sec + 12;
-		pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE;
+		pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE;
 		pi->shared = true;
 		return true;
 	}
@@ -178,8 +179,8 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 		pi->kcall = !strncmp(pi->name, "do_", 3);
 		pi->fam = !strcmp(pi->name, "security_inode_rename") || !strcmp(pi->name, "do_renameat2")
 				  ? KW_FAM_UNLINK | KW_FAM_CREATE
-			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat") ||
-					    !strcmp(pi->name, "do_filp_open")
+			  : !strcmp(pi->name, "do_filp_open") ? KW_FAM_CREATE | KW_FAM_WRITE
+			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat")
 				  ? KW_FAM_CREATE
 				  : KW_FAM_UNLINK;
 		pi->optional = true;
@@ -204,7 +205,7 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 			pi->optional = true;
 		} else {
 			pi->cat = "timestamp";
-			pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE;
+			pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE; /* write: truncate(path)'s inode */
 			pi->optional = true;
 		}
 		return true;
@@ -248,7 +249,7 @@ static void emit_ready(const struct attached *att, int n_att)
 {
 	struct buf probes = { 0 };
 	uint32_t n = 0;
-	static const char *fams[] = { "unlink", "create", "exec" };
+	const char *const *fams = kw_fam_names;
 
 	/* one (family, probe, mode) per primary attachment */
 	for (int i = 0; i < n_att; i++) {
@@ -258,7 +259,7 @@ static void emit_ready(const struct attached *att, int n_att)
 		unsigned fam = pi.fam ? pi.fam : KW_FAM_EXEC;
 		if (!(fam & opt.families))
 			continue;
-		for (int f = 0; f < 3; f++) {
+		for (int f = 0; f < KW_NFAM; f++) {
 			if (!(fam & opt.families & (1u << f)))
 				continue;
 			char probe[128];
@@ -388,7 +389,7 @@ static int cmd_trace(void)
 	static const char *vfs_funcs[] = { "security_inode_unlink", "security_inode_rmdir",
 					    "security_inode_rename" };
 	bool want_fentry = false, want_kprobe = false;
-	if (strcmp(opt.attach, "tracepoint") && (opt.families & (KW_FAM_UNLINK | KW_FAM_CREATE))) {
+	if (strcmp(opt.attach, "tracepoint") && (opt.families & (KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE))) {
 		bool fe = strcmp(opt.attach, "kprobe") != 0, kp = strcmp(opt.attach, "fentry") != 0;
 		for (size_t k = 0; k < 3 && fe; k++)
 			fe = fentry_works(vfs_funcs[k]);
@@ -399,14 +400,13 @@ static int cmd_trace(void)
 		want_kprobe = !fe && kp;
 	}
 	if (!strcmp(opt.attach, "fentry") || !strcmp(opt.attach, "kprobe")) {
-		static const char *fams[] = { "unlink", "create", "exec" };
 		bool ok = !strcmp(opt.attach, "fentry") ? want_fentry : want_kprobe;
-		for (int f = 0; f < 3; f++) {
+		for (int f = 0; f < KW_NFAM; f++) {
 			if (!(opt.families & (1u << f)))
 				continue;
 			if (f == 2 || !ok) {
 				fprintf(stderr, "kwitness-agent: no %s attach mode for family %s on kernel %s (%s)\n",
-					opt.attach, fams[f], kernel_rel,
+					opt.attach, kw_fam_names[f], kernel_rel,
 					f == 2 ? "exec is traced through tracepoints only"
 					       : "the kernel refuses it for security_inode_unlink/rmdir/rename");
 				return 1;
@@ -454,6 +454,7 @@ static int cmd_trace(void)
 	skel->rodata->cfg_unlink = !!(opt.families & KW_FAM_UNLINK);
 	skel->rodata->cfg_create = !!(opt.families & KW_FAM_CREATE);
 	skel->rodata->cfg_exec = !!(opt.families & KW_FAM_EXEC);
+	skel->rodata->cfg_write = !!(opt.families & KW_FAM_WRITE);
 	skel->rodata->cfg_argv_max = opt.argv_max;
 	/* --path-prefix in the kernel: inode numbers of the prefix directories (and parents) */
 	skel->rodata->cfg_n_prefix = opt.n_prefix;
@@ -573,12 +574,11 @@ static int cmd_trace(void)
 				attached_fams |= at.fam ? at.fam : KW_FAM_EXEC;
 		}
 	}
-	static const char *fam_names[] = { "unlink", "create", "exec" };
-	for (int f = 0; f < 3; f++) {
+	for (int f = 0; f < KW_NFAM; f++) {
 		if ((opt.families & (1u << f)) && !(attached_fams & (1u << f))) {
 			out_flush();
 			fprintf(stderr, "kwitness-agent: no attach mode for family %s on kernel %s (no usable tracepoint)\n",
-				fam_names[f], kernel_rel);
+				kw_fam_names[f], kernel_rel);
 			err = 1;
 			goto cleanup;
 		}

@@ -241,6 +241,8 @@ static const struct {
 } checks[] = {
 	{ "unlink", "security_inode_unlink", "syscalls", "sys_exit_unlinkat" },
 	{ "create", "security_inode_rename", "syscalls", "sys_exit_openat" },
+	/* write: fentry/kprobe serve do_filp_open (io_uring and kernel-made opens) */
+	{ "write", "do_filp_open", "syscalls", "sys_exit_openat" },
 	{ "exec", NULL, "sched", "sched_process_exec" },
 };
 

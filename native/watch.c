@@ -190,9 +190,13 @@ static void check_trace_args(const char *families, char **f, int n)
 	char *fams = strdup(families);
 	int count = 0;
 
-	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save), count++)
-		if (strcmp(t, "unlink") && strcmp(t, "create") && strcmp(t, "exec"))
-			usage_fail("start: unknown family '%s' (expected unlink, create, exec)", t);
+	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save), count++) {
+		int f = 0;
+		while (f < KW_NFAM && strcmp(t, kw_fam_names[f]))
+			f++;
+		if (f == KW_NFAM)
+			usage_fail("start: unknown family '%s' (expected unlink, create, write, exec)", t);
+	}
 	free(fams);
 	if (!count)
 		usage_fail("start: missing families (e.g. unlink,create,exec)");

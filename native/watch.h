@@ -116,7 +116,7 @@ void onhit_counts(uint64_t *runs, uint64_t *suppressed, uint64_t *failed);
 void onhit_restore(uint64_t runs, uint64_t suppressed, uint64_t failed);
 
 /* ---- wire_json.c ---- */
-/* One event record (unlink, create, exec, exit) as a JSON object; false if it is not one. */
+/* One event record (unlink, create, write, exec, exit) as a JSON object; false if it is not one. */
 bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len);
 
 #endif

@@ -115,7 +115,7 @@ static void parse(int argc, char **argv)
 
 /* ---- filters ---- */
 
-/* The path string of an unlink/create record (after comm, exe, cwd, cgroup, container, probe). */
+/* The path string of a file (unlink/create/write) record (after comm, exe, cwd, cgroup, container, probe). */
 static bool file_path(const uint8_t *rec, uint32_t len, const uint8_t **p, uint32_t *n)
 {
 	size_t pos = sizeof(struct kw_file_rec);
@@ -146,7 +146,7 @@ static bool prefix_ok(const uint8_t *rec, uint32_t len)
 	if (!ro.n_prefix)
 		return true;
 	memcpy(&h, rec, sizeof(h));
-	if (h.kind != KW_UNLINK && h.kind != KW_CREATE)
+	if (!kw_kind_is_file(h.kind))
 		return true;
 	if (h.flags & KW_F_PATH_TRUNC)
 		return true; /* its leading part is unknown: cannot be ruled out (as `trace` does) */

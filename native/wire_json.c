@@ -46,7 +46,8 @@ static void put_str(struct buf *b, const char *key, struct sv_ s)
 static const char *const op_name[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
-	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink",
+	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
+	[KW_OP_TRUNCATE] = "truncate",
 };
 
 bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
@@ -60,8 +61,8 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		return false;
 	memcpy(&h, rec, sizeof(h));
 	memcpy(&pr, rec + offsetof(struct kw_file_rec, proc), sizeof(pr));
-	const char *type = h.kind == KW_UNLINK ? "unlink" : h.kind == KW_CREATE ? "create" : h.kind == KW_EXEC ? "exec"
-			 : h.kind == KW_EXIT ? "exit" : NULL;
+	const char *type = h.kind == KW_UNLINK ? "unlink" : h.kind == KW_CREATE ? "create" : h.kind == KW_WRITE ? "write"
+			 : h.kind == KW_EXEC ? "exec" : h.kind == KW_EXIT ? "exit" : NULL;
 	fixed = h.kind == KW_EXEC ? sizeof(struct kw_exec_rec) : h.kind == KW_EXIT ? sizeof(struct kw_exit_rec)
 									: sizeof(struct kw_file_rec);
 	if (!type || len < fixed)
@@ -83,7 +84,7 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 	else
 		buf_puts(b, "null");
 	put_str(b, "probe", rd_str(&r));
-	if (h.kind == KW_UNLINK || h.kind == KW_CREATE) {
+	if (kw_kind_is_file(h.kind)) {
 		struct kw_file_rec f;
 		memcpy(&f, rec, sizeof(f));
 		buf_printf(b, ",\"op\":\"%s\"", f.op < sizeof(op_name) / sizeof(op_name[0]) && op_name[f.op] ? op_name[f.op] : "unknown");

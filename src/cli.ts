@@ -1,7 +1,7 @@
 // kwitness: the command-line face of the same core the extension uses (no vscode import).
 //   kwitness hosts
 //   kwitness probe HOST
-//   kwitness trace unlink|create|exec[,...] --host HOST [filters] [--json]
+//   kwitness trace unlink|create|write|exec[,...] --host HOST [filters] [--json]
 //   kwitness watch start|list|show|follow|stop ... --host HOST  (cli-watch.ts)
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,12 +18,12 @@ import { watchCommand } from './cli-watch';
 const USAGE = `usage:
   kwitness hosts [--json]
   kwitness probe HOST [--json]
-  kwitness trace unlink|create|exec[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
+  kwitness trace unlink|create|write|exec[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
         [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
         [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
         0 = never), e.g. after the laptop went to sleep or the network dropped silently
-  kwitness watch start unlink|create|exec[,...] --host HOST [filters as for trace] [--name N]
+  kwitness watch start unlink|create|write|exec[,...] --host HOST [filters as for trace] [--name N]
         [--max-mb N] [--keep-free-mb N] [--on-hit CMD] [--until TIME] [--max-events N]
         [--persistent] [--service auto|systemd|daemon] [--memory-max-mb N] [--cpu-quota PCT] [--json]
         a trap that runs on the host without this client, journaling every event there; where
@@ -102,10 +102,10 @@ function intFlag(a: Args, name: string): number | undefined {
 
 export function traceOptionsFrom(a: Args): TraceOptions {
   const famText = a.positional[0];
-  if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, exec; comma-separated)');
+  if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, write, exec; comma-separated)');
   if (a.positional.length > 1) throw new KwError('bad-input', `trace: unexpected argument "${a.positional[1]}"`);
   const families = famText.split(',').map((f) => f.trim());
-  for (const f of families) if (!FAMILIES.includes(f as Family)) throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create or exec)`);
+  for (const f of families) if (!FAMILIES.includes(f as Family)) throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create, write or exec)`);
   const attach = one(a, 'attach');
   if (attach !== undefined && !['auto', 'fentry', 'kprobe', 'tracepoint'].includes(attach)) {
     throw new KwError('bad-input', `--attach must be auto, fentry, kprobe or tracepoint, got "${attach}"`);
@@ -135,6 +135,8 @@ export function formatEvent(e: KwEvent): string {
       return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
     case 'create':
       return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${ret}  ${who}`;
+    case 'write':
+      return `${t} ${(e.op === 'truncate' ? 'trunc' : 'write').padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
     case 'exec':
       return `${t} exec   ${e.exe || e.filename} ${e.argv.map((s) => JSON.stringify(s)).join(' ')}${e.argv_truncated ? ' …' : ''}${ret}  ${who}`;
     case 'exit':

@@ -114,7 +114,7 @@ function filters(x: unknown): PanelFilters {
   const ancestor = o.ancestor === undefined ? 0 : int(o, 'ancestor', w, 0, 2 ** 32);
   return {
     text: str(o, 'text', w, 4096),
-    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'exec', 'exit'] as const),
+    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit'] as const),
     pid: str(o, 'pid', w, 32),
     comm: str(o, 'comm', w, 256),
     uid: str(o, 'uid', w, 256),

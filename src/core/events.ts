@@ -7,15 +7,19 @@
 //
 // No `vscode` import here or anywhere under src/core: the CLI and the unit tests run it in Node.
 
-/** Event families the agent can trace (the argument of `kwitness-agent trace`). */
-export type Family = 'unlink' | 'create' | 'exec';
-export const FAMILIES: readonly Family[] = ['unlink', 'create', 'exec'];
+/**
+ * Event families the agent can trace (the argument of `kwitness-agent trace`). `write`: an
+ * existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC) or truncated; an open that
+ * creates the file is a `create`.
+ */
+export type Family = 'unlink' | 'create' | 'write' | 'exec';
+export const FAMILIES: readonly Family[] = ['unlink', 'create', 'write', 'exec'];
 
 /** How a probe was attached on the target kernel. */
 export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
 
-/** File operations carried by unlink/create events. */
-export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink';
+/** File operations carried by unlink/create/write events (write events: open_write and truncate only). */
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate';
 
 /**
  * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
@@ -139,6 +143,15 @@ export interface CreateEvent extends FileEventFields {
   target_b64?: string;
 }
 
+/**
+ * An existing file opened for writing (op open_write) or truncated by truncate(2)/ftruncate(2)
+ * (op truncate): path, dev and ino of the file itself (symlinks followed) when the call had one;
+ * a failed call carries the name as passed and its errno in `ret`.
+ */
+export interface WriteEvent extends FileEventFields {
+  type: 'write';
+}
+
 export interface ExecEvent extends ProcessFields {
   type: 'exec';
   /** The filename as passed to execve (may be relative, e.g. ./ls). */
@@ -163,7 +176,7 @@ export interface ExitEvent extends ProcessFields {
   duration_ns: number;
 }
 
-export type KwEvent = UnlinkEvent | CreateEvent | ExecEvent | ExitEvent;
+export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | ExecEvent | ExitEvent;
 export type KwEventType = KwEvent['type'];
 
 /** One probe as chosen by the agent at attach time. */
@@ -250,7 +263,7 @@ export interface ResumedRecord {
 export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord | ResumedRecord;
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
-  return r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit';
+  return r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit';
 }
 
 /** Output of `kwitness-agent probe`. */

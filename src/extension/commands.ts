@@ -14,6 +14,7 @@ import { readTrustedSettings } from './trusted-settings';
 export const COMMAND_IDS = {
   startUnlinkTrace: 'kwitness.startUnlinkTrace',
   startCreateTrace: 'kwitness.startCreateTrace',
+  startWriteTrace: 'kwitness.startWriteTrace',
   startExecTrace: 'kwitness.startExecTrace',
   stopTrace: 'kwitness.stopTrace',
   resumeTrace: 'kwitness.resumeTrace',
@@ -91,6 +92,7 @@ export function commandHandlers(deps: CommandDeps): Array<[string, (...args: unk
   return [
     [COMMAND_IDS.startUnlinkTrace, startTrace('unlink')],
     [COMMAND_IDS.startCreateTrace, startTrace('create')],
+    [COMMAND_IDS.startWriteTrace, startTrace('write')],
     [COMMAND_IDS.startExecTrace, startTrace('exec')],
     [
       COMMAND_IDS.stopTrace,

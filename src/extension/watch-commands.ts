@@ -1,5 +1,5 @@
 // Commands for watches: Start Watch… (a host, then what to record: watch-scope.ts), Watch Who
-// Deletes This / Creates Files Here from a file or folder of a kwitness://,
+// Deletes This / Creates Files Here / Changes This from a file or folder of a kwitness://,
 // vscode-remote://ssh-remote+HOST or local file:// URI, Open Watch, Stop Watch, Refresh Watches. Each takes a tree node, a URI or nothing (then it asks).
 import * as vscode from 'vscode';
 
@@ -17,6 +17,7 @@ export const WATCH_COMMAND_IDS = {
   startWatch: 'kwitness.startWatch',
   watchWhoDeletes: 'kwitness.watchWhoDeletes',
   watchWhoCreates: 'kwitness.watchWhoCreates',
+  watchWhoChanges: 'kwitness.watchWhoChanges',
   startTrace: 'kwitness.startTrace',
   openWatch: 'kwitness.openWatch',
   stopWatch: 'kwitness.stopWatch',
@@ -154,6 +155,9 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
     ],
     [WATCH_COMMAND_IDS.watchWhoDeletes, fromResource(['unlink'], 'Who deletes')],
     [WATCH_COMMAND_IDS.watchWhoCreates, fromResource(['create'], 'Who creates')],
+    // a change: the name goes away (unlink, rename away or over it), a file is made there, or
+    // an existing file is opened for writing; the path is the prefix (a folder: all under it)
+    [WATCH_COMMAND_IDS.watchWhoChanges, fromResource(['unlink', 'create', 'write'], 'Who changes')],
     [
       WATCH_COMMAND_IDS.openWatch,
       async (arg?: unknown) => {

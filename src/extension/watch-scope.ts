@@ -34,6 +34,7 @@ export type ScopeFor = 'watch' | 'trace';
 const FAMILY_HELP: Record<Family, string> = {
   unlink: 'deletions, rmdir, rename over a file',
   create: 'new files, directories, links',
+  write: 'existing files opened for writing, truncated',
   exec: 'programs run',
 };
 

@@ -22,6 +22,8 @@ export interface SymbolInfo {
 function familyOfProbe(probe: string): Family | null {
   if (/unlink|rmdir|rename/.test(probe)) return 'unlink';
   if (/exec/.test(probe)) return 'exec';
+  if (/truncate/.test(probe)) return 'write';
+  // the open syscalls serve create and write alike: named after create, as before
   if (/open|creat|mkdir|mknod|link|symlink/.test(probe)) return 'create';
   return null;
 }

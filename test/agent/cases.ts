@@ -6,6 +6,7 @@
 // $CG2 = the cgroup v2 mount; `kw_stat NAME PATH` prints NAME=DEV:INO:NLINK for expectations.
 import type { KwEvent } from '../../src/core/events';
 import { absPath, bytesOf, need, positive, pred, shq, startsWith, type AgentCase, type CaseContext, type Want } from './suite';
+import { WRITE_CASES } from './write-cases';
 
 /** dev/ino of a `kw_stat` line. */
 function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
@@ -568,6 +569,8 @@ export const CASES: AgentCase[] = [
       return p;
     },
   },
+  // ---- write (opens for writing): write-cases.ts ----
+  ...WRITE_CASES,
 ];
 
 /**

@@ -27,7 +27,7 @@ const ALL_MODES: AttachMode[] = ['fentry', 'kprobe', 'tracepoint'];
 const modesFor = (fams: Family[]): AttachMode[] => ALL_MODES.filter((m) => fams.every((f) => probe.report?.families?.[f]?.includes(m)));
 const MODES = ALL_MODES.filter((m) => FAMILIES_ANY(m));
 function FAMILIES_ANY(m: AttachMode): boolean {
-  return (['unlink', 'create', 'exec'] as Family[]).some((f) => probe.report?.families?.[f]?.includes(m));
+  return (['unlink', 'create', 'write', 'exec'] as Family[]).some((f) => probe.report?.families?.[f]?.includes(m));
 }
 
 let cg2 = '';
@@ -63,7 +63,7 @@ describe('probe subcommand', () => {
     const lockFile = '/sys/kernel/security/lockdown';
     if (fs.existsSync(lockFile)) assert.equal(r.lockdown, /\[(\w+)\]/.exec(fs.readFileSync(lockFile, 'utf8'))?.[1]);
     else assert.match(r.lockdown, /^(none|integrity|confidentiality|unknown)$/);
-    for (const f of ['unlink', 'create', 'exec'] as Family[]) {
+    for (const f of ['unlink', 'create', 'write', 'exec'] as Family[]) {
       assert.ok(Array.isArray(r.families[f]), `families.${f}`);
       for (const m of r.families[f]) assert.ok(ALL_MODES.includes(m), `families.${f} has ${m}`);
       // Ground truth from the kernel: tracepoints exist here; kprobes only with kprobe_events.
@@ -212,12 +212,12 @@ describe('clean end: every program and link detached', () => {
   });
 
   it('--attach auto picks, per probe, the best mode probe reported', async () => {
-    const { agent, held } = await startReady(['trace', 'unlink,create,exec', '--format', 'json', '--attach', 'auto']);
+    const { agent, held } = await startReady(['trace', 'unlink,create,write,exec', '--format', 'json', '--attach', 'auto']);
     const ready = agent.records.find((r) => r.type === 'ready') as ReadyRecord;
     agent.closeStdin();
     await agent.exited;
     await assertReleased(held);
-    for (const f of ['unlink', 'create', 'exec'] as Family[]) {
+    for (const f of ['unlink', 'create', 'write', 'exec'] as Family[]) {
       const best = ALL_MODES.find((m) => probe.report?.families[f].includes(m));
       const got = ready.probes.filter((p) => p.family === f);
       assert.ok(got.length > 0, `no probe for ${f}`);

@@ -448,7 +448,9 @@ export function validateEvent(e: KwEvent): string[] {
   switch (e.type) {
     case 'unlink':
     case 'create':
-      if (!FILE_OPS.has(o.op as string)) p.push(`op=${short(o.op)}`);
+    case 'write':
+      // a write is always an open for writing or a truncate; the other file events never are
+      if (e.type === 'write' ? o.op !== 'open_write' && o.op !== 'truncate' : !FILE_OPS.has(o.op as string)) p.push(`op=${short(o.op)}`);
       str('path');
       if (typeof o.path === 'string' && !o.path.startsWith('/')) p.push(`path=${short(o.path)} is not absolute`);
       if (typeof o.path === 'string' && /(^|\/)\.\.?(\/|$)|\/\//.test(o.path)) p.push(`path=${short(o.path)} is not normalized`);
@@ -552,7 +554,7 @@ export interface CaseResult {
   readyMs: number;
 }
 
-const FAMILY_TYPES: Record<Family, KwEventType[]> = { unlink: ['unlink'], create: ['create'], exec: ['exec'] };
+const FAMILY_TYPES: Record<Family, KwEventType[]> = { unlink: ['unlink'], create: ['create'], write: ['write'], exec: ['exec'] };
 
 /** Finds the cgroup v2 mount point on the target ('' when none). */
 export async function cgroup2Mount(target: Target): Promise<string> {
@@ -703,7 +705,7 @@ export function selectEvents(records: AgentRecord[], c: AgentCase, ctx: CaseCont
     // The trigger's own shell (bash -c, then nothing else: see runCase) is harness, not case.
     if ((r.type === 'exec' || r.type === 'exit') && r.pid === ctx.rootPid) return false;
     if (scope === 'all') return true;
-    if (scope === 'dir' && (r.type === 'unlink' || r.type === 'create')) {
+    if (scope === 'dir' && (r.type === 'unlink' || r.type === 'create' || r.type === 'write')) {
       const b = Buffer.from(rawBytes(r.path, r.path_b64));
       return b.subarray(0, prefix.length).equals(prefix);
     }

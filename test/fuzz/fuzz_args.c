@@ -42,7 +42,7 @@ static void check_accepted(const struct kw_opts *o)
 	static const char *modes[] = { "auto", "fentry", "kprobe", "tracepoint" };
 	int ok = 0;
 
-	if (!o->families || (o->families & ~(KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC)))
+	if (!o->families || (o->families & ~(KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE | KW_FAM_EXEC)))
 		die("accepted without valid families", "");
 	if (o->n_prefix < 0 || o->n_prefix > KW_MAX_PREFIX)
 		die("prefix count out of range", "");

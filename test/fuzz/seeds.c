@@ -115,6 +115,23 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_s(&b, KW_S_BASE, "new.txt/tmp/");
 	put(file, &n, &b);
 
+	/* write family: an opened file's own path, and a refused open by name */
+	rb_init(&b, KW_WRITE, KW_P_TP_OPENAT, 301);
+	b.r.op = KW_OP_OPEN_WRITE;
+	b.r.rflags = KW_R_BASE_ABS | KW_R_INODE;
+	b.r.ino = 78;
+	rb_s(&b, KW_S_CWD, "b/a/");
+	rb_s(&b, KW_S_BASE, "hosts/etc/");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_WRITE, KW_P_TP_OPEN, 301);
+	b.r.op = KW_OP_OPEN_WRITE;
+	b.r.ret = -13;
+	b.r.rflags = KW_R_BASE_CWD;
+	rb_s(&b, KW_S_CWD, "etc/");
+	rb_s(&b, KW_S_NAME, "../etc/./shadow");
+	put(file, &n, &b);
+
 	rb_init(&b, KW_EXEC, KW_P_TP_SCHED_EXEC, 300);
 	b.r.rflags = KW_R_SCRIPT | KW_R_ARGV_TRUNC;
 	rb_s(&b, KW_S_CWD, "tmp/");
@@ -174,6 +191,7 @@ int main(int argc, char **argv)
 		size_t n;
 	} lines[] = {
 		LINE("unlink,create,exec"),
+		LINE("write,unlink\0--path-prefix\0/etc/hosts\0--failed-only"),
 		LINE("unlink\0--format\0wire\0--path-prefix\0/tmp/../var//log/\0--path-prefix\0/"),
 		LINE("create\0--pid\0" "123\0--uid\0" "0\0--comm\0a-very-long-process-name\0--failed-only"),
 		LINE("exec\0--attach\0tracepoint\0--ringbuf-kb\0" "128\0--argv-max\0" "16384\0--heartbeat-timeout\0" "60\0-v"),

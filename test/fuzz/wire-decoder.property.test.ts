@@ -56,7 +56,7 @@ class Rng {
 
 // ------------------------------------------------------------------ valid records
 
-const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink'];
+const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate'];
 const PIECES = ['/', 'tmp', 'a b', 'é', '✓', '😀', '\n', '\x1b[31m', '<script>', '..', '.', '"', '\\', '\u0000', 'x'.repeat(40)];
 
 /** A name as bytes, then in the events.ts form: printable string plus base64 when not UTF-8. */
@@ -159,9 +159,9 @@ function podRef(g: Rng): Record<string, string> {
 }
 
 function record(g: Rng): AgentRecord {
-  const kind = g.int(8);
-  if (kind <= 1) {
-    const o = processFields(g, kind === 0 ? 'unlink' : 'create');
+  const kind = g.int(9);
+  if (kind <= 1 || kind === 8) {
+    const o = processFields(g, kind === 0 ? 'unlink' : kind === 1 ? 'create' : 'write');
     o.op = g.pick(OPS);
     named(o, 'path', name(g));
     if (g.chance(0.2)) o.path_pod = podRef(g);
@@ -170,7 +170,7 @@ function record(g: Rng): AgentRecord {
     o.ino = ino(g);
     if (g.chance(0.3)) named(o, 'old_path', name(g));
     if (kind === 0) o.last_link = g.chance(0.5);
-    else if (g.chance(0.3)) named(o, 'target', name(g));
+    else if (kind === 1 && g.chance(0.3)) named(o, 'target', name(g));
     return o as unknown as AgentRecord;
   }
   if (kind === 2) {
@@ -203,7 +203,7 @@ function record(g: Rng): AgentRecord {
     return { type: 'resumed', time: time(g), next_event: g.int(2 ** 31) * g.int(2 ** 22), not_kept: g.int(2 ** 31), away_ms: g.int(2 ** 31), pid: g.u32() >>> 0, start_time: String(g.int(2 ** 31) * g.int(2 ** 22)) };
   }
   const probes = [];
-  for (let i = g.int(5); i > 0; i--) probes.push({ family: g.pick(['unlink', 'create', 'exec'] as const), probe: validUtf8(g), mode: g.pick(['fentry', 'kprobe', 'tracepoint'] as const) });
+  for (let i = g.int(5); i > 0; i--) probes.push({ family: g.pick(['unlink', 'create', 'write', 'exec'] as const), probe: validUtf8(g), mode: g.pick(['fentry', 'kprobe', 'tracepoint'] as const) });
   return { type: 'ready', time: time(g), agent_version: validUtf8(g), kernel: validUtf8(g), arch: 'x86_64', probes };
 }
 
@@ -268,7 +268,7 @@ function randomFrame(g: Rng): Uint8Array {
 
 // ------------------------------------------------------------------ the properties
 
-const TYPES = new Set(['unlink', 'create', 'exec', 'exit', 'ready', 'lost', 'error', 'gap', 'cursor', 'watch_end', 'resumed']);
+const TYPES = new Set(['unlink', 'create', 'write', 'exec', 'exit', 'ready', 'lost', 'error', 'gap', 'cursor', 'watch_end', 'resumed']);
 const ISO_NS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
 /** Problems with one decoded record's shape (empty when it is an events.ts record). */
@@ -306,7 +306,7 @@ function shapeProblems(r: AgentRecord): string[] {
     str('agent_version');
     if (!Array.isArray(o.probes)) p.push('probes not an array');
   }
-  if (r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit') {
+  if (r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit') {
     ['pid', 'tid', 'ppid', 'uid', 'gid'].forEach(u32);
     num('ktime_ns');
     ['comm', 'exe', 'cwd', 'cgroup', 'probe'].forEach(str);
@@ -314,7 +314,7 @@ function shapeProblems(r: AgentRecord): string[] {
     if (o.container !== null) str('container');
     if (!Array.isArray(o.ancestors) || !(o.ancestors as Ancestor[]).every((a) => typeof a.pid === 'number' && typeof a.comm === 'string' && typeof a.exe === 'string')) p.push('bad ancestors');
   }
-  if (r.type === 'unlink' || r.type === 'create') {
+  if (r.type === 'unlink' || r.type === 'create' || r.type === 'write') {
     if (!OPS.includes(o.op as FileOp)) p.push(`op ${String(o.op)}`);
     str('path');
     u32('dev');

@@ -72,13 +72,16 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		return "wire: kw_hdr.size != frame length";
 	switch (h.kind) {
 	case KW_UNLINK:
-	case KW_CREATE: {
+	case KW_CREATE:
+	case KW_WRITE: {
 		struct kw_file_rec f;
 		if (size < sizeof(f))
 			return "wire: file record shorter than its fixed part";
 		memcpy(&f, rec, sizeof(f));
-		if (f.op < KW_OP_UNLINK || f.op > KW_OP_SYMLINK)
+		if (f.op < KW_OP_UNLINK || f.op > KW_OP_TRUNCATE)
 			return "wire: unknown op";
+		if ((h.kind == KW_WRITE) != (f.op == KW_OP_OPEN_WRITE || f.op == KW_OP_TRUNCATE))
+			return "wire: a write record without op open_write/truncate, or such an op on another kind";
 		r.pos = sizeof(f);
 		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";

@@ -272,7 +272,7 @@ export function fakeAgentDir(dir: string, padKb = 256): string {
 # FAKE kwitness-agent for the ssh suite (nonce ${Math.random()})
 now() { date -u +%Y-%m-%dT%H:%M:%S.000000000Z; }
 case "$1" in
-probe) printf '{"agent_version":"fake","kernel":"%s","arch":"%s","btf":true,"lockdown":"none","lsm":["capability"],"lsm_bpf":false,"families":{"unlink":["tracepoint"],"create":["tracepoint"],"exec":["tracepoint"]},"uid":%s}\\n' "$(uname -r)" "$(uname -m)" "$(id -u)" ;;
+probe) printf '{"agent_version":"fake","kernel":"%s","arch":"%s","btf":true,"lockdown":"none","lsm":["capability"],"lsm_bpf":false,"families":{"unlink":["tracepoint"],"create":["tracepoint"],"write":["tracepoint"],"exec":["tracepoint"]},"uid":%s}\\n' "$(uname -r)" "$(uname -m)" "$(id -u)" ;;
 trace) printf '{"type":"ready","time":"%s","agent_version":"fake","kernel":"%s","arch":"%s","probes":[{"family":"unlink","probe":"fake","mode":"tracepoint"}]}\\n' "$(now)" "$(uname -r)" "$(uname -m)"
        printf '{"type":"error","time":"%s","message":"uid=%s"}\\n' "$(now)" "$(id -u)"
        cat >/dev/null; exit 0 ;;

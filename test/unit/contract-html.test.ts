@@ -23,7 +23,7 @@ test('symbol page: no script, every value escaped, elixir link for the release',
     hostLabel: 'web<b>1</b>', symbol: 'vfs_unlink', resolved: 'vfs_unlink', probe: 'fentry:vfs_unlink',
     ksym: { address: 'ffffffff81234560', module: null }, prototype: 'int vfs_unlink(struct mnt_idmap *, struct inode *, struct dentry *, struct inode **);',
     report: { agent_version: '0.1.0', kernel: '6.1.0-13-amd64', arch: 'x86_64', btf: true, lockdown: 'none', lsm: ['lockdown', 'bpf'], lsm_bpf: true,
-      families: { unlink: ['fentry', 'tracepoint'], create: ['tracepoint'], exec: ['tracepoint'] } },
+      families: { unlink: ['fentry', 'tracepoint'], create: ['tracepoint'], write: ['tracepoint'], exec: ['tracepoint'] } },
   }, 'vfs_unlink', 'https://x', 'https://x/panel.css');
   assert.ok(!/<script/i.test(html));
   assert.ok(html.includes("default-src 'none'"));

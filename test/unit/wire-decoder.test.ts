@@ -4,7 +4,7 @@
 // never a throw), random corruption, and exact nanosecond times.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isInodeNumber, type AgentRecord, type CreateEvent, type ExecEvent, type ExitEvent, type UnlinkEvent } from '../../src/core/events';
+import { isInodeNumber, type AgentRecord, type CreateEvent, type ExecEvent, type ExitEvent, type UnlinkEvent, type WriteEvent } from '../../src/core/events';
 import { WireDecoder } from '../../src/core/wire/decoder';
 import { encodeRecord, encodeRecords, isoToNs } from '../../src/core/wire/encoder';
 
@@ -143,6 +143,52 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal(r.old_path, undefined);
   });
 
+  it('decodes a write record (kind 12, op 9): an existing file opened for writing, and a refused one', () => {
+    // KW_WRITE = 12 with struct kw_file_rec; KW_OP_OPEN_WRITE = 9; the second one failed with EACCES
+    const ok = frame(
+      88,
+      [...procFields(12, 0, { pid: 200, tid: 201, ppid: 100, uid: 1000, gid: 1001, ret: 0, nAnc: 2 }), [64, 8, 2n ** 40n + 7n], [72, 4, 0x801], [76, 1, 9]],
+      ['vi', '/usr/bin/vim.basic', '/etc', '/user.slice', '', 'tracepoint:syscalls:sys_exit_openat', '/etc/hosts', '', '', ...ANC],
+    );
+    // flags: INODE_UNKNOWN (128): a failed open has no file to take dev/ino from
+    const refused = frame(
+      88,
+      [...procFields(12, 128, { pid: 300, tid: 300, ppid: 1, uid: 65534, gid: 65534, ret: -13, nAnc: 0 }), [76, 1, 9]],
+      ['sh', '/usr/bin/dash', '/', '/', '', 'tracepoint:syscalls:sys_exit_openat', '/etc/shadow', '', ''],
+    );
+    const { last_link: _unlinkOnly, ...fileFields } = unlinkExpected;
+    const want: WriteEvent = {
+      ...fileFields,
+      type: 'write',
+      op: 'open_write',
+      comm: 'vi',
+      exe: '/usr/bin/vim.basic',
+      cwd: '/etc',
+      probe: 'tracepoint:syscalls:sys_exit_openat',
+      path: '/etc/hosts',
+    };
+    const [w, r] = decodeAll(Buffer.concat([ok, refused])) as WriteEvent[];
+    assert.deepEqual(w, want);
+    assert.equal(r.type, 'write');
+    assert.equal(r.op, 'open_write');
+    assert.equal(r.ret, -13);
+    assert.equal(r.path, '/etc/shadow');
+    assert.equal(r.ino, 0);
+    assert.equal('last_link' in r || 'old_path' in r || 'target' in r, false);
+  });
+
+  it('a truncate is a write record with op 10; an op past the last one (11) is refused', () => {
+    const trunc = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 5n], [76, 1, 10]], [...PROC_STRINGS, '/var/log/x.log', '', '']);
+    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 11]], [...PROC_STRINGS, '/x', '', '']);
+    const [t, e] = decodeAll(Buffer.concat([trunc, bad]));
+    assert.equal(t.type, 'write');
+    assert.equal((t as WriteEvent).op, 'truncate');
+    assert.equal((t as WriteEvent).path, '/var/log/x.log');
+    assert.equal((t as WriteEvent).ino, 5);
+    assert.equal(e.type, 'error');
+    assert.match((e as { message: string }).message, /unknown op 11/);
+  });
+
   it('decodes an exec record: argv with a non-UTF-8 item, interpreter, truncation flag', () => {
     // flags: ARGV_TRUNC (4) | INTERP (64); argc @64 = 3; 72 bytes
     const bad = Uint8Array.from([0x61, 0xff, 0x62]);
@@ -266,10 +312,11 @@ describe('WireDecoder: streams', () => {
       comm_b64: Buffer.from([0xff]).toString('base64'),
     } as unknown as ExecEvent,
     { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1, unjudged: 2, unjudged_total: 2 },
+    { ...unlinkExpected, type: 'write', op: 'open_write', ret: -21, last_link: undefined } as unknown as WriteEvent,
   ].map((r) => {
     const o = { ...r } as Record<string, unknown>;
     for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-    if (o.type !== 'unlink' && o.type !== 'create') {
+    if (o.type !== 'unlink' && o.type !== 'create' && o.type !== 'write') {
       delete o.op;
       delete o.path;
       delete o.dev;

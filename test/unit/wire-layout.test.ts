@@ -185,6 +185,17 @@ describe('wire layout: decoder tables vs the C header', () => {
     }
   });
 
+  it('record kinds and file ops have distinct numbers (never reused), the write family included', () => {
+    const kinds = Object.entries(WIRE_ENUMS).filter(([n]) => /^KW_(UNLINK|CREATE|WRITE|EXEC|EXIT|READY|LOST|ERROR|GAP|CURSOR|WATCH_END)$/.test(n));
+    assert.equal(new Set(kinds.map(([, v]) => v)).size, kinds.length, JSON.stringify(kinds));
+    const ops = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_OP_'));
+    assert.equal(new Set(ops.map(([, v]) => v)).size, ops.length, JSON.stringify(ops));
+    // kind 11 is held back for another record kind; a write is a file record of its own kind
+    assert.equal(WIRE_ENUMS.KW_WRITE, 12);
+    assert.equal(WIRE_ENUMS.KW_OP_OPEN_WRITE, 9);
+    assert.equal(WIRE_ENUMS.KW_OP_TRUNCATE, 10);
+  });
+
   it('the BPF object BTF agrees for every wire struct it carries', (t) => {
     const obj = bpfObject();
     assert.ok(obj, 'no BPF object (build/kwitness.bpf.o): run make -C native first');

@@ -5,7 +5,7 @@
 // rename, mkdir or open system call (the kernel runs them in an io_uring worker, iou-wrk-*, a thread of the
 // submitter), so syscall tracepoints cannot see them, while fentry and kprobe mode must: the agent
 // reports them from fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2, do_mkdirat and
-// do_filp_open (O_CREAT). The trigger is test/vm/trigger/kw-iouring.c, static with liburing;
+// do_filp_open (O_CREAT or writing). The trigger is test/vm/trigger/kw-iouring.c, static with liburing;
 // 'io_uring-OP' is a Target.has() feature checked with `kw-iouring --check OP` (OPENAT 5.6,
 // UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
 import type { AgentCase, CaseContext } from '../agent/suite';
@@ -93,6 +93,18 @@ export const VM_CASES: AgentCase[] = [
     setup: () => `touch "$D/ringold"`,
     trigger: () => `${IOURING} open "$D/ringnew"\n${IOURING} open "$D/ringold"\nkw_stat ringnew "$D/ringnew"`,
     expect: (ctx) => [{ type: 'create', op: 'open', path: `${ctx.dir}/ringnew`, ...inode(ctx, 'ringnew'), ret: 0, uid: 0,
+      exe: IOURING, probe: kcallProbe(ctx, 'do_filp_open') }],
+  },
+  {
+    // kw-iouring's open is O_CREAT|O_WRONLY: of an existing file a write, of a new one a create
+    name: 'io_uring IORING_OP_OPENAT of an existing file for writing is a write; the file it creates is not',
+    families: ['write'],
+    modes: ['fentry', 'kprobe'],
+    needs: ['io_uring-open'],
+    scope: 'dir',
+    setup: () => `echo data > "$D/ringold"\nkw_stat ringold "$D/ringold"`,
+    trigger: () => `${IOURING} open "$D/ringold"\n${IOURING} open "$D/ringnew"`,
+    expect: (ctx) => [{ type: 'write', op: 'open_write', path: `${ctx.dir}/ringold`, ...inode(ctx, 'ringold'), ret: 0, uid: 0,
       exe: IOURING, probe: kcallProbe(ctx, 'do_filp_open') }],
   },
 ];

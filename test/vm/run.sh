@@ -16,7 +16,7 @@ npx tsc -p test/vm/tsconfig.json || { echo "vm: TypeScript build of test/vm fail
 # family and syscall path, a filter); the full auto run is in npm run test:kernels
 # the 1,000-exec burst takes 25-80 s per mode under TCG: it runs on the host and in the matrix
 export KW_VM_SKIP_CASES=${KW_VM_SKIP_CASES-'1,000 short-lived'}
-AUTO_CASES=${KW_VM_AUTO_CASES:-'coreutils|busybox rm|dirfd from another|rename over|O_CREAT|relative exec|failed execs|shebang|filter --uid|cgroup v2 path|io_uring'}
+AUTO_CASES=${KW_VM_AUTO_CASES:-'coreutils|busybox rm|dirfd from another|rename over|O_CREAT|write vs create|relative exec|failed execs|shebang|filter --uid|cgroup v2 path|io_uring'}
 out=$(mktemp); trap 'rm -f "$out"' EXIT
 total_pass=0; total_fail=0; parts=()
 # count PART RC: adds the part's last 'N passed, N failed' line (in $out) to the totals; a part

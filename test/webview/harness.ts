@@ -20,7 +20,7 @@ export const SAMPLE_SYMBOL: SymbolInfo = {
   ksym: { address: 'ffffffff8a4c2f30', module: null },
   prototype: 'long __x64_sys_unlinkat(const struct pt_regs *regs);',
   report: { agent_version: '0.1.0', kernel: '6.1.0-13-amd64', arch: 'x86_64', btf: true, lockdown: 'none', lsm: ['lockdown', 'capability', 'bpf'], lsm_bpf: true,
-    families: { unlink: ['fentry', 'kprobe', 'tracepoint'], create: ['kprobe', 'tracepoint'], exec: ['tracepoint'] } },
+    families: { unlink: ['fentry', 'kprobe', 'tracepoint'], create: ['kprobe', 'tracepoint'], write: ['kprobe', 'tracepoint'], exec: ['tracepoint'] } },
 };
 
 export interface Rig {

@@ -127,7 +127,7 @@ function textField(id: string, placeholder: string, value: string, width: string
 }
 const fText = textField('f-text', 'Search all fields', filters.text, '220px');
 const fType = vsc('vscode-single-select', 'f-type');
-for (const [v, label] of [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['exec', 'exec'], ['exit', 'exit']]) {
+for (const [v, label] of [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit']]) {
   const o = document.createElement('vscode-option');
   o.setAttribute('value', v);
   o.textContent = label;

@@ -77,8 +77,8 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
  * trace and a watch (`watch start -- FAMILIES FILTERS`) both pass to the agent.
  */
 export function agentTraceParts(o: TraceOptions): { families: string; filters: string[] } {
-  if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, exec)');
-  for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create or exec)`);
+  if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, write, exec)');
+  for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create, write or exec)`);
   const args: string[] = [];
   for (const p of o.pathPrefixes ?? []) {
     if (!p.startsWith('/')) throw new KwError('bad-input', `path prefix "${p}" must be absolute`);

@@ -11,7 +11,11 @@ export function oneLine(e: KwEvent): string {
     case 'unlink':
       return `${who} ${e.op === 'rmdir' ? 'removed the directory' : e.op === 'rename' ? 'replaced' : 'deleted'} ${e.path}${failed}`;
     case 'create':
+      // a rename is found by either name: a watched file may be the one that went away
+      if (e.op === 'rename' && e.old_path !== undefined) return `${who} renamed ${e.old_path} to ${e.path}${failed}`;
       return `${who} created ${e.path}${failed}`;
+    case 'write':
+      return `${who} ${e.op === 'truncate' ? 'truncated' : 'opened'} ${e.path}${e.op === 'truncate' ? '' : ' for writing'}${failed}`;
     case 'exec':
       return `${who} ran ${e.exe || e.filename}${failed}`;
     case 'exit':

@@ -45,6 +45,8 @@ OP_NAMES[OP.KW_OP_MKDIR] = 'mkdir';
 OP_NAMES[OP.KW_OP_MKNOD] = 'mknod';
 OP_NAMES[OP.KW_OP_LINK] = 'link';
 OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
+OP_NAMES[OP.KW_OP_OPEN_WRITE] = 'open_write';
+OP_NAMES[OP.KW_OP_TRUNCATE] = 'truncate';
 
 const TWO32 = 4294967296;
 /** A u64 whose high word is below this is at most 2^53-1 (Number.MAX_SAFE_INTEGER). */
@@ -349,6 +351,7 @@ export class WireDecoder {
     switch (kind) {
       case KIND.KW_UNLINK:
       case KIND.KW_CREATE:
+      case KIND.KW_WRITE:
         return this.fileRecord(kind, at, size);
       case KIND.KW_EXEC:
         return this.execRecord(at, size);
@@ -425,7 +428,7 @@ export class WireDecoder {
    * The process fields and the six leading strings (comm, exe, cwd, cgroup, container, probe)
    * that every process record has, as a fresh object of one fixed shape.
    */
-  private proc(at: number, flags: number, type: 'unlink' | 'create' | 'exec' | 'exit'): Record<string, unknown> {
+  private proc(at: number, flags: number, type: 'unlink' | 'create' | 'write' | 'exec' | 'exit'): Record<string, unknown> {
     const dv = this.dv;
     const p = at + PROC;
     const comm = this.strSlot(SLOT_COMM);
@@ -476,7 +479,7 @@ export class WireDecoder {
       if (runtime) o.runtime = runtime;
       if (containerName) o.container_name = containerName;
       if (pod) o.pod = pod;
-      if (pathPod && (o.type === 'unlink' || o.type === 'create')) o.path_pod = pathPod;
+      if (pathPod && (o.type === 'unlink' || o.type === 'create' || o.type === 'write')) o.path_pod = pathPod;
     }
     const n = this.ancN;
     if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
@@ -491,7 +494,7 @@ export class WireDecoder {
     const opNum = this.u8[at + FR.op[0]];
     const op = OP_NAMES[opNum];
     if (op === undefined) throw new BadFrame(`unknown op ${opNum}`);
-    const o = this.proc(at, flags, kind === KIND.KW_UNLINK ? 'unlink' : 'create');
+    const o = this.proc(at, flags, kind === KIND.KW_UNLINK ? 'unlink' : kind === KIND.KW_WRITE ? 'write' : 'create');
     o.op = op;
     o.path = this.str();
     if (this.b64 !== undefined) o.path_b64 = this.b64;

@@ -15,6 +15,8 @@ const OP_NUM: Record<FileOp, number> = {
   mknod: OP.KW_OP_MKNOD,
   link: OP.KW_OP_LINK,
   symlink: OP.KW_OP_SYMLINK,
+  open_write: OP.KW_OP_OPEN_WRITE,
+  truncate: OP.KW_OP_TRUNCATE,
 };
 
 /** ISO 8601 with up to 9 fractional digits -> ns since the epoch, as bigint. */
@@ -90,7 +92,8 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   switch (r.type) {
     case 'unlink':
     case 'create':
-      kind = r.type === 'unlink' ? KIND.KW_UNLINK : KIND.KW_CREATE;
+    case 'write':
+      kind = r.type === 'unlink' ? KIND.KW_UNLINK : r.type === 'write' ? KIND.KW_WRITE : KIND.KW_CREATE;
       fixed = new Uint8Array(L.kw_file_rec.size);
       procStrings();
       w.str(r.path, r.path_b64);
@@ -181,7 +184,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   dv.setUint16(H.flags[0], flags, true);
   dv.setUint32(H.size[0], size, true);
   if ('ktime_ns' in r) dv.setBigUint64(H.ktime_ns[0], BigInt(r.ktime_ns), true);
-  if (r.type === 'unlink' || r.type === 'create' || r.type === 'exec' || r.type === 'exit') {
+  if (r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit') {
     const P = L.kw_proc.fields;
     const p = L.kw_file_rec.fields.proc[0];
     dv.setBigUint64(p + P.wall_ns[0], wall, true);
@@ -195,7 +198,8 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   }
   switch (r.type) {
     case 'unlink':
-    case 'create': {
+    case 'create':
+    case 'write': {
       const F = L.kw_file_rec.fields;
       dv.setBigUint64(F.ino[0], BigInt(r.ino), true);
       dv.setUint32(F.dev[0], r.dev, true);

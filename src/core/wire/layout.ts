@@ -82,7 +82,7 @@ export const WIRE_LAYOUT = {
 export type WireStruct = keyof typeof WIRE_LAYOUT;
 
 /** enum kw_kind */
-export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11 } as const;
+export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11, KW_WRITE: 12 } as const;
 
 /** enum kw_flag */
 export const FLAG = {
@@ -108,6 +108,8 @@ export const OP = {
   KW_OP_MKNOD: 6,
   KW_OP_LINK: 7,
   KW_OP_SYMLINK: 8,
+  KW_OP_OPEN_WRITE: 9,
+  KW_OP_TRUNCATE: 10,
 } as const;
 
 /** All enum constants the decoder relies on, for the layout test. */

@@ -35,6 +35,10 @@ static void usage(void)
 	      "  rmdir-hex HEX                 rmdir(path given as hex bytes)\n"
 	      "  creat-hex HEX                 open(path, O_CREAT|O_WRONLY, 0644) then close\n"
 	      "  creat PATH                    open(PATH, O_CREAT|O_WRONLY, 0644); prints created=0|1\n"
+	      "  open FLAGS PATH               openat(AT_FDCWD, PATH, FLAGS, 0644), FLAGS a comma list of\n"
+	      "                                rdonly wronly rdwr trunc creat append; prints open=ok|fail errno=N\n"
+	      "  truncate PATH LEN             truncate(PATH, LEN)\n"
+	      "  ftruncate PATH LEN            ftruncate(open(PATH, O_RDWR), LEN)\n"
 	      "  mknod PATH                    mknod(PATH, S_IFIFO|0644)\n"
 	      "  mknod-reg PATH                mknod(PATH, S_IFREG|0644)\n"
 	      "  mkdir PATH | rmdir PATH | unlink PATH\n"
@@ -131,6 +135,36 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 		return report("creat", fd);
+	}
+	if (!strcmp(cmd, "open") && argc == 4) {
+		static const struct {
+			const char *name;
+			int flag;
+		} names[] = { { "rdonly", O_RDONLY }, { "wronly", O_WRONLY }, { "rdwr", O_RDWR },
+			      { "trunc", O_TRUNC },   { "creat", O_CREAT },   { "append", O_APPEND } };
+		int flags = O_CLOEXEC;
+		for (char *save, *t = strtok_r(argv[2], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			size_t i = 0;
+			while (i < sizeof(names) / sizeof(names[0]) && strcmp(t, names[i].name))
+				i++;
+			if (i == sizeof(names) / sizeof(names[0]))
+				usage();
+			flags |= names[i].flag;
+		}
+		int fd = openat(AT_FDCWD, argv[3], flags, 0644);
+		if (fd >= 0)
+			close(fd);
+		return report("open", fd);
+	}
+	if (!strcmp(cmd, "truncate") && argc == 4)
+		return report("truncate", truncate(argv[2], strtoll(argv[3], NULL, 10)));
+	if (!strcmp(cmd, "ftruncate") && argc == 4) {
+		int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return report("open", fd);
+		int rc = ftruncate(fd, strtoll(argv[3], NULL, 10));
+		close(fd);
+		return report("ftruncate", rc);
 	}
 	if (!strcmp(cmd, "creat") && argc == 3) {
 		struct stat st;

@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       }, 120_000, `a Kernel ${vmKernel} row under ${vmAlias}`)
         .catch(async () => { throw new Error(`no Kernel ${vmKernel} row under ${vmAlias}: ${(await hosts().locator('.monaco-list-row').allInnerTexts()).join(' | ')}`); });
     }
-    for (const fam of ['unlink', 'create', 'exec']) {
+    for (const fam of ['unlink', 'create', 'write', 'exec']) {
       if (!new RegExp(`${fam}[^|]*(tracepoint|kprobe|fentry)`, 'i').test(caps)) throw new Error(`no capability row for ${fam} with an attach mode: ${caps}`);
     }
     await shot('journey-1-hosts.png');
