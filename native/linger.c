@@ -115,8 +115,8 @@ static uint64_t oldest_event(void)
 	return L.head ? L.head->first_event : L.next_event;
 }
 
-/* out.c's tap: every flushed run of records enters the backlog before it is written. */
-static void keep(const char *p, size_t n)
+/* One chunk of the backlog: at most 1/8 of it, so dropping the oldest never drops most of it. */
+static void keep_chunk(const char *p, size_t n)
 {
 	struct chunk *c = malloc(sizeof(*c) + n);
 	uint32_t events = 0;
@@ -145,6 +145,28 @@ static void keep(const char *p, size_t n)
 		L.bytes -= old->len;
 		L.first_dropped = true;
 		free(old);
+	}
+}
+
+/*
+ * out.c's tap: every flushed run of records enters the backlog before it is written, cut at
+ * record boundaries into chunks of at most 1/8 of the backlog (a busy agent flushes megabytes at
+ * once; one such chunk alone could otherwise outgrow the bound).
+ */
+static void keep(const char *p, size_t n)
+{
+	size_t max = L.cap / 8 ? L.cap / 8 : 1;
+	bool ev;
+
+	while (n) {
+		size_t len = 0, l;
+		while (len < n && (l = record_len(p + len, n - len, &ev)) && (len == 0 || len + l <= max))
+			len += l;
+		if (!len)
+			len = n; /* not whole records (never from out.c): keep them as they are */
+		keep_chunk(p, len);
+		p += len;
+		n -= len;
 	}
 }
 
