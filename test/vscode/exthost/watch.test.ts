@@ -104,3 +104,41 @@ describe('a watch started from a kwitness:// file in the Explorer', function () 
     assert.ok(!(await api.watches.refresh(host)).some((w) => w.id === stopped), 'the stopped watch is no longer listed');
   });
 });
+
+describe('Watch Who Changes This on a kwitness:// file', function () {
+  this.timeout(180_000);
+  let api: KernelWitnessApi;
+  let watchId: string | undefined;
+  const sub = `${dir}/exthost-change-${process.pid}`;
+  const conf = `${sub}/app.conf`;
+
+  before(async () => {
+    api = (await vscode.extensions.getExtension<KernelWitnessApi>('kwitness.kwitness')!.activate());
+    onTarget(`mkdir -p ${sub} && echo a=1 > ${conf}`);
+  });
+
+  after(async () => {
+    if (watchId) await api.watches.stop(api.hosts.ref(alias), watchId).catch(() => undefined);
+  });
+
+  it('records a write to the file and the rename that takes it away, with the processes that did them', async () => {
+    const uri = vscode.Uri.from({ scheme: 'kwitness', authority: alias, path: conf });
+    watchId = await vscode.commands.executeCommand<string | undefined>('kwitness.watchWhoChanges', uri, { name: 'exthost app.conf' });
+    assert.ok(watchId, 'the command returned no watch id (its error went to a notification; see the log)');
+    const host = api.hosts.ref(alias);
+    const listed = api.watches.cached(alias)?.watches.find((w) => w.id === watchId);
+    assert.ok(listed && /^unlink,create,write, under /.test(listed.filter), `filter: ${listed?.filter}`);
+    onTarget(`echo a=2 >> ${conf} && mv ${conf} ${conf}.old`);
+    const w = await until('the watch counts the write and the rename', async () => (await api.watches.refresh(host)).find((x) => x.id === watchId && x.events >= 2));
+    const events: KwEvent[] = [];
+    const follower = await api.watches.open(host, w);
+    follower.onDidReceiveEvents((b) => events.push(...b));
+    const write = await until('the write in the feed', () => events.find((e) => e.type === 'write' && e.path === conf));
+    assert.strictEqual(write.ret, 0);
+    const renamed = await until('the rename in the feed', () => events.find((e) => 'op' in e && e.op === 'rename' && ((e as UnlinkEvent).old_path === conf || (e as UnlinkEvent).path === conf)));
+    assert.strictEqual(renamed.comm, 'mv');
+    await follower.stop();
+    await api.watches.stop(host, watchId);
+    watchId = undefined;
+  });
+});

@@ -320,7 +320,8 @@ async function main(): Promise<number> {
       });
       await w.contextMenu(file, 'Watch Who Deletes This');
       await answerQuickInput(w, /narrow it down/); // families and path come from the file
-      await answerQuickInput(w, /a name for the watch/); // "who deletes: disk.img"
+      // the default name ("who deletes: disk.img") plus this run's tag: a watch another run left behind has the default
+      await answerQuickInput(w, /a name for the watch/, `who deletes: disk.img ${tag}`);
       watchDir = await waitFor(60_000, 'the watch directory on the host', () => listWatchDirs().find((d) => !watchesBefore.has(d)));
       await waitUntil(async () => (await w.notifications()).some((t) => /runs on .*keeps running when this window closes/.test(t)), 60_000, 'the "watch runs" notification');
     } finally {
@@ -342,8 +343,8 @@ async function main(): Promise<number> {
       await w.expand(hostRow);
       const told = await waitFor(120_000, 'a notification naming who deleted the file', async () =>
         (await w.notifications()).find((t) => t.includes('kw-deleter') && t.includes(victim7)));
-      if (!/who deletes: disk\.img on /.test(told)) throw new Error(`the notification does not name the watch: ${told}`);
-      await w.row(w.pane('Hosts'), /who deletes: disk\.img/).waitFor({ timeout: 30_000 });
+      if (!told.includes(`who deletes: disk.img ${tag} on `)) throw new Error(`the notification does not name the watch: ${told}`);
+      await w.row(w.pane('Hosts'), `who deletes: disk.img ${tag}`).waitFor({ timeout: 30_000 });
       await shotOf(w, 'journey-7-watch-told.png');
       await w.page.locator('.notifications-toasts .notification-toast', { hasText: victim7 }).locator('.monaco-button', { hasText: 'Open' }).first().click();
       const panel = await w.webview('.vt-row', victim7, 60_000);
@@ -351,7 +352,7 @@ async function main(): Promise<number> {
       if (!row.includes(deleter)) throw new Error(`the row does not show the exe ${deleter}: ${row}`);
       await shotOf(w, 'journey-7-watch-opened.png');
       // Stop Watch from the tree: the supervisor, its tracer and its files go
-      await w.contextMenu(w.row(w.pane('Hosts'), /who deletes: disk\.img/), 'Stop Watch');
+      await w.contextMenu(w.row(w.pane('Hosts'), `who deletes: disk.img ${tag}`), 'Stop Watch');
       await w.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Stop Watch' }).first().click();
       await waitFor(60_000, 'the watch directory removed', () => !fs.existsSync(watchDir!) || undefined);
     } finally {
