@@ -397,7 +397,7 @@ export const CASES: AgentCase[] = [
     families: ['unlink'],
     scope: 'dir',
     // started before the agent: its command line comes from /proc, read when the agent starts
-    setup: () => `touch "$D/a" "$D/pre"\n"$T" unlink-after "$D/go" "$D/pre" > "$D/pre.out" 2>&1 &`,
+    setup: () => `touch "$D/a" "$D/pre"\n"$T" unlink-after "$D/go" "$D/pre" < /dev/null > "$D/pre.out" 2>&1 &\nfor i in $(seq 1 100); do [ -s "$D/pre.out" ] && break; sleep 0.02; done`,
     trigger: () => `sh -c "\\"$T\\" unlink \\"$D/a\\""\ntouch "$D/go"\nfor i in $(seq 1 200); do [ -e "$D/pre" ] || break; sleep 0.05; done`,
     expect: (ctx) => [
       {
