@@ -398,13 +398,14 @@ export const CASES: AgentCase[] = [
     scope: 'dir',
     // started before the agent: its command line comes from /proc, read when the agent starts
     setup: () => `touch "$D/a" "$D/pre"\n"$T" unlink-after "$D/go" "$D/pre" < /dev/null > "$D/pre.out" 2>&1 &\nfor i in $(seq 1 100); do [ -s "$D/pre.out" ] && break; sleep 0.02; done`,
-    trigger: () => `sh -c "\\"$T\\" unlink \\"$D/a\\""\ntouch "$D/go"\nfor i in $(seq 1 200); do [ -e "$D/pre" ] || break; sleep 0.05; done`,
+    // "; true": a shell may exec its last simple command in place (bash and busybox do), leaving no sh ancestor
+    trigger: () => `sh -c "\\"$T\\" unlink \\"$D/a\\"; true"\ntouch "$D/go"\nfor i in $(seq 1 200); do [ -e "$D/pre" ] || break; sleep 0.05; done`,
     expect: (ctx) => [
       {
         type: 'unlink',
         path: `${ctx.dir}/a`,
         cmdline: [ctx.trigger, 'unlink', `${ctx.dir}/a`],
-        ancestors: startsWith([{ comm: 'sh', cmdline: ['sh', '-c', `"${ctx.trigger}" unlink "${ctx.dir}/a"`] }, { pid: ctx.rootPid, comm: 'bash' }]),
+        ancestors: startsWith([{ comm: 'sh', cmdline: ['sh', '-c', `"${ctx.trigger}" unlink "${ctx.dir}/a"; true`] }, { pid: ctx.rootPid, comm: 'bash' }]),
         ...ok,
       },
       { type: 'unlink', path: `${ctx.dir}/pre`, comm: 'kw-trigger', cmdline: [ctx.trigger, 'unlink-after', `${ctx.dir}/go`, `${ctx.dir}/pre`], ...ok },
