@@ -71,8 +71,7 @@ static void json_args(struct buf *b, const char *key, struct sv a, uint32_t coun
 	buf_put(b, "]", 1);
 }
 
-/* `,"KEY":{"namespace","name","uid"}` when the uid is known (names "" once the node forgot them). */
-static void json_pod(struct buf *b, const char *key, struct sv ns, struct sv name, struct sv uid)
+void json_pod(struct buf *b, const char *key, struct sv ns, struct sv name, struct sv uid)
 {
 	if (!uid.n)
 		return;

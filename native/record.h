@@ -55,6 +55,8 @@ struct ev {
 void emit_json(struct ev *e);
 /* `,"cmdline":[...]` (+ `_b64`), null when unknown (.p NULL), `,"cmdline_truncated":true` when cut. */
 void json_cmdline(struct buf *b, struct sv c);
+/* `,"KEY":{"namespace","name","uid"}` when the uid is known (names "" once the node forgot them). */
+void json_pod(struct buf *b, const char *key, struct sv ns, struct sv name, struct sv uid);
 void emit_wire(struct ev *e);
 
 /* ---- tcache.c: per thread, the cwd and dirfd paths of its last file event ---- */

@@ -140,16 +140,9 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		if (v[1].n)
 			put_str(b, "container_name", v[1]);
 		for (int k = 0; k < 2; k++) {
-			struct sv_ *p = &v[2 + 3 * k];
-			if (!p[2].n)
-				continue;
-			buf_printf(b, ",\"%s\":{", k ? "path_pod" : "pod");
-			json_bytes(b, "namespace", p[0].p, p[0].n);
-			buf_put(b, ",", 1);
-			json_bytes(b, "name", p[1].p, p[1].n);
-			buf_put(b, ",", 1);
-			json_bytes(b, "uid", p[2].p, p[2].n);
-			buf_put(b, "}", 1);
+			const struct sv_ *p = &v[2 + 3 * k];
+			json_pod(b, k ? "path_pod" : "pod", (struct sv){ p[0].p, p[0].n }, (struct sv){ p[1].p, p[1].n },
+				 (struct sv){ p[2].p, p[2].n });
 		}
 	}
 	buf_puts(b, ",\"ancestors\":[");

@@ -252,14 +252,9 @@ export class WireDecoder {
     const e = this.pos;
     const n = e - s;
     const u8 = this.u8;
-    const prev = this.slotBytes[slot];
-    if (prev !== undefined && prev.length === n) {
-      let i = 0;
-      while (i < n && prev[i] === u8[s + i]) i++;
-      if (i === n) {
-        this.b64 = this.slotB64[slot];
-        return this.slotStr[slot];
-      }
+    if (sameBytes(this.slotBytes[slot], u8, s, n)) {
+      this.b64 = this.slotB64[slot];
+      return this.slotStr[slot];
     }
     this.b64 = undefined;
     const str = n === 0 ? '' : this.decodeBytes(s, e);
@@ -278,12 +273,7 @@ export class WireDecoder {
     const e = this.pos;
     const n = e - s;
     const u8 = this.u8;
-    const prev = this.cmdBytes[slot];
-    if (slot < CMD_ANC + SLOT_ANC_MAX && prev !== undefined && prev.length === n) {
-      let i = 0;
-      while (i < n && prev[i] === u8[s + i]) i++;
-      if (i === n) return this.cmdVal[slot];
-    }
+    if (slot < CMD_ANC + SLOT_ANC_MAX && sameBytes(this.cmdBytes[slot], u8, s, n)) return this.cmdVal[slot];
     let val: Cmd | null = null;
     if (n > 0) {
       const truncated = u8[e - 1] !== 0;
@@ -576,4 +566,12 @@ function setCmd(o: CommandLine, c: Cmd | null): void {
   o.cmdline = c ? c.args : null;
   if (c?.b64) o.cmdline_b64 = c.b64;
   if (c?.truncated) o.cmdline_truncated = true;
+}
+
+/** prev equals u8[s, s + n) (a byte compare is much cheaper than a decode and an allocation). */
+function sameBytes(prev: Uint8Array | undefined, u8: Uint8Array, s: number, n: number): boolean {
+  if (prev === undefined || prev.length !== n) return false;
+  let i = 0;
+  while (i < n && prev[i] === u8[s + i]) i++;
+  return i === n;
 }
