@@ -50,7 +50,8 @@ if [ -z "${KW_DEMO_FOLDER:-}" ]; then
 # Kernel Witness: things to try
 
 1. Click the **Kernel Witness** icon in the activity bar. *This Machine* is listed first.
-2. Right-click *This Machine* → **Start Unlink Trace**. A live panel opens.
+2. Right-click *This Machine* → **Start Unlink Trace** → *Everything on This Machine* (or *Only
+   under paths…* to trace one folder). A live panel opens.
 3. Open a terminal (Ctrl+`) and delete something:
 
        f=$(mktemp) && rm "$f"

@@ -29,3 +29,16 @@ export function pathFilters(paths: readonly string[]): Pick<TraceOptions, 'pathP
   const prefixes = paths.filter((p) => !isGlob(p));
   return { pathPrefixes: prefixes.length ? prefixes : undefined, pathGlobs: globs.length ? globs : undefined };
 }
+
+/** What a trace's filters keep, in one line ("paths /tmp; comm kubelet; failed only"), or 'none'. */
+export function describeScope(o: Omit<TraceOptions, 'families'>): string {
+  const f: string[] = [];
+  if (o.pathPrefixes?.length) f.push(`paths ${o.pathPrefixes.join(', ')}`);
+  if (o.pathGlobs?.length) f.push(`matching ${o.pathGlobs.join(', ')}`);
+  if (o.pid !== undefined) f.push(`pid ${o.pid}`);
+  if (o.comm) f.push(`comm ${o.comm}`);
+  if (o.uid !== undefined) f.push(`uid ${o.uid}`);
+  if (o.cgroup) f.push(`cgroup ${o.cgroup}`);
+  if (o.failedOnly) f.push('failed only');
+  return f.join('; ') || 'none';
+}

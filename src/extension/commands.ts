@@ -3,10 +3,9 @@
 import * as vscode from 'vscode';
 
 import { KwError, errorMessage } from '../core/errors';
-import type { Family } from '../core/events';
 import { parseHostSpec } from '../core/ssh/config';
 import type { HostManager } from '../core/host/host';
-import type { HostRef, TraceOptions } from '../core/trace-api';
+import type { HostRef } from '../core/trace-api';
 import type { HostsNode, HostsTreeProvider } from './hosts-tree';
 import { TraceRegistry, describeState } from './traces';
 import { readTrustedSettings } from './trusted-settings';
@@ -76,24 +75,10 @@ function userHosts(): string[] {
   return readTrustedSettings(vscode.workspace.getConfiguration('kwitness')).hosts;
 }
 
-/** Returns [id, handler] pairs; the composition root registers them. */
+/** Returns [id, handler] pairs; the composition root registers them. (The Start commands live in
+ * watch-commands.ts, beside the scope questions.) */
 export function commandHandlers(deps: CommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
-  const startTrace = (family: Family) => async (arg?: unknown, extra?: unknown): Promise<string | undefined> => {
-    const host = await pickHost(deps, arg, `Start ${family} trace on…`);
-    if (!host) return undefined;
-    const options: TraceOptions = { ...(typeof extra === 'object' && extra !== null ? (extra as Partial<TraceOptions>) : {}), families: [family] };
-    try {
-      const s = await deps.traces.start(host, options);
-      return s.id;
-    } catch {
-      return undefined; // already shown to the user
-    }
-  };
   return [
-    [COMMAND_IDS.startUnlinkTrace, startTrace('unlink')],
-    [COMMAND_IDS.startCreateTrace, startTrace('create')],
-    [COMMAND_IDS.startWriteTrace, startTrace('write')],
-    [COMMAND_IDS.startExecTrace, startTrace('exec')],
     [
       COMMAND_IDS.stopTrace,
       async (arg?: unknown) => {

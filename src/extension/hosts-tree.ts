@@ -8,6 +8,7 @@ import { Disposable } from '../core/lifecycle';
 import { errorMessage } from '../core/errors';
 import type { HostConnection, HostManager } from '../core/host/host';
 import { FAMILIES } from '../core/events';
+import { describeScope } from '../core/path-scope';
 import type { HostRef } from '../core/trace-api';
 import type { TraceSession } from '../core/session/trace-session';
 import { TraceRegistry, describeState } from './traces';
@@ -151,7 +152,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       const st = s.state;
       this.shownCounts.set(s.id, `${s.eventCount}/${s.lostTotal}`);
       item.description = `${shortState(s)} · ${s.eventCount} events${s.lostTotal ? ` · ${s.lostTotal} lost` : ''}`;
-      item.tooltip = `${describeState(st)}\nfilters: ${describeFilters(s)}`;
+      item.tooltip = `${describeState(st)}\nfilters: ${describeScope(s.options)}`;
       item.iconPath = new vscode.ThemeIcon(
         st.kind === 'running' ? 'pulse' : st.kind === 'disconnected' ? 'debug-disconnect' : st.kind === 'failed' ? 'error' : st.kind === 'stopped' ? 'debug-stop' : 'loading~spin',
       );
@@ -218,15 +219,3 @@ function shortState(s: TraceSession): string {
   return st.kind === 'running' ? 'running' : st.kind;
 }
 
-function describeFilters(s: TraceSession): string {
-  const o = s.options;
-  const f: string[] = [];
-  if (o.pathPrefixes?.length) f.push(`paths ${o.pathPrefixes.join(', ')}`);
-  if (o.pathGlobs?.length) f.push(`matching ${o.pathGlobs.join(', ')}`);
-  if (o.pid !== undefined) f.push(`pid ${o.pid}`);
-  if (o.comm) f.push(`comm ${o.comm}`);
-  if (o.uid !== undefined) f.push(`uid ${o.uid}`);
-  if (o.cgroup) f.push(`cgroup ${o.cgroup}`);
-  if (o.failedOnly) f.push('failed only');
-  return f.join('; ') || 'none';
-}

@@ -1,4 +1,6 @@
-// Commands for watches: Start Watch… (a host, then what to record: watch-scope.ts), Watch Who
+// Commands that start something, and the watches' own: Start Unlink/Create/Write/Exec Trace (a
+// host, then one question: as last time, everything, only under paths, or every step), Start
+// Trace… and Start Watch… (a host, then what to record: watch-scope.ts), Watch Who
 // Deletes This / Creates Files Here / Changes This from a file or folder of a kwitness://,
 // vscode-remote://ssh-remote+HOST or local file:// URI, Open Watch, Stop Watch, Refresh Watches. Each takes a tree node, a URI or nothing (then it asks).
 import * as vscode from 'vscode';
@@ -10,7 +12,8 @@ import type { HostRef, TraceOptions } from '../core/trace-api';
 import type { WatchSummary } from '../core/watch/watch-client';
 import { decodeUriPath } from '../panel/paths';
 import type { HostsNode } from './hosts-tree';
-import { askWatchScope, scopeOptions, type WatchScope } from './watch-scope';
+import { COMMAND_IDS } from './commands';
+import { askQuickScope, askWatchScope, scopeOptions, type WatchScope } from './watch-scope';
 import type { WatchRegistry } from './watches';
 
 export const WATCH_COMMAND_IDS = {
@@ -129,7 +132,29 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
     return pick && { host, watch: pick.w };
   };
 
+  /** A trace into this window's panel, or (the user chose to keep it running) a watch opened in the panel. */
+  const startScoped = async (host: HostRef, scope: WatchScope): Promise<string | undefined> => {
+    if (!scope.keep) return deps.startTrace(host, scopeOptions(scope));
+    const id = await startWith(host, scope);
+    const w = id && deps.watches.cached(host.id)?.watches.find((x) => x.id === id);
+    if (w) await deps.watches.open(host, w).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
+    return id;
+  };
+
+  /** Start <Family> Trace: a caller that passes options (tests, other extensions) has said what to trace; a person is asked. */
+  const quickStart = (family: Family) => async (arg?: unknown, extra?: unknown): Promise<string | undefined> => {
+    const host = await deps.pickHost(arg, `Start ${family} trace on…`);
+    if (!host) return undefined;
+    if (typeof extra === 'object' && extra !== null) return deps.startTrace(host, { ...(extra as Partial<TraceOptions>), families: [family] });
+    const scope = await askQuickScope(host, family, deps.state, browse);
+    return scope && startScoped(host, scope);
+  };
+
   return [
+    [COMMAND_IDS.startUnlinkTrace, quickStart('unlink')],
+    [COMMAND_IDS.startCreateTrace, quickStart('create')],
+    [COMMAND_IDS.startWriteTrace, quickStart('write')],
+    [COMMAND_IDS.startExecTrace, quickStart('exec')],
     [
       WATCH_COMMAND_IDS.startWatch,
       async (arg?: unknown) => {
@@ -145,12 +170,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       async (arg?: unknown) => {
         const host = await deps.pickHost(arg, 'Start a trace on…');
         const scope = host && (await askWatchScope(host, deps.state, {}, 'trace', browse));
-        if (!host || !scope) return undefined;
-        if (!scope.keep) return deps.startTrace(host, scopeOptions(scope));
-        const id = await startWith(host, scope);
-        const w = id && deps.watches.cached(host.id)?.watches.find((x) => x.id === id);
-        if (w) await deps.watches.open(host, w).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${errorMessage(e)}`));
-        return id;
+        return host && scope ? startScoped(host, scope) : undefined;
       },
     ],
     [WATCH_COMMAND_IDS.watchWhoDeletes, fromResource(['unlink'], 'Who deletes')],

@@ -8,10 +8,12 @@ import * as vscode from 'vscode';
 
 import type { Family } from '../core/events';
 import { FAMILIES } from '../core/events';
-import { checkPaths, parsePathList, pathFilters } from '../core/path-scope';
+import { checkPaths, describeScope, parsePathList, pathFilters } from '../core/path-scope';
 import type { HostRef, TraceOptions } from '../core/trace-api';
 
 const LAST_KEY = 'kwitness.lastWatchScope';
+/** Per host, which row of the quick Start commands' question was chosen last (it comes first). */
+const QUICK_KEY = 'kwitness.lastQuickScope';
 
 type Narrowing = Pick<TraceOptions, 'comm' | 'pid' | 'uid' | 'cgroup' | 'failedOnly'>;
 
@@ -180,4 +182,67 @@ export async function askWatchScope(
 /** The trace options a scope stands for (what the agent's watch runs). */
 export function scopeOptions(scope: Pick<WatchScope, 'families' | 'paths' | 'narrowing'>): TraceOptions {
   return { families: scope.families, ...pathFilters(scope.paths), ...scope.narrowing };
+}
+
+type QuickChoice = 'last' | 'everything' | 'paths' | 'more';
+
+/**
+ * The question of the one-family Start commands (Start Unlink Trace, …): one quick pick whose
+ * rows are "as last time" (the host's remembered paths and narrowing), "everything on the host",
+ * "only under paths…" (the paths box, with its folder button) and "choose the scope…" (every
+ * step of askWatchScope, the family fixed). The row chosen last for the host comes first, so the
+ * usual start stays one Enter. undefined = cancelled.
+ */
+export async function askQuickScope(host: HostRef, family: Family, state: vscode.Memento, browse?: BrowseHost): Promise<WatchScope | undefined> {
+  const last = remembered(state)[host.id];
+  const lastText = last ? describeScope(scopeOptions(last)) : 'none';
+  const rows: Array<vscode.QuickPickItem & { choice: QuickChoice }> = [];
+  if (lastText !== 'none') rows.push({ label: '$(history) As last time', description: lastText, choice: 'last' });
+  rows.push({ label: `$(globe) Everything on ${host.label}`, description: 'every process, every path', choice: 'everything' });
+  rows.push({ label: '$(folder) Only under paths…', description: 'folders, files or * ? [..] patterns; checked in the kernel', choice: 'paths' });
+  rows.push({ label: '$(filter) Choose the scope…', description: 'paths, process, user, container, failed only, keep running on the host', choice: 'more' });
+  const before = state.get<Record<string, QuickChoice>>(QUICK_KEY)?.[host.id];
+  const choice = await pickRow(`Trace ${family} on ${host.label}: what to record?`, rows, rows.find((r) => r.choice === before));
+  if (!choice) return undefined;
+  void state.update(QUICK_KEY, { ...state.get<Record<string, QuickChoice>>(QUICK_KEY), [host.id]: choice });
+  const families = [family];
+  const bare: WatchScope = { families, paths: [], narrowing: {}, persistent: false, keep: false };
+  switch (choice) {
+    case 'everything':
+      return bare;
+    case 'last':
+      // the remembered paths and narrowing, for this command's family; a trace in this window
+      return { ...bare, paths: last!.paths, narrowing: last!.narrowing ?? {} };
+    case 'paths': {
+      const paths = await askPaths(`Trace ${family} on ${host.label}: under which paths? (comma-separated, * ? [..] patterns allowed)`, (last?.paths ?? []).join(', '), browse && (() => browse(host)));
+      if (!paths) return undefined;
+      void state.update(LAST_KEY, { ...remembered(state), [host.id]: { families: last?.families ?? families, paths, narrowing: {}, persistent: false, keep: last?.keep } satisfies Remembered });
+      return { ...bare, paths };
+    }
+    case 'more':
+      return askWatchScope(host, state, { families }, 'trace', browse);
+    default:
+      return undefined;
+  }
+}
+
+/** A single-choice quick pick that starts on `active` (showQuickPick always starts on the first row). */
+function pickRow<T extends vscode.QuickPickItem & { choice: C }, C>(title: string, rows: T[], active: T | undefined): Promise<C | undefined> {
+  const qp = vscode.window.createQuickPick<T>();
+  qp.title = title;
+  qp.items = rows;
+  if (active) qp.activeItems = [active];
+  qp.ignoreFocusOut = true;
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: C | undefined): void => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    qp.onDidAccept(() => finish(qp.selectedItems[0]?.choice ?? qp.activeItems[0]?.choice));
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
 }

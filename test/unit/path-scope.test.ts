@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { parseArgs, traceOptionsFrom } from '../../src/cli';
-import { checkPaths, isGlob, parsePathList, pathFilters } from '../../src/core/path-scope';
+import { checkPaths, describeScope, isGlob, parsePathList, pathFilters } from '../../src/core/path-scope';
 import { agentTraceArgs } from '../../src/core/session/trace-session';
 
 test('path scope: a typed list splits into prefixes and patterns', () => {
@@ -30,4 +30,10 @@ test('path scope: relative paths and too many paths are refused with the cause',
 test('cli: --path-glob reaches the agent', () => {
   const o = traceOptionsFrom(parseArgs(['trace', 'create', '--host', 'local', '--path-glob', '/tmp/*.img', '--path-prefix', '/srv']));
   assert.deepEqual(agentTraceArgs(o, 'wire'), ['trace', 'create', '--format', 'wire', '--path-prefix', '/srv', '--path-glob', '/tmp/*.img']);
+});
+
+test('path scope: a scope reads as one line (the quick Start question\'s "as last time", the tree\'s tooltip)', () => {
+  assert.equal(describeScope({}), 'none');
+  assert.equal(describeScope({ ...pathFilters(['/tmp', '/srv/*.img']), comm: 'kubelet', pid: 0, uid: 1000, cgroup: '/sys/fs/cgroup/x', failedOnly: true }),
+    'paths /tmp; matching /srv/*.img; pid 0; comm kubelet; uid 1000; cgroup /sys/fs/cgroup/x; failed only');
 });

@@ -34,6 +34,7 @@ async function main(): Promise<number> {
       fs.writeFileSync(path.join(dir, 'victim'), 'x');
       await wb.runCommand('Kernel Witness: Start Unlink Trace');
       await wb.pick('This Machine');
+      await wb.pick(/Everything on/);
       const panel = await wb.webview('#state.running', /unlink/, 60_000);
       await panel.locator('#f-glob input').fill(`${dir}/**`);
       cp.execFileSync(path.join(dir, 'kw-demo-rm'), [path.join(dir, 'victim')]);

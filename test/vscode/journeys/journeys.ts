@@ -88,21 +88,26 @@ async function main(): Promise<number> {
     cp.spawnSync('bash', [process.env.KW_VM_SH, 'stop', process.env.KW_TEST_VM_NAME], { stdio: 'ignore', timeout: 30_000 });
   }
 
-  // 2. Palette -> Start Unlink Trace -> host -> panel; a named process deletes a file over SSH;
-  //    a row shows the process, its exe and the absolute path. How soon is printed here and
-  //    judged by the benchmarks (P4), not asserted: a loaded machine must not fail a journey.
-  await steps.step('journey 2: Start Unlink Trace on the ssh host; a deletion shows up as a row', async () => {
-    onTarget(target, `mkdir -p ${dir} && cp /bin/rm ${deleter} && echo 'delete me' > ${victim}`);
+  // 2. Palette -> Start Unlink Trace -> host -> "Only under paths…" -> the test dir -> panel; a
+  //    named process deletes a file outside the dir and then one in it over SSH; only the second
+  //    is a row, with the process, its exe and the absolute path (the scope runs in the kernel:
+  //    the agent was started with --path-prefix). How soon is printed here and judged by the
+  //    benchmarks (P4), not asserted: a loaded machine must not fail a journey.
+  await steps.step('journey 2: Start Unlink Trace on the ssh host, only under a path; a deletion there shows up as a row, one elsewhere does not', async () => {
+    const outside = `/tmp/kw-outside-${tag}.txt`;
+    onTarget(target, `mkdir -p ${dir} && cp /bin/rm ${deleter} && echo 'delete me' > ${victim} && echo x > ${outside}`);
     await wb.runCommand('Kernel Witness: Start Unlink Trace');
     await wb.pick(target.alias);
+    await wb.pick(/Only under paths/);
+    await answerQuickInput(wb, /under which paths/, dir);
     // The panel's header shows the trace state: 'running · unlink: tracepoint' once attached.
     unlinkPanel = await runningPanel(wb, 'unlink');
-    // The whole machine is traced and other work runs on it: narrow the view with the panel's
-    // own path filter, as a user would.
-    await setPathFilter(unlinkPanel, `${dir}/**`);
     agentPids = agentsUnder(target.sshdPid).map((p) => p.pid);
     if (agentPids.length === 0) throw new Error('trace says running but no kwitness-agent runs under the test sshd');
-    onTarget(target, `${deleter} ${victim}`);
+    const args = agentPids.map((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ')).join(' | ');
+    if (!args.includes(`--path-prefix ${dir}`)) throw new Error(`the agent was not scoped to ${dir}: ${args}`);
+    // the one outside goes first: the stream is in order, so once the victim shows, it would have too
+    onTarget(target, `${deleter} ${outside} && ${deleter} ${victim}`);
     const t0 = Date.now();
     // (The table pools its row elements: a hidden one keeps its old text, so only visible rows count.)
     const row = unlinkPanel.locator('.vt-row', { hasText: victim }).filter({ visible: true }).filter({ hasText: 'kw-deleter' }).first();
@@ -111,6 +116,8 @@ async function main(): Promise<number> {
     const text = await row.innerText();
     if (!text.includes(deleter)) throw new Error(`row does not show the exe ${deleter}: ${text}`);
     console.log(`     row visible ${latency} ms after the deleting ssh command returned (load average ${os.loadavg().map((x: number) => x.toFixed(1)).join(' ')})`);
+    const strays = (await unlinkPanel.locator('.vt-row').filter({ visible: true }).allInnerTexts()).filter((r) => r.includes(outside));
+    if (strays.length) throw new Error(`a deletion outside the scope reached the panel: ${JSON.stringify(strays)}`);
     await shot('journey-2-unlink-trace.png');
   });
 
@@ -119,6 +126,7 @@ async function main(): Promise<number> {
   await steps.step('journey 3a: click a created file\'s path -> editor shows its content from the target', async () => {
     await wb.runCommand('Kernel Witness: Start Create Trace');
     await wb.pick(target.alias);
+    await wb.pick(/Everything on/); // the whole host; the panel's own filter narrows the view
     createPanel = await runningPanel(wb, 'create');
     await setPathFilter(createPanel, `${dir}/**`);
     const content = `created on the target at ${new Date().toISOString()}`;
@@ -188,6 +196,7 @@ async function main(): Promise<number> {
     await wb.runCommand('View: Close All Editor Groups'); // room for the new panel
     await wb.runCommand('Kernel Witness: Start Exec Trace');
     await wb.pick(LOCAL_LABEL);
+    await wb.pick(/Everything on/);
     const panel = await runningPanel(wb, 'exec');
     const exe = fs.realpathSync('/bin/true');
     await setPathFilter(panel, exe); // for exec events the path filter matches the exe
@@ -259,6 +268,7 @@ async function main(): Promise<number> {
     onTarget(target, `echo x > ${before8} && echo x > ${during8} && echo x > ${after8}`);
     await wb.runCommand('Kernel Witness: Start Unlink Trace');
     await wb.pick(target.alias);
+    await wb.pick(/Everything on/);
     // the whole busy machine is traced: narrow the view first (it is restored after the reload too)
     let panel = await runningPanel(wb, 'unlink');
     await setPathFilter(panel, `${dir}/j8-*`);
