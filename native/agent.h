@@ -65,6 +65,9 @@ extern int64_t boot_to_wall;          /* CLOCK_REALTIME - CLOCK_BOOTTIME, ns */
 uint64_t clock_ns(clockid_t c);
 void sync_clocks(void);
 
+/* ---- replay.c: a recorded wire stream played back like a trace (benchmarks) ---- */
+int cmd_replay(int argc, char **argv);
+
 /* ---- out.c: growable byte buffer, JSON and wire helpers, stdout ---- */
 struct buf {
 	char *p;

@@ -25,10 +25,11 @@ const char kw_usage[] =
 	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
 	"                [--on-hit CMD] [--until EPOCH_S] [--max-events N] [--foreground]\n"
 	"                [--service auto|systemd|daemon] [--persistent] [--memory-max-mb N] [--cpu-quota PCT]\n"
-	"                -- FAMILIES [filters]\n"
+	"                [--replay FILE --replay-rate EVENTS_PER_S] -- FAMILIES [filters]\n"
 	"       kwitness-agent watch status --dir DIR | list --root ROOT | stop --dir DIR [--keep]\n"
 	"       kwitness-agent watch read --dir DIR [--since CURSOR] [--limit N] [--from-ns W] [--to-ns W]\n"
 	"                [--path-prefix P]... [--follow]\n"
+	"       kwitness-agent replay FILE [--rate EVENTS_PER_S] [--count N]   (a recorded wire stream, for benchmarks)\n"
 	"       kwitness-agent btf FUNC\n";
 
 /* Where a parse error goes: the message buffer of the caller. */

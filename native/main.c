@@ -747,5 +747,7 @@ int main(int argc, char **argv)
 		return cmd_watch(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 2, argv + 2);
-	usage_error("unknown command '%s' (expected probe, trace, attach, watch or btf)", argv[1]);
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 2, argv + 2);
+	usage_error("unknown command '%s' (expected probe, trace, attach, watch, replay or btf)", argv[1]);
 }

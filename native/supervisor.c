@@ -261,13 +261,22 @@ static int start_worker(void)
 		return -1;
 	}
 	fcntl(out[0], F_SETPIPE_SZ, 1 << 20); /* fewer wakeups at high rates; best effort */
+	char rate[24];
 	argv[n++] = "kwitness-agent";
-	argv[n++] = "trace";
-	argv[n++] = (char *)o->families;
-	argv[n++] = "--format";
-	argv[n++] = "wire";
-	for (int i = 0; i < o->n_filters && n < (int)(sizeof(argv) / sizeof(argv[0])) - 1; i++)
-		argv[n++] = o->filters[i];
+	if (o->replay) { /* a benchmark: a recording played back instead of the kernel (replay.c) */
+		snprintf(rate, sizeof(rate), "%llu", (unsigned long long)o->replay_rate);
+		argv[n++] = "replay";
+		argv[n++] = (char *)o->replay;
+		argv[n++] = "--rate";
+		argv[n++] = rate;
+	} else {
+		argv[n++] = "trace";
+		argv[n++] = (char *)o->families;
+		argv[n++] = "--format";
+		argv[n++] = "wire";
+		for (int i = 0; i < o->n_filters && n < (int)(sizeof(argv) / sizeof(argv[0])) - 1; i++)
+			argv[n++] = o->filters[i];
+	}
 	argv[n] = NULL;
 
 	pid_t pid = fork();

@@ -333,6 +333,14 @@ static int watch_start(int argc, char **argv)
 			o.memory_max_mb = num_arg(a, v, 16, 1 << 20), i++;
 		else if (!strcmp(a, "--cpu-quota"))
 			o.cpu_quota_pct = num_arg(a, v, 1, 100 * 1024), i++;
+		else if (!strcmp(a, "--replay")) {
+			/* the worker plays a recorded wire stream back instead of tracing (benchmarks) */
+			static char replay_path[4096];
+			if (!v || !realpath(v, replay_path))
+				usage_fail("start: --replay: cannot read the recording '%s': %s", v ? v : "", v ? strerror(errno) : "no file given");
+			o.replay = replay_path, i++;
+		} else if (!strcmp(a, "--replay-rate"))
+			o.replay_rate = num_arg(a, v, 0, 1ull << 32), i++;
 		else if (!strcmp(a, "--unit")) {
 			/* internal: written into start.args for the supervisor a unit runs */
 			if (!v || strncmp(v, "kwitness-watch-", 15) || strchr(v, '/'))

@@ -45,6 +45,8 @@ struct watch_opts {
 	char **filters;        /* trace filter arguments after FAMILIES */
 	int n_filters;
 	uint64_t started_ns;   /* the watch's first start (kept across restarts of DIR) */
+	const char *replay;    /* the worker replays this recording instead of tracing (benchmarks; replay.c) */
+	uint64_t replay_rate;  /* its events per second (0: as fast as the journal takes them) */
 };
 
 /* What status.json says (the supervisor's view); lost = lost_base + worker_lost. */
