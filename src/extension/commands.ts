@@ -50,7 +50,7 @@ export async function pickHost(deps: Pick<CommandDeps, 'hosts'>, arg: unknown, t
     void vscode.window.showInformationMessage('Kernel Witness: no hosts yet. Add one with "Kernel Witness: Add Host" or in ~/.ssh/config.');
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a host' });
+  const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'Pick a host', ignoreFocusOut: true });
   return pick?.host;
 }
 
