@@ -4,19 +4,7 @@
 // appended incrementally; any other sort is rebuilt (throttled by the caller).
 import type { ColumnId, PanelFilters } from '../../src/contract/messages';
 import { EventStore, TYPES, type StrColumn } from './store';
-
-/** Glob to RegExp: `**` any run, `*` within one component, `?` one char. A glob without a leading `/` matches anywhere. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') { re += '.*'; i++; } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(glob.startsWith('/') ? `^${re}$` : `(^|/)${re}$`, 's');
-}
+import { globToRegExp } from './glob';
 
 const EXEC = TYPES.indexOf('exec');
 
