@@ -50,12 +50,18 @@ function matches(s: EventStore, f: Partial<PanelFilters>): number[] {
 test('pods, container names and the file\'s pod come back exactly, and cost nothing per event', () => {
   const s = store();
   events.forEach((e, i) => assert.deepEqual(s.get(s.firstSeq + i), e));
-  // 5,000 deletions by one pod's process: its pod is one interned string, not 5,000
+  // 5,000 execs by one pod's process, each with its own argv (a per-event 'extra' string): the
+  // pod is still one interned string, not one copy inside every event's extra
   const many = new EventStore(10_000);
-  for (let i = 0; i < 5000; i++) many.add([{ ...events[1], path: `/data/f${i}` } as KwEvent]);
+  const { op: _op, path: _path, path_pod: _pp, dev: _dev, ino: _ino, last_link: _ll, ...proc } = events[1] as Extract<KwEvent, { type: 'unlink' }>;
+  for (let i = 0; i < 5000; i++) {
+    many.add([{ ...proc, type: 'exec', filename: '/bin/sh', argv: ['sh', `-c${i}`], argv_truncated: false, interpreter: null }]);
+  }
+  assert.equal(many.strings.strs.filter((x) => x.includes('-c4999')).length, 1, 'argv is per event');
   const withPod = many.strings.strs.filter((x) => x.includes('"pod"'));
   assert.equal(withPod.length, 1, `interned strings naming the pod: ${withPod.length}`);
   assert.deepEqual(many.podOf(many.firstSeq + 4999), CART);
+  assert.equal(many.containerNameOf(many.firstSeq + 4999), 'api');
 });
 
 test('the pod filter: text, exact namespace/name, glob, uid; either the actor\'s pod or the file\'s', () => {
