@@ -85,10 +85,11 @@ export function dispatch<M>(handlers: Handlers<M>, msg: MessageOf<M>): void {
 
 // ---------------------------------------------------------------- persisted webview state
 export type ColumnId =
-  | 'time' | 'type' | 'process' | 'user' | 'exe' | 'path' | 'result' | 'container'
+  | 'time' | 'type' | 'process' | 'user' | 'exe' | 'path' | 'result' | 'container' | 'pod' | 'path_pod'
   | 'ppid' | 'cwd' | 'cgroup' | 'probe' | 'ktime';
+/** Also the order in which shown columns appear (the pod columns sit next to the container). */
 export const COLUMN_IDS: readonly ColumnId[] = [
-  'time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container', 'ppid', 'cwd', 'cgroup', 'probe', 'ktime',
+  'time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container', 'pod', 'path_pod', 'ppid', 'cwd', 'cgroup', 'probe', 'ktime',
 ];
 export const DEFAULT_COLUMNS: readonly ColumnId[] = ['time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container'];
 
@@ -108,9 +109,22 @@ export interface PanelFilters {
   failedOnly: boolean;
   /** Events of this process or any descendant of it (set by clicking an ancestor); 0 = off. */
   ancestor: number;
+  /**
+   * Kubernetes pod, of the acting process or of the file (the pod whose directory held it), so
+   * that "who touched pod X" finds X's own processes and the node's (kubelet, a CSI driver) alike.
+   * With a `/` or a wildcard: a glob on namespace/name (`shop/cart-7d9f` exactly, `shop/*`,
+   * `cart-*`); else a case-insensitive substring of namespace/name, or a prefix of the pod uid.
+   */
+  pod: string;
+  /** Kubernetes namespace of either pod (as `pod`): exact, case-insensitive, or a glob with `*`/`?`. */
+  namespace: string;
+  /** Container of the acting process: substring of its name (case-insensitive) or prefix of its id. */
+  container: string;
 }
 
-export const EMPTY_FILTERS: PanelFilters = { text: '', type: '', pid: '', comm: '', uid: '', pathGlob: '', failedOnly: false, ancestor: 0 };
+export const EMPTY_FILTERS: PanelFilters = {
+  text: '', type: '', pid: '', comm: '', uid: '', pathGlob: '', failedOnly: false, ancestor: 0, pod: '', namespace: '', container: '',
+};
 
 /** What the webview stores with setState (and what the panel serializer gets back after a reload). */
 export interface PanelViewState {

@@ -112,6 +112,8 @@ function filters(x: unknown): PanelFilters {
   const o = obj(x, 'state.filters');
   const w = 'state.filters';
   const ancestor = o.ancestor === undefined ? 0 : int(o, 'ancestor', w, 0, 2 ** 32);
+  // a state saved before the pod filters existed has none of them: absent means off
+  const optStr = (k: string, max: number) => (o[k] === undefined ? '' : str(o, k, w, max));
   return {
     text: str(o, 'text', w, 4096),
     type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit'] as const),
@@ -121,6 +123,9 @@ function filters(x: unknown): PanelFilters {
     pathGlob: str(o, 'pathGlob', w, 4096),
     failedOnly: bool(o, 'failedOnly', w),
     ancestor,
+    pod: optStr('pod', 512),
+    namespace: optStr('namespace', 256),
+    container: optStr('container', 256),
   };
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { KwEvent } from '../../src/core/events';
 import { EMPTY_FILTERS } from '../../src/contract';
 import { EventStore } from '../../webview/src/store';
-import { RowFilter, RowView, globToRegExp } from '../../webview/src/view';
+import { RowFilter, RowView } from '../../webview/src/view';
+import { globToRegExp } from '../../webview/src/glob';
 
 const base = {
   time: '2026-11-21T23:59:59.123456789Z', ktime_ns: 123456789012, pid: 10, tid: 11, ppid: 1, uid: 1000, gid: 1000, comm: 'rm',

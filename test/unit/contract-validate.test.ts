@@ -68,3 +68,22 @@ test('view state from the serializer is checked too', () => {
   const f = validateViewState({ ...good, filters: { ...EMPTY_FILTERS, type: 'boom' } });
   assert.ok(!f.ok && /filters.type/.test(f.error));
 });
+
+test('view state: the pod, namespace and container filters are checked, and absent in an older state means off', () => {
+  const state = (filters: unknown) => ({
+    contract: CONTRACT_VERSION, traceId: 't', hostId: 'local', title: 'x', filters,
+    columns: ['time', 'pod', 'path_pod'], sort: { column: 'pod', descending: false }, scrollRow: 0, detailsOpen: true,
+  });
+  const v = validateViewState(state({ ...EMPTY_FILTERS, pod: 'shop/cart-*', namespace: 'shop', container: 'api' }));
+  assert.ok(v.ok && v.value.filters.pod === 'shop/cart-*' && v.value.filters.namespace === 'shop' && v.value.filters.container === 'api');
+  assert.deepEqual(v.ok && v.value.columns, ['time', 'pod', 'path_pod']);
+  // saved by a panel from before these filters existed
+  const { pod: _p, namespace: _n, container: _c, ...older } = EMPTY_FILTERS;
+  const o = validateViewState(state(older));
+  assert.ok(o.ok, o.ok ? '' : o.error);
+  assert.deepEqual(o.ok && o.value.filters, EMPTY_FILTERS);
+  const bad = validateViewState(state({ ...EMPTY_FILTERS, pod: 42 }));
+  assert.ok(!bad.ok && /filters.pod must be a string/.test(bad.error));
+  const long = validateViewState(state({ ...EMPTY_FILTERS, namespace: 'x'.repeat(300) }));
+  assert.ok(!long.ok && /filters.namespace is longer/.test(long.error));
+});

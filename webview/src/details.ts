@@ -1,14 +1,18 @@
 // The details pane: every field of the selected event, built with createElement/textContent.
-// Paths are links (exact bytes), ancestors filter on click, the probe opens the symbol view.
-import type { KwEvent } from '../../src/core/events';
+// Paths are links (exact bytes), ancestors, pods, namespaces and containers filter on click,
+// the probe opens the symbol view.
+import type { KwEvent, PodRef } from '../../src/core/events';
 import type { PathField } from '../../src/contract/messages';
 import { exactB64, visible, visibleField, bytesToB64, b64ToBytes, errnoName } from './text';
 import { userLabel } from './format';
 import { el } from './dom';
+import { podFilterValue, podRef } from './pods';
 
 export interface DetailActions {
   open(field: PathField, b64: string): void;
   filterAncestor(pid: number): void;
+  /** Set one of the Kubernetes filters (PanelFilters pod, namespace, container) to this value. */
+  filterBy(key: 'pod' | 'namespace' | 'container', value: string): void;
   symbol(probe: string): void;
 }
 
@@ -70,11 +74,10 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     } else if (k === 'cmdline') {
       // the acting process's command line: what answers "which script, with which options"
       row(k, v === null ? el('span', 'muted', 'unknown (the process ended before the agent could read it)') : cmdlineText(o));
-    } else if ((k === 'pod' || k === 'path_pod') && v && typeof v === 'object') {
-      // namespace/name (uid); a pod the node already forgot shows its uid only
-      const p = v as { namespace?: string; name?: string; uid?: string };
-      const label = p.name ? `${p.namespace}/${p.name} (${p.uid})` : `${p.uid} (no longer known on the node)`;
-      row(k === 'pod' ? 'pod' : 'path of pod', k === 'path_pod' ? `${label} — the file was in this pod's directory` : label);
+    } else if ((k === 'pod' || k === 'path_pod') && podRef(v)) {
+      row(k === 'pod' ? 'pod' : 'path of pod', podLinks(podRef(v)!, k === 'path_pod', act));
+    } else if ((k === 'container_name' || k === 'container') && typeof v === 'string' && v !== '') {
+      row(k, link(visible(v), `Show only events of container ${visible(v)}`, () => act.filterBy('container', v)));
     } else if (k === 'probe' && typeof v === 'string') {
       row(k, link(visible(v), 'Show the kernel symbol behind this probe', () => act.symbol(v)));
     } else if (k === 'ret' && typeof v === 'number') {
@@ -112,6 +115,23 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
   const h1 = el('h3', undefined, 'Event');
   const h2 = el('h3', undefined, `Ancestry (${anc.length})`);
   root.replaceChildren(h1, dl, h2, chain);
+}
+
+/**
+ * namespace/name (uid), the namespace and the name each a link that filters on it; a pod the node
+ * already forgot shows (and filters by) its uid only.
+ */
+function podLinks(p: PodRef, ofPath: boolean, act: DetailActions): HTMLElement {
+  const span = el('span');
+  const byPod = (text: string) => link(text, `Show only events of pod ${visible(podFilterValue(p))}`, () => act.filterBy('pod', podFilterValue(p)));
+  if (p.name !== '') {
+    span.append(
+      link(visible(p.namespace), `Show only events of namespace ${visible(p.namespace)}`, () => act.filterBy('namespace', p.namespace)),
+      '/', byPod(visible(p.name)), ` (${visible(p.uid)})`,
+    );
+  } else span.append(byPod(visible(p.uid)), ' (no longer known on the node)');
+  if (ofPath) span.append(" — the file was in this pod's directory");
+  return span;
 }
 
 /**

@@ -1,8 +1,9 @@
 // Turning stored events into display strings (visible, inert) and export text.
 import type { ColumnId } from '../../src/contract/messages';
 import { KERNEL_SYMBOL_PATTERN } from '../../src/core/kernel-symbol';
-import { errnoName, visibleField } from './text';
+import { errnoName, visible, visibleField } from './text';
 import type { EventStore } from './store';
+import { containerLabel, podLabel, podRef, shownPathPod } from './pods';
 
 export interface ColumnDef {
   id: ColumnId;
@@ -21,6 +22,8 @@ export const COLUMNS: Record<ColumnId, ColumnDef> = {
   path: { id: 'path', label: 'Path', width: 28, grow: true },
   result: { id: 'result', label: 'Result', width: 12 },
   container: { id: 'container', label: 'Container', width: 12 },
+  pod: { id: 'pod', label: 'Pod', width: 24 },
+  path_pod: { id: 'path_pod', label: "File's pod", width: 24 },
   ppid: { id: 'ppid', label: 'PPID', width: 7 },
   cwd: { id: 'cwd', label: 'Cwd', width: 22 },
   cgroup: { id: 'cgroup', label: 'Cgroup', width: 26 },
@@ -75,7 +78,12 @@ export function cellText(store: EventStore, seq: number, col: ColumnId, users: R
     case 'exe': return { text: visibleStr(store, seq, 'exe') };
     case 'path': return { text: visibleStr(store, seq, 'path') };
     case 'result': { const r = resultLabel(store, seq); return { text: r.text, failed: r.failed }; }
-    case 'container': return { text: visibleStr(store, seq, 'container').slice(0, 12) };
+    case 'container': {
+      const name = store.containerNameOf(seq);
+      return { text: name !== '' ? visible(containerLabel(name, null)) : visibleStr(store, seq, 'container').slice(0, 12) };
+    }
+    case 'pod': { const x = store.podOf(seq); return { text: x ? visible(podLabel(x)) : '' }; }
+    case 'path_pod': { const x = shownPathPod(store.podOf(seq), store.pathPodOf(seq)); return { text: x ? visible(podLabel(x)) : '' }; }
     case 'ppid': return { text: String(store.ppid[p]) };
     case 'cwd': return { text: visibleStr(store, seq, 'cwd') };
     case 'cgroup': return { text: visibleStr(store, seq, 'cgroup') };
@@ -101,6 +109,8 @@ export function symbolOfProbe(probe: string): string | null {
 export const CSV_COLUMNS = [
   'time', 'ktime_ns', 'type', 'op', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'exe', 'cwd', 'path', 'old_path', 'filename', 'argv',
   'cmdline', 'ret', 'errno', 'exit_code', 'signal', 'container', 'cgroup', 'probe', 'dev', 'ino', 'ancestors',
+  // appended, so that the columns spreadsheets and scripts already address keep their positions
+  'runtime', 'container_name', 'pod_namespace', 'pod_name', 'pod_uid', 'path_pod_namespace', 'path_pod_name', 'path_pod_uid',
 ] as const;
 
 /** One CSV cell: quoted when needed; a leading = + - @ TAB CR gets a ' so spreadsheets never run a name as a formula. */
@@ -117,6 +127,10 @@ export function csvRow(ev: Record<string, unknown>): string {
       case 'argv': return csvCell(Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
       case 'cmdline': return csvCell(Array.isArray(ev.cmdline) ? ev.cmdline.join(' ') + (ev.cmdline_truncated === true ? ' …' : '') : '');
       case 'ancestors': return csvCell(Array.isArray(ev.ancestors) ? (ev.ancestors as Array<{ pid: number; comm: string }>).map((a) => `${a.comm}(${a.pid})`).join(' < ') : '');
+      case 'pod_namespace': case 'pod_name': case 'pod_uid':
+        return csvCell(podRef(ev.pod)?.[c.slice(4) as 'namespace' | 'name' | 'uid']);
+      case 'path_pod_namespace': case 'path_pod_name': case 'path_pod_uid':
+        return csvCell(podRef(ev.path_pod)?.[c.slice(9) as 'namespace' | 'name' | 'uid']);
       case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino':
         return ev[c] === undefined ? '' : String(ev[c]);
       default: return csvCell(ev[c]);

@@ -19,6 +19,7 @@ import { VirtualTable, type CellContent } from './table';
 import { COLUMNS, cellText, csvRow, CSV_COLUMNS, symbolOfProbe } from './format';
 import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text';
 import { renderDetails } from './details';
+import { podFilterValue } from './pods';
 import { el } from './dom';
 
 interface VsCodeApi {
@@ -39,7 +40,8 @@ let traceState: TraceState = { kind: 'connecting' };
 let live = true;
 let lostTotal = 0;
 let users: Record<string, string> = {};
-let filters: PanelFilters = saved ? { ...saved.filters } : { ...EMPTY_FILTERS };
+// a state saved before a filter existed lacks it: the empty filters fill in what is missing
+let filters: PanelFilters = saved ? { ...EMPTY_FILTERS, ...saved.filters } : { ...EMPTY_FILTERS };
 let columns: ColumnId[] = saved ? [...saved.columns] : [...DEFAULT_COLUMNS];
 let sort: { column: ColumnId; descending: boolean } = saved ? { ...saved.sort } : { column: 'time', descending: false };
 let detailsOpen = saved?.detailsOpen ?? true;
@@ -139,6 +141,12 @@ const fPid = textField('f-pid', 'pid', filters.pid, '72px');
 const fComm = textField('f-comm', 'comm', filters.comm, '110px');
 const fUid = textField('f-uid', 'uid / user', filters.uid, '90px');
 const fGlob = textField('f-glob', 'path glob, e.g. /etc/**', filters.pathGlob, '200px');
+const fPod = textField('f-pod', 'pod, e.g. shop/cart-*', filters.pod, '150px');
+fPod.title = 'The pod of the process or of the file: text, or a glob on namespace/name (with / or *)';
+const fNs = textField('f-ns', 'namespace', filters.namespace, '110px');
+fNs.title = 'The namespace of the process\'s pod or of the file\'s pod (exact, or a glob with *)';
+const fContainer = textField('f-container', 'container', filters.container, '110px');
+fContainer.title = 'The container of the process: part of its name, or the start of its id';
 const fFailed = vsc('vscode-checkbox', 'f-failed');
 fFailed.setAttribute('label', 'Failed only');
 if (filters.failedOnly) fFailed.setAttribute('checked', '');
@@ -148,7 +156,7 @@ const ancText = el('span');
 const ancClear = el('button', 'chip-x', '×');
 ancClear.title = 'Remove the ancestor filter';
 ancChip.append(ancText, ancClear);
-filterBar.append(fText, fType, fPid, fComm, fUid, fGlob, fFailed, ancChip);
+filterBar.append(fText, fType, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, fFailed, ancChip);
 
 const colsPop = el('div', 'popover');
 colsPop.id = 'columns-popover';
@@ -176,7 +184,8 @@ const table = new VirtualTable(
     cell(row, col): CellContent {
       const seq = view.at(row, sort.descending);
       const c = cellText(store, seq, col as ColumnId, users);
-      const link = col === 'path' || col === 'exe' || col === 'cwd';
+      // a pod cell filters on its pod, like the pod in the details pane
+      const link = col === 'path' || col === 'exe' || col === 'cwd' || col === 'pod' || col === 'path_pod';
       return { text: c.text, link, cls: c.failed ? 'fail' : undefined };
     },
   },
@@ -188,6 +197,11 @@ const table = new VirtualTable(
     },
     onLink(row, col) {
       const seq = view.at(row, sort.descending);
+      if (col === 'pod' || col === 'path_pod') {
+        const p = col === 'pod' ? store.podOf(seq) : store.pathPodOf(seq);
+        if (p) filterBy('pod', podFilterValue(p));
+        return;
+      }
       openField(seq, col === 'path' ? (store.typeOf(seq) === 'exec' ? 'filename' : 'path') : (col as PathField));
     },
     onSort(col) {
@@ -374,6 +388,7 @@ function showDetails(): void {
   renderDetails(detailsEl, ev, users, {
     open: (field, b64) => { if (traceId) post({ type: 'openPath', traceId, hostId: host.id, pathB64: b64, field }); },
     filterAncestor: (pid) => { setFilters({ ...filters, ancestor: pid }); },
+    filterBy,
     symbol: (probe) => {
       const sym = symbolOfProbe(probe);
       if (sym && traceId) post({ type: 'showKernelSymbol', traceId, hostId: host.id, symbol: sym, probe });
@@ -438,10 +453,16 @@ function setFilters(f: PanelFilters): void {
   rebuildNow();
   saveState();
 }
+/** A "filter by this" click (details pane, pod cell): sets one text filter and shows it in its field. */
+function filterBy(key: 'pod' | 'namespace' | 'container', value: string): void {
+  setFilters({ ...filters, [key]: value });
+  syncControls();
+}
 /** Puts the filter values into the controls (after a filter change that did not come from them). */
 function syncControls(): void {
   const set = (e: HTMLElement, v: string) => { (e as unknown as { value: string }).value = v; };
   set(fText, filters.text); set(fPid, filters.pid); set(fComm, filters.comm); set(fUid, filters.uid); set(fGlob, filters.pathGlob);
+  set(fPod, filters.pod); set(fNs, filters.namespace); set(fContainer, filters.container);
   set(fType, filters.type);
   (fFailed as unknown as { checked: boolean }).checked = filters.failedOnly;
 }
@@ -469,6 +490,9 @@ onField(fPid, (v) => ({ ...filters, pid: v }));
 onField(fComm, (v) => ({ ...filters, comm: v }));
 onField(fUid, (v) => ({ ...filters, uid: v }));
 onField(fGlob, (v) => ({ ...filters, pathGlob: v }));
+onField(fPod, (v) => ({ ...filters, pod: v }));
+onField(fNs, (v) => ({ ...filters, namespace: v }));
+onField(fContainer, (v) => ({ ...filters, container: v }));
 fType.addEventListener('change', () => setFilters({ ...filters, type: fieldValue(fType) as PanelFilters['type'] }));
 fFailed.addEventListener('change', () => setFilters({ ...filters, failedOnly: Boolean((fFailed as unknown as { checked: boolean }).checked) }));
 ancClear.addEventListener('click', () => setFilters({ ...filters, ancestor: 0 }));

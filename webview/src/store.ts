@@ -3,10 +3,13 @@
 // Numbers live in typed-array columns; every string field is interned (reference-counted, so a
 // dropped event releases its names), which makes repeated comms, exes, cgroups and ancestry
 // chains cost 4 bytes per event. Whatever does not fit a column (argv, *_b64 twins, exit codes,
-// odd shapes) goes into one interned JSON "extra" string. `get(seq)` rebuilds the exact event.
+// odd shapes, the file's pod `path_pod`) goes into one interned JSON "extra" string. The pod and
+// container of the acting process are per-process fields in the interned 'cmd' JSON: the pod
+// columns and filters read them from there and add nothing per event. `get(seq)` rebuilds the exact event.
 // Events are addressed by a global sequence number; the store is a ring: beyond `cap` the oldest
 // are dropped and counted in `dropped`.
-import type { KwEvent, KwEventType } from '../../src/core/events';
+import type { KwEvent, KwEventType, PodRef } from '../../src/core/events';
+import { podRef } from './pods';
 
 // codes live only in this store's columns (never saved): the file events first, in sort order
 export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit'];
@@ -253,6 +256,20 @@ export class EventStore {
   container(seq: number): string | null {
     const p = this.slot(seq);
     return this.has[p] & HAS_CONTAINER ? this.strings.strs[this.str.container[p]] : null;
+  }
+
+  /** The acting process's Kubernetes pod, or null (not in a pod, or an agent that did not say). */
+  podOf(seq: number): PodRef | null {
+    return podRef(this.cmdOf(seq).pod);
+  }
+  /** The pod whose directory under /var/lib/kubelet/pods/ held the event's file, or null. */
+  pathPodOf(seq: number): PodRef | null {
+    return podRef(this.extraOf(seq).path_pod);
+  }
+  /** The acting process's container name ('' when unknown). */
+  containerNameOf(seq: number): string {
+    const v = this.cmdOf(seq).container_name;
+    return typeof v === 'string' ? v : '';
   }
 
   private extraCache = new Map<number, Record<string, unknown>>();

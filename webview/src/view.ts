@@ -3,20 +3,10 @@
 // each distinct string once. With the default sort (time, i.e. arrival order) new events are
 // appended incrementally; any other sort is rebuilt (throttled by the caller).
 import type { ColumnId, PanelFilters } from '../../src/contract/messages';
+import type { PodRef } from '../../src/core/events';
 import { EventStore, TYPES, type StrColumn } from './store';
-
-/** Glob to RegExp: `**` any run, `*` within one component, `?` one char. A glob without a leading `/` matches anywhere. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') { re += '.*'; i++; } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(glob.startsWith('/') ? `^${re}$` : `(^|/)${re}$`, 's');
-}
+import { globToRegExp } from './glob';
+import { PodMatch, containerLabel, containerNameIn, podIn, podLabel, shownPathPod } from './pods';
 
 const EXEC = TYPES.indexOf('exec');
 
@@ -30,12 +20,19 @@ export class RowFilter {
   private glob: RegExp | null = null;
   private failedOnly = false;
   private ancestor = 0;
+  private pods: PodMatch;
   readonly active: boolean;
   // Per-intern-id memo: 0 unknown, 1 match, 2 no match.
   private memoText = new Int8Array(0);
   private memoComm = new Int8Array(0);
   private memoGlob = new Int8Array(0);
   private memoAnc = new Int8Array(0);
+  // the pod filters: over the per-process 'cmd' JSON (pod, container name), the 'extra' JSON
+  // (path_pod) and the container id, each distinct string judged once
+  private memoPod = new Int8Array(0);
+  private memoPathPod = new Int8Array(0);
+  private memoCname = new Int8Array(0);
+  private memoCid = new Int8Array(0);
   private gen = -1;
 
   constructor(f: PanelFilters, users: Record<string, string>) {
@@ -54,7 +51,9 @@ export class RowFilter {
     this.glob = f.pathGlob.trim() ? globToRegExp(f.pathGlob.trim()) : null;
     this.failedOnly = f.failedOnly;
     this.ancestor = f.ancestor;
-    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.ancestor > 0;
+    this.pods = new PodMatch(f);
+    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.ancestor > 0
+      || this.pods.byPod || this.pods.byContainer;
   }
 
   private memo(store: EventStore): void {
@@ -64,6 +63,10 @@ export class RowFilter {
       this.memoComm = new Int8Array(n);
       this.memoGlob = new Int8Array(n);
       this.memoAnc = new Int8Array(n);
+      this.memoPod = new Int8Array(n);
+      this.memoPathPod = new Int8Array(n);
+      this.memoCname = new Int8Array(n);
+      this.memoCid = new Int8Array(n);
       this.gen = store.strings.generation;
     }
   }
@@ -97,6 +100,13 @@ export class RowFilter {
       const a = this.ancestor;
       if (!this.strMatch(store, this.memoAnc, S.ancestors[p], (s) => s !== '' && (JSON.parse(s) as Array<{ pid: number }>).some((x) => x.pid === a))) return false;
     }
+    const m = this.pods;
+    if (m.byPod
+      && !this.strMatch(store, this.memoPod, S.cmd[p], (s) => m.pod(podIn(s, 'pod')))
+      && !this.strMatch(store, this.memoPathPod, S.extra[p], (s) => m.pod(podIn(s, 'path_pod')))) return false;
+    if (m.byContainer
+      && !this.strMatch(store, this.memoCname, S.cmd[p], (s) => m.containerName(containerNameIn(s)))
+      && !this.strMatch(store, this.memoCid, S.container[p], (s) => m.containerId(s))) return false;
     if (this.text) {
       if (this.textPid >= 0 && (store.pid[p] === this.textPid || store.ppid[p] === this.textPid)) return true;
       const t = this.text;
@@ -127,6 +137,15 @@ function sortKeys(store: EventStore, rows: Float64Array, n: number, col: ColumnI
     sorted.forEach((id, r) => rank.set(id, r));
     for (let i = 0; i < n; i++) keys[i] = rank.get(idOf(store.slot(rows[i])))!;
   };
+  // columns whose text is derived (from the per-process JSON and more): ranked by that text
+  const labelCol = (labelOf: (seq: number) => string) => {
+    const labels = new Array<string>(n);
+    for (let i = 0; i < n; i++) labels[i] = labelOf(rows[i]);
+    const rank = new Map<string, number>();
+    [...new Set(labels)].sort().forEach((l, r) => rank.set(l, r));
+    for (let i = 0; i < n; i++) keys[i] = rank.get(labels[i])!;
+  };
+  const podText = (p: PodRef | null) => (p ? podLabel(p) : '');
   switch (col) {
     case 'time':
       for (let i = 0; i < n; i++) { const p = store.slot(rows[i]); keys[i] = store.tsec[p] * 1e9 + store.tns[p]; }
@@ -153,7 +172,9 @@ function sortKeys(store: EventStore, rows: Float64Array, n: number, col: ColumnI
     case 'cwd': strCol('cwd'); break;
     case 'cgroup': strCol('cgroup'); break;
     case 'probe': strCol('probe'); break;
-    case 'container': strCol('container'); break;
+    case 'container': labelCol((seq) => containerLabel(store.containerNameOf(seq), store.container(seq))); break;
+    case 'pod': labelCol((seq) => podText(store.podOf(seq))); break;
+    case 'path_pod': labelCol((seq) => podText(shownPathPod(store.podOf(seq), store.pathPodOf(seq)))); break;
   }
   return keys;
 }
