@@ -221,6 +221,14 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       report(pc, `[${k}] probe offers fentry and kprobe for unlink on a stock Debian kernel`,
         ['fentry', 'kprobe'].every((m) => probe.families.unlink?.includes(m as AttachMode)),
         `families: ${JSON.stringify(probe.families)}`);
+      // io_uring is seen through functions 7.x renamed: the probe names the ones this kernel has
+      const kallsyms = await root.run("awk '$2 ~ /^[tT]$/ {print $3}' /proc/kallsyms", { timeoutMs: 60000 });
+      const has = new Set(kallsyms.stdout.split('\n'));
+      const want = { unlink: ['do_unlinkat', 'filename_unlinkat'], rmdir: ['do_rmdir', 'filename_rmdir'], mkdir: ['do_mkdirat', 'filename_mkdirat'],
+        rename: ['do_renameat2', 'filename_renameat2'], open: ['do_filp_open', 'do_file_open'] };
+      const expected = Object.fromEntries(Object.entries(want).map(([op, names]) => [op, names.find((n) => has.has(n)) ?? null]));
+      report(pc, `[${k}] probe names io_uring's entry points as this kernel does (${Object.values(expected).join(', ')})`,
+        JSON.stringify(probe.io_uring) === JSON.stringify(expected), `probe: ${JSON.stringify(probe.io_uring)}, kallsyms: ${JSON.stringify(expected)}`);
       for (const m of offered) {
         const cell = (res.cells[m] = newCell());
         await runMode(root, probe, m, `[${k} ${m}]`, cell);
