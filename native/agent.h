@@ -157,6 +157,15 @@ const char *tracefs_dir(void);
 bool tp_exists(const char *category, const char *name);
 bool fentry_works(const char *func);
 bool kprobe_works(const char *func);
+/*
+ * The kernel's own name for an entry point io_uring calls without a system call: the agent's
+ * programs are written against the names up to 6.x (do_unlinkat, do_rmdir, do_mkdirat,
+ * do_renameat2, do_filp_open); 7.x renamed them (filename_unlinkat, ..., do_file_open) with the
+ * same arguments. The first name vmlinux BTF describes; NULL when it has none of them.
+ */
+const char *kcall_target(const char *name);
+/* enrich.c: events of the probes hooked at NAME name TARGET instead (kcall_target) */
+void probe_name_kcall(const char *name, const char *target);
 void kernel_release(char *rel, size_t n, char *arch, size_t an);
 
 #endif

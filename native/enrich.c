@@ -50,6 +50,22 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_TP_FTRUNCATE] = "tracepoint:syscalls:sys_exit_ftruncate",
 };
 
+void probe_name_kcall(const char *name, const char *target)
+{
+	if (!target || !strcmp(name, target))
+		return;
+	for (int i = 0; i < KW_P_MAX; i++) {
+		const char *colon = probe_names[i] ? strchr(probe_names[i], ':') : NULL;
+		if (!colon || strcmp(colon + 1, name))
+			continue;
+		char *n = malloc((size_t)(colon - probe_names[i]) + 1 + strlen(target) + 1);
+		if (!n)
+			return;
+		sprintf(n, "%.*s:%s", (int)(colon - probe_names[i]), probe_names[i], target);
+		probe_names[i] = n; /* kept for the trace's life */
+	}
+}
+
 /* A string slot of a raw record, bounds-checked against the sample size. */
 static struct sv slot(const struct kw_raw *r, size_t data_sz, int s)
 {

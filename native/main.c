@@ -117,6 +117,37 @@ struct attached {
 	struct prog_info pi;
 };
 
+/*
+ * An io_uring entry point this kernel does not let us hook: the calls io_uring makes through it
+ * would go unseen, so the trace says so once, as an error record before its ready record
+ * ("io_uring unlink: not covered on this kernel ..."), never silently.
+ */
+static void kcall_gap(const char *name, const char *target, const char *mode)
+{
+	static const char *said[8];
+	static size_t n_said;
+	static const struct {
+		const char *name, *what;
+	} what[] = { { "do_unlinkat", "unlink" }, { "do_rmdir", "rmdir" }, { "do_mkdirat", "mkdir" },
+		     { "do_renameat2", "rename" }, { "do_filp_open", "open" } };
+	const char *w = name;
+	char msg[256];
+
+	for (size_t i = 0; i < n_said; i++)
+		if (!strcmp(said[i], name))
+			return;
+	if (n_said < sizeof(said) / sizeof(said[0]))
+		said[n_said++] = name;
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (!strcmp(what[i].name, name))
+			w = what[i].what;
+	if (target)
+		snprintf(msg, sizeof(msg), "io_uring %s: not covered on this kernel (%s refuses %s)", w, mode, target);
+	else
+		snprintf(msg, sizeof(msg), "io_uring %s: not covered on this kernel (BTF names no entry point for it: %s or its 7.x name)", w, name);
+	emit_error(msg);
+}
+
 /* fentry_works/kprobe_works, asked once per (mode, function): entry and exit share the answer */
 static bool hook_works(bool fentry, const char *func)
 {
@@ -500,9 +531,16 @@ static int cmd_trace(void)
 			bool fe = pi.mode[0] == 'f';
 			want = fe ? want_fentry : want_kprobe;
 			/* d_instantiate* (create precision) and do_* (io_uring): checked one by one,
-			 * both halves of a do_* pair on the entry half's result */
-			if (want && (pi.kcall || !strncmp(pi.name, "d_instantiate", 13)))
-				want = hook_works(fe, pi.name);
+			 * both halves of a do_* pair on the entry half's result; an io_uring entry
+			 * point is hooked under this kernel's name for it (kcall_target) */
+			if (want && (pi.kcall || !strncmp(pi.name, "d_instantiate", 13))) {
+				const char *t = kcall_target(pi.name);
+				want = t && hook_works(fe, t);
+				if (pi.kcall && !want)
+					kcall_gap(pi.name, t, fe ? "fentry" : "kprobe");
+				if (want && fe && strcmp(t, pi.name))
+					bpf_program__set_attach_target(p, 0, t);
+			}
 		}
 		else if (want)
 			want = tp_exists(pi.cat, pi.name);
@@ -542,10 +580,15 @@ static int cmd_trace(void)
 			struct bpf_link *l;
 			char tp[64];
 			if (pi.shared && pi.vfs) {
-				at.name = kcall_returns[k].name;
 				at.fam = kcall_returns[k].fam;
-				if (!(at.fam & opt.families) || !hook_works(false, at.name))
+				if (!(at.fam & opt.families))
 					continue;
+				at.name = kcall_target(kcall_returns[k].name);
+				if (!at.name || !hook_works(false, at.name)) {
+					kcall_gap(kcall_returns[k].name, at.name, "kprobe");
+					continue;
+				}
+				probe_name_kcall(kcall_returns[k].name, at.name);
 				l = bpf_program__attach_kprobe(p, true, at.name);
 			} else if (pi.shared) {
 				if (syscalls[k].fam & KW_FAM_EXEC)
@@ -556,6 +599,12 @@ static int cmd_trace(void)
 					continue;
 				at.name = strdup(tp); /* kept for the ready record, freed at exit */
 				l = bpf_program__attach_tracepoint(p, "syscalls", tp);
+			} else if (pi.kcall) {
+				/* under this kernel's name: fentry's target was set before the load */
+				at.name = kcall_target(pi.name);
+				probe_name_kcall(pi.name, at.name);
+				l = pi.mode[0] == 'k' ? bpf_program__attach_kprobe(p, !strcmp(pi.cat, "kretprobe"), at.name)
+						      : bpf_program__attach(p);
 			} else {
 				l = bpf_program__attach(p);
 			}

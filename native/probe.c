@@ -168,6 +168,35 @@ bool fentry_works(const char *func)
 	return true;
 }
 
+/* Each io_uring entry point under the names kernels have given it, oldest first. */
+static const char *const kcall_names[][2] = {
+	{ "do_unlinkat", "filename_unlinkat" }, { "do_rmdir", "filename_rmdir" },
+	{ "do_mkdirat", "filename_mkdirat" },   { "do_renameat2", "filename_renameat2" },
+	{ "do_filp_open", "do_file_open" },
+};
+
+#define N_KCALL (sizeof(kcall_names) / sizeof(kcall_names[0]))
+
+const char *kcall_target(const char *name)
+{
+	static const char *resolved[N_KCALL];
+	static bool done;
+
+	if (!done) { /* asked once; the BTF (megabytes) is not kept for the trace's life */
+		struct btf *vm = btf__load_vmlinux_btf();
+		for (size_t i = 0; i < N_KCALL; i++)
+			for (size_t k = 0; k < 2 && !resolved[i]; k++)
+				if (!vm || btf__find_by_name_kind(vm, kcall_names[i][k], BTF_KIND_FUNC) >= 0)
+					resolved[i] = kcall_names[i][k]; /* without BTF: the old name, as before */
+		btf__free(vm);
+		done = true;
+	}
+	for (size_t i = 0; i < N_KCALL; i++)
+		if (!strcmp(kcall_names[i][0], name))
+			return resolved[i];
+	return name; /* not an io_uring entry point: its own name */
+}
+
 static int perf_attach(int prog, struct perf_event_attr *a)
 {
 	int pfd = syscall(__NR_perf_event_open, a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
@@ -292,8 +321,9 @@ int cmd_probe(void)
 		bool fe = false, kp = false, tp = false;
 		/* fentry/kprobe count only where this agent has programs of that kind (exec: none) */
 		if (!err[0]) {
-			fe = checks[i].func && fentry_works(checks[i].func);
-			kp = checks[i].func && kprobe_works(checks[i].func);
+			const char *fn = checks[i].func ? kcall_target(checks[i].func) : NULL;
+			fe = fn && fentry_works(fn);
+			kp = fn && kprobe_works(fn);
 			tp = tracepoint_works(checks[i].tp_cat, checks[i].tp_name);
 		}
 		buf_printf(&out, "%s\"%s\":[", i ? "," : "", checks[i].family);
@@ -305,6 +335,18 @@ int cmd_probe(void)
 		if (tp)
 			buf_printf(&out, "%s\"tracepoint\"", sep), sep = ",";
 		buf_puts(&out, "]");
+	}
+	buf_puts(&out, "}");
+	/* io_uring's entry points under this kernel's names; null: not covered on this kernel */
+	static const char *const ring_ops[N_KCALL] = { "unlink", "rmdir", "mkdir", "rename", "open" };
+	buf_puts(&out, ",\"io_uring\":{");
+	for (size_t i = 0; i < N_KCALL; i++) {
+		const char *t = err[0] ? NULL : kcall_target(kcall_names[i][0]);
+		buf_printf(&out, "%s\"%s\":", i ? "," : "", ring_ops[i]);
+		if (t)
+			json_escape(&out, t, strlen(t));
+		else
+			buf_puts(&out, "null");
 	}
 	buf_puts(&out, "}");
 	if (err[0]) {

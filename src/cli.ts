@@ -8,6 +8,7 @@ import * as path from 'path';
 
 import type { AgentRecord, Family, KwEvent } from './core/events';
 import { FAMILIES } from './core/events';
+import { describeIoUring } from './core/probe-text';
 import { KwError, errorMessage } from './core/errors';
 import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
 import { StreamFormat, TraceSession } from './core/session/trace-session';
@@ -308,6 +309,7 @@ export async function main(argv: string[]): Promise<number> {
               `lockdown:  ${report.lockdown}`,
               `lsm:       ${report.lsm.join(',')}${report.lsm_bpf ? ' (bpf LSM on)' : ''}`,
               ...FAMILIES.map((f) => `${(f + ':').padEnd(10)} ${(report.families[f] ?? []).join(', ') || 'none'}`),
+              ...(report.io_uring ? [`io_uring:  ${describeIoUring(report.io_uring)}`] : []),
               ...(report.error ? [`error:     ${report.error}`] : []),
             ].join('\n') + '\n',
           );

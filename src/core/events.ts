@@ -280,6 +280,11 @@ export interface ProbeReport {
   lsm_bpf: boolean;
   /** For each family, which attach modes really load here (checked by loading). */
   families: Record<Family, AttachMode[]>;
+  /**
+   * The kernel functions through which io_uring's unlink, rmdir, mkdir, rename and open are seen
+   * (fentry/kprobe modes; 7.x renamed them); null: not covered on this kernel. Absent from older agents.
+   */
+  io_uring?: Record<'unlink' | 'rmdir' | 'mkdir' | 'rename' | 'open', string | null>;
   /** Present when the agent could not run at all (not root, no BTF, kernel too old ...). */
   error?: string;
 }

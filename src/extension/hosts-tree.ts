@@ -8,6 +8,7 @@ import { Disposable } from '../core/lifecycle';
 import { errorMessage } from '../core/errors';
 import type { HostConnection, HostManager } from '../core/host/host';
 import { FAMILIES } from '../core/events';
+import { describeIoUring } from '../core/probe-text';
 import { describeScope } from '../core/path-scope';
 import type { HostRef } from '../core/trace-api';
 import type { TraceSession } from '../core/session/trace-session';
@@ -84,6 +85,10 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       info('lsm', 'LSM', `${report.lsm.join(', ') || 'none'}${report.lsm_bpf ? ' (bpf LSM on)' : ''}`, 'shield', `lockdown: ${report.lockdown}`);
       const modes = FAMILIES.map((f) => `${f}: ${(report.families[f] ?? []).join('/') || 'none'}`).join(' · ');
       info('attach', 'Attach modes', modes, 'plug');
+      if (report.io_uring) {
+        const text = describeIoUring(report.io_uring);
+        info('io_uring', 'io_uring', text, /not covered/.test(text) ? 'warning' : 'pass', 'the kernel functions through which fentry/kprobe modes see io_uring\'s file operations');
+      }
       if (report.error) info('error', 'Agent', report.error, 'error');
     } else if (this.probeErrors.has(id)) {
       out.push(this.node({ type: 'info', hostId: id, key: 'error', label: 'Error', value: this.probeErrors.get(id)!, icon: 'error', tooltip: this.probeErrors.get(id) }));

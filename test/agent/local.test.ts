@@ -71,6 +71,11 @@ describe('probe subcommand', () => {
       const kprobes = fs.existsSync('/sys/kernel/tracing/kprobe_events') || fs.existsSync('/sys/kernel/debug/tracing/kprobe_events') || fs.existsSync('/sys/bus/event_source/devices/kprobe');
       if (!kprobes) assert.ok(!r.families[f].includes('kprobe'), `families.${f} claims kprobe, the kernel has no kprobes`);
     }
+    // io_uring's entry points under this kernel's names (7.x renamed them), checked against /proc/kallsyms
+    const funcs = new Set(fs.readFileSync('/proc/kallsyms', 'utf8').split('\n').filter((l) => / [tT] /.test(l)).map((l) => l.split(' ')[2]));
+    const names: Record<string, string[]> = { unlink: ['do_unlinkat', 'filename_unlinkat'], rmdir: ['do_rmdir', 'filename_rmdir'],
+      mkdir: ['do_mkdirat', 'filename_mkdirat'], rename: ['do_renameat2', 'filename_renameat2'], open: ['do_filp_open', 'do_file_open'] };
+    assert.deepEqual(r.io_uring, Object.fromEntries(Object.entries(names).map(([op, ns]) => [op, ns.find((n) => funcs.has(n)) ?? null])));
     assert.equal(r.error, undefined);
   });
 });

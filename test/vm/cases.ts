@@ -5,7 +5,8 @@
 // rename, mkdir or open system call (the kernel runs them in an io_uring worker, iou-wrk-*, a thread of the
 // submitter), so syscall tracepoints cannot see them, while fentry and kprobe mode must: the agent
 // reports them from fexit/kretprobe of do_unlinkat, do_rmdir, do_renameat2, do_mkdirat and
-// do_filp_open (O_CREAT or writing). The trigger is test/vm/trigger/kw-iouring.c, static with liburing;
+// do_filp_open (O_CREAT or writing), which 7.x renamed (filename_unlinkat, ..., do_file_open): the
+// expected probe is the name the guest's kernel has (/proc/kallsyms). The trigger is test/vm/trigger/kw-iouring.c, static with liburing;
 // 'io_uring-OP' is a Target.has() feature checked with `kw-iouring --check OP` (OPENAT 5.6,
 // UNLINKAT/RENAMEAT 5.11, MKDIRAT 5.15).
 import type { AgentCase, CaseContext } from '../agent/suite';
@@ -18,11 +19,26 @@ const inode = (ctx: CaseContext, key: string) => {
 
 export const IOURING = '/tmp/kw/kw-iouring';
 
-/** The exit hook that reports a call made without a syscall, per attach mode (auto: fentry where it works). */
-const kcallProbe = (ctx: CaseContext, fn: string) =>
-  ctx.mode === 'fentry' ? `fexit:${fn}` : ctx.mode === 'kprobe' ? `kretprobe:${fn}` : new RegExp(`^(fexit|kretprobe):${fn}$`);
+/** io_uring's entry points as 6.x names them, and as 7.x renamed them (same arguments). */
+const RENAMED: Record<string, string> = {
+  do_unlinkat: 'filename_unlinkat', do_rmdir: 'filename_rmdir', do_mkdirat: 'filename_mkdirat',
+  do_renameat2: 'filename_renameat2', do_filp_open: 'do_file_open',
+};
+/** Setup lines naming, for each entry point, the one this guest's kernel has (kfn_<6.x name>=<its name>). */
+const KERNEL_NAMES = Object.entries(RENAMED)
+  .map(([old, renamed]) => `echo "kfn_${old}=$(grep -qE ' [tT] ${renamed}$' /proc/kallsyms && echo ${renamed} || echo ${old})"`)
+  .join('\n');
 
-export const VM_CASES: AgentCase[] = [
+/**
+ * The exit hook that reports a call made without a syscall, per attach mode (auto: fentry where
+ * it works), under the name this kernel gives the function: the agent must hook it by that name.
+ */
+const kcallProbe = (ctx: CaseContext, old: string) => {
+  const fn = need(ctx, `kfn_${old}`);
+  return ctx.mode === 'fentry' ? `fexit:${fn}` : ctx.mode === 'kprobe' ? `kretprobe:${fn}` : new RegExp(`^(fexit|kretprobe):${fn}$`);
+};
+
+const IOURING_CASES: AgentCase[] = [
   {
     name: 'io_uring IORING_OP_UNLINKAT (no unlink syscall) is caught',
     families: ['unlink'],
@@ -108,3 +124,8 @@ export const VM_CASES: AgentCase[] = [
       exe: IOURING, probe: kcallProbe(ctx, 'do_filp_open') }],
   },
 ];
+
+export const VM_CASES: AgentCase[] = IOURING_CASES.map((c) => ({
+  ...c,
+  setup: (ctx: CaseContext) => [KERNEL_NAMES, c.setup?.(ctx)].filter(Boolean).join('\n'),
+}));

@@ -9,7 +9,11 @@
 #   mods.cpio   the modules the guest needs (virtio PCI/net/rng: modules in Debian's kernel), in
 #               dependency order, uncompressed (busybox insmod cannot read .ko.xz), plus
 #               /etc/kw-modules (load order); appended to the userland cpio at boot
-# Usage: fetch-kernel.sh 6.1|5.10|6.12      (does nothing when the files are there)
+# Usage: fetch-kernel.sh LABEL (a label of test/vm/kernels.tsv; does nothing when the files are there)
+# Debian ships a kernel as one linux-image-KVER package (up to 6.x: /boot/vmlinuz-KVER,
+# /boot/config-KVER, /lib/modules/KVER) or, from 7.x, split into linux-binary-KVER (the image),
+# linux-modules-KVER and linux-base-KVER (config, System.map), all under /usr/lib/modules/KVER/:
+# both layouts are handled.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 K=${1:-}
@@ -20,24 +24,32 @@ if [ -s "$D/KVER" ] && [ -s "$D/vmlinux" ] && [ -s "$D/mods.cpio" ]; then
 fi
 t=$(kw_now)
 kw_vm_apt_update
-# the newest linux-image-amd64 among the label's suites (madison lists newest first)
+# the newest linux-image-amd64 of the label's major.minor among its suites (madison: newest first)
 # shellcheck disable=SC2046
-meta_ver=$(apt-cache $(kw_vm_apt_opts) madison linux-image-amd64 | awk -F' *[|] *' -v s=" $SUITES " '
-  { split($3, a, " "); split(a[2], b, "/"); if (index(s, " " b[1] " ")) { print $2; exit } }')
-[ -n "$meta_ver" ] || kw_vm_die "no linux-image-amd64 in suites $SUITES"
+carried=$(apt-cache $(kw_vm_apt_opts) madison linux-image-amd64 | awk -F' *[|] *' -v s=" $SUITES " '
+  { split($3, a, " "); split(a[2], b, "/"); if (index(s, " " b[1] " ")) print $2 }')
+meta_ver=$(awk -v k="$K" 'index($0, k ".") == 1 { print; exit }' <<<"$carried")
+[ -n "$meta_ver" ] || kw_vm_die "no linux-image-amd64 $K.* in suites $SUITES (they carry: $(echo $carried)); update test/vm/kernels.tsv"
 # shellcheck disable=SC2046
 kpkg=$(apt-cache $(kw_vm_apt_opts) depends "linux-image-amd64=$meta_ver" | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
 [ -n "$kpkg" ] || kw_vm_die "cannot resolve linux-image-amd64=$meta_ver"
 kver=${kpkg#linux-image-}
+# the split layout (7.x): the image package only depends on the parts that hold the files
+# shellcheck disable=SC2046
+parts=$(apt-cache $(kw_vm_apt_opts) depends "$kpkg" | awk -v v="$kver" '$1 == "Depends:" && ($2 == "linux-binary-" v || $2 == "linux-modules-" v || $2 == "linux-base-" v) { print $2 }')
 rm -rf "$D"; mkdir -p "$D/tmp/debs" "$D/tmp/root"
-(cd "$D/tmp/debs" && kw_vm_apt_download "$kpkg")
-deb=$(ls "$D"/tmp/debs/*.deb)
-dpkg-deb -x "$deb" "$D/tmp/root"
+# shellcheck disable=SC2086
+(cd "$D/tmp/debs" && kw_vm_apt_download ${parts:-$kpkg})
+for deb in "$D"/tmp/debs/*.deb; do dpkg-deb -x "$deb" "$D/tmp/root"; done
 R=$D/tmp/root
-# merged-/usr packages (Debian 13) ship /usr/lib/modules; depmod -b and modprobe -d look in /lib
+# merged-/usr packages (Debian 13+) ship /usr/lib/modules; depmod -b and modprobe -d look in /lib
 if [ ! -d "$R/lib/modules" ] && [ -d "$R/usr/lib/modules" ]; then ln -s usr/lib "$R/lib"; fi
-cp "$R/boot/vmlinuz-$kver" "$D/vmlinuz"
-cp "$R/boot/config-$kver" "$D/config"
+for f in "$R/boot/vmlinuz-$kver" "$R/usr/lib/modules/$kver/vmlinuz" ""; do [ -f "$f" ] && break; done
+[ -n "$f" ] || kw_vm_die "$kpkg ($parts) holds no vmlinuz"
+cp "$f" "$D/vmlinuz"
+for f in "$R/boot/config-$kver" "$R/usr/lib/modules/$kver/config" ""; do [ -f "$f" ] && break; done
+[ -n "$f" ] || kw_vm_die "$kpkg ($parts) holds no kernel config"
+cp "$f" "$D/config"
 depmod -b "$R" "$kver"
 
 # vmlinux out of the bzImage: the payload is xz (Debian 11/12) or zstd/gzip (newer configs)

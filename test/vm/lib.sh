@@ -1,8 +1,8 @@
 # Shared settings of the VM harness (test/vm/). Source it; do not run it.
 #
 # Everything big lives under $KW_VM (default /var/tmp/kwitness/vm), never in the repo:
-#   apt/                private apt config + lists (Debian 11/12/13 suites; the host's apt is untouched)
-#   kernels/<K>/        one Debian kernel per label K (5.10, 6.1, 6.12): KVER, vmlinux (PVH boot),
+#   apt/                private apt config + lists (the suites of kernels.tsv; the host's apt is untouched)
+#   kernels/<K>/        one Debian kernel per label K of kernels.tsv: KVER, vmlinux (PVH boot),
 #                       config, mods.cpio (the virtio modules, in load order)
 #   image/base.cpio     the guest userland (busybox, bash, sshd, sudo+PAM, bpftool, triggers)
 #   disk/               the systemd guest (build-disk.sh): base.img (ext4), initrd.img, rootfs/
@@ -18,16 +18,17 @@ KW_VM_APT=$KW_VM/apt
 KW_VM_PWTESTER_PASSWORD=${KW_VM_PWTESTER_PASSWORD:-pwtester}
 export KW_VM KW_VM_KEYS KW_VM_RUN
 
-# The kernel labels the harness knows: label -> Debian suites that carry it (newest first).
+# The kernel labels the harness knows (test/vm/kernels.tsv, the one list): label -> the Debian
+# suites that carry it, newest first, space-separated.
+KW_VM_KERNELS_TSV=$KW_VM_TOOLS/kernels.tsv
 kw_vm_suites() {
-  case $1 in
-    6.1)  echo "bookworm-security bookworm" ;;
-    5.10) echo "bullseye-security bullseye" ;;
-    6.12) echo "trixie-security trixie" ;;
-    *) return 1 ;;
-  esac
+  awk -v k="$1" '!/^#/ && $1 == k { gsub(",", " ", $2); print $2; found = 1 } END { exit !found }' "$KW_VM_KERNELS_TSV"
 }
-KW_VM_KERNELS="6.1 5.10 6.12"
+KW_VM_KERNELS=$(awk '!/^#/ && NF { printf "%s%s", sep, $1; sep = " " }' "$KW_VM_KERNELS_TSV")
+# every suite of the list (the private apt config carries exactly these)
+kw_vm_all_suites() {
+  awk '!/^#/ && NF { n = split($2, a, ","); for (i = 1; i <= n; i++) if (!seen[a[i]]++) print a[i] }' "$KW_VM_KERNELS_TSV"
+}
 
 kw_vm_die() { echo "vm: $*" >&2; exit 1; }
 
@@ -38,15 +39,19 @@ kw_vm_apt_opts() {
        "-o Acquire::Languages=none"
 }
 kw_vm_apt_update() {
-  # once a day at most: lists missing or older than 24 h
-  local fresh; fresh=$(find "$KW_VM_APT/lists" -maxdepth 1 -name '*_Packages' -mmin -1440 2>/dev/null | wc -l) || true
-  [ "$fresh" -ge 4 ] && return 0
+  # the suites of kernels.tsv plus bookworm (the guests' userland); -security ones live elsewhere
+  local kr=/usr/share/keyrings/debian-archive-keyring.gpg m=${KW_VM_MIRROR:-http://deb.debian.org} want
+  want=$(for s in bookworm $(kw_vm_all_suites); do
+    case $s in *-security) echo "deb [signed-by=$kr] $m/debian-security $s main" ;; *) echo "deb [signed-by=$kr] $m/debian $s main" ;; esac
+  done | awk '!seen[$0]++')
+  # once a day at most: the same sources, and lists younger than 24 h
+  if [ "$(cat "$KW_VM_APT/sources.list" 2>/dev/null)" = "$want" ] \
+     && [ -n "$(find "$KW_VM_APT/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -1)" ] \
+     && [ -z "$(find "$KW_VM_APT/lists" -maxdepth 1 -name '*_Packages*' -mmin +1440 2>/dev/null | head -1)" ]; then
+    return 0
+  fi
   mkdir -p "$KW_VM_APT"/{lists/partial,cache/archives/partial,sourceparts}
-  local kr=/usr/share/keyrings/debian-archive-keyring.gpg m=${KW_VM_MIRROR:-http://deb.debian.org}
-  {
-    for s in bookworm bullseye trixie; do echo "deb [signed-by=$kr] $m/debian $s main"; done
-    for s in bookworm-security bullseye-security trixie-security; do echo "deb [signed-by=$kr] $m/debian-security $s main"; done
-  } > "$KW_VM_APT/sources.list"
+  echo "$want" > "$KW_VM_APT/sources.list"
   # shellcheck disable=SC2046
   apt-get $(kw_vm_apt_opts) update -q >"$KW_VM_APT/update.log" 2>&1 \
     || { tail -5 "$KW_VM_APT/update.log" >&2; kw_vm_die "apt-get update (private lists in $KW_VM_APT) failed"; }

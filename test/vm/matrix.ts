@@ -4,7 +4,8 @@
 // auto (which must pick fentry where it loads), plus the checks only guests can make (BPF LSM
 // reported only when 'bpf' is in /sys/kernel/security/lsm; io_uring unlinks).
 //
-//   node out/test/vm/matrix.js [--kernels 6.1,5.10,6.12] [--port 2350] [--lsm-guest 6.1|none]
+//   node out/test/vm/matrix.js [--kernels 6.1,5.10,...] [--port 2350] [--lsm-guest 6.1|none]
+//   (default: the kernels of test/vm/kernels.tsv marked for the matrix)
 //                              [--json test-results/vm-matrix.json] [--auto-cases REGEX]
 // --auto-cases limits the auto run (after its mode-selection check) to the cases whose names
 // match (the CI suite uses it to stay well under 10 minutes; the matrix runs all).
@@ -17,7 +18,7 @@ import * as path from 'node:path';
 import type { AttachMode, Family, ProbeReport, ReadyRecord } from '../../src/core/events';
 import { CASES } from '../agent/cases';
 import { cgroup2Mount, runCase, sleep, type Format } from '../agent/suite';
-import { KERNELS, KernelLabel, repoRoot, startVm, Vm } from './vm';
+import { KERNELS, KernelLabel, kernelRows, repoRoot, startVm, Vm } from './vm';
 import { VmTarget } from './ssh-target';
 import { freePort } from '../ssh/harness';
 import { VM_CASES } from './cases';
@@ -52,7 +53,7 @@ const now = (): number => Number(process.hrtime.bigint() / 1000000n) / 1000;
 
 interface Opts { kernels: KernelLabel[]; port: number; lsmGuest: string; json: string; autoCases?: RegExp }
 function parseArgs(argv: string[]): Opts {
-  const o: Opts = { kernels: [...KERNELS] as KernelLabel[], port: 0, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
+  const o: Opts = { kernels: kernelRows().filter((k) => k.matrix).map((k) => k.label), port: 0, lsmGuest: '6.1', json: path.join(repoRoot(), 'test-results', 'vm-matrix.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[i + 1];
@@ -220,6 +221,14 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       report(pc, `[${k}] probe offers fentry and kprobe for unlink on a stock Debian kernel`,
         ['fentry', 'kprobe'].every((m) => probe.families.unlink?.includes(m as AttachMode)),
         `families: ${JSON.stringify(probe.families)}`);
+      // io_uring is seen through functions 7.x renamed: the probe names the ones this kernel has
+      const kallsyms = await root.run("awk '$2 ~ /^[tT]$/ {print $3}' /proc/kallsyms", { timeoutMs: 60000 });
+      const has = new Set(kallsyms.stdout.split('\n'));
+      const want = { unlink: ['do_unlinkat', 'filename_unlinkat'], rmdir: ['do_rmdir', 'filename_rmdir'], mkdir: ['do_mkdirat', 'filename_mkdirat'],
+        rename: ['do_renameat2', 'filename_renameat2'], open: ['do_filp_open', 'do_file_open'] };
+      const expected = Object.fromEntries(Object.entries(want).map(([op, names]) => [op, names.find((n) => has.has(n)) ?? null]));
+      report(pc, `[${k}] probe names io_uring's entry points as this kernel does (${Object.values(expected).join(', ')})`,
+        JSON.stringify(probe.io_uring) === JSON.stringify(expected), `probe: ${JSON.stringify(probe.io_uring)}, kallsyms: ${JSON.stringify(expected)}`);
       for (const m of offered) {
         const cell = (res.cells[m] = newCell());
         await runMode(root, probe, m, `[${k} ${m}]`, cell);

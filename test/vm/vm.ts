@@ -17,8 +17,28 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
-export type KernelLabel = '6.1' | '5.10' | '6.12';
-export const KERNELS: readonly KernelLabel[] = ['6.1', '5.10', '6.12'];
+/** A label of test/vm/kernels.tsv (the kernel's major.minor, e.g. '6.1'). */
+export type KernelLabel = string;
+
+interface KernelRow {
+  label: KernelLabel;
+  suites: string[];
+  /** booted by `npm run test:kernels` unless other kernels are named */
+  matrix: boolean;
+}
+
+/** test/vm/kernels.tsv, the one list of kernels the harness boots. */
+export function kernelRows(): KernelRow[] {
+  return fs
+    .readFileSync(path.join(repoRoot(), 'test', 'vm', 'kernels.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'))
+    .map((l) => {
+      const [label, suites, matrix] = l.trim().split(/\s+/);
+      return { label, suites: suites.split(','), matrix: matrix === 'yes' };
+    });
+}
+export const KERNELS: readonly KernelLabel[] = kernelRows().map((k) => k.label);
 /** initramfs: busybox init, root fs in RAM, every kernel. disk: Debian 12 + systemd on ext4, kernel 6.1. */
 export type GuestImage = 'initramfs' | 'disk';
 
