@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define O_PATH 010000000
 /* vfsmount.mnt_flags of the kernel's own mounts (pipes, sockets, memfd, anonymous inodes) */
 #define MNT_INTERNAL 0x4000
+/* task_struct.flags: an io_uring worker thread (include/linux/sched.h; the bit has not moved) */
+#define KW_PF_IO_WORKER 0x00000010
 #define S_IFMT 00170000
 #define S_IFDIR 0040000
 
@@ -63,16 +65,19 @@ struct {
 } events SEC(".maps");
 
 /*
- * Failed ring buffer writes, per CPU: [0] events that certainly pass every filter (user space
- * reports them as `lost`), [1] pid-table records (fork/exec/exit notes, reported as an `error`:
- * they are not events), [2] events dropped before user space could finish --path-prefix on them
- * (reported as `unjudged`: at most that many more may have matched). Keeping [2] apart makes
- * `lost` exact: unrelated processes' events that the kernel could not rule out are not in it.
+ * Everything the kernel side drops, per CPU and reason. Failed ring buffer writes: [0] events
+ * that certainly pass every filter (user space reports them as `lost`), [1] pid-table records
+ * (fork/exec/exit notes, reported as an `error`: they are not events), [2] events dropped before
+ * user space could finish --path-prefix on them (reported as `unjudged`: at most that many more
+ * may have matched). Keeping [2] apart makes `lost` exact: unrelated processes' events that the
+ * kernel could not rule out are not in it. [3] calls of wanted processes that could not be
+ * followed because `pending` was full (reported as `untracked`): without an entry their exit
+ * has nothing to report, so this is the only trace they leave.
  */
-enum { KW_LOST_EVENT = 0, KW_LOST_PROC = 1, KW_LOST_UNJUDGED = 2 };
+enum { KW_LOST_EVENT = 0, KW_LOST_PROC = 1, KW_LOST_UNJUDGED = 2, KW_LOST_UNTRACKED = 3 };
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 3);
+	__uint(max_entries, 4);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
@@ -130,9 +135,10 @@ struct pend {
 	__u8 _pad[3];
 };
 
+/* Keyed by thread id. A full table cannot take a new call: stash() counts it (KW_LOST_UNTRACKED). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 16384); /* resized by user space (--pending-max) */
 	__type(key, __u32);
 	__type(value, struct pend);
 } pending SEC(".maps");
@@ -140,7 +146,8 @@ struct {
 /*
  * Names of calls made without a system call (io_uring): the kernel frees its copy (struct
  * filename) before the call returns, so the entry hook copies it here for the exit hook.
- * Allocated on use; a full map only costs the name, never the event.
+ * Allocated on use; a full map only costs the name, never the event: it is reported with
+ * KW_F_NAME_UNREADABLE (an empty path), not as the directory the name was relative to.
  */
 struct kname {
 	char s[2][KW_PATH_MAX]; /* the name (pend.a[1]) and the old name (a[3]: rename) */
@@ -415,7 +422,7 @@ static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_
 /* Name `name` relative to dirfd `dfd`: fills NAME and BASE (or flags BASE_CWD / BASE_NONE). */
 static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_struct *task,
 				      int dfd, const char *name, int kernel, int name_slot, int base_slot,
-				      __u16 cwd_flag, __u16 none_flag)
+				      __u16 cwd_flag, __u16 none_flag, __u16 unread_flag)
 {
 	char c = 0;
 
@@ -426,6 +433,8 @@ static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_
 		used = put_user_str(r, used, name_slot, name);
 		bpf_probe_read_user(&c, 1, name);
 	}
+	if (!r->len[name_slot & 7])
+		r->rflags |= unread_flag; /* "" or a bad pointer: the dir alone is not what it named */
 	if (c == '/')
 		r->rflags |= none_flag;
 	else if (dfd == AT_FDCWD)
@@ -436,6 +445,18 @@ static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_
 }
 
 /* ---- unlink and create families: syscall enter stashes, exit emits ---- */
+
+#define RENAME_EXCHANGE (1 << 1)
+
+/*
+ * renameat2's flags: RENAME_EXCHANGE swaps two names (nothing is deleted: KW_OP_EXCHANGE).
+ * RENAME_NOREPLACE is a rename that fails instead of replacing; RENAME_WHITEOUT a rename that
+ * leaves overlayfs' whiteout marker at the old name (kwitness_wire.h): both plain renames.
+ */
+static __always_inline __u8 rename_op(__u64 flags)
+{
+	return (flags & RENAME_EXCHANGE) ? KW_OP_EXCHANGE : KW_OP_RENAME;
+}
 
 static __always_inline int stash(__u8 probe, __u8 op, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4)
 {
@@ -451,7 +472,11 @@ static __always_inline int stash(__u8 probe, __u8 op, __u64 a0, __u64 a1, __u64 
 	p.a[4] = a4;
 	p.probe = probe;
 	p.op = op;
-	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	/* a full table (threads parked in blocking calls) would blind the exit: say so. An exec
+	 * (op 0) is counted at its exit instead, and only when it failed: a successful one is
+	 * reported by sched_process_exec without this entry. */
+	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY) && op)
+		count_lost(KW_LOST_UNTRACKED);
 	return 0;
 }
 
@@ -606,6 +631,11 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 
 	if (!p)
 		return 0;
+	/* op 0 is an exec's entry, which only exec_exit consumes: here it is one left behind by an
+	 * exec from a non-leader thread (the kernel gave that thread the leader's id, so its exit
+	 * looked up another key) under a thread id the kernel has since reused. Never an event. */
+	if (!p->op)
+		goto out;
 	if (cfg_failed_only && ret >= 0)
 		goto out;
 	op = p->op;
@@ -689,6 +719,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	} else {
 		used = put_user_str(r, used, KW_S_NAME, name);
 	}
+	if (!r->len[KW_S_NAME])
+		r->rflags |= KW_R_NAME_UNREAD; /* "" or a bad pointer: the walks below name only the dir */
 	{
 		char c = 0;
 
@@ -722,7 +754,7 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		nc.base_pfx = wc->base_pfx;
 	}
 	int judged = prefix_may_match(r, wc, &nc);
-	if (!judged && op == KW_OP_RENAME && cfg_create)
+	if (!judged && (op == KW_OP_RENAME || op == KW_OP_EXCHANGE) && cfg_create)
 		judged = 1; /* the new name is outside, the old one may be inside (a file renamed away
 			     * from a watched path): user space decides on both names */
 	if (!judged) {
@@ -734,7 +766,7 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 
 	/* a[2] old dfd, a[3] old name (rename/link), or target (symlink) */
 	odfd = (int)p->a[2];
-	if (op == KW_OP_RENAME || op == KW_OP_LINK) {
+	if (op == KW_OP_RENAME || op == KW_OP_EXCHANGE || op == KW_OP_LINK) {
 		oname = (const char *)p->a[3];
 		if (p->kname) {
 			struct kname *k = bpf_map_lookup_elem(&knames, &tid);
@@ -742,7 +774,7 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 			oname = k ? k->s[1] : 0;
 		}
 		used = put_name(r, used, task, odfd, oname, p->kname, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_CWD,
-				KW_R_OBASE_NONE);
+				KW_R_OBASE_NONE, KW_R_ONAME_UNREAD);
 	} else if (op == KW_OP_SYMLINK) {
 		used = put_user_str(r, used, KW_S_ONAME, (const char *)p->a[3]);
 	}
@@ -773,6 +805,19 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		r->rflags |= KW_R_INODE;
 	} else if (op == KW_OP_MKDIR) {
 		pick_inode(r, p, 1, 0);
+	} else if (op == KW_OP_EXCHANGE) {
+		/* two names swapped, none went away: no unlink, whatever stood at the new name. The
+		 * file now at the new name is the source: the hook's, else the first non-directory whose
+		 * ctime the call set (the source's is set before the target's, as for a rename) */
+		if (!cfg_create)
+			goto out;
+		if (p->src_set) {
+			r->ino = p->src_ino;
+			r->dev = p->src_dev;
+			r->rflags |= KW_R_INODE;
+		} else {
+			pick_inode(r, p, 0, 0);
+		}
 	} else if (op == KW_OP_RENAME && p->src_set) {
 		/* vfs_rename hook: the replaced target (if any) and the source, exactly */
 		if (ret == 0 && cfg_unlink && p->e4_set) {
@@ -1046,7 +1091,18 @@ static __always_inline int stash_kernel_call(__u8 probe, __u8 op, int dfd, struc
 	p.probe = probe;
 	p.op = op;
 	p.kname = 1;
-	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY)) {
+		/*
+		 * Only an io_uring worker's call is sure to be one the table never saw. Any other
+		 * thread may be inside a system call (an unlinkat syscall runs do_unlinkat) whose entry
+		 * the full table already refused and counted: counting again would count it twice.
+		 */
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, flags) & KW_PF_IO_WORKER)
+			count_lost(KW_LOST_UNTRACKED);
+		bpf_map_delete_elem(&knames, &tid);
+	}
 	return 0;
 }
 
@@ -1119,7 +1175,7 @@ static __always_inline int kernel_open_exit(__u64 file)
 KW_KCALL_FENTRY(do_unlinkat, KW_P_FX_DO_UNLINKAT, KW_OP_UNLINK, 0, 1, 0, 0, 2)
 KW_KCALL_FENTRY(do_rmdir, KW_P_FX_DO_RMDIR, KW_OP_RMDIR, 0, 1, 0, 0, 2)
 KW_KCALL_FENTRY(do_mkdirat, KW_P_FX_DO_MKDIRAT, KW_OP_MKDIR, 0, 1, 0, 0, 3)
-KW_KCALL_FENTRY(do_renameat2, KW_P_FX_DO_RENAMEAT2, KW_OP_RENAME, 2, 3, (int)KW_CTX_ARG(ctx, 0),
+KW_KCALL_FENTRY(do_renameat2, KW_P_FX_DO_RENAMEAT2, rename_op(KW_CTX_ARG(ctx, 4)), 2, 3, (int)KW_CTX_ARG(ctx, 0),
 		(struct filename *)KW_CTX_ARG(ctx, 1), 5)
 
 SEC("fentry/do_filp_open")
@@ -1171,8 +1227,8 @@ int kw_krp_do_filp_open(struct pt_regs *ctx)
 	return kernel_open_exit(PT_REGS_RC_CORE(ctx));
 }
 
-KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, KW_OP_RENAME, PT_REGS_PARM3_CORE(ctx), PT_REGS_PARM4_CORE(ctx),
-		(int)PT_REGS_PARM1_CORE(ctx), (struct filename *)PT_REGS_PARM2_CORE(ctx))
+KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, rename_op(PT_REGS_PARM5_CORE(ctx)), PT_REGS_PARM3_CORE(ctx),
+		PT_REGS_PARM4_CORE(ctx), (int)PT_REGS_PARM1_CORE(ctx), (struct filename *)PT_REGS_PARM2_CORE(ctx))
 
 #define ARG(i) (ctx->args[i])
 #define ENTER(tp) SEC("tp/syscalls/sys_enter_" #tp) int kw_enter_##tp(struct trace_event_raw_sys_enter *ctx)
@@ -1195,7 +1251,7 @@ ENTER(unlinkat) { return stash(KW_P_TP_UNLINKAT, (ARG(2) & 0x200) ? KW_OP_RMDIR 
 ENTER(rmdir) { return stash(KW_P_TP_RMDIR, KW_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
 ENTER(rename) { return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
 ENTER(renameat) { return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
-ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
+ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, rename_op(ARG(4)), ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
 
 /* opens: the flags go to a[4] for the exit (create or write, see sys_exit_file) */
 ENTER(open) { return open_wanted((__u32)ARG(1)) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, (__u32)ARG(1)) : 0; }
@@ -1285,6 +1341,16 @@ int kw_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!r)
 		return 0;
+	/*
+	 * A non-leader thread that execs takes the leader's thread id (de_thread), so the exit of its
+	 * execve looks up the leader's key: its own entry (and any io_uring name) would stay behind
+	 * under an id the kernel may give a new thread later. old_pid is its id before.
+	 */
+	__u32 old_tid = (__u32)ctx->args[1];
+	if (old_tid != (__u32)bpf_get_current_pid_tgid()) {
+		bpf_map_delete_elem(&pending, &old_tid);
+		bpf_map_delete_elem(&knames, &old_tid);
+	}
 	if (full && cfg_failed_only)
 		r->hdr.kind = KW_RAW_EXEC_NOTE;
 	fill_chain(r, task);
@@ -1320,9 +1386,14 @@ static __always_inline int exec_exit(long ret)
 	struct kw_raw *r;
 	__u32 used = 0;
 
-	if (!p)
+	if (!p) {
+		/* a failed exec of a wanted process with no entry: `pending` was full at its entry (or
+		 * the agent started while it ran). A successful one is reported by sched_process_exec. */
+		if (ret < 0 && cfg_exec && task_wanted())
+			count_lost(KW_LOST_UNTRACKED);
 		return 0;
-	if (ret < 0) {
+	}
+	if (ret < 0 && !p->op) {
 		r = new_raw(KW_EXEC, p->probe);
 		if (r) {
 			r->ret = ret;

@@ -57,6 +57,8 @@ enum kw_raw_flag {
 	KW_R_CWD_SAME = 1 << 10,  /* cwd slot omitted: same dentry as this thread's previous file event */
 	KW_R_BASE_SAME = 1 << 11, /* base slot omitted: same dirfd dentry as the previous file event */
 	KW_R_UNJUDGED = 1 << 12,  /* --path-prefix: the kernel could not tell; user space decides */
+	KW_R_NAME_UNREAD = 1 << 13,  /* the caller's name: empty, or not readable (EFAULT, no kname) */
+	KW_R_ONAME_UNREAD = 1 << 14, /* the same for the old name of a rename/link */
 };
 
 /* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */

@@ -52,7 +52,7 @@
  *   KW_EXIT (4): struct kw_exit_rec, then comm, exe, cwd, cgroup, container, probe, ancestors.
  *   KW_READY (5): struct kw_ready_rec, then agent_version, kernel, arch, then n_probes times:
  *     family, probe, mode.
- *   KW_LOST (6): struct kw_lost_rec, no strings.
+ *   KW_LOST (6): struct kw_lost_rec, no strings (older agents: a shorter struct, see there).
  *   KW_ERROR (7): struct kw_error_rec, then message.
  *
  * Watch records (`kwitness-agent watch`, native/supervisor.c and native/watch_read.c): a watch
@@ -106,6 +106,13 @@ enum kw_flag {
 	KW_F_INODE_UNKNOWN = 1 << 7,/* unlink/create/write: dev/ino could not be observed on this kernel/fs (0) */
 	KW_F_CMDLINE = 1 << 8,      /* process records: the tail carries command lines (see PROCESS TAIL) */
 	KW_F_PODINFO = 1 << 9,      /* process records: container runtime/name and pods (see PROCESS TAIL) */
+	/*
+	 * unlink/create/write: a name the caller passed could not be read (an empty string, a bad
+	 * pointer: EFAULT, or, for io_uring, a full name table), so the path it names is unknown and
+	 * sent EMPTY (path, or old_path of a rename/link) instead of the directory it was relative
+	 * to. Older journals never set it.
+	 */
+	KW_F_NAME_UNREADABLE = 1 << 10,
 };
 
 /* kw_file_rec.op values (FileOp of events.ts). */
@@ -120,6 +127,15 @@ enum kw_op {
 	KW_OP_SYMLINK = 8,
 	KW_OP_OPEN_WRITE = 9, /* write: an existing file opened for writing */
 	KW_OP_TRUNCATE = 10,  /* write: truncate(2) or ftruncate(2) */
+	/*
+	 * create: renameat2(RENAME_EXCHANGE) swapped two names; nothing was deleted, so no unlink
+	 * record. path: the new name (it now holds the file that had old_path), old_path: the old name
+	 * (now the other file); ino/dev: the file now at path. RENAME_NOREPLACE is a plain rename
+	 * (KW_OP_RENAME). RENAME_WHITEOUT (overlayfs' own, CAP_MKNOD) is reported as a plain rename
+	 * too: the whiteout device it leaves at old_path is a marker for overlayfs, not a file anyone
+	 * made, and gets no create record.
+	 */
+	KW_OP_EXCHANGE = 11,
 };
 
 /* Common header of every record. 16 bytes. */
@@ -181,19 +197,30 @@ struct kw_ready_rec {
 };
 
 /*
- * KW_LOST. 16 + 40 = 56 bytes. `count`/`total`: events that passed every filter and were not
- * delivered. `unjudged`/`unjudged_total`: events dropped before the agent could finish
+ * KW_LOST. 16 + 56 = 72 bytes (56 in journals of older agents: a reader takes the two
+ * `untracked` fields as 0 when hdr.size ends before them; KW_LOST_REC_V1_SIZE). Reasons:
+ * `count`/`total`: events that passed every filter and were not delivered (ring buffer full).
+ * `unjudged`/`unjudged_total`: events dropped (ring buffer full) before the agent could finish
  * --path-prefix on them (a name with '.' or '..' components, exec/exit by exe): at most that
  * many more may have matched.
+ * `untracked`/`untracked_total`: calls of processes that passed --pid/--uid/--comm/--cgroup that
+ * the kernel could not follow because its table of calls in flight was full (`trace
+ * --pending-max`; a user can fill it with threads parked in blocking calls): their names and
+ * results were never seen, so each may have been an event (one that failed or matched no path
+ * filter would not have been). Counted apart from `count`, which stays exact.
  */
 struct kw_lost_rec {
 	struct kw_hdr hdr;
 	__u64 wall_ns;
-	__u64 count;          /* since the previous lost record */
-	__u64 total;          /* since start */
-	__u64 unjudged;       /* since the previous lost record */
-	__u64 unjudged_total; /* since start */
+	__u64 count;           /* since the previous lost record */
+	__u64 total;           /* since start */
+	__u64 unjudged;        /* since the previous lost record */
+	__u64 unjudged_total;  /* since start */
+	__u64 untracked;       /* since the previous lost record */
+	__u64 untracked_total; /* since start */
 };
+
+#define KW_LOST_REC_V1_SIZE 56 /* kw_lost_rec before the untracked fields */
 
 /* KW_ERROR. 16 + 8 = 24 bytes. */
 struct kw_error_rec {

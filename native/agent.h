@@ -46,13 +46,14 @@ struct kw_opts {
 	const char *cgroup;
 	bool failed_only;
 	uint32_t ringbuf_kb;
+	uint32_t pending_max;     /* --pending-max: calls in flight the kernel can follow at once */
 	uint32_t argv_max;
 	uint32_t heartbeat_s;
 	uint32_t linger_s;        /* --linger: trace on this long without a client (0: stop with it) */
 	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
 	const char *session;      /* --session: the name a client attaches by */
 };
-#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .argv_max = 4096, .backlog_mb = 64 }
+#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .pending_max = 16384, .argv_max = 4096, .backlog_mb = 64 }
 extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */
 extern const char kw_usage[];
 /* 0, or -1 with one line naming the cause in err. Adds to *o (start from KW_OPTS_DEFAULT). */

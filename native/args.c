@@ -19,7 +19,7 @@ const char kw_usage[] =
 	"usage: kwitness-agent probe\n"
 	"       kwitness-agent trace unlink,create,write,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
-	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--argv-max BYTES]\n"
+	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
 	"       kwitness-agent attach NAME [--from EVENTS]\n"
 	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
@@ -232,6 +232,13 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			if (parse_num(&e, a, v, 64, 1 << 20, &n))
 				return -1;
 			o->ringbuf_kb = n;
+			i++;
+		} else if (!strcmp(a, "--pending-max")) {
+			/* the kernel's table of calls in flight (one per blocked thread); a call it cannot
+			 * take is counted as `untracked`, so a tiny table makes that testable */
+			if (parse_num(&e, a, v, 1, 1 << 20, &n))
+				return -1;
+			o->pending_max = n;
 			i++;
 		} else if (!strcmp(a, "--heartbeat-timeout")) {
 			/* exit when stdin stays silent this long (the client writes a byte now and then) */

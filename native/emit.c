@@ -13,7 +13,7 @@ static const char *op_names[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
 	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
-	[KW_OP_TRUNCATE] = "truncate",
+	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange",
 };
 
 static const char *type_names[] = {
@@ -161,6 +161,8 @@ void emit_json(struct ev *e)
 			json_pod(b, "path_pod", e->ppod_ns, e->ppod_name, e->ppod_uid);
 		if (e->flags & KW_F_PATH_TRUNC)
 			buf_puts(b, ",\"path_truncated\":true");
+		if (e->flags & KW_F_NAME_UNREADABLE)
+			buf_puts(b, ",\"name_unreadable\":true");
 		/* JSON.parse rounds integers above 2^53-1 (overlayfs xino puts a layer number in the
 		 * high bits): those go as a decimal string, as the wire decoder gives them (events.ts) */
 		buf_printf(b, e->ino > KW_JSON_MAX_SAFE ? ",\"dev\":%u,\"ino\":\"%llu\"" : ",\"dev\":%u,\"ino\":%llu", e->dev,

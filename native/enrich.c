@@ -293,10 +293,12 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 
 	if (kw_kind_is_file(e.kind)) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_TRUNCATE ||
-		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE)) {
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_EXCHANGE ||
+		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE) ||
+		    (r->op == KW_OP_EXCHANGE && e.kind != KW_CREATE)) {
 			/* the emitters index their name table with it; the decoder refuses it; a write is
-			 * always an open for writing or a truncate, and nothing else is */
+			 * always an open for writing or a truncate, and nothing else is; an exchange
+			 * deletes nothing, so it is never an unlink */
 			emit_error("raw file record with an unknown op");
 			return 0;
 		}
@@ -312,17 +314,29 @@ int handle_event(void *ctx, void *data, size_t size)
 		e.path = (struct sv){ b_path.p, b_path.len };
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;
-		if (r->op == KW_OP_RENAME || r->op == KW_OP_LINK) {
+		bool two_names = r->op == KW_OP_RENAME || r->op == KW_OP_EXCHANGE || r->op == KW_OP_LINK;
+		if (two_names) {
 			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
 				   (struct sv){ NULL, 0 });
 			e.old_path = (struct sv){ b_old.p, b_old.len };
 			e.flags |= KW_F_OLD_PATH;
 		}
 		/* a cut path lost its leading part: it cannot be ruled out, so it passes; a rename's
-		 * create also passes by its old name (a file renamed away from a watched path) */
+		 * (or exchange's) create also passes by its old name (a file renamed away from a watched
+		 * path). An unreadable name is judged by its directory (what build_path made of it). */
+		bool moved = e.kind == KW_CREATE && (r->op == KW_OP_RENAME || r->op == KW_OP_EXCHANGE);
 		if (!(e.flags & KW_F_PATH_TRUNC) && !prefix_match(e.path.p, e.path.n) &&
-		    !(e.kind == KW_CREATE && r->op == KW_OP_RENAME && prefix_match(e.old_path.p, e.old_path.n)))
+		    !(moved && prefix_match(e.old_path.p, e.old_path.n)))
 			return 0;
+		/* never name the directory as the file: the name is unknown, so is the path */
+		if (r->rflags & KW_R_NAME_UNREAD) {
+			e.path = (struct sv){ "", 0 };
+			e.flags |= KW_F_NAME_UNREADABLE;
+		}
+		if (two_names && (r->rflags & KW_R_ONAME_UNREAD)) {
+			e.old_path = (struct sv){ "", 0 };
+			e.flags |= KW_F_NAME_UNREADABLE;
+		}
 		if (r->op == KW_OP_SYMLINK) {
 			e.target = slot(r, dsz, KW_S_ONAME);
 			e.flags |= KW_F_TARGET;

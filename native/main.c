@@ -35,6 +35,7 @@ volatile sig_atomic_t stop; /* agent.h */
 static char kernel_rel[128], kernel_arch[64];
 static uint64_t lost_total;     /* events that matched every filter and were not delivered */
 static uint64_t unjudged_total; /* events dropped before --path-prefix could be finished on them */
+static uint64_t untracked_total; /* calls the kernel could not follow: its pending table was full */
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void usage_error(const char *fmt, ...)
@@ -49,22 +50,26 @@ static void usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static void emit_lost(uint64_t count, uint64_t unjudged)
+/* One lost record: what went undelivered since the last one, by reason (kwitness_wire.h). */
+static void emit_lost(uint64_t count, uint64_t unjudged, uint64_t untracked)
 {
 	uint64_t wall = clock_ns(CLOCK_REALTIME);
 
 	if (opt.wire) {
 		struct kw_lost_rec l = { .hdr = { .kind = KW_LOST, .ktime_ns = clock_ns(CLOCK_BOOTTIME) },
 					 .wall_ns = wall, .count = count, .total = lost_total,
-					 .unjudged = unjudged, .unjudged_total = unjudged_total };
+					 .unjudged = unjudged, .unjudged_total = unjudged_total,
+					 .untracked = untracked, .untracked_total = untracked_total };
 		emit_simple_wire(KW_LOST, &l, sizeof(l));
 		return;
 	}
 	buf_puts(&out, "{\"type\":\"lost\",\"time\":");
 	iso_time(&out, wall);
-	buf_printf(&out, ",\"count\":%llu,\"total\":%llu,\"unjudged\":%llu,\"unjudged_total\":%llu}\n",
+	buf_printf(&out, ",\"count\":%llu,\"total\":%llu,\"unjudged\":%llu,\"unjudged_total\":%llu"
+			 ",\"untracked\":%llu,\"untracked_total\":%llu}\n",
 		   (unsigned long long)count, (unsigned long long)lost_total, (unsigned long long)unjudged,
-		   (unsigned long long)unjudged_total);
+		   (unsigned long long)unjudged_total, (unsigned long long)untracked,
+		   (unsigned long long)untracked_total);
 }
 
 /* ---- program selection ---- */
@@ -346,7 +351,7 @@ static uint64_t read_lost(struct kwitness *skel, uint32_t idx)
 	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
 
 	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.lost), &idx, vals))
-		return idx == 0 ? lost_total : idx == 2 ? unjudged_total : 0;
+		return idx == 0 ? lost_total : idx == 2 ? unjudged_total : idx == 3 ? untracked_total : 0;
 	for (int i = 0; i < ncpu; i++)
 		sum += vals[i];
 	return sum;
@@ -521,6 +526,7 @@ static int cmd_trace(void)
 	bpf_map__set_max_entries(skel->maps.events, rb_bytes);
 	skel->rodata->cfg_wakeup_bytes = rb_bytes / 8 < (256u << 10) ? rb_bytes / 8 : 256u << 10;
 	bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
+	bpf_map__set_max_entries(skel->maps.pending, opt.pending_max);
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
@@ -668,7 +674,7 @@ static int cmd_trace(void)
 		linger_watch(ep);
 	bool parent_gone = false, told_silent = false;
 	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0,
-		 unjudged_reported = 0;
+		 unjudged_reported = 0, untracked_reported = 0;
 	err = 0;
 	while (!stop) {
 		struct epoll_event evs[4];
@@ -692,10 +698,14 @@ static int cmd_trace(void)
 			sync_clocks();
 			lost_total = read_lost(skel, 0);
 			unjudged_total = read_lost(skel, 2);
-			if (lost_total > lost_reported || unjudged_total > unjudged_reported) {
-				emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported);
+			untracked_total = read_lost(skel, 3);
+			if (lost_total > lost_reported || unjudged_total > unjudged_reported ||
+			    untracked_total > untracked_reported) {
+				emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported,
+					  untracked_total - untracked_reported);
 				lost_reported = lost_total;
 				unjudged_reported = unjudged_total;
+				untracked_reported = untracked_total;
 			}
 			uint64_t notes = read_lost(skel, 1);
 			if (notes > notes_reported) {
@@ -737,7 +747,8 @@ static int cmd_trace(void)
 	ring_buffer__consume(rb);
 	lost_total = read_lost(skel, 0);
 	unjudged_total = read_lost(skel, 2);
-	emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported);
+	untracked_total = read_lost(skel, 3);
+	emit_lost(lost_total - lost_reported, unjudged_total - unjudged_reported, untracked_total - untracked_reported);
 	out_flush();
 
 cleanup:

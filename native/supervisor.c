@@ -510,9 +510,9 @@ static void process_frames(void)
 				add_gap(gap.from, rec_wall(rec), gap.reason, allowed);
 				gap.on = false;
 			}
-		} else if (kind == KW_LOST && flen >= sizeof(struct kw_lost_rec)) {
-			struct kw_lost_rec l;
-			memcpy(&l, rec, sizeof(l));
+		} else if (kind == KW_LOST && flen >= KW_LOST_REC_V1_SIZE) {
+			struct kw_lost_rec l = { 0 };
+			memcpy(&l, rec, KW_LOST_REC_V1_SIZE); /* the fields every agent's record has */
 			st.worker_lost = l.total;
 			st.worker_unjudged = l.unjudged_total;
 		} else if (kind_is_event(kind)) {
@@ -741,9 +741,9 @@ static void restore_counters(const char *old, uint64_t *synced_until, bool *was_
 		} else if (kind == KW_READY) {
 			base += cur, basej += curj; /* a new worker: the last one's totals are final */
 			cur = curj = 0;
-		} else if (kind == KW_LOST && len >= sizeof(struct kw_lost_rec)) {
-			struct kw_lost_rec l;
-			memcpy(&l, rec, sizeof(l));
+		} else if (kind == KW_LOST && len >= KW_LOST_REC_V1_SIZE) {
+			struct kw_lost_rec l = { 0 };
+			memcpy(&l, rec, KW_LOST_REC_V1_SIZE); /* journals of older agents: shorter records */
 			cur = l.total;
 			curj = l.unjudged_total;
 		}

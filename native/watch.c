@@ -182,7 +182,7 @@ static int status_of(const char *dir, struct buf *out, const char *extra_note)
 /* ---- start ---- */
 
 static const char *const value_filters[] = { "--path-prefix", "--path-glob", "--pid", "--comm", "--uid", "--cgroup",
-					     "--attach", "--ringbuf-kb", "--argv-max" };
+					     "--attach", "--ringbuf-kb", "--pending-max", "--argv-max" };
 static const char *const flag_filters[] = { "--failed-only", "-v", "--verbose" };
 
 static void check_trace_args(const char *families, char **f, int n)

@@ -47,7 +47,7 @@ static const char *const op_name[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
 	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
-	[KW_OP_TRUNCATE] = "truncate",
+	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange",
 };
 
 bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
@@ -96,6 +96,8 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 			put_str(b, "target", target);
 		if (h.flags & KW_F_PATH_TRUNC)
 			buf_puts(b, ",\"path_truncated\":true");
+		if (h.flags & KW_F_NAME_UNREADABLE)
+			buf_puts(b, ",\"name_unreadable\":true");
 		buf_printf(b, ",\"dev\":%u,\"ino\":%llu", f.dev, (unsigned long long)f.ino);
 		if (h.kind == KW_UNLINK)
 			buf_printf(b, ",\"last_link\":%s", h.flags & KW_F_LAST_LINK ? "true" : "false");

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { AgentRecord, Family, KwEvent } from './core/events';
-import { FAMILIES } from './core/events';
+import { FAMILIES, describeLost } from './core/events';
 import { describeIoUring } from './core/probe-text';
 import { KwError, errorMessage } from './core/errors';
 import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
@@ -133,9 +133,9 @@ export function formatEvent(e: KwEvent): string {
   const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
   switch (e.type) {
     case 'unlink':
-      return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
+      return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.name_unreadable ? ' (name could not be read)' : e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
     case 'create':
-      return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${ret}  ${who}`;
+      return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${e.op === 'exchange' && e.old_path !== undefined ? ` <-> ${JSON.stringify(e.old_path)}` : ''}${e.name_unreadable ? ' (a name could not be read)' : ''}${ret}  ${who}`;
     case 'write':
       return `${t} ${(e.op === 'truncate' ? 'trunc' : 'write').padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
     case 'exec':
@@ -369,6 +369,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
       else if (r.type === 'lost') {
         if (r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
         if (r.unjudged > 0) process.stderr.write(`kwitness: ${r.unjudged} events dropped before the path filter could judge them (total ${r.unjudged_total}); they may not have matched\n`);
+        if (r.untracked > 0) process.stderr.write(`kwitness: ${r.untracked} calls the kernel could not follow, pending table full (total ${r.untracked_total}); each may have been an event\n`);
       }
       else if (r.type === 'error') process.stderr.write(`kwitness: agent: ${r.message}\n`);
     },
@@ -424,7 +425,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
   if (session.unjudgedLostTotal > 0) {
     process.stderr.write(`kwitness: besides the lost events, ${session.unjudgedLostTotal} dropped before the path filter could judge them\n`);
   }
-  process.stderr.write(`kwitness: ${seen} events, ${session.lostTotal} lost; ${st.kind}${st.kind === 'failed' ? `: ${st.message}` : st.kind === 'disconnected' ? `: ${st.reason}` : ''}${session.verifiedGone ? ' (agent gone from the host)' : ''}\n`);
+  process.stderr.write(`kwitness: ${seen} events, ${describeLost(session.lostTotal, session.untrackedTotal)}; ${st.kind}${st.kind === 'failed' ? `: ${st.message}` : st.kind === 'disconnected' ? `: ${st.reason}` : ''}${session.verifiedGone ? ' (agent gone from the host)' : ''}\n`);
   session.dispose();
   return st.kind === 'stopped' ? 0 : 1;
 }

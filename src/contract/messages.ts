@@ -41,8 +41,8 @@ export interface HostToWebviewMap {
   /** End of the backlog replay; `received` counts every event the host got for this trace. */
   replayDone: { traceId: string; received: number; retained: number };
   state: { traceId: string; state: TraceState };
-  /** Exact total of events the agent reported lost for this trace. */
-  lost: { traceId: string; total: number };
+  /** Total of events the agent reported lost for this trace; `untracked` of them: pending table full. */
+  lost: { traceId: string; total: number; untracked?: number };
   /** The user picked a file for an export: stream it with `exportChunk` under this id. */
   exportAccepted: { traceId: string; exportId: number; format: ExportFormat };
   /** The export finished, failed, or was cancelled in the save dialog. */

@@ -18,8 +18,12 @@ export const FAMILIES: readonly Family[] = ['unlink', 'create', 'write', 'exec']
 /** How a probe was attached on the target kernel. */
 export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
 
-/** File operations carried by unlink/create/write events (write events: open_write and truncate only). */
-export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate';
+/**
+ * File operations carried by unlink/create/write events (write events: open_write and truncate
+ * only). `exchange`: renameat2(RENAME_EXCHANGE) swapped two names (a create event with path and
+ * old_path, never an unlink: nothing was deleted).
+ */
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'exchange' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate';
 
 /**
  * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
@@ -115,9 +119,18 @@ export function isInodeNumber(v: unknown): v is InodeNumber {
 
 export interface FileEventFields extends ProcessFields {
   op: FileOp;
-  /** ABSOLUTE path, resolved against the dirfd or cwd the caller used, across mount points. */
+  /**
+   * ABSOLUTE path, resolved against the dirfd or cwd the caller used, across mount points; ''
+   * when the name the caller passed could not be read (name_unreadable).
+   */
   path: string;
   path_b64?: string;
+  /**
+   * A name the caller passed was empty or could not be read (a bad pointer), so the file is
+   * unknown: that path (path, or old_path of a rename/link) is ''. Never the directory the
+   * name was relative to. Absent otherwise.
+   */
+  name_unreadable?: true;
   /** True when the path was longer than the capture limit and was cut. */
   path_truncated?: boolean;
   /** The pod whose directory under /var/lib/kubelet/pods/<uid>/ holds the path (its volumes). */
@@ -125,7 +138,7 @@ export interface FileEventFields extends ProcessFields {
   /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */
   dev: number;
   ino: InodeNumber;
-  /** rename only: the other name (the source for create, the replacing source for unlink). */
+  /** rename/exchange/link only: the other name (the source for create, the replacing source for unlink). */
   old_path?: string;
   old_path_b64?: string;
 }
@@ -198,11 +211,14 @@ export interface ReadyRecord {
 }
 
 /**
- * Events the agent could not deliver (its ring buffer was full): `count` since the previous lost
- * record, `total` since start, each an event that passed every filter. `unjudged` and
- * `unjudged_total` count events dropped before the agent could finish --path-prefix on them
- * (names with '.'/'..' components, exec/exit judged by exe): at most that many more may have
- * matched, so `lost` stays exact while nothing goes uncounted.
+ * What the agent could not deliver, by reason (each: since the previous lost record, and `_total`
+ * since start). `count`/`total`: events that passed every filter, dropped because the ring
+ * buffer was full (exact). `unjudged`: dropped (ring buffer full) before the agent could finish
+ * --path-prefix on them (names with '.'/'..' components, exec/exit judged by exe): at most that
+ * many more may have matched. `untracked`: calls of processes that passed the process filters
+ * which the kernel could not follow because its table of calls in flight was full (pending
+ * table full, `--pending-max`): each may have been an event. So `lost` stays exact while nothing
+ * goes uncounted. `untracked` is 0 in journals of older agents.
  */
 export interface LostRecord {
   type: 'lost';
@@ -211,6 +227,13 @@ export interface LostRecord {
   total: number;
   unjudged: number;
   unjudged_total: number;
+  untracked: number;
+  untracked_total: number;
+}
+
+/** "N lost", or "N lost (pending table full: M)" when M of the N are calls the kernel could not follow. */
+export function describeLost(total: number, untracked: number): string {
+  return `${total} lost${untracked > 0 ? ` (pending table full: ${untracked})` : ''}`;
 }
 
 /** A non-fatal problem the agent reports while running (fatal ones go to stderr and exit != 0). */

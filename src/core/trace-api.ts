@@ -46,8 +46,10 @@ export interface TraceHandle extends IDisposable {
   /** What people call it when it is not just "a trace" (a watch's name); titles use it. */
   readonly label?: string;
   readonly state: TraceState;
-  /** Exact count of events the agent reported lost so far. */
+  /** Count of events the agent reported lost so far, every reason (untrackedTotal included). */
   readonly lostTotal: number;
+  /** Of lostTotal: calls the kernel could not follow, its pending table full (each may have been an event). */
+  readonly untrackedTotal?: number;
   onDidReceiveEvents(listener: (batch: readonly KwEvent[]) => void): IDisposable;
   onDidChangeState(listener: (state: TraceState) => void): IDisposable;
   onDidReportLost(listener: (total: number) => void): IDisposable;

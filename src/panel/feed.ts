@@ -64,7 +64,7 @@ export class TraceFeed extends Disposable {
       if (this.ready || this.replaying) for (const e of batch) this.pending.push(e);
     }));
     this._register(t.onDidChangeState((state) => this.send({ type: 'state', traceId: o.traceId, state })));
-    this._register(t.onDidReportLost((total) => this.send({ type: 'lost', traceId: o.traceId, total })));
+    this._register(t.onDidReportLost((total) => this.send({ type: 'lost', traceId: o.traceId, total, untracked: t.untrackedTotal ?? 0 })));
     const timer = setInterval(() => this.flush(), Math.max(10, o.batchMs));
     // The tick must not keep a process alive on its own (the CLI, tests); the trace does that.
     timer.unref?.();
@@ -122,7 +122,7 @@ export class TraceFeed extends Disposable {
     const t = this.o.trace;
     if (t) {
       void this.post({ type: 'state', traceId: this.o.traceId, state: t.state });
-      void this.post({ type: 'lost', traceId: this.o.traceId, total: t.lostTotal });
+      void this.post({ type: 'lost', traceId: this.o.traceId, total: t.lostTotal, untracked: t.untrackedTotal ?? 0 });
     }
     this.flush();
   }

@@ -148,6 +148,78 @@ export const CASES: AgentCase[] = [
     expect: (ctx) => [{ type: 'create', op: 'rename', path: `${ctx.dir}/dst`, old_path: `${ctx.dir}/src`, comm: 'mv', ...ok }],
   },
   {
+    name: 'renameat2 RENAME_EXCHANGE: one exchange with both names, nothing deleted',
+    families: ['unlink', 'create'],
+    setup: () => `echo a > "$D/a"; echo b > "$D/b"; kw_stat a "$D/a"; kw_stat b "$D/b"`,
+    trigger: () => `"$T" rename-exchange "$D/a" "$D/b"`,
+    expect: (ctx) => [
+      // path holds the file that was at old_path: its inode (when this kernel shows one)
+      { type: 'create', op: 'exchange', path: `${ctx.dir}/b`, old_path: `${ctx.dir}/a`, last_link: undefined, ...trig(ctx), ...ok },
+    ],
+    check: (events, ctx) => {
+      const e = events.find((x) => x.type === 'create');
+      if (!e || !('ino' in e) || e.ino === 0) return [];
+      const a = inode(ctx, 'a');
+      return e.ino === a.ino && e.dev === a.dev ? [] : [`exchange: ino ${e.ino} dev ${e.dev}, want the file now at the new name (${a.ino}, ${a.dev})`];
+    },
+  },
+  {
+    name: 'renameat2 RENAME_NOREPLACE: a plain rename; refused over an existing name, nothing deleted',
+    families: ['unlink', 'create'],
+    setup: () => `touch "$D/src" "$D/taken"`,
+    trigger: () => `"$T" rename-noreplace "$D/src" "$D/dst"; "$T" rename-noreplace "$D/dst" "$D/taken"; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'create', op: 'rename', path: `${ctx.dir}/dst`, old_path: `${ctx.dir}/src`, ...trig(ctx), ...ok },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/taken`, old_path: `${ctx.dir}/dst`, ...trig(ctx), ret: -17 },
+    ],
+  },
+  {
+    name: 'an empty name (unlinkat(dirfd, "")) and a bad pointer (EFAULT) are flagged name_unreadable, never the directory',
+    families: ['unlink'],
+    setup: () => `mkdir "$D/dir"`,
+    trigger: () => `"$T" unlinkat-empty "$D/dir"; cd "$D/dir" && "$T" unlink-badptr; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: '', name_unreadable: true, last_link: false, ret: -2, ...trig(ctx) },
+      { type: 'unlink', op: 'unlink', path: '', name_unreadable: true, last_link: false, ret: -14, cwd: `${ctx.dir}/dir`, ...trig(ctx) },
+    ],
+  },
+  {
+    name: "an exec from a non-leader thread leaves no entry behind: a new thread with its old id sees no phantom",
+    families: ['exec', 'create'],
+    setup: () => `touch "$D/file"`,
+    // the new thread's read-only open meets whatever the exec left under its id (an event of
+    // op 0, which the agent refuses with an error record, before the fix)
+    trigger: () => `"$T" thread-exec "$D/file"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'exec', exe: ctx.trigger, argv: [ctx.trigger, 'thread-exec', `${ctx.dir}/file`], ...ok },
+      { type: 'exec', exe: ctx.trigger, argv: [ctx.trigger, 'reuse-tid', need(ctx, 'old_tid'), `${ctx.dir}/file`], pid: Number(need(ctx, 'pid')), tid: Number(need(ctx, 'pid')), ...ok },
+    ],
+    check: (_events, ctx) => (need(ctx, 'reused') === '1' ? [] : [`the old thread id ${need(ctx, 'old_tid')} was taken by another process before the trigger could reuse it: nothing was proven`]),
+  },
+  {
+    name: 'a full table of calls in flight (--pending-max 2): 6 opens blocked at once, 2 events, 4 counted untracked, exactly',
+    families: ['write'],
+    scope: 'all',
+    allowLost: true,
+    // a copy by its own name: --comm keeps every other process's calls out of the tiny table
+    setup: () => `cp "$T" "$D/kwpend"; "$T" mknod "$D/fifo" >/dev/null`,
+    args: () => ['--comm', 'kwpend', '--pending-max', '2'],
+    trigger: () => `"$D/kwpend" fifo-writers "$D/fifo" 6`,
+    expect: (ctx) => [1, 2].map(() => ({ type: 'write', op: 'open_write', path: `${ctx.dir}/fifo`, comm: 'kwpend', ...ok })),
+    check: (_events, ctx, run) => {
+      const p: string[] = [];
+      if (need(ctx, 'opened') !== '6') p.push(`the trigger opened ${need(ctx, 'opened')} of 6 writers`);
+      if (run.untrackedTotal !== 4) p.push(`untracked_total ${run.untrackedTotal}, want 4 (6 blocked opens, a table of 2)`);
+      const sum = run.lostRecords.reduce((s, r) => s + r.untracked, 0);
+      if (sum !== run.untrackedTotal) p.push(`untracked counts add up to ${sum}, last total says ${run.untrackedTotal}`);
+      if (run.lostTotal !== 0) p.push(`lost ${run.lostTotal}: the ring buffer had room, nothing else may be counted there`);
+      return p;
+    },
+  },
+  {
     name: 'O_CREAT on a new file vs an existing one (event only for the new one)',
     families: ['create'],
     setup: () => `touch "$D/exists"`,

@@ -395,7 +395,7 @@ export function matchEvents(got: KwEvent[], want: Want[], ordered: boolean): str
 // ---------------------------------------------------------------------------------------------
 // The event model, checked on every event.
 
-const FILE_OPS = new Set(['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink']);
+const FILE_OPS = new Set(['unlink', 'rmdir', 'rename', 'exchange', 'open', 'mkdir', 'mknod', 'link', 'symlink']);
 const ISO_NS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 
 export function validateEvent(e: KwEvent): string[] {
@@ -452,7 +452,11 @@ export function validateEvent(e: KwEvent): string[] {
       // a write is always an open for writing or a truncate; the other file events never are
       if (e.type === 'write' ? o.op !== 'open_write' && o.op !== 'truncate' : !FILE_OPS.has(o.op as string)) p.push(`op=${short(o.op)}`);
       str('path');
-      if (typeof o.path === 'string' && !o.path.startsWith('/')) p.push(`path=${short(o.path)} is not absolute`);
+      // an unreadable name: the path is unknown ('') and flagged, never the directory
+      if (o.name_unreadable !== undefined && o.name_unreadable !== true) p.push(`name_unreadable=${short(o.name_unreadable)} is not true`);
+      if (typeof o.path === 'string' && !o.path.startsWith('/') && !(o.name_unreadable === true && o.path === '')) p.push(`path=${short(o.path)} is not absolute`);
+      if (o.name_unreadable === true && o.path !== '' && o.old_path !== '') p.push(`path=${short(o.path)}: name_unreadable, but neither path nor old_path is empty`);
+      if (e.type === 'unlink' && o.op === 'exchange') p.push('an exchange is never an unlink');
       if (typeof o.path === 'string' && /(^|\/)\.\.?(\/|$)|\/\//.test(o.path)) p.push(`path=${short(o.path)} is not normalized`);
       int('dev', 0);
       if (!isInodeNumber(o.ino)) p.push(`ino=${short(o.ino)} is neither a safe integer nor the digits of one above 2^53-1`);
@@ -540,6 +544,8 @@ export interface AgentRun {
   lostTotal: number;
   /** Last lost record's unjudged_total: drops the path filter could not judge (0 when none). */
   unjudgedTotal: number;
+  /** Last lost record's untracked_total: calls the kernel could not follow, pending table full (0 when none). */
+  untrackedTotal: number;
   lostRecords: LostRecord[];
   exit?: AgentExit;
   stderr: string;
@@ -675,6 +681,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
           events: counted(a),
           lostTotal: lostRecords.length ? lostRecords[lostRecords.length - 1].total : 0,
           unjudgedTotal: lostRecords.length ? lostRecords[lostRecords.length - 1].unjudged_total : 0,
+          untrackedTotal: lostRecords.length ? lostRecords[lostRecords.length - 1].untracked_total : 0,
           lostRecords,
           exit: a.exitInfo,
           stderr: a.stderr,
@@ -750,6 +757,11 @@ export function checkRun(c: AgentCase, ctx: CaseContext, run: AgentRun, want: Wa
   }
   if (bad > 5) p.push(tag(`... ${bad - 5} more events break the event model`));
   if (!c.allowLost && run.lostTotal > 0) p.push(tag(`agent lost ${run.lostTotal} events`));
+  if (!c.allowLost && run.untrackedTotal > 0) p.push(tag(`agent could not follow ${run.untrackedTotal} calls (pending table full)`));
+  for (const r of run.records) {
+    // older agents' journals lack the field (the decoder gives 0); this agent always sends it
+    if (r.type === 'lost' && (typeof r.untracked !== 'number' || typeof r.untracked_total !== 'number')) p.push(tag(`lost record without untracked counts: ${short(r)}`));
+  }
   if (want) p.push(...matchEvents(run.events, want, c.ordered ?? false).map(tag));
   if (c.check) p.push(...c.check(run.events, ctx, run).map(tag));
   return p;

@@ -6,7 +6,8 @@
  *     while 100,000 threads each report a file event from their own 2 KiB-deep cwd;
  *   - a thread that keeps working is not the one dropped; a dropped one falls back to /proc;
  *   - a process's exit drops its entry;
- *   - an inode number above 2^53-1 is a decimal string in json and the exact u64 on the wire.
+ *   - an inode number above 2^53-1 is a decimal string in json and the exact u64 on the wire;
+ *   - an unreadable name is an empty path with name_unreadable, never its directory.
  * Prints 'ok NAME' / 'FAIL NAME: why'; exit 1 on any failure.
  */
 #include <signal.h>
@@ -206,6 +207,59 @@ static void check_ino(void)
 	result(name, why[0] ? why : NULL);
 }
 
+/*
+ * unlinkat(dirfd, "", 0): the kernel sends no name (KW_R_NAME_UNREAD) and the dirfd's walk. The
+ * event must not name that directory as the file: path "" and name_unreadable, in json and wire;
+ * with --path-prefix it is judged by the directory, so a watched one still reports it.
+ */
+static void check_unreadable(void)
+{
+	const char *name = "an unreadable name: path \"\" + name_unreadable (json, wire), judged by its dir";
+	char why[512] = "";
+	const char *err;
+	struct rb b;
+
+	for (int wire = 0; wire < 2 && !why[0]; wire++) {
+		opt.wire = wire;
+		out.len = 0;
+		rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, NO_PID + 970000);
+		b.r.op = KW_OP_UNLINK;
+		b.r.ret = -2;
+		b.r.exit_code = 3;
+		b.r.rflags = KW_R_NAME_UNREAD;
+		rb_s(&b, KW_S_CWD, "");
+		rb_s(&b, KW_S_BASE, "dir/watched/");
+		opt.prefix[opt.n_prefix++] = strdup("/watched");
+		handle_event(NULL, &b.r, rb_size(&b));
+		free(opt.prefix[--opt.n_prefix]);
+		if (!out.len)
+			snprintf(why, sizeof(why), "%s: no event although its directory is under the prefix", wire ? "wire" : "json");
+		else if (!wire && (!strstr(out.p, ",\"path\":\"\"") || !strstr(out.p, ",\"name_unreadable\":true")))
+			snprintf(why, sizeof(why), "json: %.300s", out.p);
+		else if (!wire && (err = json_lines_check(out.p, out.len)))
+			snprintf(why, sizeof(why), "%s", err);
+		else if (wire && (err = wire_frames_check((const unsigned char *)out.p, out.len)))
+			snprintf(why, sizeof(why), "%s", err);
+		else if (wire) {
+			struct kw_file_rec f;
+			uint32_t plen;
+			memcpy(&f, out.p + 4, sizeof(f));
+			/* the path is the 7th string after the fixed part: comm exe cwd cgroup container probe path */
+			const char *q = out.p + 4 + sizeof(f);
+			for (int k = 0; k < 6; k++) {
+				memcpy(&plen, q, 4);
+				q += 4 + plen;
+			}
+			memcpy(&plen, q, 4);
+			if (!(f.hdr.flags & KW_F_NAME_UNREADABLE) || plen)
+				snprintf(why, sizeof(why), "wire: flags 0x%x, path %u bytes", f.hdr.flags, plen);
+		}
+	}
+	opt.wire = false;
+	out.len = 0;
+	result(name, why[0] ? why : NULL);
+}
+
 int main(void)
 {
 	opt.families = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC;
@@ -214,5 +268,6 @@ int main(void)
 	check_miss_falls_back();
 	check_exit_drops();
 	check_ino();
+	check_unreadable();
 	return failures ? 1 : 0;
 }

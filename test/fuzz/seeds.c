@@ -99,6 +99,24 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_s(&b, KW_S_ONAME, "old");
 	put(file, &n, &b);
 
+	/* renameat2(RENAME_EXCHANGE): a create with both names */
+	rb_init(&b, KW_CREATE, KW_P_TP_RENAMEAT2, 300);
+	b.r.op = KW_OP_EXCHANGE;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_OBASE_CWD | KW_R_CWD_SAME | KW_R_INODE;
+	b.r.ino = 4244;
+	rb_s(&b, KW_S_NAME, "b");
+	rb_s(&b, KW_S_ONAME, "a");
+	put(file, &n, &b);
+
+	/* unlinkat(dirfd, "", 0): no name, the dirfd's walk */
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.ret = -2;
+	b.r.rflags = KW_R_CWD_SAME | KW_R_NAME_UNREAD;
+	b.r.exit_code = 4;
+	rb_s(&b, KW_S_BASE, "dir/tmp/");
+	put(file, &n, &b);
+
 	rb_init(&b, KW_CREATE, KW_P_TP_SYMLINKAT, 301);
 	b.r.op = KW_OP_SYMLINK;
 	b.r.rflags = KW_R_BASE_CWD;

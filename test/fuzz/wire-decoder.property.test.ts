@@ -56,7 +56,7 @@ class Rng {
 
 // ------------------------------------------------------------------ valid records
 
-const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate'];
+const OPS: FileOp[] = ['unlink', 'rmdir', 'rename', 'exchange', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate'];
 const PIECES = ['/', 'tmp', 'a b', 'é', '✓', '😀', '\n', '\x1b[31m', '<script>', '..', '.', '"', '\\', '\u0000', 'x'.repeat(40)];
 
 /** A name as bytes, then in the events.ts form: printable string plus base64 when not UTF-8. */
@@ -166,6 +166,7 @@ function record(g: Rng): AgentRecord {
     named(o, 'path', name(g));
     if (g.chance(0.2)) o.path_pod = podRef(g);
     if (g.chance(0.2)) o.path_truncated = true;
+    if (g.chance(0.1)) o.name_unreadable = true;
     o.dev = g.u32();
     o.ino = ino(g);
     if (g.chance(0.3)) named(o, 'old_path', name(g));
@@ -197,7 +198,7 @@ function record(g: Rng): AgentRecord {
     o.duration_ns = g.int(2 ** 31) * g.int(2 ** 22);
     return o as unknown as AgentRecord;
   }
-  if (kind === 4) return { type: 'lost', time: time(g), count: g.int(2 ** 31), total: g.int(2 ** 31) * g.int(2 ** 22), unjudged: g.int(2 ** 31), unjudged_total: g.int(2 ** 31) * g.int(2 ** 22) };
+  if (kind === 4) return { type: 'lost', time: time(g), count: g.int(2 ** 31), total: g.int(2 ** 31) * g.int(2 ** 22), unjudged: g.int(2 ** 31), unjudged_total: g.int(2 ** 31) * g.int(2 ** 22), untracked: g.int(2 ** 31), untracked_total: g.int(2 ** 31) * g.int(2 ** 22) };
   if (kind === 5) return { type: 'error', time: time(g), message: validUtf8(g) };
   if (kind === 7) {
     return { type: 'resumed', time: time(g), next_event: g.int(2 ** 31) * g.int(2 ** 22), not_kept: g.int(2 ** 31), away_ms: g.int(2 ** 31), pid: g.u32() >>> 0, start_time: String(g.int(2 ** 31) * g.int(2 ** 22)) };

@@ -78,10 +78,12 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		if (size < sizeof(f))
 			return "wire: file record shorter than its fixed part";
 		memcpy(&f, rec, sizeof(f));
-		if (f.op < KW_OP_UNLINK || f.op > KW_OP_TRUNCATE)
+		if (f.op < KW_OP_UNLINK || f.op > KW_OP_EXCHANGE)
 			return "wire: unknown op";
 		if ((h.kind == KW_WRITE) != (f.op == KW_OP_OPEN_WRITE || f.op == KW_OP_TRUNCATE))
 			return "wire: a write record without op open_write/truncate, or such an op on another kind";
+		if (f.op == KW_OP_EXCHANGE && (h.kind != KW_CREATE || !(h.flags & KW_F_OLD_PATH)))
+			return "wire: an exchange that is not a create with both names (nothing is deleted)";
 		r.pos = sizeof(f);
 		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";

@@ -25,7 +25,7 @@ test('watch read stream: a cursor record numbers what follows, gaps and losses t
     { type: 'cursor', cursor: 40, skipped: 3 },
     unlink('/a'),
     { type: 'gap', time: T, from: T, to: T, reason: 'agent restarted after signal 9' },
-    { type: 'lost', time: T, count: 2, total: 2, unjudged: 0, unjudged_total: 0 },
+    { type: 'lost', time: T, count: 2, total: 2, unjudged: 0, unjudged_total: 0, untracked: 0, untracked_total: 0 },
     { type: 'cursor', cursor: 50, skipped: 0 }, // a filter skipped 40..49
     unlink('/b'),
     { type: 'watch_end', time: T, next_cursor: 51 },

@@ -177,16 +177,16 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal('last_link' in r || 'old_path' in r || 'target' in r, false);
   });
 
-  it('a truncate is a write record with op 10; an op past the last one (11) is refused', () => {
+  it('a truncate is a write record with op 10; an op past the last one (12) is refused', () => {
     const trunc = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 5n], [76, 1, 10]], [...PROC_STRINGS, '/var/log/x.log', '', '']);
-    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 11]], [...PROC_STRINGS, '/x', '', '']);
+    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 12]], [...PROC_STRINGS, '/x', '', '']);
     const [t, e] = decodeAll(Buffer.concat([trunc, bad]));
     assert.equal(t.type, 'write');
     assert.equal((t as WriteEvent).op, 'truncate');
     assert.equal((t as WriteEvent).path, '/var/log/x.log');
     assert.equal((t as WriteEvent).ino, 5);
     assert.equal(e.type, 'error');
-    assert.match((e as { message: string }).message, /unknown op 11/);
+    assert.match((e as { message: string }).message, /unknown op 12/);
   });
 
   it('decodes an exec record: argv with a non-UTF-8 item, interpreter, truncation flag', () => {
@@ -246,7 +246,7 @@ describe('WireDecoder: hand-built frames', () => {
 
   it('decodes ready, lost and error records', () => {
     const ready = frame(32, [[0, 2, 5], [16, 8, WALL], [24, 4, 2]], ['0.1.0', '6.18.0', 'x86_64', 'unlink', 'tracepoint:syscalls:sys_exit_unlink', 'tracepoint', 'exec', 'tracepoint:sched:sched_process_exec', 'tracepoint']);
-    const lost = frame(56, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n], [40, 8, 3n], [48, 8, 9n]], []);
+    const lost = frame(72, [[0, 2, 6], [16, 8, WALL], [24, 8, 17n], [32, 8, 2n ** 50n], [40, 8, 3n], [48, 8, 9n], [56, 8, 4n], [64, 8, 2n ** 40n]], []);
     const err = frame(24, [[0, 2, 7], [16, 8, WALL]], ['probe x detached']);
     assert.deepEqual(decodeAll(Buffer.concat([ready, lost, err])), [
       {
@@ -260,7 +260,7 @@ describe('WireDecoder: hand-built frames', () => {
           { family: 'exec', probe: 'tracepoint:sched:sched_process_exec', mode: 'tracepoint' },
         ],
       },
-      { type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 17, total: 2 ** 50, unjudged: 3, unjudged_total: 9 },
+      { type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 17, total: 2 ** 50, unjudged: 3, unjudged_total: 9, untracked: 4, untracked_total: 2 ** 40 },
       { type: 'error', time: '2026-11-21T23:59:59.123456789Z', message: 'probe x detached' },
     ]);
   });
@@ -288,6 +288,30 @@ describe('WireDecoder: hand-built frames', () => {
     }
   });
 
+  it('decodes the 56-byte lost record of older agents (journals keep them): untracked 0', () => {
+    const old = frame(56, [[0, 2, 6], [16, 8, WALL], [24, 8, 5n], [32, 8, 6n], [40, 8, 7n], [48, 8, 8n]], []);
+    assert.deepEqual(decodeAll(old), [{ type: 'lost', time: '2026-11-21T23:59:59.123456789Z', count: 5, total: 6, unjudged: 7, unjudged_total: 8, untracked: 0, untracked_total: 0 }]);
+  });
+
+  it('decodes an exchange (op 11): a create with both names, no last_link', () => {
+    const f = frame(88, [...procFields(2, 1 << 4, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 11]], [...PROC_STRINGS, '/t/b', '/t/a', '']);
+    const [r] = decodeAll(f) as CreateEvent[];
+    assert.equal(r.type, 'create');
+    assert.equal(r.op, 'exchange');
+    assert.equal(r.path, '/t/b');
+    assert.equal(r.old_path, '/t/a');
+    assert.equal('last_link' in r, false);
+  });
+
+  it('sets name_unreadable only from KW_F_NAME_UNREADABLE (the path is empty then)', () => {
+    const f = frame(88, [...procFields(1, 1 << 10, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: -14, nAnc: 0 }), [76, 1, 1]], [...PROC_STRINGS, '', '', '']);
+    const [r] = decodeAll(f) as UnlinkEvent[];
+    assert.equal(r.name_unreadable, true);
+    assert.equal(r.path, '');
+    const g = frame(88, [...procFields(1, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 1]], [...PROC_STRINGS, '/t/a', '', '']);
+    assert.equal('name_unreadable' in (decodeAll(g)[0] as UnlinkEvent), false);
+  });
+
   it('sets path_truncated only from KW_F_PATH_TRUNC', () => {
     const f = frame(88, [...procFields(1, 2, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 2]], [...PROC_STRINGS, '/very/long', '', '']);
     const [r] = decodeAll(f) as UnlinkEvent[];
@@ -311,7 +335,7 @@ describe('WireDecoder: streams', () => {
       comm: '\ufffd',
       comm_b64: Buffer.from([0xff]).toString('base64'),
     } as unknown as ExecEvent,
-    { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1, unjudged: 2, unjudged_total: 2 },
+    { type: 'lost', time: '2026-01-01T00:00:00.000000000Z', count: 1, total: 1, unjudged: 2, unjudged_total: 2, untracked: 0, untracked_total: 0 },
     { ...unlinkExpected, type: 'write', op: 'open_write', ret: -21, last_link: undefined } as unknown as WriteEvent,
   ].map((r) => {
     const o = { ...r } as Record<string, unknown>;
@@ -432,7 +456,7 @@ describe('WireDecoder: bad input becomes error records', () => {
   });
 
   it('never throws on random corruption of a valid stream', () => {
-    const base = Buffer.concat([good, Buffer.from(encodeRecords([{ type: 'lost', time: '2026-01-01T00:00:00Z', count: 1, total: 2, unjudged: 0, unjudged_total: 4 }])), good]);
+    const base = Buffer.concat([good, Buffer.from(encodeRecords([{ type: 'lost', time: '2026-01-01T00:00:00Z', count: 1, total: 2, unjudged: 0, unjudged_total: 4, untracked: 0, untracked_total: 0 }])), good]);
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -461,7 +485,7 @@ describe('WireDecoder: times', () => {
       return new Date(Number(sec) * 1000).toISOString().slice(0, 20) + frac + 'Z';
     });
     for (const t of [...cases, ...extra]) {
-      const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0, unjudged: 0, unjudged_total: 0 }));
+      const [r] = decodeAll(encodeRecord({ type: 'lost', time: t, count: 0, total: 0, unjudged: 0, unjudged_total: 0, untracked: 0, untracked_total: 0 }));
       assert.equal(r.type === 'lost' && r.time, t);
     }
   });

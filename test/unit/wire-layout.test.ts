@@ -194,6 +194,14 @@ describe('wire layout: decoder tables vs the C header', () => {
     assert.equal(WIRE_ENUMS.KW_WRITE, 12);
     assert.equal(WIRE_ENUMS.KW_OP_OPEN_WRITE, 9);
     assert.equal(WIRE_ENUMS.KW_OP_TRUNCATE, 10);
+    // an exchange is an op of its own (the next free number), not a rename that deletes
+    assert.equal(WIRE_ENUMS.KW_OP_EXCHANGE, 11);
+    // flags are bits that never overlap; a name that could not be read has its own
+    const flags = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_F_'));
+    assert.equal(flags.reduce((m, [, v]) => m | v, 0), flags.reduce((m, [, v]) => m + v, 0), JSON.stringify(flags));
+    assert.equal(WIRE_ENUMS.KW_F_NAME_UNREADABLE, 1 << 10);
+    // old agents' lost records (56 bytes) stay a prefix of the current one
+    assert.equal(WIRE_ENUMS.KW_LOST_REC_V1_SIZE, WIRE_LAYOUT.kw_lost_rec.fields.untracked[0]);
   });
 
   it('the BPF object BTF agrees for every wire struct it carries', (t) => {

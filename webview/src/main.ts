@@ -105,6 +105,8 @@ lostEl.setAttribute('variant', 'counter');
 const lostWrap = el('span', 'lost-wrap');
 lostWrap.append(el('span', 'lost-label', 'lost'), lostEl);
 lostWrap.title = 'Events the agent could not deliver (ring buffer full), exact count for this trace';
+/** Of lostTotal: calls the kernel could not follow (its pending table was full); each may have been an event. */
+let lostUntracked = 0;
 header.append(titleEl, stateEl, countEl, rateEl, droppedEl, pausedEl, lostWrap);
 
 const toolbar = el('div', 'toolbar');
@@ -335,6 +337,9 @@ function updateHeader(): void {
   pausedEl.textContent = pausedAt >= 0 ? `paused · ${(store.nextSeq - pausedAt).toLocaleString('en-US')} new` : '';
   lostEl.textContent = String(lostTotal);
   lostWrap.classList.toggle('has-lost', lostTotal > 0);
+  lostWrap.title = lostUntracked > 0
+    ? `${lostTotal} lost (pending table full: ${lostUntracked}): events the agent could not deliver, and calls its kernel side could not follow because its table of calls in flight was full (each may have been an event)`
+    : 'Events the agent could not deliver (ring buffer full), exact count for this trace';
   pauseBtn.textContent = pausedAt >= 0 ? 'Resume' : 'Pause';
   const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
   stopBtn.toggleAttribute('disabled', ended);
@@ -581,6 +586,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     traceState = m.state;
     live = m.live;
     lostTotal = m.lostTotal;
+    lostUntracked = 0; // the next lost message says (the host sends one after the replay)
     users = m.users;
     dropQueued();
     store.setCap(m.config.maxEvents);
@@ -614,6 +620,7 @@ const handlers: Handlers<HostToWebviewMap> = {
   },
   lost(m) {
     lostTotal = m.total;
+    lostUntracked = m.untracked ?? 0;
     updateHeader();
   },
   exportAccepted(m) {

@@ -115,6 +115,7 @@ export class TraceSession extends Disposable implements TraceHandle {
   private _state: TraceState = { kind: 'connecting' };
   private _lost = 0;
   private _unjudged = 0;
+  private _untracked = 0;
   private readonly _onEvents = this._register(new Emitter<readonly KwEvent[]>());
   private readonly _onState = this._register(new Emitter<TraceState>());
   private readonly _onLost = this._register(new Emitter<number>());
@@ -178,9 +179,16 @@ export class TraceSession extends Disposable implements TraceHandle {
   get state(): TraceState {
     return this._state;
   }
-  /** Events the agent reported lost, plus those a lingering agent could not keep for us. */
+  /**
+   * Events the agent reported lost, the calls it could not follow (pending table full: each may
+   * have been an event, untrackedTotal), plus those a lingering agent could not keep for us.
+   */
   get lostTotal(): number {
-    return this._lost + this.notKept;
+    return this._lost + this.notKept + this._untracked;
+  }
+  /** Of lostTotal: calls the kernel could not follow because its pending table was full. */
+  get untrackedTotal(): number {
+    return this._untracked;
   }
   /** Events dropped before the agent could finish --path-prefix on them: at most this many more may have matched. */
   get unjudgedLostTotal(): number {
@@ -334,6 +342,7 @@ export class TraceSession extends Disposable implements TraceHandle {
             } else if (r.type === 'lost') {
               this._lost = r.total;
               this._unjudged = r.unjudged_total;
+              this._untracked = r.untracked_total;
               this._onLost.fire(this.lostTotal);
             } else if (r.type === 'error') {
               this.log(`agent: ${r.message}`);

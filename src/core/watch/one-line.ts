@@ -9,10 +9,13 @@ export function oneLine(e: KwEvent): string {
   const failed = e.ret < 0 ? ` — failed (${e.ret})` : '';
   switch (e.type) {
     case 'unlink':
+      if (e.name_unreadable) return `${who} ${e.op === 'rmdir' ? 'removed a directory' : 'deleted a file'} whose name could not be read${failed}`;
       return `${who} ${e.op === 'rmdir' ? 'removed the directory' : e.op === 'rename' ? 'replaced' : 'deleted'} ${e.path}${failed}`;
     case 'create':
       // a rename is found by either name: a watched file may be the one that went away
       if (e.op === 'rename' && e.old_path !== undefined) return `${who} renamed ${e.old_path} to ${e.path}${failed}`;
+      // an exchange deletes nothing: both names stay, each now holding the other's file
+      if (e.op === 'exchange' && e.old_path !== undefined) return `${who} swapped ${e.old_path} and ${e.path}${failed}`;
       return `${who} created ${e.path}${failed}`;
     case 'write':
       return `${who} ${e.op === 'truncate' ? 'truncated' : 'opened'} ${e.path}${e.op === 'truncate' ? '' : ' for writing'}${failed}`;

@@ -13,7 +13,7 @@
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
 import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
-import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
+import { FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
 const P = L.kw_proc.fields;
@@ -47,6 +47,7 @@ OP_NAMES[OP.KW_OP_LINK] = 'link';
 OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
 OP_NAMES[OP.KW_OP_OPEN_WRITE] = 'open_write';
 OP_NAMES[OP.KW_OP_TRUNCATE] = 'truncate';
+OP_NAMES[OP.KW_OP_EXCHANGE] = 'exchange';
 
 const TWO32 = 4294967296;
 /** A u64 whose high word is below this is at most 2^53-1 (Number.MAX_SAFE_INTEGER). */
@@ -350,7 +351,9 @@ export class WireDecoder {
       case KIND.KW_READY:
         return this.readyRecord(at, size);
       case KIND.KW_LOST: {
-        this.need(at, size, L.kw_lost_rec.size);
+        // older agents' records end before `untracked` (journals keep them): 0 there
+        const full = size >= L.kw_lost_rec.size;
+        this.need(at, size, full ? L.kw_lost_rec.size : LOST_REC_V1_SIZE);
         return {
           type: 'lost',
           time: this.time(at + LS.wall_ns[0]),
@@ -358,6 +361,8 @@ export class WireDecoder {
           total: this.u64(at + LS.total[0]),
           unjudged: this.u64(at + LS.unjudged[0]),
           unjudged_total: this.u64(at + LS.unjudged_total[0]),
+          untracked: full ? this.u64(at + LS.untracked[0]) : 0,
+          untracked_total: full ? this.u64(at + LS.untracked_total[0]) : 0,
         };
       }
       case KIND.KW_ERROR: {
@@ -489,6 +494,7 @@ export class WireDecoder {
     o.path = this.str();
     if (this.b64 !== undefined) o.path_b64 = this.b64;
     if (flags & FLAG.KW_F_PATH_TRUNC) o.path_truncated = true;
+    if (flags & FLAG.KW_F_NAME_UNREADABLE) o.name_unreadable = true;
     o.dev = dv.getUint32(at + FR.dev[0], true);
     o.ino = this.u64Exact(at + FR.ino[0]);
     const oldPath = this.str();

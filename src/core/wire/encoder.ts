@@ -17,6 +17,7 @@ const OP_NUM: Record<FileOp, number> = {
   symlink: OP.KW_OP_SYMLINK,
   open_write: OP.KW_OP_OPEN_WRITE,
   truncate: OP.KW_OP_TRUNCATE,
+  exchange: OP.KW_OP_EXCHANGE,
 };
 
 /** ISO 8601 with up to 9 fractional digits -> ns since the epoch, as bigint. */
@@ -101,6 +102,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       w.str(r.type === 'create' ? (r.target ?? '') : '', r.type === 'create' ? r.target_b64 : undefined);
       if (r.type === 'unlink' && r.last_link) flags |= FLAG.KW_F_LAST_LINK;
       if (r.path_truncated) flags |= FLAG.KW_F_PATH_TRUNC;
+      if (r.name_unreadable) flags |= FLAG.KW_F_NAME_UNREADABLE;
       if (r.old_path !== undefined) flags |= FLAG.KW_F_OLD_PATH;
       if (r.type === 'create' && r.target !== undefined) flags |= FLAG.KW_F_TARGET;
       break;
@@ -227,6 +229,8 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       dv.setBigUint64(S.total[0], BigInt(r.total), true);
       dv.setBigUint64(S.unjudged[0], BigInt(r.unjudged), true);
       dv.setBigUint64(S.unjudged_total[0], BigInt(r.unjudged_total), true);
+      dv.setBigUint64(S.untracked[0], BigInt(r.untracked), true);
+      dv.setBigUint64(S.untracked_total[0], BigInt(r.untracked_total), true);
       break;
     }
     case 'error':

@@ -54,8 +54,8 @@ export const WIRE_LAYOUT = {
     fields: { hdr: [0, 16], wall_ns: [16, 8], n_probes: [24, 4], _pad0: [28, 4] },
   },
   kw_lost_rec: {
-    size: 56,
-    fields: { hdr: [0, 16], wall_ns: [16, 8], count: [24, 8], total: [32, 8], unjudged: [40, 8], unjudged_total: [48, 8] },
+    size: 72,
+    fields: { hdr: [0, 16], wall_ns: [16, 8], count: [24, 8], total: [32, 8], unjudged: [40, 8], unjudged_total: [48, 8], untracked: [56, 8], untracked_total: [64, 8] },
   },
   kw_error_rec: {
     size: 24,
@@ -96,6 +96,7 @@ export const FLAG = {
   KW_F_INODE_UNKNOWN: 1 << 7,
   KW_F_CMDLINE: 1 << 8,
   KW_F_PODINFO: 1 << 9,
+  KW_F_NAME_UNREADABLE: 1 << 10,
 } as const;
 
 /** enum kw_op, in events.ts FileOp names */
@@ -110,7 +111,11 @@ export const OP = {
   KW_OP_SYMLINK: 8,
   KW_OP_OPEN_WRITE: 9,
   KW_OP_TRUNCATE: 10,
+  KW_OP_EXCHANGE: 11,
 } as const;
 
+/** kw_lost_rec as older agents wrote it (before `untracked`): still decoded, untracked = 0. */
+export const LOST_REC_V1_SIZE = 56;
+
 /** All enum constants the decoder relies on, for the layout test. */
-export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, ...KIND, ...FLAG, ...OP };
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...OP };

@@ -55,7 +55,17 @@ static void usage(void)
 	      "  asuid UID CMD [ARGS...]       setgid(UID), setuid(UID), exec CMD\n"
 	      "  creat-syscall PATH            the creat(2) syscall\n"
 	      "  openat2 PATH                  openat2(AT_FDCWD, PATH, O_CREAT|O_WRONLY)\n"
-	      "  thread-unlink PATH            unlink(PATH) from a second thread; prints pid= tid=\n",
+	      "  thread-unlink PATH            unlink(PATH) from a second thread; prints pid= tid=\n"
+	      "  rename-exchange A B           renameat2(A, B, RENAME_EXCHANGE)\n"
+	      "  rename-noreplace A B          renameat2(A, B, RENAME_NOREPLACE)\n"
+	      "  fifo-writers FIFO N           N threads open(FIFO, O_WRONLY) at once; once all N are blocked\n"
+	      "                                in it, a reader opens; prints opened=N\n"
+	      "  unlinkat-empty DIR            unlinkat(open(DIR), \"\", 0) (ENOENT)\n"
+	      "  unlink-badptr                 unlink() of an unmapped address (EFAULT)\n"
+	      "  thread-exec FILE              a second thread execs this program as reuse-tid: the exec\n"
+	      "                                gives it the leader's id, its old id is free again\n"
+	      "  reuse-tid TID FILE            a new thread gets id TID (ns_last_pid), opens FILE O_RDONLY;\n"
+	      "                                prints reused=1 (or reused=0: another process took TID)\n",
 	      stderr);
 	exit(2);
 }
@@ -79,6 +89,138 @@ static void *unlink_thread(void *arg)
 {
 	printf("tid=%ld\n", (long)syscall(SYS_gettid));
 	return (void *)(long)unlink((const char *)arg);
+}
+
+static int report(const char *what, long rc);
+static void usage(void);
+
+static void exec_failed_thread(void)
+{
+	printf("exec=fail errno=%d\n", errno);
+	fflush(stdout);
+	_exit(1);
+}
+
+/* Blocks in open(FIFO, O_WRONLY) until a reader comes. */
+static void *fifo_writer(void *arg)
+{
+	int fd = open((const char *)arg, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return (void *)(long)(fd >= 0);
+}
+
+/* Whether thread `tid` of this process sleeps in system call `nr` (/proc/.../syscall names it
+ * only while the thread is blocked). */
+static int blocked_in(pid_t tid, long nr)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof p, "/proc/self/task/%d/syscall", (int)tid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return 0;
+	int ok = fgets(line, sizeof line, f) && strtol(line, NULL, 10) == nr && line[0] != 'r';
+	fclose(f);
+	return ok;
+}
+
+static int fifo_writers(const char *fifo, int n)
+{
+	pthread_t t[64];
+	if (n < 1 || n > 64)
+		usage();
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, fifo_writer, (void *)fifo) != 0)
+			return report("pthread", -1);
+	/* every writer must be inside open() (its entry seen by the tracer) before the reader comes:
+	 * a condition, polled, never a guess of how long thread start-up takes */
+	for (int waited = 0;; waited++) {
+		int blocked = 0;
+		DIR *d = opendir("/proc/self/task");
+		for (struct dirent *e; d && (e = readdir(d));) {
+			pid_t tid = atoi(e->d_name);
+			blocked += tid > 0 && tid != getpid() && blocked_in(tid, SYS_openat);
+		}
+		if (d)
+			closedir(d);
+		if (blocked == n)
+			break;
+		if (waited > 60000)
+			return report("wait-blocked", -1);
+		usleep(1000);
+	}
+	int r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (r < 0)
+		return report("open-reader", -1);
+	int opened = 0;
+	for (int i = 0; i < n; i++) {
+		void *rc;
+		pthread_join(t[i], &rc);
+		opened += rc != NULL;
+	}
+	close(r);
+	printf("opened=%d\n", opened);
+	return opened != n;
+}
+
+static const char *self_exe;
+
+/* A non-leader thread: prints its id, then execs `reuse-tid ID FILE` (argv in arg). */
+static void *exec_thread(void *arg)
+{
+	char **av = arg;
+	char tid[32];
+	snprintf(tid, sizeof tid, "%ld", (long)syscall(SYS_gettid));
+	printf("old_tid=%s\n", tid);
+	fflush(stdout);
+	char *nav[] = { av[0], "reuse-tid", tid, av[2], NULL };
+	execve(self_exe, nav, environ);
+	exec_failed_thread();
+	return NULL;
+}
+
+struct reuse {
+	pid_t want;
+	const char *file;
+	int got;
+};
+
+/* The new thread: when it got the wanted id, a call whose entry the tracer does not stash and
+ * whose exit it watches (a read-only open) meets whatever entry was left under that id. */
+static void *reuse_thread(void *arg)
+{
+	struct reuse *u = arg;
+	u->got = (pid_t)syscall(SYS_gettid) == u->want;
+	if (u->got) {
+		int fd = open(u->file, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+static int reuse_tid(pid_t want, const char *file)
+{
+	struct reuse u = { want, file, 0 };
+	/* pids are handed out in order after ns_last_pid; another process forking in between takes
+	 * the id, so try again while it is still free */
+	for (int i = 0; i < 100 && !u.got; i++) {
+		char p[64];
+		snprintf(p, sizeof p, "/proc/%d", (int)want);
+		if (access(p, F_OK) == 0)
+			break; /* someone else has it now */
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+		if (!f)
+			return report("ns_last_pid", -1);
+		fprintf(f, "%d", (int)want - 1);
+		if (fclose(f) != 0)
+			return report("ns_last_pid", -1);
+		pthread_t t;
+		if (pthread_create(&t, NULL, reuse_thread, &u) != 0 || pthread_join(t, NULL) != 0)
+			return report("pthread", -1);
+	}
+	printf("pid=%d reused=%d\n", getpid(), u.got);
+	return 0;
 }
 
 static int report(const char *what, long rc)
@@ -287,6 +429,31 @@ int main(int argc, char **argv)
 			return report("pthread", -1);
 		return rc != NULL;
 	}
+	if (!strcmp(cmd, "rename-exchange") && argc == 4)
+		return report("rename", syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE));
+	if (!strcmp(cmd, "rename-noreplace") && argc == 4)
+		return report("rename", syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_NOREPLACE));
+	if (!strcmp(cmd, "fifo-writers") && argc == 4)
+		return fifo_writers(argv[2], atoi(argv[3]));
+	if (!strcmp(cmd, "unlinkat-empty") && argc == 3) {
+		int fd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return report("open", fd);
+		return report("unlinkat", unlinkat(fd, "", 0));
+	}
+	if (!strcmp(cmd, "unlink-badptr") && argc == 2)
+		return report("unlink", syscall(SYS_unlink, (const char *)8));
+	if (!strcmp(cmd, "thread-exec") && argc == 3) {
+		pthread_t t;
+		self_exe = "/proc/self/exe";
+		printf("pid=%d\n", getpid());
+		if (pthread_create(&t, NULL, exec_thread, argv) != 0)
+			return report("pthread", -1);
+		pthread_join(t, NULL); /* the exec ends this thread (de_thread) */
+		return 1;
+	}
+	if (!strcmp(cmd, "reuse-tid") && argc == 4)
+		return reuse_tid((pid_t)atoi(argv[2]), argv[3]);
 	if (!strcmp(cmd, "asuid") && argc >= 4) {
 		uid_t uid = (uid_t)strtoul(argv[2], NULL, 10);
 		if (setgroups(0, NULL) < 0 || setgid(uid) < 0 || setuid(uid) < 0)
