@@ -124,6 +124,8 @@ struct pend {
 	__u64 e4_ino;               /* the victim (vfs_* hook or ext4_unlink_enter), nlink before */
 	__u32 e4_dev;
 	__u32 e4_nlink;
+	__u64 vd, vpd, vhash;       /* unlink/rmdir: the victim's dentry, its parent and d_name.hash_len
+				     * when the first hook saw it (the kernel's name of the file) */
 	__u64 src_ino;              /* rename: the source inode (vfs_rename hook) */
 	__u32 src_dev;
 	__u32 src_set;
@@ -233,6 +235,8 @@ static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 	r->rflags = 0;
 	r->pfx_under = 0;
 	r->pfx_parent = 0;
+	r->rflags2 = 0;
+	r->unanchored = 0;
 	r->op = 0;
 	r->probe = probe;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -340,7 +344,7 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 	if (!r || !dentry || !vfsmnt || used > KW_DATA_MASK)
 		return used;
 	used = start;
-	__u64 under = 0, pparent = 0;
+	__u64 under = 0, pparent = 0, unanch = 0;
 	for (int i = 0; i < KW_MAX_DEPTH; i++) {
 		struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
@@ -368,6 +372,9 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 
 			if (dentry != root || up == mnt || !up) {
 				done = 1;
+				/* a root of its file system that is not the mount's root: the dentry is
+				 * not in this mount (a walk given the wrong mount), or was cut off */
+				unanch = dentry != root;
 				break;
 			}
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
@@ -388,6 +395,7 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 	}
 	if (!done)
 		r->rflags |= KW_R_TRUNC;
+	r->unanchored = (r->unanchored & ~(1 << (slot & 7))) | (unanch & 1) << (slot & 7);
 	r->pfx_under = (r->pfx_under & ~(1 << (slot & 7))) | (under & 1) << (slot & 7);
 	r->pfx_parent = (r->pfx_parent & ~(1 << (slot & 7))) | (pparent & 1) << (slot & 7);
 	r->off[slot & 7] = start;
@@ -553,7 +561,7 @@ static __always_inline __u64 byte_is(__u64 c, __u64 b)
 __noinline int kw_prefix_ok(__u32 where)
 {
 	struct kw_raw *r = this_raw();
-	__u64 off, len, dot = 0, slash = 0, prev = '/';
+	__u64 off, len, dot = 0, slash = 0, dslash = 0, prev = '/';
 	int i, k;
 
 	if (!r)
@@ -568,11 +576,13 @@ __noinline int kw_prefix_ok(__u32 where)
 
 		/* a component that starts with '.': '.' and '..' are resolved in user space */
 		dot |= in & byte_is(c, '.') & byte_is(prev, '/');
+		/* '//' (after the first byte): "/data//x" is /data/x, which a string compare misses */
+		dslash |= in & byte_is(c, '/') & byte_is(prev, '/') & (opaque(0 - (__u64)i) >> 63);
 		slash |= in & byte_is(c, '/');
 		prev = c;
 	}
-	if (dot)
-		return 1; /* '..' could lead anywhere: user space decides */
+	if (dot | dslash)
+		return 1; /* '..' could lead anywhere, '//' and '/./' are spellings: user space decides */
 	if (where & 4) {
 		if (!cfg_pfx_str_ok)
 			return 1;
@@ -615,6 +625,22 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 	else
 		bits = (r->rflags & KW_R_BASE_SAME) && wc ? wc->base_pfx : nc->base_pfx;
 	return kw_prefix_ok(bits & 3);
+}
+
+/*
+ * The dentry a hook saw this call remove, if it is still that dentry: its name and parent are
+ * unchanged (a removed dentry is kept until this call's last reference goes; the check refuses
+ * one that was freed and reused meanwhile).
+ */
+static __always_inline struct dentry *victim_dentry(struct pend *p)
+{
+	struct dentry *d = (struct dentry *)p->vd;
+
+	if (!d || (p->op != KW_OP_UNLINK && p->op != KW_OP_RMDIR))
+		return 0;
+	if ((__u64)BPF_CORE_READ(d, d_parent) != p->vpd || BPF_CORE_READ(d, d_name.hash_len) != p->vhash)
+		return 0;
+	return d;
 }
 
 /* One copy for every file syscall's exit (a global function: scalars only, verified once). */
@@ -715,12 +741,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		struct kname *k = bpf_map_lookup_elem(&knames, &tid);
 
 		name = k ? k->s[0] : 0;
-		used = put_kernel_str(r, used, KW_S_NAME, name);
-	} else {
-		used = put_user_str(r, used, KW_S_NAME, name);
+		r->rflags2 |= KW_R2_NAME_COPY;
 	}
-	if (!r->len[KW_S_NAME])
-		r->rflags |= KW_R_NAME_UNREAD; /* "" or a bad pointer: the walks below name only the dir */
 	{
 		char c = 0;
 
@@ -748,12 +770,47 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 			}
 		}
 	}
+	/*
+	 * The name: the kernel's own when a hook saw the file it removed, in the directory the
+	 * caller's name was relative to (rm -rf: unlinkat(dirfd, name)); else the caller's, and then,
+	 * when a hook saw the file, the walk of the file itself is the path (a name with directories,
+	 * symlinks, '..', '//', an absolute name in a chroot).
+	 */
+	struct dentry *vd = victim_dentry(p);
+	__u64 base_d = (r->rflags & KW_R_BASE_NONE) ? 0 : (r->rflags & KW_R_BASE_CWD) ? nc.cwd_d : nc.base_d;
+	if (vd && base_d && base_d == p->vpd) {
+		used = put_kernel_str(r, used, KW_S_NAME, (const char *)BPF_CORE_READ(vd, d_name.name));
+		if (r->len[KW_S_NAME])
+			r->rflags2 |= KW_R2_KNAME;
+	} else if (p->kname) {
+		used = put_kernel_str(r, used, KW_S_NAME, name);
+	} else {
+		used = put_user_str(r, used, KW_S_NAME, name);
+	}
+	if (!r->len[KW_S_NAME])
+		r->rflags |= KW_R_NAME_UNREAD; /* "" or a bad pointer: the walks below name only the dir */
+	if (vd && !(r->rflags2 & KW_R2_KNAME)) {
+		__u64 m = (r->rflags & KW_R_BASE_NONE) ? (__u64)BPF_CORE_READ(task, fs, root.mnt)
+			  : (r->rflags & KW_R_BASE_CWD) ? nc.cwd_m : nc.base_m;
+		struct vfsmount *vm = (struct vfsmount *)m;
+
+		/* the base's mount, when the file is on its file system (bind mounts of it included:
+		 * the walk then names the file where it lives); a walk that ends at another root
+		 * (the name crossed into another mount of it) is not the path */
+		if (vm && BPF_CORE_READ(vd, d_sb) == BPF_CORE_READ(vm, mnt_sb)) {
+			used = walk_path(used, KW_S_KPATH, (__u64)vd, m);
+			if (r->len[KW_S_KPATH] && !(r->unanchored & (1 << KW_S_KPATH)))
+				r->rflags2 |= KW_R2_KPATH;
+		}
+	}
 	if (wc && !nc.base_d) { /* no dirfd this time: the previous base stays cached */
 		nc.base_d = wc->base_d;
 		nc.base_m = wc->base_m;
 		nc.base_pfx = wc->base_pfx;
 	}
 	int judged = prefix_may_match(r, wc, &nc);
+	if ((r->rflags2 & KW_R2_KPATH) && cfg_n_prefix && cfg_pfx_inodes_ok)
+		judged = (r->pfx_under >> KW_S_KPATH & 1) ? 2 : 0; /* what the kernel resolved decides */
 	if (!judged && (op == KW_OP_RENAME || op == KW_OP_EXCHANGE) && cfg_create)
 		judged = 1; /* the new name is outside, the old one may be inside (a file renamed away
 			     * from a watched path): user space decides on both names */
@@ -905,6 +962,20 @@ int kw_ctime_skip(struct bpf_raw_tracepoint_args *ctx)
 	return note_inode((struct inode *)ctx->args[0]);
 }
 
+/*
+ * The victim's dentry, for the path the kernel resolved (sys_exit_file). The first hook wins: on
+ * overlayfs the first is the overlay's own dentry (the path the caller sees), a later one the
+ * upper layer's.
+ */
+static __always_inline void note_victim_dentry(struct pend *p, struct dentry *d)
+{
+	if (p->vd)
+		return;
+	p->vd = (__u64)d;
+	p->vpd = (__u64)BPF_CORE_READ(d, d_parent);
+	p->vhash = BPF_CORE_READ(d, d_name.hash_len);
+}
+
 /* ext4 names the victim of an unlink (with its link count before the drop). */
 SEC("raw_tp/ext4_unlink_enter")
 int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
@@ -914,7 +985,10 @@ int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
 	struct dentry *d = (struct dentry *)ctx->args[1];
 	struct inode *ino;
 
-	if (!p || p->e4_set)
+	if (!p)
+		return 0;
+	note_victim_dentry(p, d);
+	if (p->e4_set)
 		return 0;
 	ino = BPF_CORE_READ(d, d_inode);
 	p->e4_ino = BPF_CORE_READ(ino, i_ino);
@@ -939,6 +1013,7 @@ static __always_inline int note_victim(struct dentry *d)
 	ino = BPF_CORE_READ(d, d_inode);
 	if (!ino)
 		return 0;
+	note_victim_dentry(p, d);
 	p->e4_ino = BPF_CORE_READ(ino, i_ino);
 	p->e4_dev = kw_inode_dev(ino);
 	p->e4_nlink = kw_inode_nlink(ino);

@@ -37,6 +37,7 @@ enum kw_slot {
 	KW_S_OBASE = 3,    /* rename/link: base of the old name */
 	KW_S_ONAME = 4,    /* rename/link: old name as passed; symlink: target text */
 	KW_S_EXE = 5,      /* exec: reversed components of bprm->file */
+	KW_S_KPATH = 5,    /* unlink/rmdir (KW_R2_KPATH): reversed components of the file itself */
 	KW_S_ARGV = 6,     /* exec: NUL separated argv */
 	KW_S_INTERP = 7,   /* exec: bprm->interp as the kernel saw it */
 	KW_NSLOTS = 8,
@@ -59,6 +60,19 @@ enum kw_raw_flag {
 	KW_R_UNJUDGED = 1 << 12,  /* --path-prefix: the kernel could not tell; user space decides */
 	KW_R_NAME_UNREAD = 1 << 13,  /* the caller's name: empty, or not readable (EFAULT, no kname) */
 	KW_R_ONAME_UNREAD = 1 << 14, /* the same for the old name of a rename/link */
+};
+
+/*
+ * kw_raw.rflags2: where a file record's path came from. Neither KNAME nor KPATH: the caller's
+ * spelling, joined to its directory; NAME_COPY says it was read from the kernel's copy of the
+ * name (io_uring), else from the caller's memory after the call (a thread sharing that memory
+ * may have changed it in between).
+ */
+enum kw_raw_flag2 {
+	KW_R2_KNAME = 1 << 0,     /* the name slot is the kernel's name of the file (its dentry) in the
+				   * base directory, which is the directory the kernel resolved */
+	KW_R2_KPATH = 1 << 1,     /* KW_S_KPATH is the walk of the file's own dentry: the path */
+	KW_R2_NAME_COPY = 1 << 2, /* the names are the kernel's copies (struct filename), not user memory */
 };
 
 /* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */
@@ -89,7 +103,8 @@ struct kw_raw {
 	__u32 nlink;
 	__u8 pfx_under;           /* bit per slot: the walk passed a --path-prefix directory */
 	__u8 pfx_parent;          /* bit per slot: the walked dir is a prefix directory's parent */
-	__u16 _pad0;
+	__u8 rflags2;             /* enum kw_raw_flag2 */
+	__u8 unanchored;          /* bit per slot: the walk ended at a root that is not its mount's */
 	__u16 rflags;             /* enum kw_raw_flag */
 	__u8 op;                  /* enum kw_op */
 	__u8 probe;               /* enum kw_probe_id */

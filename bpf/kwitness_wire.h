@@ -41,7 +41,8 @@
  *   KW_UNLINK (1), KW_CREATE (2), KW_WRITE (12): struct kw_file_rec, then
  *     comm, exe, cwd, cgroup, container, probe, path, old_path, target, then ancestors.
  *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
- *     target present iff KW_F_TARGET (symlink's target text).
+ *     target present iff KW_F_TARGET (symlink's target text). With KW_F_NAMED (and only then:
+ *     older journals lack it) one more string follows target: named.
  *     KW_WRITE: an existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC; an open that
  *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
  *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
@@ -113,6 +114,22 @@ enum kw_flag {
 	 * to. Older journals never set it.
 	 */
 	KW_F_NAME_UNREADABLE = 1 << 10,
+	/*
+	 * unlink/create/write: where `path` came from (JSON path_source), a 2-bit field.
+	 * KERNEL: from the kernel's own objects (the dentry of the removed file, the struct file of
+	 * an opened one): symlinks, '..' and '//' resolved as the kernel did, immune to a thread
+	 * rewriting the caller's buffer ("kernel"). Else the caller's spelling joined to its
+	 * directory, '..' resolved by text: NAME when read from the kernel's copy of the name
+	 * (io_uring, "name"), USER when read from the caller's memory after the call ("user").
+	 * 0 (unknown): records of older agents.
+	 */
+	KW_F_PATH_SRC_MASK = 3 << 11,
+	KW_F_PATH_SRC_KERNEL = 1 << 11,
+	KW_F_PATH_SRC_NAME = 2 << 11,
+	KW_F_PATH_SRC_USER = 3 << 11,
+	/* unlink/create/write: `named` present (after target): the path as the caller spelled it,
+	 * joined to its directory, when that differs from the kernel's `path`. */
+	KW_F_NAMED = 1 << 13,
 };
 
 /* kw_file_rec.op values (FileOp of events.ts). */

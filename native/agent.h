@@ -35,6 +35,7 @@ struct kw_opts {
 	bool verbose;
 	const char *attach;       /* auto, fentry, kprobe or tracepoint */
 	char *prefix[KW_MAX_PREFIX]; /* normalised, malloc'd: the kernel's prefixes */
+	char *prefix_real[KW_MAX_PREFIX]; /* realpath() of a prefix whose spelling has a symlink, else NULL */
 	bool prefix_of_glob[KW_MAX_PREFIX]; /* only a glob's fixed part: the glob decides in user space */
 	int n_prefix;
 	char *glob[KW_MAX_PREFIX];   /* --path-glob, malloc'd (fnmatch, FNM_PATHNAME) */
@@ -147,6 +148,8 @@ bool container_id(const char *cg, char out[65]);
 /* ---- paths ---- */
 /* Reverses a "leaf/parent/.../" dentry walk into "/parent/leaf" (appends to b). */
 void path_from_walk(struct buf *b, const char *walk, size_t n);
+/* `,"path_source":...` of a file record's flags: "kernel", "name" or "user" (kwitness_wire.h); "" when unknown. */
+const char *path_source_json(uint32_t flags);
 /* Lexically normalises b->p in place ('.', '..', '//'), keeping it absolute. */
 void path_normalize(struct buf *b);
 

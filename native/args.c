@@ -161,8 +161,10 @@ static int add_glob(struct kw_opts *o, struct perr *e, const char *g)
 
 void opts_reset(struct kw_opts *o)
 {
-	for (int i = 0; i < o->n_prefix; i++)
+	for (int i = 0; i < o->n_prefix; i++) {
 		free(o->prefix[i]);
+		free(o->prefix_real[i]);
+	}
 	for (int i = 0; i < o->n_glob; i++)
 		free(o->glob[i]);
 	*o = (struct kw_opts)KW_OPTS_DEFAULT;

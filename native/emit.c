@@ -173,6 +173,9 @@ void emit_json(struct ev *e)
 			buf_printf(b, ",\"last_link\":%s", e->flags & KW_F_LAST_LINK ? "true" : "false");
 		if (e->flags & KW_F_TARGET)
 			json_sv(b, "target", e->target);
+		buf_puts(b, path_source_json(e->flags));
+		if (e->flags & KW_F_NAMED)
+			json_sv(b, "named", e->named);
 	} else if (e->kind == KW_EXEC) {
 		json_sv(b, "filename", e->filename);
 		json_args(b, "argv", e->argv, e->argc);
@@ -226,6 +229,8 @@ void emit_wire(struct ev *e)
 		wire_sv(b, e->path);
 		wire_sv(b, e->old_path);
 		wire_sv(b, e->target);
+		if (e->flags & KW_F_NAMED)
+			wire_sv(b, e->named);
 	} else if (e->kind == KW_EXEC) {
 		wire_sv(b, e->filename);
 		wire_sv(b, e->interp);

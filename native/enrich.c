@@ -83,7 +83,7 @@ static uint32_t new_encode_dev(uint32_t kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp;
+static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp, b_named;
 
 /* Absolute path of (base walk or cwd) + name, normalised. */
 static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int name_slot, int base_slot,
@@ -139,9 +139,12 @@ static bool prefix_match(const char *p, size_t n)
 	for (int i = 0; i < opt.n_prefix; i++) {
 		if (opt.prefix_of_glob[i])
 			continue;
-		size_t k = strlen(opt.prefix[i]);
-		if (k == 1 || (n >= k && !memcmp(p, opt.prefix[i], k) && (n == k || p[k] == '/')))
-			return true;
+		for (int real = 0; real < 2; real++) {
+			const char *q = real ? opt.prefix_real[i] : opt.prefix[i];
+			size_t k = q ? strlen(q) : 0;
+			if (q && (k == 1 || (n >= k && !memcmp(p, q, k) && (n == k || p[k] == '/'))))
+				return true;
+		}
 	}
 	return opt.n_glob && glob_match(p, n);
 }
@@ -308,8 +311,29 @@ int handle_event(void *ctx, void *data, size_t size)
 			struct sv base = slot(r, dsz, KW_S_BASE);
 			b_path.len = 0;
 			path_from_walk(&b_path, base.p, base.n);
+			e.flags |= KW_F_PATH_SRC_KERNEL; /* the opened file's own path */
+		} else if (r->rflags2 & KW_R2_KPATH) {
+			/* the removed file's own path; the caller's spelling is kept when it differs */
+			struct sv kp = slot(r, dsz, KW_S_KPATH);
+			b_path.len = 0;
+			path_from_walk(&b_path, kp.p, kp.n);
+			e.flags |= KW_F_PATH_SRC_KERNEL;
+			if (!(r->rflags & KW_R_NAME_UNREAD)) {
+				build_path(&b_named, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd,
+					   cached_base);
+				if (b_named.len != b_path.len || memcmp(b_named.p, b_path.p, b_path.len)) {
+					e.named = (struct sv){ b_named.p, b_named.len };
+					e.flags |= KW_F_NAMED;
+				}
+			}
 		} else {
 			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd, cached_base);
+			if (r->rflags2 & KW_R2_KNAME)
+				e.flags |= KW_F_PATH_SRC_KERNEL; /* the kernel's name in the directory it resolved */
+			else if (r->rflags2 & KW_R2_NAME_COPY)
+				e.flags |= KW_F_PATH_SRC_NAME;
+			else
+				e.flags |= KW_F_PATH_SRC_USER;
 		}
 		e.path = (struct sv){ b_path.p, b_path.len };
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
@@ -329,7 +353,7 @@ int handle_event(void *ctx, void *data, size_t size)
 		    !(moved && prefix_match(e.old_path.p, e.old_path.n)))
 			return 0;
 		/* never name the directory as the file: the name is unknown, so is the path */
-		if (r->rflags & KW_R_NAME_UNREAD) {
+		if ((r->rflags & KW_R_NAME_UNREAD) && !(r->rflags2 & KW_R2_KPATH)) {
 			e.path = (struct sv){ "", 0 };
 			e.flags |= KW_F_NAME_UNREADABLE;
 		}

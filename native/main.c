@@ -505,6 +505,10 @@ static int cmd_trace(void)
 			slash[1] = 0;
 		else if (slash)
 			*slash = 0;
+		/* paths the kernel resolved name the directory where it lives: /var/run/x is /run/x */
+		char real[PATH_MAX];
+		if (realpath(opt.prefix[k], real) && strcmp(real, opt.prefix[k]))
+			opt.prefix_real[k] = strdup(real);
 		if (stat(opt.prefix[k], &ps) == 0 && S_ISDIR(ps.st_mode) && stat(parent, &pp) == 0) {
 			skel->rodata->cfg_pfx_ino[k] = ps.st_ino;
 			skel->rodata->cfg_pfx_pino[k] = pp.st_ino;

@@ -269,6 +269,19 @@ void path_from_walk(struct buf *b, const char *walk, size_t n)
 	}
 }
 
+const char *path_source_json(uint32_t flags)
+{
+	switch (flags & KW_F_PATH_SRC_MASK) {
+	case KW_F_PATH_SRC_KERNEL:
+		return ",\"path_source\":\"kernel\"";
+	case KW_F_PATH_SRC_NAME:
+		return ",\"path_source\":\"name\"";
+	case KW_F_PATH_SRC_USER:
+		return ",\"path_source\":\"user\"";
+	}
+	return ""; /* an older agent's record */
+}
+
 void path_normalize(struct buf *b)
 {
 	char *p = b->p;

@@ -36,6 +36,7 @@ struct ev {
 	bool has_container;
 	/* unlink/create */
 	struct sv path, old_path, target;
+	struct sv named;          /* KW_F_NAMED: the caller's spelling, when not the kernel's path */
 	uint32_t dev;
 	uint64_t ino;
 	uint8_t op;

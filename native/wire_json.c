@@ -101,6 +101,9 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		buf_printf(b, ",\"dev\":%u,\"ino\":%llu", f.dev, (unsigned long long)f.ino);
 		if (h.kind == KW_UNLINK)
 			buf_printf(b, ",\"last_link\":%s", h.flags & KW_F_LAST_LINK ? "true" : "false");
+		buf_puts(b, path_source_json(h.flags));
+		if (h.flags & KW_F_NAMED)
+			put_str(b, "named", rd_str(&r));
 	} else if (h.kind == KW_EXEC) {
 		struct kw_exec_rec x;
 		memcpy(&x, rec, sizeof(x));

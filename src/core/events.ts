@@ -117,6 +117,8 @@ export function isInodeNumber(v: unknown): v is InodeNumber {
   return n > BigInt(Number.MAX_SAFE_INTEGER) && n < 1n << 64n;
 }
 
+export type PathSource = 'kernel' | 'name' | 'user';
+
 export interface FileEventFields extends ProcessFields {
   op: FileOp;
   /**
@@ -133,6 +135,18 @@ export interface FileEventFields extends ProcessFields {
   name_unreadable?: true;
   /** True when the path was longer than the capture limit and was cut. */
   path_truncated?: boolean;
+  /**
+   * Where `path` came from. 'kernel': the kernel's own objects (the removed file's dentry, an
+   * opened file): symlinks, '..' and '//' resolved as the kernel did, immune to a thread that
+   * rewrites the caller's buffer. 'name': the kernel's copy of the caller's name (io_uring)
+   * joined to its directory, '..' resolved by text. 'user': the same, read from the caller's
+   * memory after the call, so another thread sharing it could have changed it meanwhile.
+   * Absent in records of agents older than this field (their paths were read as 'user' ones).
+   */
+  path_source?: PathSource;
+  /** The path as the caller spelled it (joined to its directory), when it differs from the kernel's `path`. */
+  named?: string;
+  named_b64?: string;
   /** The pod whose directory under /var/lib/kubelet/pods/<uid>/ holds the path (its volumes). */
   path_pod?: PodRef;
   /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */

@@ -14,6 +14,16 @@ function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
   return { dev, ino };
 }
 
+/**
+ * Does this run name removed files from the kernel's own dentry? fentry and kprobe hook
+ * security_inode_unlink on every file system; the tracepoint mode has only ext4's
+ * ext4_unlink_enter. By what the agent attached (ready) and where the case dir lives (fstype=).
+ */
+function kernelNames(ctx: CaseContext): boolean {
+  const hooked = (ctx.ready?.probes ?? []).some((p) => p.family === 'unlink' && (p.mode === 'fentry' || p.mode === 'kprobe'));
+  return hooked || /^ext[234]/.test(ctx.vars.fstype ?? '');
+}
+
 const ok = { ret: 0 };
 /** The program's absolute path; busybox guests (test/vm) run applets from /bin/busybox. */
 const exeOf = (name: string) => new RegExp(`^/(usr/)?(s?bin|lib)/(.*\\b${name}|busybox)$`);
@@ -183,6 +193,73 @@ export const CASES: AgentCase[] = [
     expect: (ctx) => [
       { type: 'unlink', op: 'unlink', path: '', name_unreadable: true, last_link: false, ret: -2, ...trig(ctx) },
       { type: 'unlink', op: 'unlink', path: '', name_unreadable: true, last_link: false, ret: -14, cwd: `${ctx.dir}/dir`, ...trig(ctx) },
+    ],
+  },
+  {
+    name: 'a second thread rewrites the name during the call: every unlink names the file that went (2,000 races)',
+    families: ['unlink'],
+    trigger: () => `"$T" race-unlink "$D" 2000 && echo "fstype=$(stat -f -c %T "$D")"`,
+    // each agent reads the caller's spelling (named) after the call, while the other thread flips it
+    parityIgnore: ['named'],
+    // which file went is known afterwards; the check holds each event to it (kernelNames)
+    expect: () => Array.from({ length: 2000 }, () => ({ type: 'unlink', op: 'unlink', path: /\/[vw]\d{5}$/, last_link: true, ...ok })),
+    check: (events, ctx) => {
+      const removed = new Set(need(ctx, 'removed').split(',').map((n) => `${ctx.dir}/${n}`));
+      const p: string[] = [];
+      if (removed.size !== 2000) p.push(`the trigger reported ${removed.size} removed files, want 2000`);
+      const wrong = events.filter((e) => 'path' in e && !removed.has(e.path));
+      if (kernelNames(ctx)) {
+        // the kernel's own name of each removed file: never the spelling the other thread made
+        if (wrong.length) p.push(`${wrong.length} of ${events.length} events name a file that is still there, e.g. ${JSON.stringify(wrong.slice(0, 3).map((e) => 'path' in e && e.path))}`);
+        const notKernel = events.filter((e) => 'path_source' in e && e.path_source !== 'kernel');
+        if (notKernel.length) p.push(`${notKernel.length} events have path_source ${'path_source' in notKernel[0] ? notKernel[0].path_source : '?'}, want kernel`);
+      } else {
+        // no hook names the file here (tracepoint mode off ext4): a wrong name must say where it came from
+        const unflagged = wrong.filter((e) => !('path_source' in e) || e.path_source !== 'user');
+        if (unflagged.length) p.push(`${unflagged.length} wrong names not flagged path_source user`);
+      }
+      return p;
+    },
+  },
+  {
+    name: "'..' after a symlink, '//' and '/./': the path is the file the kernel removed; the caller's spelling is kept in named",
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/real/sub"; ln -s "$D/real/sub" "$D/link"; touch "$D/real/f" "$D/a" "$D/b" "$D/f"`,
+    // unlink(link/../f) removes real/f (the kernel follows link, then '..'); $D/f, the lexical reading, stays
+    trigger: () => `"$T" unlink "$D/link/../f" && "$T" unlink "$D//a" && "$T" unlink "$D/./b" && echo "fstype=$(stat -f -c %T "$D")" && test -e "$D/f" && ! test -e "$D/real/f"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: pred(`${ctx.dir}/real/f (or ${ctx.dir}/f flagged user)`, (v) => v === `${ctx.dir}/real/f` || v === `${ctx.dir}/f`), ...trig(ctx), ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, ...trig(ctx), ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/b`, ...trig(ctx), ...ok },
+    ],
+    check: (events, ctx) => {
+      const [f, a, b] = events as Array<KwEvent & { path: string; named?: string; path_source?: string }>;
+      const p: string[] = [];
+      if (!f || !a || !b) return ['fewer than 3 events'];
+      if (kernelNames(ctx)) {
+        if (f.path !== `${ctx.dir}/real/f` || f.named !== `${ctx.dir}/f` || f.path_source !== 'kernel')
+          p.push(`link/../f: path ${f.path} named ${f.named} source ${f.path_source}; want ${ctx.dir}/real/f named ${ctx.dir}/f source kernel`);
+        for (const e of [a, b]) if ('named' in e || e.path_source !== 'kernel') p.push(`${e.path}: named ${e.named} source ${e.path_source}; want no named (same file), source kernel`);
+      } else {
+        for (const e of [f, a, b]) if (e.path_source !== 'user') p.push(`${e.path}: source ${e.path_source}, want user (no hook names the file here)`);
+      }
+      return p;
+    },
+  },
+  {
+    name: "a --path-prefix judged on what the kernel removed: '//', '/./' and a symlink spelling inside, '..' out of it",
+    families: ['unlink'],
+    setup: () => `mkdir -p "$D/in" "$D/out"; ln -s "$D/in" "$D/alias"; touch "$D/in/a" "$D/in/b" "$D/in/c" "$D/out/x" "$D/in/y"`,
+    args: (ctx) => ['--path-prefix', `${ctx.dir}/in`],
+    trigger: () =>
+      `"$T" unlink "$D//in/a" && "$T" unlink "$D/./in/b" && "$T" unlink "$D/alias/c" && "$T" unlink "$D/in/../out/x" && "$T" unlink "$D/in/y" && echo "fstype=$(stat -f -c %T "$D")"`,
+    ordered: true,
+    // without a hook the spelling decides: $D/alias/c is then outside (the check says which applies)
+    expect: (ctx) => [
+      ...['a', 'b'].map((n) => ({ type: 'unlink', op: 'unlink', path: `${ctx.dir}/in/${n}`, ...ok })),
+      ...(kernelNames(ctx) ? [{ type: 'unlink', op: 'unlink', path: `${ctx.dir}/in/c`, named: `${ctx.dir}/alias/c`, path_source: 'kernel', ...ok }] : []),
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/in/y`, ...ok },
     ],
   },
   {

@@ -499,6 +499,8 @@ export interface CaseContext {
   rootPid: number;
   setupOut: RunResult;
   triggerOut: RunResult;
+  /** The first agent's ready record (what it attached), once it is ready. */
+  ready?: ReadyRecord;
 }
 
 export interface AgentCase {
@@ -526,6 +528,8 @@ export interface AgentCase {
   ordered?: boolean;
   /** Extra checks on the counted events (and the whole run); returns problems. */
   check?: (events: KwEvent[], ctx: CaseContext, run: AgentRun) => string[];
+  /** Fields json and wire may disagree on: what each agent read from memory another thread rewrites (named). */
+  parityIgnore?: string[];
   /** Allow `lost` records (the loss test); otherwise any loss is a failure. */
   allowLost?: boolean;
   /** How long to wait for the expected events (default 10 s). */
@@ -638,6 +642,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
       const readies: ReadyRecord[] = [];
       for (const a of agents) readies.push((await a.waitFor((r) => r.type === 'ready', 60000, 'the ready record')) as ReadyRecord);
       readyMs = Date.now() - t0;
+      ctx.ready = readies[0];
 
       // The trigger: its shell prints its pid first; the trailing exit keeps bash from exec'ing
       // the last command in place, so the root pid only ever runs bash.
@@ -692,7 +697,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
     }
     for (const run of runs) problems[run.format] = checkRun(c, ctx, run, want);
     // With losses each agent drops different events; their counts are checked by the case.
-    if (runs.length === 2 && !c.allowLost) problems.parity = parity(runs[0], runs[1]);
+    if (runs.length === 2 && !c.allowLost) problems.parity = parity(runs[0], runs[1], c.parityIgnore);
   } finally {
     await target.run(`rm -rf ${shq(dir)}`);
   }
@@ -768,9 +773,13 @@ export function checkRun(c: AgentCase, ctx: CaseContext, run: AgentRun, want: Wa
 }
 
 /** json and wire must carry the same events (times apart: two agents, two sets of programs). */
-export function parity(a: AgentRun, b: AgentRun): string[] {
+export function parity(a: AgentRun, b: AgentRun, ignore: string[] = []): string[] {
   const strip = (e: KwEvent) => {
     const o: Record<string, unknown> = { ...e };
+    for (const k of ignore) {
+      delete o[k];
+      delete o[`${k}_b64`];
+    }
     delete o.time;
     delete o.ktime_ns;
     if (e.type === 'exit') delete o.duration_ns;
@@ -784,7 +793,13 @@ export function parity(a: AgentRun, b: AgentRun): string[] {
   const ia = a.events.map((e, i) => [key(e), sa[i]] as const).sort((x, y) => (x[0] + x[1] < y[0] + y[1] ? -1 : 1));
   const ib = b.events.map((e, i) => [key(e), sb[i]] as const).sort((x, y) => (x[0] + x[1] < y[0] + y[1] ? -1 : 1));
   const out: string[] = [];
-  for (let i = 0; i < ia.length && out.length < 5; i++) if (ia[i][1] !== ib[i][1]) out.push(`parity: ${a.format} ${ia[i][1].slice(0, 400)} != ${b.format} ${ib[i][1].slice(0, 400)}`);
+  for (let i = 0; i < ia.length && out.length < 5; i++) {
+    if (ia[i][1] === ib[i][1]) continue;
+    // name the fields that differ: long records (command lines) would hide them in a prefix
+    const x = JSON.parse(ia[i][1]) as Record<string, unknown>, y = JSON.parse(ib[i][1]) as Record<string, unknown>;
+    const diff = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+    out.push(`parity: ${ia[i][0]}: ${diff.map((k) => `${k} ${a.format} ${JSON.stringify(x[k])?.slice(0, 200)} != ${b.format} ${JSON.stringify(y[k])?.slice(0, 200)}`).join('; ')}`);
+  }
   return out;
 }
 

@@ -312,6 +312,23 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal('name_unreadable' in (decodeAll(g)[0] as UnlinkEvent), false);
   });
 
+  it('path_source from the 2-bit field (absent for 0: an older agent), named only with KW_F_NAMED and read after target', () => {
+    const rec = (flags: number, tail: string[]) =>
+      decodeAll(frame(88, [...procFields(1, flags, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 1 }), [76, 1, 1]], [...PROC_STRINGS, ...tail, ...ANC.slice(0, 3)]))[0] as UnlinkEvent;
+    const k = rec((1 << 11) | (1 << 13), ['/real/f', '', '', '/t/link/../f']);
+    assert.equal(k.path_source, 'kernel');
+    assert.equal(k.path, '/real/f');
+    assert.equal(k.named, '/t/link/../f');
+    assert.equal(k.ancestors[0].comm, 'bash', 'named is read before the ancestors, not as one of them');
+    assert.equal(rec(2 << 11, ['/t/a', '', '']).path_source, 'name');
+    const u = rec(3 << 11, ['/t/a', '', '']);
+    assert.equal(u.path_source, 'user');
+    assert.equal('named' in u, false);
+    assert.equal('path_source' in rec(0, ['/t/a', '', '']), false);
+    // and back: the encoder writes what the decoder reads
+    assert.deepEqual(decodeAll(encodeRecord(k))[0], k);
+  });
+
   it('sets path_truncated only from KW_F_PATH_TRUNC', () => {
     const f = frame(88, [...procFields(1, 2, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 2]], [...PROC_STRINGS, '/very/long', '', '']);
     const [r] = decodeAll(f) as UnlinkEvent[];

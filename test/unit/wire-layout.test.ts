@@ -197,9 +197,14 @@ describe('wire layout: decoder tables vs the C header', () => {
     // an exchange is an op of its own (the next free number), not a rename that deletes
     assert.equal(WIRE_ENUMS.KW_OP_EXCHANGE, 11);
     // flags are bits that never overlap; a name that could not be read has its own
-    const flags = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_F_'));
+    // (the path source is a 2-bit field: its mask counts for it, its values lie inside it)
+    const flags = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_F_') && !n.startsWith('KW_F_PATH_SRC_'));
+    flags.push(['KW_F_PATH_SRC_MASK', WIRE_ENUMS.KW_F_PATH_SRC_MASK]);
     assert.equal(flags.reduce((m, [, v]) => m | v, 0), flags.reduce((m, [, v]) => m + v, 0), JSON.stringify(flags));
     assert.equal(WIRE_ENUMS.KW_F_NAME_UNREADABLE, 1 << 10);
+    const src = ['KERNEL', 'NAME', 'USER'].map((n) => WIRE_ENUMS[`KW_F_PATH_SRC_${n}`]);
+    assert.deepEqual(src, [1 << 11, 2 << 11, 3 << 11]);
+    for (const v of src) assert.equal(v & ~WIRE_ENUMS.KW_F_PATH_SRC_MASK, 0);
     // old agents' lost records (56 bytes) stay a prefix of the current one
     assert.equal(WIRE_ENUMS.KW_LOST_REC_V1_SIZE, WIRE_LAYOUT.kw_lost_rec.fields.untracked[0]);
   });

@@ -19,7 +19,14 @@ export interface DetailActions {
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
+
+/** What the agent's path_source means for how far the path can be trusted (events.ts). */
+const PATH_SOURCE_TEXT: Record<string, string> = {
+  kernel: 'the kernel: the file it acted on (symlinks and .. resolved as the kernel did)',
+  name: "the kernel's copy of the caller's name, joined to its directory (.. resolved as text)",
+  user: "the caller's memory, read after the call (a thread sharing it could have changed it; .. resolved as text)",
+};
 
 function link(text: string, title: string, onClick: () => void): HTMLElement {
   const a = el('a', 'link', text);
@@ -71,6 +78,11 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       v.forEach((a, i) => ol.append(el('li', undefined, visibleField(String(a), raw[i] ?? undefined))));
       if (o.argv_truncated === true) ol.append(el('li', 'muted', '… (truncated by the agent)'));
       row('argv', ol);
+    } else if (k === 'named' && typeof v === 'string') {
+      // the caller's spelling: text, not a link (it may lead elsewhere now: a symlink, '..')
+      row('named as', el('span', undefined, visibleField(v, b64(k))));
+    } else if (k === 'path_source' && typeof v === 'string') {
+      row('path from', el('span', v === 'kernel' ? undefined : 'muted', PATH_SOURCE_TEXT[v] ?? v));
     } else if (k === 'cmdline') {
       // the acting process's command line: what answers "which script, with which options"
       row(k, v === null ? el('span', 'muted', 'unknown (the process ended before the agent could read it)') : cmdlineText(o));

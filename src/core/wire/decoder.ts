@@ -12,7 +12,7 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, ProbeChoice } from '../events';
+import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, PathSource, ProbeChoice } from '../events';
 import { FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
@@ -23,6 +23,8 @@ const XT = L.kw_exit_rec.fields;
 const RD = L.kw_ready_rec.fields;
 const LS = L.kw_lost_rec.fields;
 const ER = L.kw_error_rec.fields;
+/** KW_F_PATH_SRC_* >> 11; 0: an older agent's record, no path_source. */
+const PATH_SOURCES: ReadonlyArray<PathSource | undefined> = [undefined, 'kernel', 'name', 'user'];
 const GP = L.kw_gap_rec.fields;
 const CU = L.kw_cursor_rec.fields;
 const WE = L.kw_watch_end_rec.fields;
@@ -508,6 +510,12 @@ export class WireDecoder {
       if (this.b64 !== undefined) o.target_b64 = this.b64;
     }
     if (kind === KIND.KW_UNLINK) o.last_link = (flags & FLAG.KW_F_LAST_LINK) !== 0;
+    const src = PATH_SOURCES[(flags & FLAG.KW_F_PATH_SRC_MASK) >> 11];
+    if (src) o.path_source = src;
+    if (flags & FLAG.KW_F_NAMED) {
+      o.named = this.str();
+      if (this.b64 !== undefined) o.named_b64 = this.b64;
+    }
     return this.finish(o);
   }
 

@@ -105,6 +105,11 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       if (r.name_unreadable) flags |= FLAG.KW_F_NAME_UNREADABLE;
       if (r.old_path !== undefined) flags |= FLAG.KW_F_OLD_PATH;
       if (r.type === 'create' && r.target !== undefined) flags |= FLAG.KW_F_TARGET;
+      if (r.path_source !== undefined) flags |= { kernel: FLAG.KW_F_PATH_SRC_KERNEL, name: FLAG.KW_F_PATH_SRC_NAME, user: FLAG.KW_F_PATH_SRC_USER }[r.path_source];
+      if (r.named !== undefined) {
+        flags |= FLAG.KW_F_NAMED;
+        w.str(r.named, r.named_b64);
+      }
       break;
     case 'exec':
       kind = KIND.KW_EXEC;

@@ -97,6 +97,11 @@ export const FLAG = {
   KW_F_CMDLINE: 1 << 8,
   KW_F_PODINFO: 1 << 9,
   KW_F_NAME_UNREADABLE: 1 << 10,
+  KW_F_PATH_SRC_MASK: 3 << 11,
+  KW_F_PATH_SRC_KERNEL: 1 << 11,
+  KW_F_PATH_SRC_NAME: 2 << 11,
+  KW_F_PATH_SRC_USER: 3 << 11,
+  KW_F_NAMED: 1 << 13,
 } as const;
 
 /** enum kw_op, in events.ts FileOp names */

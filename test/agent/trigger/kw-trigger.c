@@ -65,7 +65,10 @@ static void usage(void)
 	      "  thread-exec FILE              a second thread execs this program as reuse-tid: the exec\n"
 	      "                                gives it the leader's id, its old id is free again\n"
 	      "  reuse-tid TID FILE            a new thread gets id TID (ns_last_pid), opens FILE O_RDONLY;\n"
-	      "                                prints reused=1 (or reused=0: another process took TID)\n",
+	      "                                prints reused=1 (or reused=0: another process took TID)\n"
+	      "  race-unlink DIR N             makes DIR/v<i> and DIR/w<i>, then unlinks one name per i from a\n"
+	      "                                buffer a second thread keeps flipping between v and w; prints\n"
+	      "                                removed=NAME,... (the file that went, found afterwards)\n",
 	      stderr);
 	exit(2);
 }
@@ -251,6 +254,69 @@ static void exec_failed(void)
 	printf("exec=fail errno=%d\n", errno);
 	fflush(stdout);
 	exit(1);
+}
+
+/*
+ * The attack on a tracer that reads the caller's name after the call: the kernel copies the
+ * name once, a second thread rewrites it meanwhile. Both spellings name real files, so every
+ * unlink succeeds and exactly one of each pair goes: what went is found afterwards, not guessed.
+ */
+static char race_buf[4096];
+static volatile size_t race_pos;
+static volatile int race_stop;
+
+static void *race_flipper(void *arg)
+{
+	volatile char *b = race_buf;
+
+	(void)arg;
+	while (!race_stop) {
+		b[race_pos] = 'w';
+		b[race_pos] = 'v';
+	}
+	return NULL;
+}
+
+static int race_unlink(const char *dir, int n)
+{
+	char path[4096];
+	pthread_t t;
+
+	if (n < 1 || n > 99999)
+		usage();
+	for (int i = 0; i < n; i++)
+		for (const char *c = "vw"; *c; c++) {
+			snprintf(path, sizeof(path), "%s/%c%05d", dir, *c, i);
+			int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			if (fd < 0)
+				return report("open", fd);
+			close(fd);
+		}
+	snprintf(race_buf, sizeof(race_buf), "%s/v%05d", dir, 0);
+	race_pos = strlen(dir) + 1;
+	if (pthread_create(&t, NULL, race_flipper, NULL) != 0)
+		return report("pthread", -1);
+	for (int i = 0; i < n; i++) {
+		/* only the digits change here; the letter is the other thread's */
+		char digits[16];
+		snprintf(digits, sizeof(digits), "%05d", i);
+		memcpy(race_buf + race_pos + 1, digits, 5);
+		if (unlink(race_buf) != 0) {
+			race_stop = 1;
+			return report("unlink", -1);
+		}
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	fputs("removed=", stdout);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/v%05d", dir, i);
+		int v_left = stat(path, &st) == 0;
+		printf("%s%c%05d", i ? "," : "", v_left ? 'w' : 'v', i);
+	}
+	putchar('\n');
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -441,6 +507,8 @@ int main(int argc, char **argv)
 			return report("open", fd);
 		return report("unlinkat", unlinkat(fd, "", 0));
 	}
+	if (!strcmp(cmd, "race-unlink") && argc == 4)
+		return race_unlink(argv[2], atoi(argv[3]));
 	if (!strcmp(cmd, "unlink-badptr") && argc == 2)
 		return report("unlink", syscall(SYS_unlink, (const char *)8));
 	if (!strcmp(cmd, "thread-exec") && argc == 3) {
