@@ -124,8 +124,10 @@ struct pend {
 	__u64 e4_ino;               /* the victim (vfs_* hook or ext4_unlink_enter), nlink before */
 	__u32 e4_dev;
 	__u32 e4_nlink;
-	__u64 vd, vpd, vhash;       /* unlink/rmdir: the victim's dentry, its parent and d_name.hash_len
-				     * when the first hook saw it (the kernel's name of the file) */
+	__u64 vd, vpd, vhash;       /* the dentry the call removed, made or moved, its parent and
+				     * d_name.hash_len as the hooks expect them at the exit */
+	__u64 vmnt;                 /* the mount the kernel resolved the name's directory on
+				     * (security_path_* hooks), for the walk of vd */
 	__u64 src_ino;              /* rename: the source inode (vfs_rename hook) */
 	__u32 src_dev;
 	__u32 src_set;
@@ -628,16 +630,16 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 }
 
 /*
- * The dentry a hook saw this call remove, if it is still that dentry: its name and parent are
- * unchanged (a removed dentry is kept until this call's last reference goes; the check refuses
- * one that was freed and reused meanwhile).
+ * The dentry a hook saw this call remove, make or move, if it is still that dentry with the
+ * name and parent the hook expected (a removed dentry is kept until this call's last reference
+ * goes; the check refuses one freed and reused meanwhile, and a rename that did not happen).
  */
 static __always_inline struct dentry *victim_dentry(struct pend *p)
 {
 	struct dentry *d = (struct dentry *)p->vd;
 
-	if (!d || (p->op != KW_OP_UNLINK && p->op != KW_OP_RMDIR))
-		return 0;
+	if (!d || p->op == KW_OP_OPEN || p->op == KW_OP_TRUNCATE)
+		return 0; /* their path comes from the struct file */
 	if ((__u64)BPF_CORE_READ(d, d_parent) != p->vpd || BPF_CORE_READ(d, d_name.hash_len) != p->vhash)
 		return 0;
 	return d;
@@ -790,13 +792,15 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	if (!r->len[KW_S_NAME])
 		r->rflags |= KW_R_NAME_UNREAD; /* "" or a bad pointer: the walks below name only the dir */
 	if (vd && !(r->rflags2 & KW_R2_KNAME)) {
-		__u64 m = (r->rflags & KW_R_BASE_NONE) ? (__u64)BPF_CORE_READ(task, fs, root.mnt)
+		__u64 m = p->vmnt ? p->vmnt
+			  : (r->rflags & KW_R_BASE_NONE) ? (__u64)BPF_CORE_READ(task, fs, root.mnt)
 			  : (r->rflags & KW_R_BASE_CWD) ? nc.cwd_m : nc.base_m;
 		struct vfsmount *vm = (struct vfsmount *)m;
 
-		/* the base's mount, when the file is on its file system (bind mounts of it included:
-		 * the walk then names the file where it lives); a walk that ends at another root
-		 * (the name crossed into another mount of it) is not the path */
+		/* the mount the kernel resolved the directory on, else the base's, when the file is
+		 * on its file system (bind mounts of it included: the walk then names the file where
+		 * it lives); a walk that ends at another root (the name crossed into another mount
+		 * of it) is not the path */
 		if (vm && BPF_CORE_READ(vd, d_sb) == BPF_CORE_READ(vm, mnt_sb)) {
 			used = walk_path(used, KW_S_KPATH, (__u64)vd, m);
 			if (r->len[KW_S_KPATH] && !(r->unanchored & (1 << KW_S_KPATH)))
@@ -1029,6 +1033,16 @@ static __always_inline int note_rename(struct dentry *old, struct dentry *new)
 
 	if (!p)
 		return 0;
+	/*
+	 * The source's dentry takes the new name (d_move, once the rename succeeded): at the exit
+	 * it is the file at its new path, if it then has the new name's parent and name. The first
+	 * hook wins (overlayfs: its own, before the upper layer's).
+	 */
+	if (!p->vd) {
+		p->vd = (__u64)old;
+		p->vpd = (__u64)BPF_CORE_READ(new, d_parent);
+		p->vhash = BPF_CORE_READ(new, d_name.hash_len);
+	}
 	ino = BPF_CORE_READ(old, d_inode);
 	if (ino) {
 		p->src_ino = BPF_CORE_READ(ino, i_ino);
@@ -1058,6 +1072,39 @@ static __always_inline int note_rename(struct dentry *old, struct dentry *new)
 		__v;                                                                         \
 	})
 
+/*
+ * security_path_{unlink,rmdir,mkdir,rename} (CONFIG_SECURITY_PATH, which AppArmor and TOMOYO
+ * need): the directory the kernel resolved, as a struct path, so the walk of the file crosses
+ * into the right mount even when the caller's name did (an absolute name under /var on its
+ * own mount). Checked one by one at load: a kernel without them uses the base's mount.
+ */
+static __always_inline int note_path_mnt(const struct path *dir)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
+
+	if (p && !p->vmnt)
+		p->vmnt = (__u64)BPF_CORE_READ(dir, mnt);
+	return 0;
+}
+
+SEC("fentry/security_path_unlink")
+int kw_fe_path_unlink(__u64 *ctx) { return note_path_mnt((const struct path *)KW_CTX_ARG(ctx, 0)); }
+SEC("fentry/security_path_rmdir")
+int kw_fe_path_rmdir(__u64 *ctx) { return note_path_mnt((const struct path *)KW_CTX_ARG(ctx, 0)); }
+SEC("fentry/security_path_mkdir")
+int kw_fe_path_mkdir(__u64 *ctx) { return note_path_mnt((const struct path *)KW_CTX_ARG(ctx, 0)); }
+SEC("fentry/security_path_rename")
+int kw_fe_path_rename(__u64 *ctx) { return note_path_mnt((const struct path *)KW_CTX_ARG(ctx, 2)); }
+SEC("kprobe/security_path_unlink")
+int kw_kp_path_unlink(struct pt_regs *ctx) { return note_path_mnt((const struct path *)PT_REGS_PARM1_CORE(ctx)); }
+SEC("kprobe/security_path_rmdir")
+int kw_kp_path_rmdir(struct pt_regs *ctx) { return note_path_mnt((const struct path *)PT_REGS_PARM1_CORE(ctx)); }
+SEC("kprobe/security_path_mkdir")
+int kw_kp_path_mkdir(struct pt_regs *ctx) { return note_path_mnt((const struct path *)PT_REGS_PARM1_CORE(ctx)); }
+SEC("kprobe/security_path_rename")
+int kw_kp_path_rename(struct pt_regs *ctx) { return note_path_mnt((const struct path *)PT_REGS_PARM3_CORE(ctx)); }
+
 SEC("fentry/security_inode_unlink")
 int kw_fe_unlink(__u64 *ctx)
 {
@@ -1077,13 +1124,22 @@ int kw_fe_rename(__u64 *ctx)
 }
 
 /* A name being bound to its new inode (mkdir, mknod, symlink, link): the created inode. */
-static __always_inline int note_created(struct inode *ino)
+static __always_inline int note_created(struct dentry *d, struct inode *ino)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pend *p = bpf_map_lookup_elem(&pending, &tid);
 
-	if (!p || !ino || p->src_set || (p->op != KW_OP_MKDIR && p->op != KW_OP_MKNOD &&
-					   p->op != KW_OP_SYMLINK && p->op != KW_OP_LINK))
+	if (!p || !ino || (p->op != KW_OP_MKDIR && p->op != KW_OP_MKNOD && p->op != KW_OP_SYMLINK &&
+			   p->op != KW_OP_LINK))
+		return 0;
+	/* the new name's dentry, for the path the kernel made (sys_exit_file). The last one wins:
+	 * overlayfs makes the upper layer's first, then its own (the path the caller sees) */
+	if (d) {
+		p->vd = (__u64)d;
+		p->vpd = (__u64)BPF_CORE_READ(d, d_parent);
+		p->vhash = BPF_CORE_READ(d, d_name.hash_len);
+	}
+	if (p->src_set)
 		return 0;
 	p->src_ino = BPF_CORE_READ(ino, i_ino);
 	p->src_dev = kw_inode_dev(ino);
@@ -1094,25 +1150,25 @@ static __always_inline int note_created(struct inode *ino)
 SEC("fentry/d_instantiate")
 int kw_fe_d_instantiate(__u64 *ctx)
 {
-	return note_created((struct inode *)KW_CTX_ARG(ctx, 1));
+	return note_created((struct dentry *)KW_CTX_ARG(ctx, 0), (struct inode *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("fentry/d_instantiate_new")
 int kw_fe_d_instantiate_new(__u64 *ctx)
 {
-	return note_created((struct inode *)KW_CTX_ARG(ctx, 1));
+	return note_created((struct dentry *)KW_CTX_ARG(ctx, 0), (struct inode *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("kprobe/d_instantiate")
 int kw_kp_d_instantiate(struct pt_regs *ctx)
 {
-	return note_created((struct inode *)PT_REGS_PARM2_CORE(ctx));
+	return note_created((struct dentry *)PT_REGS_PARM1_CORE(ctx), (struct inode *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/d_instantiate_new")
 int kw_kp_d_instantiate_new(struct pt_regs *ctx)
 {
-	return note_created((struct inode *)PT_REGS_PARM2_CORE(ctx));
+	return note_created((struct dentry *)PT_REGS_PARM1_CORE(ctx), (struct inode *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/security_inode_unlink")

@@ -37,7 +37,7 @@ enum kw_slot {
 	KW_S_OBASE = 3,    /* rename/link: base of the old name */
 	KW_S_ONAME = 4,    /* rename/link: old name as passed; symlink: target text */
 	KW_S_EXE = 5,      /* exec: reversed components of bprm->file */
-	KW_S_KPATH = 5,    /* unlink/rmdir (KW_R2_KPATH): reversed components of the file itself */
+	KW_S_KPATH = 5,    /* file records (KW_R2_KPATH): reversed components of the file itself */
 	KW_S_ARGV = 6,     /* exec: NUL separated argv */
 	KW_S_INTERP = 7,   /* exec: bprm->interp as the kernel saw it */
 	KW_NSLOTS = 8,

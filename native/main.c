@@ -213,10 +213,12 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 		pi->cat = k == 0 ? "fentry" : k == 1 ? "fexit" : k == 2 ? "kprobe" : "kretprobe";
 		pi->mode = k < 2 ? "fentry" : "kprobe";
 		pi->kcall = !strncmp(pi->name, "do_", 3);
-		pi->fam = !strcmp(pi->name, "security_inode_rename") || !strcmp(pi->name, "do_renameat2")
+		pi->fam = !strcmp(pi->name, "security_inode_rename") || !strcmp(pi->name, "do_renameat2") ||
+					  !strcmp(pi->name, "security_path_rename")
 				  ? KW_FAM_UNLINK | KW_FAM_CREATE
 			  : !strcmp(pi->name, "do_filp_open") ? KW_FAM_CREATE | KW_FAM_WRITE
-			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat")
+			  : !strncmp(pi->name, "d_instantiate", 13) || !strcmp(pi->name, "do_mkdirat") ||
+					  !strcmp(pi->name, "security_path_mkdir")
 				  ? KW_FAM_CREATE
 				  : KW_FAM_UNLINK;
 		pi->optional = true;
@@ -540,10 +542,12 @@ static int cmd_trace(void)
 		} else if (want && pi.vfs) {
 			bool fe = pi.mode[0] == 'f';
 			want = fe ? want_fentry : want_kprobe;
-			/* d_instantiate* (create precision) and do_* (io_uring): checked one by one,
+			/* d_instantiate* (create precision), security_path_* (CONFIG_SECURITY_PATH)
+			 * and do_* (io_uring): checked one by one,
 			 * both halves of a do_* pair on the entry half's result; an io_uring entry
 			 * point is hooked under this kernel's name for it (kcall_target) */
-			if (want && (pi.kcall || !strncmp(pi.name, "d_instantiate", 13))) {
+			if (want && (pi.kcall || !strncmp(pi.name, "d_instantiate", 13) ||
+				     !strncmp(pi.name, "security_path_", 14))) {
 				const char *t = kcall_target(pi.name);
 				want = t && hook_works(fe, t);
 				if (pi.kcall && !want)
