@@ -131,11 +131,13 @@ export function formatEvent(e: KwEvent): string {
   const cmd = e.type !== 'exec' && e.cmdline ? ` cmd=${JSON.stringify(e.cmdline.join(' ') + (e.cmdline_truncated ? ' …' : ''))}` : '';
   const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${cmd}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
   const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
+  // the caller's spelling, when the kernel's path differs from it (a symlink, '..', a chroot)
+  const named = e.type !== 'exec' && e.type !== 'exit' && e.named !== undefined ? ` (named ${JSON.stringify(e.named)})` : '';
   switch (e.type) {
     case 'unlink':
-      return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${e.name_unreadable ? ' (name could not be read)' : e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
+      return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${named}${e.name_unreadable ? ' (name could not be read)' : e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;
     case 'create':
-      return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${e.op === 'exchange' && e.old_path !== undefined ? ` <-> ${JSON.stringify(e.old_path)}` : ''}${e.name_unreadable ? ' (a name could not be read)' : ''}${ret}  ${who}`;
+      return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${named}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${e.op === 'exchange' && e.old_path !== undefined ? ` <-> ${JSON.stringify(e.old_path)}` : ''}${e.name_unreadable ? ' (a name could not be read)' : ''}${ret}  ${who}`;
     case 'write':
       return `${t} ${(e.op === 'truncate' ? 'trunc' : 'write').padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
     case 'exec':

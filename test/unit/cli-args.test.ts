@@ -31,6 +31,8 @@ test('cli: human-readable line carries the absolute path and the actor', () => {
   const line = formatEvent(e);
   assert.match(line, /^23:59:59\.123 unlink "\/tmp\/a b"  pid=42 ppid=1 uid=0 comm="rm" exe=\/usr\/bin\/rm$/);
   assert.match(formatEvent({ ...e, cmdline: ['rm', '-f', '/tmp/a b'] }), / exe=\/usr\/bin\/rm cmd="rm -f \/tmp\/a b"$/);
+  // the kernel's path first, the caller's spelling beside it when they differ
+  assert.match(formatEvent({ ...e, path: '/srv/real/f', path_source: 'kernel', named: '/srv/link/../f' }), /^23:59:59\.123 unlink "\/srv\/real\/f" \(named "\/srv\/link\/\.\.\/f"\)  pid=42/);
 });
 
 test('shell quoting survives quotes, spaces and dollars', () => {

@@ -131,6 +131,34 @@ test('lost badge shows the exact total; stale messages are dropped', async () =>
   await page.close();
 });
 
+test("details pane: where the path came from, and the caller's spelling when the kernel's path differs", async () => {
+  const page = await fresh();
+  await initTrace(page, 'tn');
+  const base = { time: '2026-12-02T17:00:00.000000000Z', ktime_ns: 1, pid: 7, tid: 7, ppid: 1, uid: 0, gid: 0, comm: 'rm', exe: '/usr/bin/rm', cwd: '/t', ancestors: [], cgroup: '/', container: null, ret: 0, probe: 'fentry:security_inode_unlink', op: 'unlink', dev: 1, ino: 2, last_link: true };
+  await send(page, {
+    type: 'events', traceId: 'tn', replay: false, events: [
+      { ...base, type: 'unlink', path: '/t/real/f', path_source: 'kernel', named: '/t/f' },
+      { ...base, type: 'unlink', path: '/t/ghost', path_source: 'user' },
+    ],
+  });
+  await settle(page, 50);
+  await panel(page, 'p.scrollToRow(0)');
+  await settle(page, 50);
+  await page.locator('.vt-row').nth(0).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  let text = (await page.textContent('#details'))!;
+  assert.ok(text.includes('named as/t/f'), `details lack the spelling: ${text}`);
+  assert.ok(text.includes('path fromthe kernel: the file it acted on'), `details lack the source: ${text}`);
+  // the spelling is text, never a link that would open whatever it leads to now
+  assert.equal(await page.locator('#details a', { hasText: '/t/f' }).count(), 0);
+  await page.locator('.vt-row').nth(1).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  text = (await page.textContent('#details'))!;
+  assert.ok(text.includes("path fromthe caller's memory, read after the call"), `details lack the warning: ${text}`);
+  assert.ok(!text.includes('named as'), 'a path without a differing spelling shows none');
+  await page.close();
+});
+
 test('cap drops the oldest and says so', async () => {
   const page = await fresh();
   await initTrace(page, 'tc', [], { config: { maxEvents: 1000 } });
