@@ -41,6 +41,19 @@ const volatile __u8 cfg_exec = 0;
 const volatile __u8 cfg_write = 0;
 const volatile __u32 cfg_argv_max = 4096;
 const volatile __u32 cfg_wakeup_bytes = 256 << 10; /* wake user space once this much waits */
+/* this architecture's rename, renameat and renameat2 numbers (-1: none), from user space */
+const volatile long cfg_nr_rename[3] = { -1, -1, -1 };
+
+/*
+ * Bumped by every rename on the system, by any process, before and after it moves the name: a
+ * cached walk (walk_cache) made before a rename may name a directory by its old path.
+ */
+__u64 kw_renames = 0;
+
+static __always_inline void note_any_rename(void)
+{
+	__sync_fetch_and_add(&kw_renames, 1);
+}
 /* --path-prefix: directory inodes (and their parents') to spot in walks, strings for absolute
  * names. The kernel only drops what certainly cannot match; user space decides exactly. */
 const volatile __u8 cfg_n_prefix = 0;
@@ -107,6 +120,7 @@ struct {
  */
 struct walkc {
 	__u64 cwd_d, cwd_m, base_d, base_m;
+	__u64 renames;           /* kw_renames when walked: any rename since makes them stale */
 	__u32 cwd_pfx, base_pfx; /* bit 0: under a prefix dir, bit 1: a prefix dir's parent */
 };
 
@@ -729,6 +743,9 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	struct walkc nc = {};
 	nc.cwd_d = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
 	nc.cwd_m = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+	nc.renames = *(volatile __u64 *)&kw_renames;
+	if (wc && wc->renames != nc.renames)
+		wc = 0; /* a directory may have moved: walk again */
 	if (wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m) {
 		r->rflags |= KW_R_CWD_SAME;
 		nc.cwd_pfx = wc->cwd_pfx;
@@ -916,7 +933,7 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	} else if (op == KW_OP_MKNOD || op == KW_OP_SYMLINK || op == KW_OP_LINK || op == KW_OP_TRUNCATE) {
 		pick_inode(r, p, 0, 0); /* truncate(path): the file whose ctime it set (6.13+), else unknown */
 	}
-	if (submit(r, used) == 0 && !(wc && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
+	if (submit(r, used) == 0 && !(wc && wc->renames == nc.renames && wc->cwd_d == nc.cwd_d && wc->cwd_m == nc.cwd_m &&
 					wc->base_d == nc.base_d && wc->base_m == nc.base_m &&
 					wc->cwd_pfx == nc.cwd_pfx && wc->base_pfx == nc.base_pfx))
 		bpf_map_update_elem(&walk_cache, &tid, &nc, BPF_ANY);
@@ -1202,6 +1219,8 @@ static __always_inline int stash_kernel_call(__u8 probe, __u8 op, int dfd, struc
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct kname *init, *k;
 
+	if (op == KW_OP_RENAME || op == KW_OP_EXCHANGE)
+		note_any_rename();
 	if (bpf_map_lookup_elem(&pending, &tid))
 		return 0; /* a system call: its exit tracepoint reports it */
 	if (!task_wanted())
@@ -1244,6 +1263,8 @@ static __always_inline int kernel_call_exit(long ret)
 
 	if (!p || !p->kname)
 		return 0;
+	if (p->op == KW_OP_RENAME || p->op == KW_OP_EXCHANGE)
+		note_any_rename();
 	return sys_exit_file(ret, 0);
 }
 
@@ -1374,15 +1395,19 @@ KW_KCALL_KPROBE(do_renameat2, KW_P_KRP_DO_RENAMEAT2, rename_op(PT_REGS_PARM5_COR
 SEC("tp/syscalls/sys_exit_file")
 int kw_sys_exit_file(struct trace_event_raw_sys_exit *ctx)
 {
+	long nr = ctx->id;
+
+	if (nr == cfg_nr_rename[0] || nr == cfg_nr_rename[1] || nr == cfg_nr_rename[2])
+		note_any_rename(); /* the name has moved now (the entry's bump came before) */
 	return sys_exit_file(ctx->ret, 0);
 }
 
 ENTER(unlink) { return stash(KW_P_TP_UNLINK, KW_OP_UNLINK, AT_FDCWD, ARG(0), 0, 0, 0); }
 ENTER(unlinkat) { return stash(KW_P_TP_UNLINKAT, (ARG(2) & 0x200) ? KW_OP_RMDIR : KW_OP_UNLINK, ARG(0), ARG(1), 0, 0, 0); }
 ENTER(rmdir) { return stash(KW_P_TP_RMDIR, KW_OP_RMDIR, AT_FDCWD, ARG(0), 0, 0, 0); }
-ENTER(rename) { return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
-ENTER(renameat) { return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
-ENTER(renameat2) { return stash(KW_P_TP_RENAMEAT2, rename_op(ARG(4)), ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
+ENTER(rename) { note_any_rename(); return stash(KW_P_TP_RENAME, KW_OP_RENAME, AT_FDCWD, ARG(1), AT_FDCWD, ARG(0), 0); }
+ENTER(renameat) { note_any_rename(); return stash(KW_P_TP_RENAMEAT, KW_OP_RENAME, ARG(2), ARG(3), ARG(0), ARG(1), 0); }
+ENTER(renameat2) { note_any_rename(); return stash(KW_P_TP_RENAMEAT2, rename_op(ARG(4)), ARG(2), ARG(3), ARG(0), ARG(1), ARG(4)); }
 
 /* opens: the flags go to a[4] for the exit (create or write, see sys_exit_file) */
 ENTER(open) { return open_wanted((__u32)ARG(1)) ? stash(KW_P_TP_OPEN, KW_OP_OPEN, AT_FDCWD, ARG(0), 0, 0, (__u32)ARG(1)) : 0; }

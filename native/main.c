@@ -494,6 +494,12 @@ static int cmd_trace(void)
 	skel->rodata->cfg_exec = !!(opt.families & KW_FAM_EXEC);
 	skel->rodata->cfg_write = !!(opt.families & KW_FAM_WRITE);
 	skel->rodata->cfg_argv_max = opt.argv_max;
+	/* the syscall numbers whose exits bump the rename count (walk_cache) */
+#ifdef __NR_rename
+	skel->rodata->cfg_nr_rename[0] = __NR_rename;
+#endif
+	skel->rodata->cfg_nr_rename[1] = __NR_renameat;
+	skel->rodata->cfg_nr_rename[2] = __NR_renameat2;
 	/* --path-prefix in the kernel: inode numbers of the prefix directories (and parents) */
 	skel->rodata->cfg_n_prefix = opt.n_prefix;
 	bool inodes_ok = opt.n_prefix > 0, str_ok = opt.n_prefix > 0;

@@ -267,6 +267,17 @@ export const CASES: AgentCase[] = [
     ],
   },
   {
+    name: 'the directory a thread works in is renamed between two of its unlinks: the second names the new path',
+    families: ['unlink'],
+    setup: () => `mkdir "$D/old"; touch "$D/old/a" "$D/old/b"`,
+    trigger: () => `"$T" cwd-renamed "$D/old" "$D/new"`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/old/a`, cwd: `${ctx.dir}/old`, ...trig(ctx), ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/new/b`, cwd: `${ctx.dir}/new`, ...trig(ctx), ...ok },
+    ],
+  },
+  {
     name: 'mkdir and rename through a symlinked directory: the kernel-made paths where hooks see them (fentry, kprobe), else the spelling flagged user',
     families: ['create'],
     setup: () => `mkdir -p "$D/real"; ln -s "$D/real" "$D/alias"; touch "$D/real/src"`,

@@ -66,6 +66,7 @@ static void usage(void)
 	      "                                gives it the leader's id, its old id is free again\n"
 	      "  reuse-tid TID FILE            a new thread gets id TID (ns_last_pid), opens FILE O_RDONLY;\n"
 	      "                                prints reused=1 (or reused=0: another process took TID)\n"
+	      "  cwd-renamed DIR NEWDIR        in one thread: chdir(DIR), unlink(\"a\"), rename(DIR, NEWDIR), unlink(\"b\")\n"
 	      "  race-unlink DIR N             makes DIR/v<i> and DIR/w<i>, then unlinks one name per i from a\n"
 	      "                                buffer a second thread keeps flipping between v and w; prints\n"
 	      "                                removed=NAME,... (the file that went, found afterwards)\n",
@@ -506,6 +507,15 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			return report("open", fd);
 		return report("unlinkat", unlinkat(fd, "", 0));
+	}
+	if (!strcmp(cmd, "cwd-renamed") && argc == 4) {
+		if (chdir(argv[2]) != 0)
+			return report("chdir", -1);
+		if (unlink("a") != 0)
+			return report("unlink", -1);
+		if (rename(argv[2], argv[3]) != 0)
+			return report("rename", -1);
+		return report("unlink", unlink("b"));
 	}
 	if (!strcmp(cmd, "race-unlink") && argc == 4)
 		return race_unlink(argv[2], atoi(argv[3]));
