@@ -25,6 +25,8 @@ if [ "$PROFILE" = test ]; then
   APT_PACKAGES+=(
     # agent tests: triggers and comparisons
     strace bpftrace liburing-dev
+    # the strace witness (test/agent/witness.test.ts): the real workloads it runs
+    git python3 tar
     # ssh suite: users whose login shell is not POSIX (remote commands must still run)
     fish tcsh
     # test VMs (Debian kernels under qemu) and the loopback sshd
