@@ -91,6 +91,29 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_s(&b, KW_S_NAME, "again");
 	put(file, &n, &b);
 
+	/* the kernel's own walk of the removed file beside the caller's spelling (named) */
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINK, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_NONE | KW_R_CWD_SAME | KW_R_INODE;
+	b.r.rflags2 = KW_R2_KPATH;
+	rb_s(&b, KW_S_NAME, "/t/link/../f");
+	rb_s(&b, KW_S_KPATH, "f/real/t/");
+	put(file, &n, &b);
+
+	/* the kernel's name in the base directory (rm -rf), and an io_uring copy of a name */
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_CWD_SAME;
+	b.r.rflags2 = KW_R2_KNAME;
+	rb_s(&b, KW_S_NAME, "victim");
+	put(file, &n, &b);
+	rb_init(&b, KW_UNLINK, KW_P_FX_DO_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_CWD_SAME;
+	b.r.rflags2 = KW_R2_NAME_COPY;
+	rb_s(&b, KW_S_NAME, "ring");
+	put(file, &n, &b);
+
 	rb_init(&b, KW_CREATE, KW_P_TP_RENAMEAT2, 300);
 	b.r.op = KW_OP_RENAME;
 	b.r.rflags = KW_R_BASE_NONE | KW_R_OBASE_CWD | KW_R_CWD_SAME | KW_R_INODE;

@@ -84,8 +84,11 @@ static const char *record(const unsigned char *rec, uint32_t size)
 			return "wire: a write record without op open_write/truncate, or such an op on another kind";
 		if (f.op == KW_OP_EXCHANGE && (h.kind != KW_CREATE || !(h.flags & KW_F_OLD_PATH)))
 			return "wire: an exchange that is not a create with both names (nothing is deleted)";
+		if ((h.flags & KW_F_NAMED) && (h.flags & KW_F_PATH_SRC_MASK) != KW_F_PATH_SRC_KERNEL)
+			return "wire: a caller's spelling (named) beside a path that is not the kernel's";
 		r.pos = sizeof(f);
-		if (!strs(&r, 9) || !ancestors(&r, f.proc.n_anc, h.flags))
+		/* 6 process strings, path, old_path, target, then named iff KW_F_NAMED */
+		if (!strs(&r, (h.flags & KW_F_NAMED) ? 10 : 9) || !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";
 		break;
 	}

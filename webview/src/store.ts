@@ -13,7 +13,7 @@ import { podRef } from './pods';
 
 // codes live only in this store's columns (never saved): the file events first, in sort order
 export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit'];
-const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate'] as const;
+const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate', 'exchange'] as const;
 
 /** Reference-counted string table. Id 0 is the empty string and is never freed. */
 export class Interner {
