@@ -138,6 +138,9 @@ void proc_exec(uint32_t pid, const char *comm, const char *exe, uint64_t ktime, 
 void proc_cmdline(uint32_t pid, const char **p, size_t *n);
 void proc_exit(uint32_t pid);
 const char *proc_exe(uint32_t pid);      /* from the table, else /proc/pid/exe */
+/* script_path.c: the file an exec'd #! script (absolute name) really is, symlinks resolved in the
+ * process's root (in the agent's when the process is gone and host_root); false when unknown */
+bool script_path(uint32_t pid, const char *abs, bool host_root, char *out, size_t outsz);
 void proc_scan(void);                     /* seed the table from /proc */
 int cgroup_init(void);                    /* finds the cgroup2 mount */
 const char *cgroup_mount(void);

@@ -409,6 +409,12 @@ int handle_event(void *ctx, void *data, size_t size)
 					buf_put(&b_path, e.cwd.p, e.cwd.n), buf_put(&b_path, "/", 1);
 				buf_put(&b_path, e.filename.p, e.filename.n);
 				path_normalize(&b_path);
+				/* the file the kernel opened: through the symlinks in its name (npm -> npm-cli.js) */
+				char real[4096];
+				if (script_path(r->pid, b_path.p, !e.has_container, real, sizeof(real))) {
+					b_path.len = 0;
+					buf_puts(&b_path, real);
+				}
 				e.exe = (struct sv){ b_path.p, b_path.len };
 			} else {
 				e.exe = (struct sv){ b_exe.p, b_exe.len };

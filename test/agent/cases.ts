@@ -477,6 +477,22 @@ export const CASES: AgentCase[] = [
     ],
   },
   {
+    name: 'a #! script run through a symlink (npm -> npm-cli.js): exe is the script the kernel ran, filename what was passed',
+    families: ['exec'],
+    setup: () => `mkdir -p "$D/lib/tool" "$D/bin"; printf '#!/bin/sh\nexit 0\n' > "$D/lib/tool/cli.sh"; chmod 755 "$D/lib/tool/cli.sh"; ln -s ../lib/tool/cli.sh "$D/bin/tool"`,
+    trigger: () => `"$D/bin/tool" arg1 && cd "$D/bin" && ./tool arg2`,
+    ordered: true,
+    expect: (ctx) =>
+      ['arg1', 'arg2'].map((a, i) => ({
+        type: 'exec',
+        filename: i === 0 ? `${ctx.dir}/bin/tool` : './tool',
+        exe: `${ctx.dir}/lib/tool/cli.sh`,
+        interpreter: /^\/(usr\/)?bin\/((da)?sh|busybox)$/,
+        argv: pred(`argv ending in ${a}`, (v) => Array.isArray(v) && v[v.length - 1] === a),
+        ...ok,
+      })),
+  },
+  {
     name: 'exit events: exit code, signal, duration',
     families: ['exec'],
     types: ['exec', 'exit'],
