@@ -512,9 +512,11 @@ static void process_frames(void)
 			}
 		} else if (kind == KW_LOST && flen >= KW_LOST_REC_V1_SIZE) {
 			struct kw_lost_rec l = { 0 };
-			memcpy(&l, rec, KW_LOST_REC_V1_SIZE); /* the fields every agent's record has */
+			/* the fields every agent's record has, and what this one adds (untracked) */
+			memcpy(&l, rec, flen < sizeof(l) ? flen : sizeof(l));
 			st.worker_lost = l.total;
 			st.worker_unjudged = l.unjudged_total;
+			st.worker_untracked = l.untracked_total;
 		} else if (kind_is_event(kind)) {
 			struct kw_proc pr;
 			memcpy(&pr, rec + offsetof(struct kw_file_rec, proc), sizeof(pr));
@@ -600,7 +602,8 @@ static void worker_finished(void)
 	slog("worker pid %d ended (%s)%s", (int)w.pid, how, stopping ? "" : " while the watch was running");
 	st.lost_base += st.worker_lost;
 	st.unjudged_base += st.worker_unjudged;
-	st.worker_lost = st.worker_unjudged = 0;
+	st.untracked_base += st.worker_untracked;
+	st.worker_lost = st.worker_unjudged = st.worker_untracked = 0;
 	bool was_ready = w.ready;
 	int ws = w.wstatus;
 	w = (struct worker){ .in_w = -1, .out_r = -1, .err_r = -1 };
@@ -709,10 +712,13 @@ static void restore_counters(const char *old, uint64_t *synced_until, bool *was_
 {
 	uint64_t since = json_u64(old, "next_cursor", 0);
 	uint64_t cur = json_u64(old, "worker_lost", 0), curj = json_u64(old, "worker_unjudged", 0);
+	uint64_t curt = json_u64(old, "worker_untracked", 0);
 	uint64_t base = json_u64(old, "lost", 0), basej = json_u64(old, "unjudged", 0);
+	uint64_t baset = json_u64(old, "untracked", 0);
 
 	base = base >= cur ? base - cur : 0;
 	basej = basej >= curj ? basej - curj : 0;
+	baset = baset >= curt ? baset - curt : 0;
 	st.events = json_u64(old, "events", 0);
 	st.gaps = json_u64(old, "gaps", 0);
 	st.restarts = json_u64(old, "restarts", 0);
@@ -739,18 +745,20 @@ static void restore_counters(const char *old, uint64_t *synced_until, bool *was_
 		} else if (kind == KW_GAP) {
 			st.gaps++;
 		} else if (kind == KW_READY) {
-			base += cur, basej += curj; /* a new worker: the last one's totals are final */
-			cur = curj = 0;
+			base += cur, basej += curj, baset += curt; /* a new worker: the last one's totals are final */
+			cur = curj = curt = 0;
 		} else if (kind == KW_LOST && len >= KW_LOST_REC_V1_SIZE) {
 			struct kw_lost_rec l = { 0 };
-			memcpy(&l, rec, KW_LOST_REC_V1_SIZE); /* journals of older agents: shorter records */
+			memcpy(&l, rec, len < sizeof(l) ? len : sizeof(l)); /* journals of older agents: shorter records */
 			cur = l.total;
 			curj = l.unjudged_total;
+			curt = l.untracked_total;
 		}
 	}
 	jreader_close(&r);
 	st.lost_base = base + cur;
 	st.unjudged_base = basej + curj;
+	st.untracked_base = baset + curt;
 }
 
 /* The last event time from status.json when the journal walk found none after it. */

@@ -54,6 +54,7 @@ struct watch_status {
 	const char *state;  /* starting, running, stopping, stopped, failed */
 	pid_t pid, worker_pid; /* 0: null */
 	uint64_t events, lost_base, unjudged_base, worker_lost, worker_unjudged;
+	uint64_t untracked_base, worker_untracked; /* calls the kernel's table of calls in flight could not take */
 	uint64_t dropped_cap, dropped_space, gaps, restarts;
 	uint64_t first_cursor, next_cursor, last_event_ns, journal_bytes;
 	uint64_t on_hit_runs, on_hit_suppressed, on_hit_failed;

@@ -117,9 +117,10 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	buf_puts(b, ",\"args\":");
 	json_str_array(b, o->filters, o->n_filters);
 	buf_printf(b,
-		   ",\"events\":%llu,\"lost\":%llu,\"unjudged\":%llu,\"dropped_cap\":%llu,\"dropped_space\":%llu"
+		   ",\"events\":%llu,\"lost\":%llu,\"unjudged\":%llu,\"untracked\":%llu,\"dropped_cap\":%llu,\"dropped_space\":%llu"
 		   ",\"gaps\":%llu,\"restarts\":%llu,\"first_cursor\":%llu,\"next_cursor\":%llu,\"last_event\":",
 		   U(s->events), U(s->lost_base + s->worker_lost), U(s->unjudged_base + s->worker_unjudged),
+		   U(s->untracked_base + s->worker_untracked),
 		   U(s->dropped_cap), U(s->dropped_space), U(s->gaps), U(s->restarts), U(s->first_cursor),
 		   U(s->next_cursor));
 	json_opt_time(b, s->last_event_ns);
@@ -136,8 +137,8 @@ void status_json(struct buf *b, const struct watch_opts *o, const struct watch_s
 	static char boot[64];
 	if (!boot[0])
 		boot_id(boot, sizeof(boot));
-	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu,\"writer_pid\":%d,\"boot_id\":",
-		   U(s->synced_until_ns), U(s->worker_lost), U(s->worker_unjudged), (int)getpid());
+	buf_printf(b, ",\"synced_until_ns\":%llu,\"worker_lost\":%llu,\"worker_unjudged\":%llu,\"worker_untracked\":%llu,\"writer_pid\":%d,\"boot_id\":",
+		   U(s->synced_until_ns), U(s->worker_lost), U(s->worker_unjudged), U(s->worker_untracked), (int)getpid());
 	json_escape(b, boot, strlen(boot));
 	buf_puts(b, "}");
 }

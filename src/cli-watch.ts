@@ -126,7 +126,8 @@ function summaryLine(s: WatchSummary): string {
   const name = s.name ? ` "${s.name}"` : '';
   const last = s.last_event ? `last ${s.last_event}` : 'no events yet';
   const why = s.status.error ? ` (${s.status.error})` : s.status.note ? ` (${s.status.note})` : '';
-  return `${s.id}${name}\t${s.state}${why}\t${s.events} events, ${s.lost} lost\t${last}\t${s.filter}`;
+  const untracked = s.status.untracked ? ` (+${s.status.untracked} calls never seen: too many in flight)` : '';
+  return `${s.id}${name}\t${s.state}${why}\t${s.events} events, ${s.lost} lost${untracked}\t${last}\t${s.filter}`;
 }
 
 /** The same shape as `trace --json`, plus the record's cursor; journal markers are not printed. */

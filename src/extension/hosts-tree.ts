@@ -179,6 +179,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       `${w.state}${w.pid ? ` (agent pid ${w.pid})` : ''} since ${w.started}`,
       w.status.unit ? `runs as the systemd unit ${w.status.unit}${w.status.persistent ? ', started again at every boot' : ' (until stopped or the host reboots)'}` : 'runs as a detached daemon (until stopped or the host reboots)',
       `${w.events} events, ${w.lost} lost, ${w.status.gaps} gaps, ${w.status.dropped_cap + w.status.dropped_space} dropped by the journal's limits`,
+      ...(w.status.untracked ? [`${w.status.untracked} calls never seen: more were in flight at once than the agent's table holds (--pending-max)`] : []),
       ...(w.status.error ? [`error: ${w.status.error}`] : []),
       ...(w.status.note ? [w.status.note] : []),
     ].join('\n');

@@ -653,6 +653,31 @@ describe('watch: a trace that outlives its session', () => {
     await ok(['watch', 'stop', '--dir', dir]);
   });
 
+  it('9. calls the kernel could not track (--pending-max 2, 6 opens blocked at once) show as untracked in the status, kept across a restart of the supervisor', { timeout: 600000 }, async () => {
+    const root = scratch();
+    const dir = path.join(root, 'w');
+    const fifo = path.join(root, 'fifo');
+    // a copy by its own name: --comm keeps every other process's calls out of the tiny table
+    const kwpend = path.join(root, 'kwpend');
+    fs.copyFileSync(TRIGGER, kwpend);
+    fs.chmodSync(kwpend, 0o755);
+    execFileSync(TRIGGER, ['mknod', fifo]);
+    await ok(['watch', 'start', '--dir', dir, '--id', 'w-nine', '--', 'write', '--comm', 'kwpend', '--pending-max', '2']);
+    await waitStatus(dir, 'the worker ready', (s) => s.state === 'running');
+    const out = execFileSync(kwpend, ['fifo-writers', fifo, '6'], { encoding: 'utf8' });
+    assert.match(out, /opened=6/);
+    const s = await waitStatus(dir, '2 events and 4 untracked', (x) => x.events === 2 && x.untracked === 4);
+    assert.equal(s.lost, 0, 'the ring buffer had room: nothing else may be counted as lost');
+    // a new supervisor of the same dir takes the count over from status.json and the journal
+    const pid = s.pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('the supervisor gone', () => !alive(pid));
+    await ok(['watch', 'start', '--dir', dir, '--id', 'w-nine', '--', 'write', '--comm', 'kwpend', '--pending-max', '2']);
+    const s2 = await waitStatus(dir, 'the count kept after a restart', (x) => x.state === 'running' && x.pid !== pid);
+    assert.equal(s2.untracked, 4);
+    await ok(['watch', 'stop', '--dir', dir]);
+  });
+
   it('8. --until and --max-events stop the watch by themselves; --foreground stays in the foreground', { timeout: 600000 }, async () => {
     const root = scratch();
     const target = path.join(root, 'target');

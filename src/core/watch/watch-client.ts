@@ -55,6 +55,8 @@ export interface WatchStatus {
   events: number;
   lost: number;
   unjudged?: number;
+  /** Calls the kernel's table of calls in flight had no room for (events never seen). */
+  untracked?: number;
   dropped_cap: number;
   dropped_space: number;
   gaps: number;
