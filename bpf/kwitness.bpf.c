@@ -56,6 +56,9 @@ static __always_inline void note_any_rename(void)
 }
 /* --path-prefix: directory inodes (and their parents') to spot in walks, strings for absolute
  * names. The kernel only drops what certainly cannot match; user space decides exactly. */
+/* the agent's mount namespace (inode of /proc/self/ns/mnt): walks that end in another are
+ * sent with their file system walk too (kw_raw.foreign); 0 = never */
+const volatile __u32 cfg_host_mntns = 0;
 const volatile __u8 cfg_n_prefix = 0;
 const volatile __u8 cfg_pfx_inodes_ok = 0;  /* every prefix is an existing directory */
 const volatile __u8 cfg_pfx_str_ok = 0;     /* every prefix fits KW_PFX_STR */
@@ -253,6 +256,7 @@ static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 	r->pfx_parent = 0;
 	r->rflags2 = 0;
 	r->unanchored = 0;
+	r->foreign = 0;
 	r->op = 0;
 	r->probe = probe;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -348,6 +352,56 @@ static __always_inline struct kw_raw *this_raw(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/*
+ * The path of a dentry from its file system's root (mounts not crossed, mount roots passed),
+ * reversed like walk_path's, for a walk whose mount namespace is not the agent's; the slot's
+ * `foreign` bit says it is complete.
+ */
+__noinline int walk_fs(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
+{
+	struct kw_raw *r = this_raw();
+	struct dentry *dentry = (struct dentry *)dentry_p;
+	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_p;
+	__u32 start = used & KW_DATA_MASK;
+
+	if (!r || !dentry || !vfsmnt || used > KW_DATA_MASK)
+		return used;
+	used = start;
+	for (int i = 0; i < KW_MAX_DEPTH; i++) {
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+		if (dentry == parent) {
+			r->fs_dev[slot & 7] = BPF_CORE_READ(vfsmnt, mnt_sb, s_dev);
+			r->fs_off[slot & 7] = start;
+			r->fs_len[slot & 7] = used - start;
+			r->foreign |= 1 << (slot & 7);
+			return used;
+		}
+		if (used - start > KW_PATH_MAX - KW_NAME_MAX || used > KW_DATA_MASK)
+			break;
+		used = bound(used);
+		long n = bpf_probe_read_kernel_str(&r->data[used], KW_NAME_MAX, BPF_CORE_READ(dentry, d_name.name));
+		if (n <= 1)
+			break;
+		n &= KW_NAME_MAX * 2 - 1;
+		used += n;
+		r->data[(used - 1) & (KW_DATA_SZ - 1)] = '/';
+		dentry = parent;
+	}
+	return start; /* too deep or unreadable: the slot keeps the process's view */
+}
+
+/* The mount namespace a mount belongs to is the agent's (or the agent did not say which). */
+static __always_inline int mount_in_host_ns(struct mount *mnt)
+{
+	struct mnt_namespace *ns;
+
+	if (!cfg_host_mntns)
+		return 1;
+	ns = BPF_CORE_READ(mnt, mnt_ns);
+	return ns && BPF_CORE_READ(ns, ns.inum) == cfg_host_mntns;
+}
+
 __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 {
 	struct kw_raw *r = this_raw();
@@ -411,11 +465,20 @@ __noinline int walk_path(__u32 used, int slot, __u64 dentry_p, __u64 vfsmnt_p)
 	}
 	if (!done)
 		r->rflags |= KW_R_TRUNC;
+	r->foreign &= ~(1 << (slot & 7));
+	__u32 end = used;
+	if (done && !unanch && !mount_in_host_ns(mnt)) {
+		used = walk_fs(used, slot, dentry_p, vfsmnt_p);
+		/* the host's name may lie under a prefix this walk did not pass (a container's
+		 * overlay root mounted below it): user space judges the host's path */
+		if (!under && (r->foreign >> (slot & 7) & 1))
+			pparent = 1;
+	}
 	r->unanchored = (r->unanchored & ~(1 << (slot & 7))) | (unanch & 1) << (slot & 7);
 	r->pfx_under = (r->pfx_under & ~(1 << (slot & 7))) | (under & 1) << (slot & 7);
 	r->pfx_parent = (r->pfx_parent & ~(1 << (slot & 7))) | (pparent & 1) << (slot & 7);
 	r->off[slot & 7] = start;
-	r->len[slot & 7] = used - start;
+	r->len[slot & 7] = end - start;
 	return used;
 }
 
@@ -435,6 +498,31 @@ static __always_inline __u32 walk_file(struct kw_raw *r, __u32 used, int slot, s
 	if (!f)
 		return used;
 	return walk_path(used, slot, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt));
+}
+
+/*
+ * The process's root is the host's: the root of the agent's mount namespace. Else (a chroot, a
+ * container) an absolute name is relative to a root that is walked like a directory.
+ */
+static __always_inline int root_is_host(struct task_struct *task)
+{
+	struct vfsmount *vm = BPF_CORE_READ(task, fs, root.mnt);
+	struct mount *m = container_of(vm, struct mount, mnt);
+
+	if (!vm || (__u64)BPF_CORE_READ(task, fs, root.dentry) != (__u64)BPF_CORE_READ(vm, mnt_root))
+		return 0;
+	return BPF_CORE_READ(m, mnt_parent) == m && mount_in_host_ns(m);
+}
+
+/* An absolute name's base: nothing for a process of the host's root, else the walk of its root. */
+static __always_inline __u32 walk_root_base(struct kw_raw *r, __u32 used, struct task_struct *task, int slot,
+					    __u8 flag2)
+{
+	if (root_is_host(task))
+		return used;
+	r->rflags2 |= flag2;
+	return walk_path(used, slot, (__u64)BPF_CORE_READ(task, fs, root.dentry),
+			 (__u64)BPF_CORE_READ(task, fs, root.mnt));
 }
 
 static __always_inline __u32 walk_cwd(struct kw_raw *r, __u32 used, struct task_struct *task)
@@ -459,9 +547,10 @@ static __always_inline __u32 put_name(struct kw_raw *r, __u32 used, struct task_
 	}
 	if (!r->len[name_slot & 7])
 		r->rflags |= unread_flag; /* "" or a bad pointer: the dir alone is not what it named */
-	if (c == '/')
+	if (c == '/') {
 		r->rflags |= none_flag;
-	else if (dfd == AT_FDCWD)
+		used = walk_root_base(r, used, task, base_slot, KW_R2_ROOT_OBASE);
+	} else if (dfd == AT_FDCWD)
 		r->rflags |= cwd_flag;
 	else
 		used = walk_file(r, used, base_slot, fd_file(task, dfd));
@@ -634,6 +723,8 @@ static __always_inline int prefix_may_match(struct kw_raw *r, struct walkc *wc, 
 
 	if (!cfg_n_prefix)
 		return 2;
+	if (r->rflags2 & KW_R2_ROOT_BASE)
+		return 1; /* absolute in another root: user space judges the host's path */
 	if (r->rflags & KW_R_BASE_NONE)
 		return kw_prefix_ok(4);
 	if (r->rflags & KW_R_BASE_CWD)
@@ -730,10 +821,10 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 		r->rflags |= KW_R_INODE | KW_R_BASE_ABS;
 		used = walk_cwd(r, used, task);
 		used = walk_file(r, used, KW_S_BASE, created);
-		if (cfg_n_prefix && cfg_pfx_inodes_ok && !(r->pfx_under & (1 << KW_S_BASE)))
+		if (cfg_n_prefix && cfg_pfx_inodes_ok && !((r->pfx_under | r->foreign) & (1 << KW_S_BASE)))
 			goto out; /* the new file is not below any prefix directory */
-		if (cfg_n_prefix && !cfg_pfx_inodes_ok)
-			r->rflags |= KW_R_UNJUDGED;
+		if (cfg_n_prefix && (!cfg_pfx_inodes_ok || !(r->pfx_under & (1 << KW_S_BASE))))
+			r->rflags |= KW_R_UNJUDGED; /* another namespace's file: judged by its host path */
 		submit(r, used);
 		goto out;
 	}
@@ -771,6 +862,7 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 			bpf_probe_read_user(&c, 1, name);
 		if (c == '/') {
 			r->rflags |= KW_R_BASE_NONE;
+			used = walk_root_base(r, used, task, KW_S_BASE, KW_R2_ROOT_BASE);
 		} else if (dfd == AT_FDCWD) {
 			r->rflags |= KW_R_BASE_CWD;
 		} else {
@@ -831,7 +923,8 @@ __noinline int sys_exit_file(long ret, __u64 opened)
 	}
 	int judged = prefix_may_match(r, wc, &nc);
 	if ((r->rflags2 & KW_R2_KPATH) && cfg_n_prefix && cfg_pfx_inodes_ok)
-		judged = (r->pfx_under >> KW_S_KPATH & 1) ? 2 : 0; /* what the kernel resolved decides */
+		judged = (r->pfx_under >> KW_S_KPATH & 1) ? 2 : (r->foreign >> KW_S_KPATH & 1) ? 1 : 0; /* what the
+			* kernel resolved decides; in another mount namespace, user space by its host path */
 	if (!judged && (op == KW_OP_RENAME || op == KW_OP_EXCHANGE) && cfg_create)
 		judged = 1; /* the new name is outside, the old one may be inside (a file renamed away
 			     * from a watched path): user space decides on both names */

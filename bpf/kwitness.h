@@ -73,6 +73,9 @@ enum kw_raw_flag2 {
 				   * base directory, which is the directory the kernel resolved */
 	KW_R2_KPATH = 1 << 1,     /* KW_S_KPATH is the walk of the file's own dentry: the path */
 	KW_R2_NAME_COPY = 1 << 2, /* the names are the kernel's copies (struct filename), not user memory */
+	KW_R2_ROOT_BASE = 1 << 3, /* an absolute name (KW_R_BASE_NONE) of a process whose root is not
+				   * the host's (a container, a chroot): KW_S_BASE is the walk of its root */
+	KW_R2_ROOT_OBASE = 1 << 4, /* the same for the old name (KW_R_OBASE_NONE, KW_S_OBASE) */
 };
 
 /* Probe ids (kw_raw.probe) -> attach point names in native/probes.c */
@@ -112,6 +115,18 @@ struct kw_raw {
 	char comm[KW_COMM_LEN];
 	__u16 off[KW_NSLOTS];     /* string slot offsets into data */
 	__u16 len[KW_NSLOTS];     /* string slot lengths (0 = empty) */
+	/*
+	 * A walk that ended at the root of a mount namespace other than the agent's (a container's,
+	 * a service's private /tmp) is that process's view, which the host may not share. For such a
+	 * walk the kernel also sends where the file is in its file system: the file system (s_dev
+	 * of the walked file's own mount) and the path from that file system's root, reversed like
+	 * the slot, so user space can name it where the host mounts that file system.
+	 */
+	__u32 fs_dev[KW_NSLOTS];
+	__u16 fs_off[KW_NSLOTS];
+	__u16 fs_len[KW_NSLOTS];
+	__u8 foreign;             /* bit per slot: fs_dev/fs_off/fs_len hold that slot's file system walk */
+	__u8 _pad2[7];
 	char data[KW_DATA_SZ];
 };
 

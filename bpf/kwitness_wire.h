@@ -42,7 +42,8 @@
  *     comm, exe, cwd, cgroup, container, probe, path, old_path, target, then ancestors.
  *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
  *     target present iff KW_F_TARGET (symlink's target text). With KW_F_NAMED (and only then:
- *     older journals lack it) one more string follows target: named.
+ *     older journals lack it) one more string follows target: named. With KW_F_PROC_PATH one
+ *     more follows that: proc_path.
  *     KW_WRITE: an existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC; an open that
  *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
  *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
@@ -130,6 +131,19 @@ enum kw_flag {
 	/* unlink/create/write: `named` present (after target): the path as the caller spelled it,
 	 * joined to its directory, when that differs from the kernel's `path`. */
 	KW_F_NAMED = 1 << 13,
+	/*
+	 * unlink/create/write: `proc_path` present (after named): the path as the acting process sees
+	 * it from its own root, when that is not the host's name of the file (a container, a private
+	 * mount namespace with a bind mount, a chroot). `path` (and cwd, exe, old_path) are always
+	 * the host's: the agent's mount namespace, what opens over SSH. Older journals lack it.
+	 */
+	KW_F_PROC_PATH = 1 << 14,
+	/*
+	 * unlink/create/write: the host has no name for the file (it lives on a file system only the
+	 * process's mount namespace mounts, such as a container's own tmpfs): `path` is the process's
+	 * view and opening it on the host would open another file (JSON path_on_host: false).
+	 */
+	KW_F_PATH_NOT_ON_HOST = 1 << 15,
 };
 
 /* kw_file_rec.op values (FileOp of events.ts). */

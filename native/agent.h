@@ -155,6 +155,11 @@ void path_from_walk(struct buf *b, const char *walk, size_t n);
 const char *path_source_json(uint32_t flags);
 /* Lexically normalises b->p in place ('.', '..', '//'), keeping it absolute. */
 void path_normalize(struct buf *b);
+/* hostpath.c: appends the host's name of the file at `fsp` (absolute, from its file system's
+ * root) on file system `kdev` (kernel dev_t), by the host's mounts; false when the host does not
+ * mount that part of that file system. */
+bool hostpath_map(uint32_t kdev, const char *fsp, size_t n, struct buf *out);
+void hostpath_use_mountinfo(const char *path); /* tests: read this file instead of the agent's */
 
 /* ---- probe.c ---- */
 int cmd_probe(void);

@@ -176,6 +176,10 @@ void emit_json(struct ev *e)
 		buf_puts(b, path_source_json(e->flags));
 		if (e->flags & KW_F_NAMED)
 			json_sv(b, "named", e->named);
+		if (e->flags & KW_F_PROC_PATH)
+			json_sv(b, "proc_path", e->proc_path);
+		if (e->flags & KW_F_PATH_NOT_ON_HOST)
+			buf_puts(b, ",\"path_on_host\":false");
 	} else if (e->kind == KW_EXEC) {
 		json_sv(b, "filename", e->filename);
 		json_args(b, "argv", e->argv, e->argc);
@@ -231,6 +235,8 @@ void emit_wire(struct ev *e)
 		wire_sv(b, e->target);
 		if (e->flags & KW_F_NAMED)
 			wire_sv(b, e->named);
+		if (e->flags & KW_F_PROC_PATH)
+			wire_sv(b, e->proc_path);
 	} else if (e->kind == KW_EXEC) {
 		wire_sv(b, e->filename);
 		wire_sv(b, e->interp);

@@ -83,30 +83,124 @@ static uint32_t new_encode_dev(uint32_t kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp, b_named;
+static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp, b_named, b_proc, b_pcwd, b_pbase, b_fs, b_dproc;
 
-/* Absolute path of (base walk or cwd) + name, normalised. */
-static void build_path(struct buf *dst, const struct kw_raw *r, size_t dsz, int name_slot, int base_slot,
-		       uint16_t none_flag, uint16_t cwd_flag, struct sv cwd, struct sv cached_base)
+/* How a path relates to the host's mount namespace (hostpath.c). */
+enum view {
+	VIEW_HOST,       /* walked in the host's namespace: the process's view is the host's */
+	VIEW_MAPPED,     /* another namespace; named by where the host mounts its file system */
+	VIEW_NOT_ON_HOST /* another namespace, on a file system the host does not mount: the process's view */
+};
+
+/* A directory as the host names it, and the process's view when that differs (.p NULL: same). */
+struct dirv {
+	struct sv host, proc;
+	enum view view;
+};
+
+/*
+ * Appends a walk slot as the host names it; the process's view goes to `proc` (when not NULL)
+ * for a walk in another mount namespace.
+ */
+static enum view walk_on_host(struct buf *dst, struct buf *proc, const struct kw_raw *r, size_t dsz, int s)
+{
+	struct sv w = slot(r, dsz, s);
+	size_t off = r->fs_off[s], len = r->fs_len[s];
+
+	if (!(r->foreign >> s & 1) || off + len > dsz) {
+		path_from_walk(dst, w.p, w.n);
+		return VIEW_HOST;
+	}
+	if (proc)
+		path_from_walk(proc, w.p, w.n);
+	b_fs.len = 0;
+	path_from_walk(&b_fs, r->data + off, len);
+	if (hostpath_map(r->fs_dev[s], b_fs.p, b_fs.len, dst))
+		return VIEW_MAPPED;
+	path_from_walk(dst, w.p, w.n);
+	return VIEW_NOT_ON_HOST;
+}
+
+/* A directory walk slot into `host` (and `proc`), as a struct dirv. */
+static struct dirv dir_walk(struct buf *host, struct buf *proc, const struct kw_raw *r, size_t dsz, int s)
+{
+	host->len = 0;
+	proc->len = 0;
+	enum view v = walk_on_host(host, proc, r, dsz, s);
+	struct dirv d = { { host->p, host->len }, { NULL, 0 }, v };
+	if (v != VIEW_HOST)
+		d.proc = (struct sv){ proc->p, proc->len };
+	return d;
+}
+
+/* Keeps a thread's directory (TC_CWD/TC_BASE and its process view) for its next events. */
+static struct dirv dir_cache(struct tcache *tc, int which, int pwhich, struct dirv d)
+{
+	tcache_set(tc, which, d.host.p, d.host.n);
+	tcache_set(tc, pwhich, d.proc.p, d.proc.n);
+	tcache_set_unmapped(tc, which, d.view == VIEW_NOT_ON_HOST);
+	return (struct dirv){ tcache_path(tc, which), tcache_path(tc, pwhich), d.view };
+}
+
+static struct dirv dir_cached(struct tcache *tc, int which, int pwhich)
+{
+	struct sv p = tcache_path(tc, pwhich);
+	enum view v = tcache_unmapped(tc, which) ? VIEW_NOT_ON_HOST : p.p ? VIEW_MAPPED : VIEW_HOST;
+	return (struct dirv){ tcache_path(tc, which), p, v };
+}
+
+/*
+ * Absolute path of (base walk or cwd) + name, normalised, as the host names it; the process's
+ * view goes to `proc` (when not NULL). An absolute name of a process in another root is joined to
+ * its root's walk (KW_R2_ROOT_BASE). Returns how the path relates to the host.
+ */
+static enum view build_path(struct buf *dst, struct buf *proc, const struct kw_raw *r, size_t dsz, int name_slot,
+			    int base_slot, uint16_t none_flag, uint16_t cwd_flag, uint8_t root_flag2, struct dirv cwd,
+			    struct dirv base)
 {
 	struct sv name = slot(r, dsz, name_slot);
+	enum view v = VIEW_HOST;
 
 	dst->len = 0;
+	if (proc)
+		proc->len = 0;
 	if (r->rflags & none_flag) {
-		buf_put(dst, name.p, name.n);
-	} else {
-		if (r->rflags & cwd_flag)
-			buf_put(dst, cwd.p, cwd.n);
-		else if (cached_base.p)
-			buf_put(dst, cached_base.p, cached_base.n);
-		else {
-			struct sv base = slot(r, dsz, base_slot);
-			path_from_walk(dst, base.p, base.n);
+		if (r->rflags2 & root_flag2) {
+			/* the process's root (a chroot's directory, a container's root) on the host */
+			b_dproc.len = 0;
+			v = walk_on_host(dst, &b_dproc, r, dsz, base_slot);
+			buf_put(dst, "/", 1);
+			if (v == VIEW_HOST)
+				v = VIEW_MAPPED; /* a chroot in the host's namespace: the name is the process's view */
 		}
+		buf_put(dst, name.p, name.n);
+		if (proc && v != VIEW_HOST)
+			buf_put(proc, name.p, name.n);
+	} else {
+		struct dirv d = (r->rflags & cwd_flag) ? cwd : base;
+		if (!d.host.p) {
+			b_dproc.len = 0;
+			size_t at = dst->len;
+			d.view = walk_on_host(dst, &b_dproc, r, dsz, base_slot);
+			d.host = (struct sv){ dst->p + at, dst->len - at };
+			d.proc = d.view == VIEW_HOST ? (struct sv){ NULL, 0 } : (struct sv){ b_dproc.p, b_dproc.len };
+		} else {
+			buf_put(dst, d.host.p, d.host.n);
+		}
+		v = d.view;
 		buf_put(dst, "/", 1);
 		buf_put(dst, name.p, name.n);
+		if (proc && v != VIEW_HOST) {
+			struct sv pd = d.proc.p ? d.proc : d.host;
+			buf_put(proc, pd.p, pd.n);
+			buf_put(proc, "/", 1);
+			buf_put(proc, name.p, name.n);
+		}
 	}
 	path_normalize(dst);
+	if (proc && v != VIEW_HOST)
+		path_normalize(proc);
+	return v;
 }
 
 /* A --path-glob matches the path itself or one of its parents (a matched directory's contents count). */
@@ -215,9 +309,8 @@ int handle_event(void *ctx, void *data, size_t size)
 		proc_fork(r->pid, r->ppid, comm);
 		return 0;
 	case KW_RAW_EXEC_NOTE: {
-		struct sv x = slot(r, dsz, KW_S_EXE);
 		b_exe.len = 0;
-		path_from_walk(&b_exe, x.p, x.n);
+		walk_on_host(&b_exe, NULL, r, dsz, KW_S_EXE);
 		struct sv av = slot(r, dsz, KW_S_ARGV);
 		proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns, av.p, av.n);
 		return 0;
@@ -249,10 +342,8 @@ int handle_event(void *ctx, void *data, size_t size)
 	e.wall = r->hdr.ktime_ns + boot_to_wall;
 	e.comm = (struct sv){ r->comm, strnlen(r->comm, KW_COMM_LEN) };
 	e.probe = sv_c(r->probe < KW_P_MAX && probe_names[r->probe] ? probe_names[r->probe] : "unknown");
-	struct sv cw = slot(r, dsz, KW_S_CWD);
 	struct tcache *tc = NULL;
-	struct sv cached_base = { NULL, 0 };
-	b_cwd.len = 0;
+	struct dirv cwd = { { NULL, 0 }, { NULL, 0 }, VIEW_HOST }, base = cwd;
 	if (kw_kind_is_file(e.kind)) {
 		/* keep the thread cache in step with the kernel's before any filtering */
 		tc = tcache_get(r->tid);
@@ -263,11 +354,9 @@ int handle_event(void *ctx, void *data, size_t size)
 				ssize_t n = readlink(p, t, sizeof(t));
 				tcache_set(tc, TC_CWD, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
 			}
-			struct sv c = tcache_path(tc, TC_CWD);
-			buf_put(&b_cwd, c.p, c.n);
+			cwd = dir_cached(tc, TC_CWD, TC_PCWD);
 		} else {
-			path_from_walk(&b_cwd, cw.p, cw.n);
-			tcache_set(tc, TC_CWD, b_cwd.p, b_cwd.len);
+			cwd = dir_cache(tc, TC_CWD, TC_PCWD, dir_walk(&b_cwd, &b_pcwd, r, dsz, KW_S_CWD));
 		}
 		if (r->rflags & KW_R_BASE_SAME) {
 			if (!tcache_path(tc, TC_BASE).p) {
@@ -276,16 +365,15 @@ int handle_event(void *ctx, void *data, size_t size)
 				ssize_t n = readlink(p, t, sizeof(t));
 				tcache_set(tc, TC_BASE, n > 0 ? t : "/", n > 0 ? (size_t)n : 1);
 			}
-			cached_base = tcache_path(tc, TC_BASE);
+			base = dir_cached(tc, TC_BASE, TC_PBASE);
 		} else if (!(r->rflags & (KW_R_BASE_NONE | KW_R_BASE_CWD | KW_R_BASE_ABS))) {
-			struct sv base = slot(r, dsz, KW_S_BASE);
-			b_base.len = 0;
-			path_from_walk(&b_base, base.p, base.n);
-			tcache_set(tc, TC_BASE, b_base.p, b_base.len);
-			cached_base = tcache_path(tc, TC_BASE);
+			base = dir_cache(tc, TC_BASE, TC_PBASE, dir_walk(&b_base, &b_pbase, r, dsz, KW_S_BASE));
 		}
+		b_cwd.len = 0;
+		buf_put(&b_cwd, cwd.host.p, cwd.host.n);
 	} else {
-		path_from_walk(&b_cwd, cw.p, cw.n);
+		b_cwd.len = 0;
+		walk_on_host(&b_cwd, NULL, r, dsz, KW_S_CWD);
 	}
 	e.cwd = (struct sv){ b_cwd.p, b_cwd.len };
 	e.cgroup = sv_c(cgroup_path(r->cgroup_id, r->pid));
@@ -307,27 +395,27 @@ int handle_event(void *ctx, void *data, size_t size)
 		}
 		e.op = r->op;
 		e.exe = sv_c(proc_exe(r->pid));
+		enum view view;
+		b_path.len = 0;
+		b_proc.len = 0;
 		if (r->rflags & KW_R_BASE_ABS) {
-			struct sv base = slot(r, dsz, KW_S_BASE);
-			b_path.len = 0;
-			path_from_walk(&b_path, base.p, base.n);
+			view = walk_on_host(&b_path, &b_proc, r, dsz, KW_S_BASE);
 			e.flags |= KW_F_PATH_SRC_KERNEL; /* the opened file's own path */
 		} else if (r->rflags2 & KW_R2_KPATH) {
 			/* the removed file's own path; the caller's spelling is kept when it differs */
-			struct sv kp = slot(r, dsz, KW_S_KPATH);
-			b_path.len = 0;
-			path_from_walk(&b_path, kp.p, kp.n);
+			view = walk_on_host(&b_path, &b_proc, r, dsz, KW_S_KPATH);
 			e.flags |= KW_F_PATH_SRC_KERNEL;
 			if (!(r->rflags & KW_R_NAME_UNREAD)) {
-				build_path(&b_named, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd,
-					   cached_base);
+				build_path(&b_named, NULL, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD,
+					   KW_R2_ROOT_BASE, cwd, base);
 				if (b_named.len != b_path.len || memcmp(b_named.p, b_path.p, b_path.len)) {
 					e.named = (struct sv){ b_named.p, b_named.len };
 					e.flags |= KW_F_NAMED;
 				}
 			}
 		} else {
-			build_path(&b_path, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD, e.cwd, cached_base);
+			view = build_path(&b_path, &b_proc, r, dsz, KW_S_NAME, KW_S_BASE, KW_R_BASE_NONE, KW_R_BASE_CWD,
+					  KW_R2_ROOT_BASE, cwd, base);
 			if (r->rflags2 & KW_R2_KNAME)
 				e.flags |= KW_F_PATH_SRC_KERNEL; /* the kernel's name in the directory it resolved */
 			else if (r->rflags2 & KW_R2_NAME_COPY)
@@ -336,12 +424,19 @@ int handle_event(void *ctx, void *data, size_t size)
 				e.flags |= KW_F_PATH_SRC_USER;
 		}
 		e.path = (struct sv){ b_path.p, b_path.len };
+		if (view == VIEW_NOT_ON_HOST)
+			e.flags |= KW_F_PATH_NOT_ON_HOST;
+		else if (view == VIEW_MAPPED && (b_proc.len != b_path.len || memcmp(b_proc.p, b_path.p, b_path.len))) {
+			e.proc_path = (struct sv){ b_proc.p, b_proc.len };
+			e.flags |= KW_F_PROC_PATH;
+		}
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;
 		bool two_names = r->op == KW_OP_RENAME || r->op == KW_OP_EXCHANGE || r->op == KW_OP_LINK;
 		if (two_names) {
-			build_path(&b_old, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD, e.cwd,
-				   (struct sv){ NULL, 0 });
+			struct dirv none = { { NULL, 0 }, { NULL, 0 }, VIEW_HOST };
+			build_path(&b_old, NULL, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD,
+				   KW_R2_ROOT_OBASE, cwd, none);
 			e.old_path = (struct sv){ b_old.p, b_old.len };
 			e.flags |= KW_F_OLD_PATH;
 		}
@@ -395,9 +490,8 @@ int handle_event(void *ctx, void *data, size_t size)
 		if (r->rflags & KW_R_ARGV_TRUNC)
 			e.flags |= KW_F_ARGV_TRUNC;
 		if (r->ret == 0) {
-			struct sv x = slot(r, dsz, KW_S_EXE);
 			b_exe.len = 0;
-			path_from_walk(&b_exe, x.p, x.n);
+			walk_on_host(&b_exe, NULL, r, dsz, KW_S_EXE);
 			if (r->rflags & KW_R_SCRIPT) {
 				/* the script ran through its interpreter: exe is the script itself */
 				b_interp.len = 0;

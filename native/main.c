@@ -494,6 +494,12 @@ static int cmd_trace(void)
 	skel->rodata->cfg_exec = !!(opt.families & KW_FAM_EXEC);
 	skel->rodata->cfg_write = !!(opt.families & KW_FAM_WRITE);
 	skel->rodata->cfg_argv_max = opt.argv_max;
+	{
+		/* walks in other mount namespaces also carry their file system path (hostpath.c) */
+		struct stat ns;
+		if (stat("/proc/self/ns/mnt", &ns) == 0)
+			skel->rodata->cfg_host_mntns = (uint32_t)ns.st_ino;
+	}
 	/* the syscall numbers whose exits bump the rename count (walk_cache) */
 #ifdef __NR_rename
 	skel->rodata->cfg_nr_rename[0] = __NR_rename;

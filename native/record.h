@@ -37,6 +37,7 @@ struct ev {
 	/* unlink/create */
 	struct sv path, old_path, target;
 	struct sv named;          /* KW_F_NAMED: the caller's spelling, when not the kernel's path */
+	struct sv proc_path;      /* KW_F_PROC_PATH: the path from the process's root, when the host's differs */
 	uint32_t dev;
 	uint64_t ino;
 	uint8_t op;
@@ -61,13 +62,17 @@ void json_pod(struct buf *b, const char *key, struct sv ns, struct sv name, stru
 void emit_wire(struct ev *e);
 
 /* ---- tcache.c: per thread, the cwd and dirfd paths of its last file event ---- */
-enum { TC_CWD, TC_BASE, TC_NPATHS };
+/* TC_CWD/TC_BASE as the host names them; TC_PCWD/TC_PBASE the process's view, only where it
+ * differs (another mount namespace, hostpath.c) */
+enum { TC_CWD, TC_BASE, TC_PCWD, TC_PBASE, TC_NPATHS };
 #define TC_MAX_ENTRIES 16384      /* twice the kernel's walk_cache */
 #define TC_MAX_BYTES (16u << 20)  /* paths plus entries */
 struct tcache;
 struct tcache *tcache_get(uint32_t tid);                  /* found or new; now the most recent */
 struct sv tcache_path(const struct tcache *t, int which); /* .p NULL: not cached */
-void tcache_set(struct tcache *t, int which, const char *p, size_t n);
+void tcache_set(struct tcache *t, int which, const char *p, size_t n); /* p NULL: forget it */
+bool tcache_unmapped(const struct tcache *t, int which);
+void tcache_set_unmapped(struct tcache *t, int which, bool on);
 void tcache_drop(uint32_t tid);
 size_t tcache_count(void);
 size_t tcache_bytes(void);

@@ -20,6 +20,7 @@ struct tcache {
 	uint32_t tid;
 	char *path[TC_NPATHS];        /* malloc'd, exact size; NULL: none cached */
 	uint32_t len[TC_NPATHS];
+	uint8_t unmapped;             /* bit per path: the host does not mount it (hostpath.c) */
 	struct tcache *next;          /* hash chain */
 	struct tcache *older, *newer; /* recency list */
 };
@@ -114,17 +115,30 @@ struct sv tcache_path(const struct tcache *t, int which)
 
 void tcache_set(struct tcache *t, int which, const char *p, size_t n)
 {
-	char *copy = malloc(n ? n : 1);
+	char *copy = p ? malloc(n ? n : 1) : NULL;
 
-	if (!copy)
+	if (p && !copy)
 		oom();
-	memcpy(copy, p, n);
+	if (!p)
+		n = 0;
+	else
+		memcpy(copy, p, n);
 	tc_bytes -= t->len[which];
 	free(t->path[which]);
 	t->path[which] = copy;
 	t->len[which] = n;
 	tc_bytes += n;
 	shrink(t, TC_MAX_ENTRIES);
+}
+
+bool tcache_unmapped(const struct tcache *t, int which)
+{
+	return t->unmapped >> which & 1;
+}
+
+void tcache_set_unmapped(struct tcache *t, int which, bool on)
+{
+	t->unmapped = (uint8_t)((t->unmapped & ~(1u << which)) | (unsigned)on << which);
 }
 
 void tcache_drop(uint32_t tid)

@@ -104,6 +104,10 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		buf_puts(b, path_source_json(h.flags));
 		if (h.flags & KW_F_NAMED)
 			put_str(b, "named", rd_str(&r));
+		if (h.flags & KW_F_PROC_PATH)
+			put_str(b, "proc_path", rd_str(&r));
+		if (h.flags & KW_F_PATH_NOT_ON_HOST)
+			buf_puts(b, ",\"path_on_host\":false");
 	} else if (h.kind == KW_EXEC) {
 		struct kw_exec_rec x;
 		memcpy(&x, rec, sizeof(x));

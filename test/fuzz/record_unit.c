@@ -7,7 +7,9 @@
  *   - a thread that keeps working is not the one dropped; a dropped one falls back to /proc;
  *   - a process's exit drops its entry;
  *   - an inode number above 2^53-1 is a decimal string in json and the exact u64 on the wire;
- *   - an unreadable name is an empty path with name_unreadable, never its directory.
+ *   - an unreadable name is an empty path with name_unreadable, never its directory;
+ *   - a file in another mount namespace is named where the host mounts its file system (the
+ *     highest directory mounted, escapes undone), else flagged not on the host (hostpath.c).
  * Prints 'ok NAME' / 'FAIL NAME: why'; exit 1 on any failure.
  */
 #include <signal.h>
@@ -260,6 +262,53 @@ static void check_unreadable(void)
 	result(name, why[0] ? why : NULL);
 }
 
+/* hostpath.c against a fixed mountinfo: which host mount names a file system path. */
+static void check_hostpath(void)
+{
+	const char *name = "hostpath: bind mounts, overlays, escapes, file systems the host lacks";
+	char file[] = "/tmp/kw-mountinfo-XXXXXX";
+	int fd = mkstemp(file);
+	/* 254:0 is / and also bound at /mnt/data (root /srv/data); 0:77 an overlay at a path with a
+	 * space; 254:1 only a directory of it (/vol) at /export */
+	const char *mi =
+		"22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+		"40 22 254:0 /srv/data /mnt/data rw - ext4 /dev/vda1 rw\n"
+		"41 22 0:77 / /var/lib/c/merged\\040x rw - overlay overlay rw,lowerdir=/l\n"
+		"42 22 254:1 /vol /export rw - xfs /dev/vdb rw\n";
+	char why[256] = "";
+	struct {
+		uint32_t dev;
+		const char *fsp, *want; /* want NULL: not on the host */
+	} t[] = {
+		{ 254u << 20, "/srv/data/f", "/srv/data/f" },        /* the fs root's mount wins over the bind */
+		{ 254u << 20, "/", "/" },
+		{ 77u, "/data/f", "/var/lib/c/merged x/data/f" },   /* \040 is a space */
+		{ 77u, "/", "/var/lib/c/merged x" },
+		{ (254u << 20) | 1, "/vol/a", "/export/a" },
+		{ (254u << 20) | 1, "/volume/a", NULL },             /* /vol is not a parent of /volume */
+		{ (254u << 20) | 1, "/other", NULL },
+		{ 78u, "/f", NULL },                                 /* a tmpfs only the container mounts */
+	};
+
+	if (fd < 0 || write(fd, mi, strlen(mi)) != (ssize_t)strlen(mi)) {
+		result(name, "cannot write the mountinfo file");
+		return;
+	}
+	close(fd);
+	hostpath_use_mountinfo(file);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]) && !why[0]; i++) {
+		struct buf b = { 0 };
+		bool ok = hostpath_map(t[i].dev, t[i].fsp, strlen(t[i].fsp), &b);
+		if (ok != (t[i].want != NULL) || (ok && strcmp(b.p, t[i].want)))
+			snprintf(why, sizeof(why), "%s on %u:%u: got %s, want %s", t[i].fsp, t[i].dev >> 20,
+				 t[i].dev & 0xfffff, ok ? b.p : "(none)", t[i].want ? t[i].want : "(none)");
+		free(b.p);
+	}
+	hostpath_use_mountinfo("/proc/self/mountinfo");
+	unlink(file);
+	result(name, why[0] ? why : NULL);
+}
+
 int main(void)
 {
 	opt.families = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC;
@@ -269,5 +318,6 @@ int main(void)
 	check_exit_drops();
 	check_ino();
 	check_unreadable();
+	check_hostpath();
 	return failures ? 1 : 0;
 }

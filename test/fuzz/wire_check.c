@@ -86,9 +86,13 @@ static const char *record(const unsigned char *rec, uint32_t size)
 			return "wire: an exchange that is not a create with both names (nothing is deleted)";
 		if ((h.flags & KW_F_NAMED) && (h.flags & KW_F_PATH_SRC_MASK) != KW_F_PATH_SRC_KERNEL)
 			return "wire: a caller's spelling (named) beside a path that is not the kernel's";
+		if ((h.flags & KW_F_PROC_PATH) && (h.flags & KW_F_PATH_NOT_ON_HOST))
+			return "wire: a process's view beside a path that is already the process's view";
 		r.pos = sizeof(f);
-		/* 6 process strings, path, old_path, target, then named iff KW_F_NAMED */
-		if (!strs(&r, (h.flags & KW_F_NAMED) ? 10 : 9) || !ancestors(&r, f.proc.n_anc, h.flags))
+		/* 6 process strings, path, old_path, target, then named iff KW_F_NAMED, proc_path iff
+		 * KW_F_PROC_PATH */
+		if (!strs(&r, 9 + !!(h.flags & KW_F_NAMED) + !!(h.flags & KW_F_PROC_PATH)) ||
+		    !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";
 		break;
 	}
