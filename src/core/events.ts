@@ -147,6 +147,19 @@ export interface FileEventFields extends ProcessFields {
   /** The path as the caller spelled it (joined to its directory), when it differs from the kernel's `path`. */
   named?: string;
   named_b64?: string;
+  /**
+   * The path as the acting process sees it from its own root, when that is not the host's name
+   * of the file (a container, a private mount namespace with a bind mount). `path`, `cwd`, `exe`
+   * and `old_path` are the host's names (the agent's mount namespace): what opens over SSH.
+   */
+  proc_path?: string;
+  proc_path_b64?: string;
+  /**
+   * false: the file lives on a file system only the process's mount namespace mounts (a
+   * container's own tmpfs); `path` is then the process's view, and the host has no name for it.
+   * Absent: `path` is the host's.
+   */
+  path_on_host?: false;
   /** The pod whose directory under /var/lib/kubelet/pods/<uid>/ holds the path (its volumes). */
   path_pod?: PodRef;
   /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */

@@ -329,6 +329,24 @@ describe('WireDecoder: hand-built frames', () => {
     assert.deepEqual(decodeAll(encodeRecord(k))[0], k);
   });
 
+  it('proc_path only with KW_F_PROC_PATH, read after named; path_on_host false only from KW_F_PATH_NOT_ON_HOST', () => {
+    const rec = (flags: number, tail: string[]) =>
+      decodeAll(frame(88, [...procFields(1, flags, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 1 }), [76, 1, 1]], [...PROC_STRINGS, ...tail, ...ANC.slice(0, 3)]))[0] as UnlinkEvent;
+    const both = rec((1 << 11) | (1 << 13) | (1 << 14), ['/srv/data/f', '', '', '/data/./f', '/data/f']);
+    assert.equal(both.path, '/srv/data/f');
+    assert.equal(both.named, '/data/./f');
+    assert.equal(both.proc_path, '/data/f');
+    assert.equal(both.ancestors[0].comm, 'bash', 'proc_path is read before the ancestors');
+    const only = rec((3 << 11) | (1 << 14), ['/var/lib/x/merged/f', '', '', '/f']);
+    assert.equal(only.proc_path, '/f');
+    assert.equal('named' in only, false);
+    assert.equal('path_on_host' in only, false);
+    const away = rec((3 << 11) | (1 << 15), ['/tmp/own', '', '']);
+    assert.equal(away.path_on_host, false);
+    assert.equal('proc_path' in away, false);
+    for (const r of [both, only, away]) assert.deepEqual(decodeAll(encodeRecord(r))[0], r, 'the encoder writes what the decoder reads');
+  });
+
   it('sets path_truncated only from KW_F_PATH_TRUNC', () => {
     const f = frame(88, [...procFields(1, 2, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 2]], [...PROC_STRINGS, '/very/long', '', '']);
     const [r] = decodeAll(f) as UnlinkEvent[];

@@ -516,6 +516,11 @@ export class WireDecoder {
       o.named = this.str();
       if (this.b64 !== undefined) o.named_b64 = this.b64;
     }
+    if (flags & FLAG.KW_F_PROC_PATH) {
+      o.proc_path = this.str();
+      if (this.b64 !== undefined) o.proc_path_b64 = this.b64;
+    }
+    if (flags & FLAG.KW_F_PATH_NOT_ON_HOST) o.path_on_host = false;
     return this.finish(o);
   }
 

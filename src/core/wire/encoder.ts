@@ -110,6 +110,11 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
         flags |= FLAG.KW_F_NAMED;
         w.str(r.named, r.named_b64);
       }
+      if (r.proc_path !== undefined) {
+        flags |= FLAG.KW_F_PROC_PATH;
+        w.str(r.proc_path, r.proc_path_b64);
+      }
+      if (r.path_on_host === false) flags |= FLAG.KW_F_PATH_NOT_ON_HOST;
       break;
     case 'exec':
       kind = KIND.KW_EXEC;

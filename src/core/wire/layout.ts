@@ -102,6 +102,8 @@ export const FLAG = {
   KW_F_PATH_SRC_NAME: 2 << 11,
   KW_F_PATH_SRC_USER: 3 << 11,
   KW_F_NAMED: 1 << 13,
+  KW_F_PROC_PATH: 1 << 14,
+  KW_F_PATH_NOT_ON_HOST: 1 << 15,
 } as const;
 
 /** enum kw_op, in events.ts FileOp names */
