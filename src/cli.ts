@@ -132,7 +132,12 @@ export function formatEvent(e: KwEvent): string {
   const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${cmd}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
   const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
   // the caller's spelling, when the kernel's path differs from it (a symlink, '..', a chroot)
-  const named = e.type !== 'exec' && e.type !== 'exit' && e.named !== undefined ? ` (named ${JSON.stringify(e.named)})` : '';
+  const named =
+    e.type !== 'exec' && e.type !== 'exit'
+      ? (e.named !== undefined ? ` (named ${JSON.stringify(e.named)})` : '') +
+        (e.proc_path !== undefined ? ` (in the process ${JSON.stringify(e.proc_path)})` : '') +
+        (e.path_on_host === false ? ' (not on the host)' : '')
+      : '';
   switch (e.type) {
     case 'unlink':
       return `${t} ${e.op.padEnd(6)} ${JSON.stringify(e.path)}${named}${e.name_unreadable ? ' (name could not be read)' : e.last_link ? '' : ' (other links remain)'}${e.old_path ? ` by ${JSON.stringify(e.old_path)}` : ''}${ret}  ${who}`;

@@ -19,7 +19,7 @@ export interface DetailActions {
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'proc_path', 'path_on_host', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
 
 /** What the agent's path_source means for how far the path can be trusted (events.ts). */
 const PATH_SOURCE_TEXT: Record<string, string> = {
@@ -50,7 +50,12 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
   for (const k of keys) {
     const v = o[k];
     if (k.endsWith('_b64')) continue;
-    if (k in PATH_KEYS && typeof v === 'string' && v !== '') {
+    if (k === 'path' && o.path_on_host === false && typeof v === 'string') {
+      // the process's view on a file system the host does not mount: opening it would open another file
+      row(k, el('span', undefined, visibleField(v, b64(k))));
+    } else if (k === 'path_on_host') {
+      row('on the host', el('span', 'muted', "no: the file lives on a file system only the process's mount namespace mounts (a container's own tmpfs); the path is the process's view"));
+    } else if (k in PATH_KEYS && typeof v === 'string' && v !== '') {
       const field = PATH_KEYS[k];
       let bytes = exactB64(v, b64(k));
       // Relative names resolve like the kernel does: execve against the caller's cwd, a symlink's
@@ -78,6 +83,9 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       v.forEach((a, i) => ol.append(el('li', undefined, visibleField(String(a), raw[i] ?? undefined))));
       if (o.argv_truncated === true) ol.append(el('li', 'muted', '… (truncated by the agent)'));
       row('argv', ol);
+    } else if (k === 'proc_path' && typeof v === 'string') {
+      // inside the process's mount namespace or root: the host names it `path`
+      row('in the process', el('span', undefined, visibleField(v, b64(k))));
     } else if (k === 'named' && typeof v === 'string') {
       // the caller's spelling: text, not a link (it may lead elsewhere now: a symlink, '..')
       row('named as', el('span', undefined, visibleField(v, b64(k))));
