@@ -514,6 +514,8 @@ export interface AgentCase {
   setup?: (ctx: CaseContext) => string;
   /** bash run once the agents are ready. Its processes form the 'tree' scope. */
   trigger: (ctx: CaseContext) => string;
+  /** bash run after the agents stopped, before the case dir goes (unmount what setup mounted). */
+  teardown?: (ctx: CaseContext) => string;
   /** The trigger may exit non-zero. */
   allowFail?: boolean;
   /**
@@ -699,6 +701,7 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
     // With losses each agent drops different events; their counts are checked by the case.
     if (runs.length === 2 && !c.allowLost) problems.parity = parity(runs[0], runs[1], c.parityIgnore);
   } finally {
+    if (c.teardown) await target.run(`${prelude(ctx)}\n${c.teardown(ctx)}`);
     await target.run(`rm -rf ${shq(dir)}`);
   }
   return { ctx, runs, problems, readyMs };
