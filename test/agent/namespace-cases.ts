@@ -54,7 +54,7 @@ export const NAMESPACE_CASES: AgentCase[] = [
   {
     name: 'a container made by hand (overlay root, pivot_root, its own tmpfs): host paths through the overlay, exe on the host, path_on_host false for the tmpfs',
     families: ['unlink', 'create'],
-    needs: ['unshare', 'pivot_root'],
+    needs: ['unshare', 'pivot_root', 'overlay-root'],
     args: () => ['--comm', 'kw-trigger'], // not mount(8)'s own files
     setup: () =>
       [

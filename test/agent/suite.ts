@@ -274,6 +274,7 @@ export class LocalTarget implements Target {
   async has(tool: string): Promise<boolean> {
     if (tool === 'cgroup2') return (await this.run(`awk '$3=="cgroup2"{f=1} END{exit !f}' /proc/mounts`)).code === 0;
     if (tool.startsWith('/')) return (await this.run(`test -e ${shq(tool)}`)).code === 0;
+    if (tool === 'overlay-root') return (await this.run(OVERLAY_ROOT_CHECK)).code === 0;
     if (tool === 'nobody') return (await this.run('id -u nobody || getent passwd 65534')).code === 0;
     return (await this.run(`command -v ${shq(tool)}`)).code === 0;
   }
@@ -502,6 +503,10 @@ export interface CaseContext {
   /** The first agent's ready record (what it attached), once it is ready. */
   ready?: ReadyRecord;
 }
+
+/** has('overlay-root'): an overlay mount and a root that pivot_root can leave (never an initramfs' rootfs). */
+export const OVERLAY_ROOT_CHECK =
+  `grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null; grep -qw overlay /proc/filesystems && ! awk '$2=="/" && $3=="rootfs"{f=1} END{exit !f}' /proc/mounts`;
 
 export interface AgentCase {
   name: string;

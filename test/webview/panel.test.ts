@@ -159,6 +159,34 @@ test("details pane: where the path came from, and the caller's spelling when the
   await page.close();
 });
 
+test("details pane: a container's file by its host path (a link) with the process's view; a file not on the host is text", async () => {
+  const page = await fresh();
+  await initTrace(page, 'tp');
+  const base = { time: '2026-12-03T07:00:00.000000000Z', ktime_ns: 1, pid: 9, tid: 9, ppid: 1, uid: 0, gid: 0, comm: 'rm', exe: '/var/lib/c/merged/usr/bin/rm', cwd: '/var/lib/c/merged/data', ancestors: [], cgroup: '/', container: null, ret: 0, probe: 'tracepoint:syscalls:sys_exit_unlinkat', op: 'unlink', dev: 1, ino: 2, last_link: true };
+  await send(page, {
+    type: 'events', traceId: 'tp', replay: false, events: [
+      { ...base, type: 'unlink', path: '/var/lib/c/merged/data/f', path_source: 'kernel', proc_path: '/data/f' },
+      { ...base, type: 'unlink', path: '/tmp/own', path_source: 'kernel', path_on_host: false },
+    ],
+  });
+  await settle(page, 50);
+  await panel(page, 'p.scrollToRow(0)');
+  await settle(page, 50);
+  await page.locator('.vt-row').nth(0).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  let text = (await page.textContent('#details'))!;
+  assert.ok(text.includes('in the process/data/f'), `details lack the process's view: ${text}`);
+  assert.equal(await page.locator('#details a', { hasText: '/var/lib/c/merged/data/f' }).count(), 1, 'the host path opens on the host');
+  assert.equal(await page.locator('#details a', { hasText: /^\/data\/f$/ }).count(), 0, "the process's view is text");
+  await page.locator('.vt-row').nth(1).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  text = (await page.textContent('#details'))!;
+  assert.ok(text.includes('on the hostno: the file lives on a file system only'), `details do not say the file is not on the host: ${text}`);
+  assert.equal(await page.locator('#details a', { hasText: '/tmp/own' }).count(), 0, 'a path the host does not have is never a link');
+  assert.ok(text.includes('/tmp/own'), 'the path is still shown');
+  await page.close();
+});
+
 test('cap drops the oldest and says so', async () => {
   const page = await fresh();
   await initTrace(page, 'tc', [], { config: { maxEvents: 1000 } });
