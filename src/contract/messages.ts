@@ -137,4 +137,6 @@ export interface PanelViewState {
   sort: { column: ColumnId; descending: boolean };
   scrollRow: number;
   detailsOpen: boolean;
+  /** The summary pane is open (absent in states saved before it existed: closed). */
+  summaryOpen?: boolean;
 }

@@ -19,6 +19,8 @@ import { VirtualTable, type CellContent } from './table';
 import { COLUMNS, cellText, csvRow, CSV_COLUMNS, symbolOfProbe } from './format';
 import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text';
 import { renderDetails } from './details';
+import { Summary, type Facet } from './summary';
+import { renderSummary } from './summary-view';
 import { podFilterValue } from './pods';
 import { el } from './dom';
 
@@ -45,6 +47,7 @@ let filters: PanelFilters = saved ? { ...EMPTY_FILTERS, ...saved.filters } : { .
 let columns: ColumnId[] = saved ? [...saved.columns] : [...DEFAULT_COLUMNS];
 let sort: { column: ColumnId; descending: boolean } = saved ? { ...saved.sort } : { column: 'time', descending: false };
 let detailsOpen = saved?.detailsOpen ?? true;
+let summaryOpen = saved?.summaryOpen ?? false;
 let pendingScrollRow = saved?.scrollRow ?? 0;
 let received = 0;
 let pausedAt = -1;
@@ -72,7 +75,7 @@ function saveState(): void {
     if (!traceId) return;
     const s: PanelViewState = {
       contract: CONTRACT_VERSION, traceId, hostId: host.id, title, filters, columns, sort,
-      scrollRow: table.firstVisibleRow(), detailsOpen,
+      scrollRow: table.firstVisibleRow(), detailsOpen, summaryOpen,
     };
     vscode.setState(s);
   }, 150);
@@ -116,10 +119,12 @@ const stopBtn = vsc('vscode-button', 'stop', 'Stop');
 const resumeBtn = vsc('vscode-button', 'resume', 'Reconnect');
 const colsBtn = vsc('vscode-button', 'columns', 'Columns');
 const detailsBtn = vsc('vscode-button', 'details-toggle', 'Details');
+const summaryBtn = vsc('vscode-button', 'summary-toggle', 'Summary');
+summaryBtn.title = 'Who did most of what is in view: top processes, directories, users, parents, containers and operations; click a bar to filter';
 const jsonlBtn = vsc('vscode-button', 'export-jsonl', 'Export JSONL');
 const csvBtn = vsc('vscode-button', 'export-csv', 'Export CSV');
-for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
-toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
+for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, summaryBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
+toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, summaryBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
 
 const filterBar = el('div', 'filters');
 function textField(id: string, placeholder: string, value: string, width: string): HTMLElement {
@@ -174,6 +179,9 @@ for (const id of COLUMN_IDS) {
 const main = el('div', 'main');
 const detailsEl = el('div', 'details');
 detailsEl.id = 'details';
+const summaryEl = el('div', 'summary');
+summaryEl.id = 'summary';
+summaryEl.setAttribute('aria-label', 'Summary of the rows in view');
 const statusEl = el('div', 'status');
 statusEl.id = 'status';
 statusEl.setAttribute('role', 'status');
@@ -220,7 +228,7 @@ const table = new VirtualTable(
     },
   },
 );
-main.append(table.root, detailsEl);
+main.append(table.root, summaryEl, detailsEl);
 app.append(header, toolbar, filterBar, colsPop, main, statusEl);
 document.body.append(app);
 
@@ -320,7 +328,68 @@ function queueRefresh(): void {
   });
 }
 
+// ------------------------------------------------------------------ summary
+// Counted only while its pane is open (then incrementally, as the view takes rows in), so a
+// closed summary costs the stream nothing.
+const summary = new Summary(store);
+let summaryDrawn = -1;
+let summaryLastDraw = 0;
+let summaryTimer: ReturnType<typeof setTimeout> | undefined;
+// The cap drops the oldest event: in arrival order it is the view's oldest row, if shown at all.
+store.onDrop = (seq) => {
+  if (sort.column === 'time' && view.takeOldest(seq) && view.listener) summary.remove(seq);
+};
+
+function setSummaryOpen(open: boolean): void {
+  summaryOpen = open;
+  if (open) {
+    view.listener = { added: (seq) => summary.add(seq), cleared: () => summary.reset() };
+    summary.reset();
+    view.forEach((seq) => summary.add(seq));
+  } else {
+    view.listener = null;
+  }
+  summaryDrawn = -1;
+  drawSummary();
+}
+
+/** Redraws at most 4 times a second; the last change is always drawn. */
+function drawSummary(): void {
+  summaryEl.hidden = !summaryOpen;
+  summaryBtn.toggleAttribute('secondary', !summaryOpen);
+  if (!summaryOpen || summary.version === summaryDrawn) return;
+  const now = performance.now();
+  if (now - summaryLastDraw < 250) {
+    summaryTimer ??= setTimeout(() => { summaryTimer = undefined; drawSummary(); }, 250 - (now - summaryLastDraw));
+    return;
+  }
+  summaryLastDraw = now;
+  summaryDrawn = summary.version;
+  renderSummary(summaryEl, summary, users, pickFacet);
+}
+
+/** A bar was clicked: filter the table by it (the summary then counts what is left). */
+function pickFacet(facet: Facet, key: string | number): void {
+  const f = { ...filters };
+  switch (facet) {
+    case 'process': f.comm = String(key).split('\0')[0]; break;
+    case 'user': f.uid = String(key); break;
+    case 'parent': f.ancestor = Number(key); break;
+    // a directory whose name holds * or ? matches a few more rows (the glob has no escape)
+    case 'directory': f.pathGlob = key === '/' ? '/*' : `${String(key)}/*`; break;
+    case 'container': {
+      const [kind, value] = String(key).split('\0');
+      if (kind === 'pod') f.pod = value; else f.container = value;
+      break;
+    }
+    case 'operation': f.type = String(key).split(' ')[0] as PanelFilters['type']; break;
+  }
+  setFilters(f);
+  syncControls();
+}
+
 function refresh(): void {
+  drawSummary();
   if (follow && !sort.descending && view.length > 0 && pendingScrollRow < 0) table.scrollToRow(view.length - 1);
   table.render(true);
   updateHeader();
@@ -372,7 +441,8 @@ setInterval(() => {
   const now = performance.now();
   while (arrivals.length && now - arrivals[0][0] > 2000) arrivals.shift();
   const n = arrivals.reduce((a, x) => a + x[1], 0);
-  rateEl.textContent = `${Math.round(n / 2).toLocaleString('en-US')} events/s`;
+  const rate = Math.round(n / 2);
+  rateEl.textContent = `${rate.toLocaleString('en-US')} ${rate === 1 ? 'event' : 'events'}/s`;
 }, 500);
 
 // ------------------------------------------------------------------ selection, details
@@ -524,6 +594,7 @@ document.addEventListener('click', (e) => {
 });
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !colsPop.hidden) colsPop.hidden = true; });
 detailsBtn.addEventListener('click', () => { detailsOpen = !detailsOpen; showDetails(); saveState(); });
+summaryBtn.addEventListener('click', () => { setSummaryOpen(!summaryOpen); saveState(); });
 colsBtn.addEventListener('click', () => { colsPop.hidden = !colsPop.hidden; });
 colsPop.addEventListener('change', (e) => {
   const cb = (e.target as HTMLElement).closest('vscode-checkbox') as HTMLElement | null;
@@ -649,7 +720,9 @@ window.addEventListener('message', (e: MessageEvent) => {
   /** Time spent storing and filtering incoming events (ms), excluding message delivery and rendering. */
   get ingestMs() { return ingestMs; },
   /** True while a filter debounce, a throttled rebuild or a frame refresh is still pending. */
-  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0; },
+  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0 || summaryTimer !== undefined; },
+  /** The summary's event count (what its bars add up to), -1 while closed. */
+  get summaryTotal() { return summaryOpen ? summary.total : -1; },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),
@@ -659,5 +732,6 @@ window.addEventListener('message', (e: MessageEvent) => {
 applyColumns();
 updateHeader();
 showDetails();
+setSummaryOpen(summaryOpen);
 void visibleField;
 post({ type: 'ready', traceId, contract: CONTRACT_VERSION });

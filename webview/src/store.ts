@@ -143,7 +143,11 @@ export class EventStore {
     return (this.start + (seq - this.firstSeq)) % this.capacity;
   }
 
+  /** Called with the oldest event's seq just before the cap drops it (its fields still readable). */
+  onDrop: ((seq: number) => void) | null = null;
+
   private dropOldest(): void {
+    this.onDrop?.(this.firstSeq);
     const p = this.start;
     for (const c of STR_COLUMNS) this.strings.release(this.str[c][p]);
     this.start = (this.start + 1) % this.capacity;

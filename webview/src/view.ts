@@ -179,8 +179,15 @@ function sortKeys(store: EventStore, rows: Float64Array, n: number, col: ColumnI
   return keys;
 }
 
+/** Told of every row the view takes in, and of a rebuild (the summary counts them). */
+export interface RowListener {
+  added(seq: number): void;
+  cleared(): void;
+}
+
 export class RowView {
   rows = new Float64Array(1024);
+  listener: RowListener | null = null;
   /** Rows [start, end) of `rows` are live. */
   private start = 0;
   private end = 0;
@@ -223,6 +230,21 @@ export class RowView {
       this.end = live;
     }
     this.rows[this.end++] = seq;
+    this.listener?.added(seq);
+  }
+
+  /** Arrival order views: forgets the oldest row if it is `seq` (the store is dropping it). */
+  takeOldest(seq: number): boolean {
+    if (this.end > this.start && this.rows[this.start] === seq) {
+      this.start++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Every live row's seq, in storage order. */
+  forEach(f: (seq: number) => void): void {
+    for (let i = this.start; i < this.end; i++) f(this.rows[i]);
   }
 
   /** Appends matching events in [upto, limit) (arrival order views only). */
@@ -245,6 +267,7 @@ export class RowView {
     this.rows = new Float64Array(Math.max(1024, store.size));
     this.start = 0;
     this.end = 0;
+    this.listener?.cleared();
     this.upto = store.firstSeq;
     this.append(store, filter, limit);
     if (sort !== 'time' && this.length > 1) {

@@ -1,0 +1,61 @@
+// The summary pane: the headline and, per facet, the top bars of the rows in view. Each bar is a
+// button (Tab reaches it, Enter or a click filters the table by it); names are text nodes only.
+import { el } from './dom';
+import { visible } from './text';
+import { FACETS, headline, type Facet, type Summary } from './summary';
+
+const TITLES: Record<Facet, string> = {
+  process: 'Process',
+  directory: 'Directory',
+  user: 'User',
+  parent: 'Parent',
+  container: 'Container / pod',
+  operation: 'Operation',
+};
+
+/** A click on a bar: the facet and its key (comm NUL exe, uid, "pod ns/name", directory, ...). */
+export type OnPick = (facet: Facet, key: string | number) => void;
+
+export const TOP_N = 5;
+
+export function renderSummary(root: HTMLElement, s: Summary, users: Record<string, string>, pick: OnPick): void {
+  const head = el('div', 'sum-headline', visible(headline(s)));
+  head.id = 'summary-headline';
+  const parts: HTMLElement[] = [head];
+  for (const f of FACETS) {
+    const tally = s.tallies[f] as { counts: Map<string | number, number>; top(n: number): Array<[string | number, number]> };
+    if (tally.counts.size === 0) continue;
+    const sec = el('section', 'sum-facet');
+    sec.dataset.facet = f;
+    const more = tally.counts.size > TOP_N ? ` · ${tally.counts.size.toLocaleString('en-US')}` : '';
+    sec.append(el('h3', undefined, `${TITLES[f]}${more}`));
+    const top = tally.top(TOP_N);
+    const max = top[0][1];
+    for (const [key, n] of top) {
+      const b = el('button', 'sum-bar');
+      b.type = 'button';
+      const label = labelOf(f, key, s, users);
+      b.title = `${label}: ${n.toLocaleString('en-US')} of ${s.total.toLocaleString('en-US')} — filter the table by it`;
+      const fill = el('span', 'sum-fill');
+      fill.style.width = `${Math.max(1, Math.round((100 * n) / max))}%`;
+      b.append(fill, el('span', 'sum-label', label), el('span', 'sum-count', n.toLocaleString('en-US')));
+      b.addEventListener('click', () => pick(f, key));
+      sec.append(b);
+    }
+    parts.push(sec);
+  }
+  root.replaceChildren(...parts);
+}
+
+function labelOf(f: Facet, key: string | number, s: Summary, users: Record<string, string>): string {
+  switch (f) {
+    case 'process': {
+      const [comm, exe] = String(key).split('\0');
+      return visible(exe ? `${comm} — ${exe}` : comm);
+    }
+    case 'user': return users[String(key)] ? `${visible(users[String(key)])} (${key})` : `uid ${key}`;
+    case 'parent': return visible(s.parentLabel.get(Number(key)) ?? `pid ${key}`);
+    case 'container': return visible(String(key).split('\0')[2] ?? String(key));
+    default: return visible(String(key));
+  }
+}
