@@ -133,7 +133,7 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     chain.append(li);
   }
   const h1 = el('h3', undefined, 'Event');
-  const h2 = el('h3', undefined, `Ancestry (${anc.length})`);
+  const h2 = el('h3', undefined, `Ancestry: this process and ${anc.length} ${anc.length === 1 ? 'ancestor' : 'ancestors'}`);
   root.replaceChildren(h1, dl, h2, chain);
 }
 
