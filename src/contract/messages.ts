@@ -107,6 +107,8 @@ export interface PanelFilters {
   /** Glob on the path (exe for exec events): `*` within a component, `**` across, `?` one char. */
   pathGlob: string;
   failedOnly: boolean;
+  /** Only calls that succeeded (ret >= 0); never together with failedOnly. Absent in older states: off. */
+  okOnly?: boolean;
   /** Events of this process or any descendant of it (set by clicking an ancestor); 0 = off. */
   ancestor: number;
   /**

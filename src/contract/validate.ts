@@ -122,6 +122,7 @@ function filters(x: unknown): PanelFilters {
     uid: str(o, 'uid', w, 256),
     pathGlob: str(o, 'pathGlob', w, 4096),
     failedOnly: bool(o, 'failedOnly', w),
+    ...(o.okOnly === undefined ? {} : { okOnly: bool(o, 'okOnly', w) }),
     ancestor,
     pod: optStr('pod', 512),
     namespace: optStr('namespace', 256),

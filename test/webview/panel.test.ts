@@ -61,11 +61,16 @@ test('per-column filters and free-text search', async () => {
   await typeInto(page, 'f-glob', '/tmp/w42/*');
   assert.equal(await rows(page), 20); // unlink/create events with i % 100 == 42 -> 30, minus exec (i%3==2) -> 20
   await typeInto(page, 'f-glob', '');
-  await page.locator('#f-failed').click();
+  const result = (v: string) => page.evaluate(`(() => { const s = document.querySelector('#f-result'); s.value = ${JSON.stringify(v)}; s.dispatchEvent(new Event('change')); })()`);
+  await result('failed');
   await settle(page);
   assert.equal(await rows(page), Math.ceil(3000 / 13));
-  await page.locator('#f-failed').click();
+  await result('ok');
   await settle(page);
+  assert.equal(await rows(page), 3000 - Math.ceil(3000 / 13), 'succeeded: every row the failed switch leaves out');
+  await result('');
+  await settle(page);
+  assert.equal(await rows(page), 3000);
   await typeInto(page, 'f-text', 'file-2999.txt');
   assert.equal(await rows(page), 0); // 2999 % 3 == 2: an exec, no such path
   await typeInto(page, 'f-text', 'file-2998.txt');

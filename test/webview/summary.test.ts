@@ -52,6 +52,7 @@ test('summary: headline, top bars per facet, and the counts of what is in view',
   assert.equal(await page.locator('#summary b').count(), 0);
   assert.deepEqual(await bars(page, 'container'), ['pod vms/virt-launcher-vm13']);
   assert.deepEqual(await bars(page, 'operation'), ['unlink9', 'unlink rmdir1']);
+  assert.deepEqual(await bars(page, 'result'), ['ok9', 'ENOENT (-2)1']);
   assert.equal(await panel<number>(page, 'p.summaryTotal'), 10);
   await page.close();
 });
@@ -76,6 +77,11 @@ test('summary: a click on a bar filters the table, Enter on a focused bar too, a
   assert.equal(await panel<number>(page, 'p.rows'), 7);
   assert.equal(await page.locator('#f-glob input').inputValue(), `/var/lib/kubelet/pods/${POD.uid}/volumes/d/*`);
   assert.equal(await headline(page), `7 deletions under /var/lib/kubelet/pods/${POD.uid}/volumes/d by kubelet; 1 failed`);
+  // the failed one by its result bar: the switch shows it
+  await page.locator('#summary section[data-facet="result"] .sum-bar', { hasText: 'ENOENT' }).click();
+  await settle(page);
+  assert.equal(await panel<number>(page, 'p.rows'), 1);
+  assert.equal(await page.locator('#f-result').evaluate((e) => (e as unknown as { value: string }).value), 'failed');
   await page.close();
 });
 

@@ -154,16 +154,25 @@ const fNs = textField('f-ns', 'namespace', filters.namespace, '110px');
 fNs.title = 'The namespace of the process\'s pod or of the file\'s pod (exact, or a glob with *)';
 const fContainer = textField('f-container', 'container', filters.container, '110px');
 fContainer.title = 'The container of the process: part of its name, or the start of its id';
-const fFailed = vsc('vscode-checkbox', 'f-failed');
-fFailed.setAttribute('label', 'Failed only');
-if (filters.failedOnly) fFailed.setAttribute('checked', '');
+// one switch for the call's result: a create trace flooded by EEXIST mkdirs is one click from clean
+const fResult = vsc('vscode-single-select', 'f-result');
+const resultOf = (f: PanelFilters) => (f.failedOnly ? 'failed' : f.okOnly ? 'ok' : '');
+for (const [v, label] of [['', 'Any result'], ['ok', 'Succeeded'], ['failed', 'Failed']]) {
+  const o = document.createElement('vscode-option');
+  o.setAttribute('value', v);
+  o.textContent = label;
+  if (v === resultOf(filters)) o.setAttribute('selected', '');
+  fResult.append(o);
+}
+fResult.style.width = '120px';
+fResult.title = 'Only calls that succeeded, or only failed ones (with their errno)';
 const ancChip = el('span', 'chip');
 ancChip.id = 'f-ancestor';
 const ancText = el('span');
 const ancClear = el('button', 'chip-x', '×');
 ancClear.title = 'Remove the ancestor filter';
 ancChip.append(ancText, ancClear);
-filterBar.append(fText, fType, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, fFailed, ancChip);
+filterBar.append(fText, fType, fResult, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, ancChip);
 
 const colsPop = el('div', 'popover');
 colsPop.id = 'columns-popover';
@@ -383,6 +392,8 @@ function pickFacet(facet: Facet, key: string | number): void {
       break;
     }
     case 'operation': f.type = String(key).split(' ')[0] as PanelFilters['type']; break;
+    // an errno has no filter of its own: failed calls, the bar's errno among them
+    case 'result': f.failedOnly = Number(key) < 0; f.okOnly = Number(key) === 0; break;
   }
   setFilters(f);
   syncControls();
@@ -539,7 +550,7 @@ function syncControls(): void {
   set(fText, filters.text); set(fPid, filters.pid); set(fComm, filters.comm); set(fUid, filters.uid); set(fGlob, filters.pathGlob);
   set(fPod, filters.pod); set(fNs, filters.namespace); set(fContainer, filters.container);
   set(fType, filters.type);
-  (fFailed as unknown as { checked: boolean }).checked = filters.failedOnly;
+  set(fResult, resultOf(filters));
 }
 /** Typed filter values waiting for their debounce (the tests wait for 0). */
 let pendingInputs = 0;
@@ -569,7 +580,10 @@ onField(fPod, (v) => ({ ...filters, pod: v }));
 onField(fNs, (v) => ({ ...filters, namespace: v }));
 onField(fContainer, (v) => ({ ...filters, container: v }));
 fType.addEventListener('change', () => setFilters({ ...filters, type: fieldValue(fType) as PanelFilters['type'] }));
-fFailed.addEventListener('change', () => setFilters({ ...filters, failedOnly: Boolean((fFailed as unknown as { checked: boolean }).checked) }));
+fResult.addEventListener('change', () => {
+  const v = fieldValue(fResult);
+  setFilters({ ...filters, failedOnly: v === 'failed', okOnly: v === 'ok' });
+});
 ancClear.addEventListener('click', () => setFilters({ ...filters, ancestor: 0 }));
 
 pauseBtn.addEventListener('click', () => {

@@ -1,7 +1,7 @@
 // The summary pane: the headline and, per facet, the top bars of the rows in view. Each bar is a
 // button (Tab reaches it, Enter or a click filters the table by it); names are text nodes only.
 import { el } from './dom';
-import { visible } from './text';
+import { errnoName, visible } from './text';
 import { FACETS, headline, type Facet, type Summary } from './summary';
 
 const TITLES: Record<Facet, string> = {
@@ -11,6 +11,7 @@ const TITLES: Record<Facet, string> = {
   parent: 'Parent',
   container: 'Container / pod',
   operation: 'Operation',
+  result: 'Result',
 };
 
 /** A click on a bar: the facet and its key (comm NUL exe, uid, "pod ns/name", directory, ...). */
@@ -55,6 +56,7 @@ function labelOf(f: Facet, key: string | number, s: Summary, users: Record<strin
     }
     case 'user': return users[String(key)] ? `${visible(users[String(key)])} (${key})` : `uid ${key}`;
     case 'parent': return visible(s.parentLabel.get(Number(key)) ?? `pid ${key}`);
+    case 'result': return Number(key) === 0 ? 'ok' : `${errnoName(Number(key))} (${key})`;
     case 'container': return visible(String(key).split('\0')[2] ?? String(key));
     default: return visible(String(key));
   }

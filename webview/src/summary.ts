@@ -9,8 +9,8 @@ import type { EventStore } from './store';
 import { TYPES } from './store';
 import { containerLabel, podFilterValue, podLabel } from './pods';
 
-export type Facet = 'process' | 'user' | 'container' | 'parent' | 'directory' | 'operation';
-export const FACETS: readonly Facet[] = ['process', 'directory', 'user', 'parent', 'container', 'operation'];
+export type Facet = 'process' | 'user' | 'container' | 'parent' | 'directory' | 'operation' | 'result';
+export const FACETS: readonly Facet[] = ['process', 'directory', 'result', 'user', 'parent', 'container', 'operation'];
 
 /** One facet's counts, with a retained example event per key (labels and filters come from it). */
 export class Tally<K> {
@@ -36,6 +36,7 @@ export interface RowKeys {
   parent: number;    // ppid
   directory: string; // '' for process events
   operation: string; // type or type/op
+  result: number;    // 0 ok, else the negative errno; NaN for exits (their result is an exit code)
   file: boolean;
   type: string;
 }
@@ -48,6 +49,7 @@ export class Summary {
     parent: new Tally<number>(),
     directory: new Tally<string>(),
     operation: new Tally<string>(),
+    result: new Tally<number>(),
   };
   total = 0;
   failed = 0;
@@ -91,6 +93,7 @@ export class Summary {
       parent: s.ppid[p],
       directory,
       operation: op && op !== type ? `${type} ${op}` : type,
+      result: type === 'exit' ? NaN : Math.min(0, s.ret[p]),
       file,
       type,
     };
@@ -126,6 +129,7 @@ export class Summary {
     t.parent.bump(k.parent, by);
     if (k.directory) t.directory.bump(k.directory, by);
     t.operation.bump(k.operation, by);
+    if (!Number.isNaN(k.result)) t.result.bump(k.result, by);
     this.types.bump(k.type, by);
     this.total += by;
     if (this.store.ret[this.store.slot(seq)] < 0) this.failed += by;

@@ -19,6 +19,7 @@ export class RowFilter {
   private textPid = -1;
   private glob: RegExp | null = null;
   private failedOnly = false;
+  private okOnly = false;
   private ancestor = 0;
   private pods: PodMatch;
   readonly active: boolean;
@@ -50,9 +51,10 @@ export class RowFilter {
     this.textPid = /^\d+$/.test(this.text) ? Number(this.text) : -1;
     this.glob = f.pathGlob.trim() ? globToRegExp(f.pathGlob.trim()) : null;
     this.failedOnly = f.failedOnly;
+    this.okOnly = f.okOnly === true && !f.failedOnly;
     this.ancestor = f.ancestor;
     this.pods = new PodMatch(f);
-    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.ancestor > 0
+    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.okOnly || this.ancestor > 0
       || this.pods.byPod || this.pods.byContainer;
   }
 
@@ -88,6 +90,7 @@ export class RowFilter {
     if (this.pid !== -1 && store.pid[p] !== this.pid) return false;
     if (this.uids && !this.uids.has(store.uid[p])) return false;
     if (this.failedOnly && !(store.ret[p] < 0)) return false;
+    if (this.okOnly && store.ret[p] < 0) return false;
     this.memo(store);
     const S = store.str;
     if (this.comm && !this.strMatch(store, this.memoComm, S.comm[p], (s) => s.toLowerCase().includes(this.comm))) return false;
