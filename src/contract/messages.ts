@@ -109,6 +109,9 @@ export interface PanelFilters {
   failedOnly: boolean;
   /** Only calls that succeeded (ret >= 0); never together with failedOnly. Absent in older states: off. */
   okOnly?: boolean;
+  /** A time range chosen on the timeline: events with from <= time < to (seconds, UTC epoch). */
+  timeFrom?: number;
+  timeTo?: number;
   /** Events of this process or any descendant of it (set by clicking an ancestor); 0 = off. */
   ancestor: number;
   /**
@@ -141,4 +144,6 @@ export interface PanelViewState {
   detailsOpen: boolean;
   /** The summary pane is open (absent in states saved before it existed: closed). */
   summaryOpen?: boolean;
+  /** The timeline strip is shown (absent: hidden). */
+  timelineOpen?: boolean;
 }

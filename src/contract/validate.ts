@@ -123,6 +123,8 @@ function filters(x: unknown): PanelFilters {
     pathGlob: str(o, 'pathGlob', w, 4096),
     failedOnly: bool(o, 'failedOnly', w),
     ...(o.okOnly === undefined ? {} : { okOnly: bool(o, 'okOnly', w) }),
+    ...(typeof o.timeFrom === 'number' && typeof o.timeTo === 'number' && Number.isFinite(o.timeFrom) && Number.isFinite(o.timeTo) && o.timeFrom < o.timeTo
+      ? { timeFrom: o.timeFrom, timeTo: o.timeTo } : {}),
     ancestor,
     pod: optStr('pod', 512),
     namespace: optStr('namespace', 256),

@@ -1,5 +1,5 @@
 // Screenshots of the panel in VS Code's default dark and light themes -> docs/panel-{dark,light,hc}.png,
-// the same with the summary open -> docs/summary-{dark,light,hc}.png,
+// the same with the summary and the timeline open -> docs/summary-{dark,light,hc}.png,
 // and of the Kernel Symbol view (sample lookup) -> docs/symbol-dark.png.
 // Runs the built bundle in Chromium like the component tests, fed with the recorded agent output.
 // Usage: node out/test/webview/screenshots.js   (after scripts/build.sh)
@@ -31,11 +31,13 @@ async function main(): Promise<void> {
       console.log(`screenshots: wrote ${path.relative(ROOT, file)}`);
       // the summary beside the table: who did most of what is in view
       await page.click('#summary-toggle');
+      await page.click('#timeline-toggle');
       await settle(page, 300);
       const sum = path.join(ROOT, 'docs', `summary-${theme}.png`);
       await page.screenshot({ path: sum });
       console.log(`screenshots: wrote ${path.relative(ROOT, sum)}`);
       await page.click('#summary-toggle');
+      await page.click('#timeline-toggle');
       if (theme === 'dark') {
         await page.setViewportSize({ width: 900, height: 380 });
         await page.goto(`${rig.origin}/symbol.html`);

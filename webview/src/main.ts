@@ -21,6 +21,7 @@ import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text'
 import { renderDetails } from './details';
 import { Summary, type Facet } from './summary';
 import { renderSummary } from './summary-view';
+import { TimelineCounts, drawTimeline, type TimeRange } from './timeline';
 import { podFilterValue } from './pods';
 import { el } from './dom';
 
@@ -48,6 +49,7 @@ let columns: ColumnId[] = saved ? [...saved.columns] : [...DEFAULT_COLUMNS];
 let sort: { column: ColumnId; descending: boolean } = saved ? { ...saved.sort } : { column: 'time', descending: false };
 let detailsOpen = saved?.detailsOpen ?? true;
 let summaryOpen = saved?.summaryOpen ?? false;
+let timelineOpen = saved?.timelineOpen ?? false;
 let pendingScrollRow = saved?.scrollRow ?? 0;
 let received = 0;
 let pausedAt = -1;
@@ -75,7 +77,7 @@ function saveState(): void {
     if (!traceId) return;
     const s: PanelViewState = {
       contract: CONTRACT_VERSION, traceId, hostId: host.id, title, filters, columns, sort,
-      scrollRow: table.firstVisibleRow(), detailsOpen, summaryOpen,
+      scrollRow: table.firstVisibleRow(), detailsOpen, summaryOpen, timelineOpen,
     };
     vscode.setState(s);
   }, 150);
@@ -120,11 +122,13 @@ const resumeBtn = vsc('vscode-button', 'resume', 'Reconnect');
 const colsBtn = vsc('vscode-button', 'columns', 'Columns');
 const detailsBtn = vsc('vscode-button', 'details-toggle', 'Details');
 const summaryBtn = vsc('vscode-button', 'summary-toggle', 'Summary');
+const timelineBtn = vsc('vscode-button', 'timeline-toggle', 'Timeline');
+timelineBtn.title = 'Events per second per type over the whole trace; drag across it to show only that time';
 summaryBtn.title = 'Who did most of what is in view: top processes, directories, users, parents, containers and operations; click a bar to filter';
 const jsonlBtn = vsc('vscode-button', 'export-jsonl', 'Export JSONL');
 const csvBtn = vsc('vscode-button', 'export-csv', 'Export CSV');
-for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, summaryBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
-toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, summaryBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
+for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, summaryBtn, timelineBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
+toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, timelineBtn, summaryBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
 
 const filterBar = el('div', 'filters');
 function textField(id: string, placeholder: string, value: string, width: string): HTMLElement {
@@ -172,7 +176,13 @@ const ancText = el('span');
 const ancClear = el('button', 'chip-x', '×');
 ancClear.title = 'Remove the ancestor filter';
 ancChip.append(ancText, ancClear);
-filterBar.append(fText, fType, fResult, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, ancChip);
+const timeChip = el('span', 'chip');
+timeChip.id = 'f-time';
+const timeText = el('span');
+const timeClear = el('button', 'chip-x', '×');
+timeClear.title = 'Remove the time range';
+timeChip.append(timeText, timeClear);
+filterBar.append(fText, fType, fResult, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, ancChip, timeChip);
 
 const colsPop = el('div', 'popover');
 colsPop.id = 'columns-popover';
@@ -238,7 +248,25 @@ const table = new VirtualTable(
   },
 );
 main.append(table.root, summaryEl, detailsEl);
-app.append(header, toolbar, filterBar, colsPop, main, statusEl);
+// the timeline strip: a canvas (pictures, no text from events) and its two end times
+const timelineEl = el('div', 'timeline');
+timelineEl.id = 'timeline';
+const timelineCanvas = el('canvas', 'timeline-canvas');
+timelineCanvas.tabIndex = 0;
+timelineCanvas.setAttribute('role', 'img');
+timelineCanvas.setAttribute('aria-label', 'Events per second over the trace; drag to filter by time, Escape clears');
+const timelineStart = el('span', 'timeline-from');
+const timelineEnd = el('span', 'timeline-to');
+const timelineAxis = el('div', 'timeline-axis');
+const legend = el('span', 'timeline-legend');
+for (const t of ['unlink', 'create', 'write', 'exec', 'exit']) {
+  const k = el('span', `lg lg-${t}`);
+  legend.append(k, el('span', undefined, t));
+}
+legend.append(el('span', 'muted', '· marks on top: events lost · drag to show only that time'));
+timelineAxis.append(timelineStart, legend, timelineEnd);
+timelineEl.append(timelineCanvas, timelineAxis);
+app.append(header, toolbar, filterBar, colsPop, timelineEl, main, statusEl);
 document.body.append(app);
 
 function applyColumns(): void {
@@ -303,7 +331,8 @@ function ingest(budgetMs: number): void {
   while (ingestQueue.length && performance.now() - t0 < budgetMs) {
     const b = ingestQueue[0];
     const end = Math.min(b.length, ingestOffset + INGEST_SLICE);
-    store.add(b, ingestOffset, end);
+    const first = store.add(b, ingestOffset, end);
+    if (timelineOpen) for (let seq = first; seq < store.nextSeq; seq++) timeline.add(seq);
     ingestOffset = end;
     if (end === b.length) {
       ingestQueue.shift();
@@ -346,8 +375,90 @@ let summaryLastDraw = 0;
 let summaryTimer: ReturnType<typeof setTimeout> | undefined;
 // The cap drops the oldest event: in arrival order it is the view's oldest row, if shown at all.
 store.onDrop = (seq) => {
+  if (timelineOpen) timeline.remove(seq);
   if (sort.column === 'time' && view.takeOldest(seq) && view.listener) summary.remove(seq);
 };
+
+// ------------------------------------------------------------------ timeline
+// Counts every retained event (not the filtered view: the range is chosen on the whole trace),
+// only while open; opening recounts what the store holds.
+const timeline = new TimelineCounts(store);
+let timelineDrawn = -1;
+let timelineLastDraw = 0;
+let timelineTimer: ReturnType<typeof setTimeout> | undefined;
+let timelineExtent: { from: number; to: number } | null = null;
+let timelineDrag: [number, number] | null = null;
+
+function setTimelineOpen(open: boolean): void {
+  timelineOpen = open;
+  timeline.reset();
+  if (open) for (let seq = store.firstSeq; seq < store.nextSeq; seq++) timeline.add(seq);
+  timelineDrawn = -1;
+  drawTimelineNow(true);
+}
+
+function timeRange(): TimeRange | null {
+  return typeof filters.timeFrom === 'number' && typeof filters.timeTo === 'number' ? { from: filters.timeFrom, to: filters.timeTo } : null;
+}
+
+/** Redraws at most 4 times a second (`force`: now, for a drag or a resize). */
+function drawTimelineNow(force = false): void {
+  timelineEl.hidden = !timelineOpen;
+  timelineBtn.toggleAttribute('secondary', !timelineOpen);
+  if (!timelineOpen || (!force && timeline.version === timelineDrawn)) return;
+  const now = performance.now();
+  if (!force && now - timelineLastDraw < 250) {
+    timelineTimer ??= setTimeout(() => { timelineTimer = undefined; drawTimelineNow(); }, 250 - (now - timelineLastDraw));
+    return;
+  }
+  timelineLastDraw = now;
+  timelineDrawn = timeline.version;
+  timelineExtent = drawTimeline(timelineCanvas, timeline, timeRange(), timelineDrag);
+  const iso = (sec: number) => new Date(sec * 1000).toISOString().slice(11, 19);
+  timelineStart.textContent = timelineExtent ? iso(timelineExtent.from) : '';
+  timelineEnd.textContent = timelineExtent ? iso(timelineExtent.to) : '';
+}
+
+function secAt(x: number): number {
+  const e = timelineExtent!;
+  const w = Math.max(1, timelineCanvas.clientWidth);
+  return e.from + (Math.min(w, Math.max(0, x)) / w) * (e.to - e.from);
+}
+
+timelineCanvas.addEventListener('pointerdown', (ev) => {
+  if (!timelineExtent) return;
+  timelineCanvas.setPointerCapture(ev.pointerId);
+  timelineDrag = [ev.offsetX, ev.offsetX];
+  drawTimelineNow(true);
+});
+timelineCanvas.addEventListener('pointermove', (ev) => {
+  if (!timelineDrag) return;
+  timelineDrag = [timelineDrag[0], ev.offsetX];
+  drawTimelineNow(true);
+});
+timelineCanvas.addEventListener('pointerup', (ev) => {
+  if (!timelineDrag) return;
+  const [x0] = timelineDrag;
+  timelineDrag = null;
+  if (Math.abs(ev.offsetX - x0) < 3) {
+    setTimeRange(null); // a click without a drag clears the range
+    return;
+  }
+  const a = secAt(Math.min(x0, ev.offsetX)), b = secAt(Math.max(x0, ev.offsetX));
+  setTimeRange({ from: a, to: b });
+});
+timelineCanvas.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') setTimeRange(null); });
+timeClear.addEventListener('click', () => setTimeRange(null));
+
+function setTimeRange(r: TimeRange | null): void {
+  const f = { ...filters };
+  delete f.timeFrom;
+  delete f.timeTo;
+  if (r) { f.timeFrom = r.from; f.timeTo = r.to; }
+  setFilters(f);
+  drawTimelineNow(true);
+}
+new ResizeObserver(() => { if (timelineOpen) drawTimelineNow(true); }).observe(timelineCanvas);
 
 function setSummaryOpen(open: boolean): void {
   summaryOpen = open;
@@ -401,6 +512,7 @@ function pickFacet(facet: Facet, key: string | number): void {
 
 function refresh(): void {
   drawSummary();
+  drawTimelineNow();
   if (follow && !sort.descending && view.length > 0 && pendingScrollRow < 0) table.scrollToRow(view.length - 1);
   table.render(true);
   updateHeader();
@@ -425,6 +537,12 @@ function updateHeader(): void {
   stopBtn.toggleAttribute('disabled', ended);
   resumeBtn.hidden = !live || traceState.kind !== 'disconnected';
   ancChip.hidden = filters.ancestor === 0;
+  const tr = timeRange();
+  timeChip.hidden = tr === null;
+  if (tr) {
+    const t = (sec: number) => new Date(sec * 1000).toISOString().slice(11, 23);
+    timeText.textContent = `time ${t(tr.from)} – ${t(tr.to)}`;
+  }
   ancText.textContent = `descendants of pid ${filters.ancestor}`;
 }
 
@@ -597,6 +715,7 @@ pauseBtn.addEventListener('click', () => {
 clearBtn.addEventListener('click', () => {
   dropQueued();
   store.clear();
+  timeline.reset();
   select(-1);
   rebuildNow();
 });
@@ -609,6 +728,7 @@ document.addEventListener('click', (e) => {
 document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !colsPop.hidden) colsPop.hidden = true; });
 detailsBtn.addEventListener('click', () => { detailsOpen = !detailsOpen; showDetails(); saveState(); });
 summaryBtn.addEventListener('click', () => { setSummaryOpen(!summaryOpen); saveState(); });
+timelineBtn.addEventListener('click', () => { setTimelineOpen(!timelineOpen); saveState(); });
 colsBtn.addEventListener('click', () => { colsPop.hidden = !colsPop.hidden; });
 colsPop.addEventListener('change', (e) => {
   const cb = (e.target as HTMLElement).closest('vscode-checkbox') as HTMLElement | null;
@@ -676,6 +796,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     dropQueued();
     store.setCap(m.config.maxEvents);
     store.clear();
+    timeline.reset();
     received = 0;
     pausedAt = -1;
     selectedSeq = -1;
@@ -704,6 +825,10 @@ const handlers: Handlers<HostToWebviewMap> = {
     updateHeader();
   },
   lost(m) {
+    if (m.total > lostTotal && timelineOpen) {
+      timeline.markLost();
+      drawTimelineNow();
+    }
     lostTotal = m.total;
     lostUntracked = m.untracked ?? 0;
     updateHeader();
@@ -734,9 +859,12 @@ window.addEventListener('message', (e: MessageEvent) => {
   /** Time spent storing and filtering incoming events (ms), excluding message delivery and rendering. */
   get ingestMs() { return ingestMs; },
   /** True while a filter debounce, a throttled rebuild or a frame refresh is still pending. */
-  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0 || summaryTimer !== undefined; },
+  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0 || summaryTimer !== undefined || timelineTimer !== undefined; },
   /** The summary's event count (what its bars add up to), -1 while closed. */
   get summaryTotal() { return summaryOpen ? summary.total : -1; },
+  /** The timeline's event count (every retained event), -1 while closed; the chosen range. */
+  get timelineTotal() { return timelineOpen ? timeline.total : -1; },
+  get timeRange() { return timeRange(); },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
   firstVisibleRow: () => table.firstVisibleRow(),
@@ -747,5 +875,6 @@ applyColumns();
 updateHeader();
 showDetails();
 setSummaryOpen(summaryOpen);
+setTimelineOpen(timelineOpen);
 void visibleField;
 post({ type: 'ready', traceId, contract: CONTRACT_VERSION });

@@ -20,6 +20,8 @@ export class RowFilter {
   private glob: RegExp | null = null;
   private failedOnly = false;
   private okOnly = false;
+  private timeFrom = -Infinity;
+  private timeTo = Infinity;
   private ancestor = 0;
   private pods: PodMatch;
   readonly active: boolean;
@@ -52,9 +54,13 @@ export class RowFilter {
     this.glob = f.pathGlob.trim() ? globToRegExp(f.pathGlob.trim()) : null;
     this.failedOnly = f.failedOnly;
     this.okOnly = f.okOnly === true && !f.failedOnly;
+    if (typeof f.timeFrom === 'number' && typeof f.timeTo === 'number') {
+      this.timeFrom = f.timeFrom;
+      this.timeTo = f.timeTo;
+    }
     this.ancestor = f.ancestor;
     this.pods = new PodMatch(f);
-    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.okOnly || this.ancestor > 0
+    this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.okOnly || this.timeTo !== Infinity || this.ancestor > 0
       || this.pods.byPod || this.pods.byContainer;
   }
 
@@ -91,6 +97,10 @@ export class RowFilter {
     if (this.uids && !this.uids.has(store.uid[p])) return false;
     if (this.failedOnly && !(store.ret[p] < 0)) return false;
     if (this.okOnly && store.ret[p] < 0) return false;
+    if (this.timeTo !== Infinity) {
+      const t = store.tsec[p] + store.tns[p] / 1e9;
+      if (!(t >= this.timeFrom && t < this.timeTo)) return false;
+    }
     this.memo(store);
     const S = store.str;
     if (this.comm && !this.strMatch(store, this.memoComm, S.comm[p], (s) => s.toLowerCase().includes(this.comm))) return false;
