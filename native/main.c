@@ -102,7 +102,7 @@ static const struct {
 };
 
 /*
- * Programs attached to several points (one verification each, see bpf/kwitness.bpf.c):
+ * Programs attached to several points (one verification each, see bpf/syscalls.bpf.h and io_uring.bpf.h):
  * kw_sys_exit_file to every file syscall's sys_exit_* tracepoint (the syscalls table, exec
  * aside), kw_krp_do_file_call as the kretprobe of these do_* functions.
  */

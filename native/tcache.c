@@ -2,7 +2,7 @@
 /*
  * tcache.c: per thread, the cwd and dirfd paths of its last delivered file event. The kernel
  * skips a walk it made for the same thread's previous event (KW_R_CWD_SAME, KW_R_BASE_SAME,
- * keyed on the dentry in bpf/kwitness.bpf.c's walk_cache) and user space reuses the path it
+ * keyed on the dentry in bpf/file.bpf.h's walk_cache) and user space reuses the path it
  * built then.
  *
  * Bounded, least recently used out: walk_cache is an LRU of 8192 threads; this cache keeps
