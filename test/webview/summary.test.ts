@@ -1,6 +1,6 @@
 // The built panel's summary in real Chromium (issue 17, "Pictures: Summary"): a headline that
 // answers the trace's question, top bars per process, directory, user, parent, container/pod and
-// operation for the rows in view, a click (or Enter) on a bar filters the table, the counts
+// operation for the rows in view, the merged process tree, a click (or Enter) on a bar filters the table, the counts
 // follow the filter and the cap, and names stay text. Fed by the fake host (harness.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,6 +53,10 @@ test('summary: headline, top bars per facet, and the counts of what is in view',
   assert.deepEqual(await bars(page, 'container'), ['pod vms/virt-launcher-vm13']);
   assert.deepEqual(await bars(page, 'operation'), ['unlink9', 'unlink rmdir1']);
   assert.deepEqual(await bars(page, 'result'), ['ok9', 'ENOENT (-2)1']);
+  // the ancestry merged into one tree: label pid, then events by it and its descendants
+  assert.deepEqual(await bars(page, 'tree'), ['systemd 17', 'kubelet 5007', 'bash<b> 423', 'rm 6001', 'rm 6011', 'rm 6021']);
+  const pad = (i: number) => page.locator('#summary section[data-facet="tree"] .sum-bar').nth(i).evaluate((e) => parseInt((e as unknown as { style: { paddingLeft: string } }).style.paddingLeft, 10));
+  assert.ok((await pad(1)) > (await pad(0)), 'a child is indented under its parent');
   assert.equal(await panel<number>(page, 'p.summaryTotal'), 10);
   await page.close();
 });
@@ -67,6 +71,15 @@ test('summary: a click on a bar filters the table, Enter on a focused bar too, a
   assert.equal(await page.locator('#f-comm input').inputValue(), 'rm', 'the filter shows in its field');
   assert.equal(await panel<number>(page, 'p.summaryTotal'), 3);
   assert.match((await headline(page))!, /^3 deletions under \/srv\/a by rm$/);
+  // a process in the tree: it and its descendants
+  await page.locator('#f-comm input').fill('');
+  await settle(page);
+  await page.locator('#summary section[data-facet="tree"] .sum-bar', { hasText: 'bash<b> 42' }).click();
+  await settle(page);
+  assert.equal(await panel<number>(page, 'p.rows'), 3, "bash's three rm children");
+  assert.ok(await page.locator('#f-ancestor').isVisible(), 'the ancestor chip says so');
+  await page.locator('#f-ancestor .chip-x').click();
+  await settle(page);
   // clear, then the directory bar by keyboard
   await page.locator('#f-comm input').fill('');
   await settle(page);

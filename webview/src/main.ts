@@ -489,9 +489,10 @@ function drawSummary(): void {
 }
 
 /** A bar was clicked: filter the table by it (the summary then counts what is left). */
-function pickFacet(facet: Facet, key: string | number): void {
+function pickFacet(facet: Facet | 'tree', key: string | number): void {
   const f = { ...filters };
   switch (facet) {
+    case 'tree': f.ancestor = Number(key); break;
     case 'process': f.comm = String(key).split('\0')[0]; break;
     case 'user': f.uid = String(key); break;
     case 'parent': f.ancestor = Number(key); break;

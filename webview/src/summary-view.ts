@@ -2,7 +2,7 @@
 // button (Tab reaches it, Enter or a click filters the table by it); names are text nodes only.
 import { el } from './dom';
 import { errnoName, visible } from './text';
-import { FACETS, headline, type Facet, type Summary } from './summary';
+import { FACETS, headline, type Facet, type Summary, type TreeNode } from './summary';
 
 const TITLES: Record<Facet, string> = {
   process: 'Process',
@@ -14,8 +14,11 @@ const TITLES: Record<Facet, string> = {
   result: 'Result',
 };
 
-/** A click on a bar: the facet and its key (comm NUL exe, uid, "pod ns/name", directory, ...). */
-export type OnPick = (facet: Facet, key: string | number) => void;
+/** A click on a bar: the facet and its key (comm NUL exe, uid, "pod ns/name", directory, ...); 'tree': a pid. */
+export type OnPick = (facet: Facet | 'tree', key: string | number) => void;
+
+/** How many processes the tree shows (the busiest branches first). */
+export const TREE_MAX = 40;
 
 export const TOP_N = 5;
 
@@ -45,7 +48,43 @@ export function renderSummary(root: HTMLElement, s: Summary, users: Record<strin
     }
     parts.push(sec);
   }
+  if (s.tree.size) parts.push(treeSection(s, pick));
   root.replaceChildren(...parts);
+}
+
+/**
+ * The ancestry of the events in view as one tree (who spawned what), busiest branch first, each
+ * process with the events by it and its descendants; a click shows that process and its
+ * descendants only.
+ */
+function treeSection(s: Summary, pick: OnPick): HTMLElement {
+  const sec = el('section', 'sum-facet sum-tree');
+  sec.dataset.facet = 'tree';
+  sec.append(el('h3', undefined, `Process tree · ${s.tree.size.toLocaleString('en-US')}`));
+  const kids = new Map<number, TreeNode[]>();
+  const roots: TreeNode[] = [];
+  for (const n of s.tree.values()) {
+    if (n.parent && s.tree.has(n.parent)) (kids.get(n.parent) ?? kids.set(n.parent, []).get(n.parent)!).push(n);
+    else roots.push(n);
+  }
+  const byCount = (a: TreeNode, b: TreeNode) => b.count - a.count || a.pid - b.pid;
+  let shown = 0;
+  const walk = (n: TreeNode, depth: number) => {
+    if (shown >= TREE_MAX) return;
+    shown++;
+    const b = el('button', 'sum-bar sum-node');
+    b.type = 'button';
+    b.style.paddingLeft = `${4 + depth * 14}px`;
+    const own = n.own && n.own !== n.count ? ` (${n.own.toLocaleString('en-US')} its own)` : '';
+    b.title = `${visible(n.label)} (pid ${n.pid}): ${n.count.toLocaleString('en-US')} events by it and its descendants${own} — show only these`;
+    b.append(el('span', 'sum-label', `${visible(n.label)} ${n.pid}`), el('span', 'sum-count', n.count.toLocaleString('en-US')));
+    b.addEventListener('click', () => pick('tree', n.pid));
+    sec.append(b);
+    for (const c of (kids.get(n.pid) ?? []).sort(byCount)) walk(c, depth + 1);
+  };
+  for (const r of roots.sort(byCount)) walk(r, 0);
+  if (shown < s.tree.size) sec.append(el('div', 'muted', `${(s.tree.size - shown).toLocaleString('en-US')} more processes`));
+  return sec;
 }
 
 function labelOf(f: Facet, key: string | number, s: Summary, users: Record<string, string>): string {

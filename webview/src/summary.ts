@@ -39,6 +39,18 @@ export interface RowKeys {
   result: number;    // 0 ok, else the negative errno; NaN for exits (their result is an exit code)
   file: boolean;
   type: string;
+  /** The acting process, then its ancestors (parent first): pids and "comm" labels. */
+  chain: number[];
+  chainLabels: string[];
+}
+
+/** One process of the merged ancestry tree: events by it and by its descendants. */
+export interface TreeNode {
+  pid: number;
+  parent: number; // 0: a root (its parent is not known)
+  label: string;
+  count: number;  // events by it or any descendant
+  own: number;    // events by it
 }
 
 export class Summary {
@@ -62,6 +74,8 @@ export class Summary {
   under: string | null = null;
   /** Parent pid -> "comm (pid N)" of a counted row, for the parent facet's labels. */
   readonly parentLabel = new Map<number, string>();
+  /** The ancestry of the counted events merged into one tree, by pid (a reused pid shares a node). */
+  readonly tree = new Map<number, TreeNode>();
   /** Bumped on every change: the view redraws only when it moved. */
   version = 0;
 
@@ -86,7 +100,12 @@ export class Summary {
     const container = pod
       ? `pod\0${podFilterValue(pod)}\0pod ${podLabel(pod)}`
       : cid || cname ? `ctr\0${cname || cid}\0${containerLabel(cname, cid)}` : '';
+    const anc = s.ancestorsOf(seq);
+    const chain = [s.pid[p], ...anc.map((a) => a.pid)];
+    const chainLabels = [s.s('comm', seq), ...anc.map((a) => a.comm)];
     return {
+      chain,
+      chainLabels,
       process: `${s.s('comm', seq)}\0${s.s('exe', seq)}`,
       user: s.uid[p],
       container,
@@ -115,6 +134,7 @@ export class Summary {
     for (const t of Object.values(this.tallies)) t.counts.clear();
     this.types.counts.clear();
     this.parentLabel.clear();
+    this.tree.clear();
     this.total = 0;
     this.failed = 0;
     this.under = null;
@@ -131,6 +151,18 @@ export class Summary {
     t.operation.bump(k.operation, by);
     if (!Number.isNaN(k.result)) t.result.bump(k.result, by);
     this.types.bump(k.type, by);
+    for (let i = 0; i < k.chain.length; i++) {
+      const pid = k.chain[i];
+      let n = this.tree.get(pid);
+      if (!n) {
+        if (by < 0) continue;
+        n = { pid, parent: k.chain[i + 1] ?? 0, label: k.chainLabels[i], count: 0, own: 0 };
+        this.tree.set(pid, n);
+      }
+      n.count += by;
+      if (i === 0) n.own += by;
+      if (n.count <= 0) this.tree.delete(pid);
+    }
     this.total += by;
     if (this.store.ret[this.store.slot(seq)] < 0) this.failed += by;
     if (by > 0 && !this.parentLabel.has(k.parent)) {
