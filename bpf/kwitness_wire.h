@@ -43,7 +43,7 @@
  *     container present iff KW_F_CONTAINER; old_path present iff KW_F_OLD_PATH;
  *     target present iff KW_F_TARGET (symlink's target text). With KW_F_NAMED (and only then:
  *     older journals lack it) one more string follows target: named. With KW_F_PROC_PATH one
- *     more follows that: proc_path.
+ *     more follows that: proc_path. With KW_FF_REAL_PATH in fflags, then: real_path.
  *     KW_WRITE: an existing file opened for writing (O_WRONLY, O_RDWR or O_TRUNC; an open that
  *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
  *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
@@ -198,8 +198,21 @@ struct kw_file_rec {
 	__u64 ino;       /* inode number (0 with KW_F_INODE_UNKNOWN) */
 	__u32 dev;       /* device, new_encode_dev() form: (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12) */
 	__u8 op;         /* enum kw_op */
-	__u8 _pad0[3];
+	__u8 fflags;     /* enum kw_file_flag (older records: 0) */
+	__u8 _pad0[2];
 	__u64 _pad1;
+};
+
+/* kw_file_rec.fflags: more about the file, beyond kw_hdr.flags' 16 bits. */
+enum kw_file_flag {
+	/*
+	 * `real_path` present (the last of the kind's strings, after named and proc_path): the file
+	 * is on an overlayfs mount (a container's root) and this is where it really lives, or lived:
+	 * the upper layer's path, or with KW_FF_LOWER the path in the lower layer that held it (a
+	 * removed file that came with the image; the overlay now hides it with a whiteout).
+	 */
+	KW_FF_REAL_PATH = 1 << 0,
+	KW_FF_LOWER = 1 << 1,
 };
 
 /* KW_EXEC. 16 + 48 + 8 = 72 bytes. */

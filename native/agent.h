@@ -160,6 +160,9 @@ void path_normalize(struct buf *b);
  * mount that part of that file system. */
 bool hostpath_map(uint32_t kdev, const char *fsp, size_t n, struct buf *out);
 void hostpath_use_mountinfo(const char *path); /* tests: read this file instead of the agent's */
+/* For a host path on an overlayfs mount: where the file lives in its layers, appended to out (the
+ * upper layer's path; for a removed file, the lower layer's that still holds it, *lower set). */
+bool hostpath_overlay(const char *p, size_t n, bool removed, struct buf *out, bool *lower);
 
 /* ---- probe.c ---- */
 int cmd_probe(void);

@@ -180,6 +180,10 @@ void emit_json(struct ev *e)
 			json_sv(b, "proc_path", e->proc_path);
 		if (e->flags & KW_F_PATH_NOT_ON_HOST)
 			buf_puts(b, ",\"path_on_host\":false");
+		if (e->fflags & KW_FF_REAL_PATH) {
+			json_sv(b, "real_path", e->real_path);
+			buf_printf(b, ",\"layer\":\"%s\"", e->fflags & KW_FF_LOWER ? "lower" : "upper");
+		}
 	} else if (e->kind == KW_EXEC) {
 		json_sv(b, "filename", e->filename);
 		json_args(b, "argv", e->argv, e->argc);
@@ -213,7 +217,7 @@ void emit_wire(struct ev *e)
 
 	buf_u32(b, 0); /* frame length, patched below */
 	if (kw_kind_is_file(e->kind)) {
-		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op };
+		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op, .fflags = e->fflags };
 		buf_put(b, &f, sizeof(f));
 	} else if (e->kind == KW_EXEC) {
 		struct kw_exec_rec x = { .hdr = hdr, .proc = proc, .argc = e->argc };
@@ -237,6 +241,8 @@ void emit_wire(struct ev *e)
 			wire_sv(b, e->named);
 		if (e->flags & KW_F_PROC_PATH)
 			wire_sv(b, e->proc_path);
+		if (e->fflags & KW_FF_REAL_PATH)
+			wire_sv(b, e->real_path);
 	} else if (e->kind == KW_EXEC) {
 		wire_sv(b, e->filename);
 		wire_sv(b, e->interp);

@@ -83,7 +83,7 @@ static uint32_t new_encode_dev(uint32_t kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp, b_named, b_proc, b_pcwd, b_pbase, b_fs, b_dproc;
+static struct buf b_path, b_old, b_cwd, b_base, b_exe, b_interp, b_named, b_proc, b_pcwd, b_pbase, b_fs, b_dproc, b_real;
 
 /* How a path relates to the host's mount namespace (hostpath.c). */
 enum view {
@@ -429,6 +429,15 @@ int handle_event(void *ctx, void *data, size_t size)
 		else if (view == VIEW_MAPPED && (b_proc.len != b_path.len || memcmp(b_proc.p, b_path.p, b_path.len))) {
 			e.proc_path = (struct sv){ b_proc.p, b_proc.len };
 			e.flags |= KW_F_PROC_PATH;
+		}
+		if (view == VIEW_MAPPED && r->ret == 0) {
+			/* a container's file on its overlay root: the layer it lives (or lived) in */
+			bool lower = false;
+			b_real.len = 0;
+			if (hostpath_overlay(b_path.p, b_path.len, e.kind == KW_UNLINK, &b_real, &lower)) {
+				e.real_path = (struct sv){ b_real.p, b_real.len };
+				e.fflags |= KW_FF_REAL_PATH | (lower ? KW_FF_LOWER : 0);
+			}
 		}
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;

@@ -22,12 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "agent.h"
 
 struct hmount {
 	uint32_t id, major, minor;
 	char *root, *point; /* unescaped, NUL-terminated */
 	size_t root_n, point_n;
+	bool overlay;
+	char *upper;        /* overlay: upperdir, unescaped (NULL: none, a read-only overlay) */
+	char *lowers;       /* overlay: lowerdir as mounted ("a:b", '\:' for a colon in a name) */
 };
 
 static struct hmount *mounts;
@@ -58,10 +62,30 @@ static void forget(void)
 	for (size_t i = 0; i < n_mounts; i++) {
 		free(mounts[i].root);
 		free(mounts[i].point);
+		free(mounts[i].upper);
+		free(mounts[i].lowers);
 	}
 	free(mounts);
 	mounts = NULL;
 	n_mounts = 0;
+}
+
+/* A super option's value ("upperdir=" in "rw,lowerdir=/l,upperdir=/u"), unescaped; NULL: absent. */
+static char *option(const char *opts, const char *key)
+{
+	size_t kn = strlen(key);
+
+	for (const char *o = opts; o && *o; o = strchr(o, ',') ? strchr(o, ',') + 1 : NULL) {
+		if (strncmp(o, key, kn))
+			continue;
+		const char *v = o + kn, *end = strchr(v, ',');
+		size_t n = end ? (size_t)(end - v) : strlen(v);
+		char *s = strndup(v, n);
+		if (s)
+			unescape(s);
+		return s;
+	}
+	return NULL;
 }
 
 /* One line: "ID PARENT MAJ:MIN ROOT POINT OPTS ... - TYPE SOURCE SUPEROPTS". */
@@ -80,6 +104,12 @@ static void add_line(char *line, size_t *cap)
 	sp = strchr(point, ' ');
 	if (sp)
 		*sp = 0;
+	/* after the optional fields: " - TYPE SOURCE SUPEROPTS" */
+	char *dash = sp ? strstr(sp + 1, " - ") : NULL;
+	char *type = dash ? dash + 3 : NULL, *src = type ? strchr(type, ' ') : NULL;
+	char *opts = src ? strchr(src + 1, ' ') : NULL;
+	if (src)
+		*src = 0;
 	if (n_mounts == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
 		struct hmount *m = realloc(mounts, nc * sizeof(*m));
@@ -101,6 +131,12 @@ static void add_line(char *line, size_t *cap)
 	}
 	m->root_n = unescape(m->root);
 	m->point_n = unescape(m->point);
+	m->overlay = type && !strcmp(type, "overlay");
+	m->upper = m->lowers = NULL;
+	if (m->overlay && opts) {
+		m->upper = option(opts + 1, "upperdir=");
+		m->lowers = option(opts + 1, "lowerdir=");
+	}
 	n_mounts++;
 }
 
@@ -194,6 +230,70 @@ bool hostpath_map(uint32_t kdev, const char *fsp, size_t n, struct buf *out)
 	if (out->len == start)
 		buf_put(out, "/", 1);
 	return true;
+}
+
+/*
+ * The mount a host path is on: the longest mount point that is the path or one of its parents
+ * (the later mount of two on one point, which hides the earlier).
+ */
+static const struct hmount *mount_of(const char *p, size_t n)
+{
+	const struct hmount *b = NULL;
+
+	for (size_t i = 0; i < n_mounts; i++) {
+		const struct hmount *m = &mounts[i];
+		bool root = m->point_n == 1 && m->point[0] == '/';
+		if (!root && (n < m->point_n || memcmp(p, m->point, m->point_n) || (n > m->point_n && p[m->point_n] != '/')))
+			continue;
+		size_t len = root ? 0 : m->point_n;
+		size_t blen = b ? (b->point_n == 1 && b->point[0] == '/' ? 0 : b->point_n) : 0;
+		if (!b || len > blen || (len == blen && m->id > b->id))
+			b = m;
+	}
+	return b;
+}
+
+bool hostpath_overlay(const char *p, size_t n, bool removed, struct buf *out, bool *lower)
+{
+	const struct hmount *m = mount_of(p, n);
+	struct buf rel = { 0 };
+	bool ok = false;
+
+	if (!m || !m->overlay || (m->root_n != 1 || m->root[0] != '/'))
+		return false;
+	size_t off = m->point_n == 1 && m->point[0] == '/' ? 0 : m->point_n;
+	buf_put(&rel, p + off, n - off);
+	if (!rel.len)
+		buf_put(&rel, "/", 1);
+	*lower = false;
+	if (removed && m->lowers) {
+		/* the layers top first; a name with ':' in it is written '\:' */
+		const char *s = m->lowers;
+		while (*s && !ok) {
+			struct buf dir = { 0 };
+			for (; *s && *s != ':'; s++) {
+				if (*s == '\\' && s[1])
+					s++;
+				buf_put(&dir, s, 1);
+			}
+			if (*s == ':')
+				s++;
+			buf_put(&dir, rel.p, rel.len);
+			struct stat st;
+			if (dir.len && lstat(dir.p, &st) == 0) {
+				buf_put(out, dir.p, dir.len);
+				*lower = ok = true;
+			}
+			free(dir.p);
+		}
+	}
+	if (!ok && m->upper) {
+		buf_puts(out, m->upper);
+		buf_put(out, rel.p, rel.len);
+		ok = true;
+	}
+	free(rel.p);
+	return ok;
 }
 
 void hostpath_use_mountinfo(const char *path)

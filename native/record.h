@@ -38,6 +38,8 @@ struct ev {
 	struct sv path, old_path, target;
 	struct sv named;          /* KW_F_NAMED: the caller's spelling, when not the kernel's path */
 	struct sv proc_path;      /* KW_F_PROC_PATH: the path from the process's root, when the host's differs */
+	uint8_t fflags;           /* enum kw_file_flag */
+	struct sv real_path;      /* KW_FF_REAL_PATH: an overlay file's layer path */
 	uint32_t dev;
 	uint64_t ino;
 	uint8_t op;

@@ -108,6 +108,10 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 			put_str(b, "proc_path", rd_str(&r));
 		if (h.flags & KW_F_PATH_NOT_ON_HOST)
 			buf_puts(b, ",\"path_on_host\":false");
+		if (f.fflags & KW_FF_REAL_PATH) {
+			put_str(b, "real_path", rd_str(&r));
+			buf_printf(b, ",\"layer\":\"%s\"", f.fflags & KW_FF_LOWER ? "lower" : "upper");
+		}
 	} else if (h.kind == KW_EXEC) {
 		struct kw_exec_rec x;
 		memcpy(&x, rec, sizeof(x));

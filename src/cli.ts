@@ -136,7 +136,8 @@ export function formatEvent(e: KwEvent): string {
     e.type !== 'exec' && e.type !== 'exit'
       ? (e.named !== undefined ? ` (named ${JSON.stringify(e.named)})` : '') +
         (e.proc_path !== undefined ? ` (in the process ${JSON.stringify(e.proc_path)})` : '') +
-        (e.path_on_host === false ? ' (not on the host)' : '')
+        (e.path_on_host === false ? ' (not on the host)' : '') +
+        (e.real_path !== undefined ? ` (${e.layer === 'lower' ? 'image layer' : 'container layer'} ${JSON.stringify(e.real_path)})` : '')
       : '';
   switch (e.type) {
     case 'unlink':

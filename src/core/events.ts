@@ -160,6 +160,14 @@ export interface FileEventFields extends ProcessFields {
    * Absent: `path` is the host's.
    */
   path_on_host?: false;
+  /**
+   * A file on an overlayfs mount (a container's root): where it really lives, or lived — the
+   * upper layer's path, or for a removed file that came with the image, the lower layer's path
+   * that still holds it (`layer`).
+   */
+  real_path?: string;
+  real_path_b64?: string;
+  layer?: 'upper' | 'lower';
   /** The pod whose directory under /var/lib/kubelet/pods/<uid>/ holds the path (its volumes). */
   path_pod?: PodRef;
   /** Device number as the kernel encodes it (new_encode_dev), and inode number (exact, see InodeNumber). */

@@ -52,7 +52,7 @@ export const NAMESPACE_CASES: AgentCase[] = [
     },
   },
   {
-    name: 'a container made by hand (overlay root, pivot_root, its own tmpfs): host paths through the overlay, exe on the host, path_on_host false for the tmpfs',
+    name: 'a container made by hand (overlay root, pivot_root, its own tmpfs): host paths through the overlay with the layer each file lived in, exe on the host, path_on_host false for the tmpfs',
     families: ['unlink', 'create'],
     needs: ['unshare', 'pivot_root', 'overlay-root'],
     args: () => ['--comm', 'kw-trigger'], // not mount(8)'s own files
@@ -77,9 +77,10 @@ export const NAMESPACE_CASES: AgentCase[] = [
         // a hook names the tmpfs file: not on the host. The spelling alone cannot see the
         // namespace's own mount, so it is joined to the root's host name (flagged user).
         { type: 'unlink', op: 'unlink', $self: notOnHostOrSpelled('/tmp/own', `${m}/tmp/own`), exe, ...ok },
-        { type: 'unlink', op: 'unlink', path: `${m}/data/low`, proc_path: '/data/low', exe, ...ok },
-        { type: 'unlink', op: 'unlink', path: `${m}/data/up`, proc_path: '/data/up', cwd: `${m}/data`, exe, ...ok },
-        { type: 'create', op: 'open', path: `${m}/data/new`, proc_path: '/data/new', cwd: `${m}/data`, exe, ...ok },
+        // the layer the file lived in: the image's (lower) for one that came with it, else the container's (upper)
+        { type: 'unlink', op: 'unlink', path: `${m}/data/low`, proc_path: '/data/low', layer: 'lower', real_path: `${ctx.dir}/lower/data/low`, exe, ...ok },
+        { type: 'unlink', op: 'unlink', path: `${m}/data/up`, proc_path: '/data/up', layer: 'upper', real_path: `${ctx.dir}/upper/data/up`, cwd: `${m}/data`, exe, ...ok },
+        { type: 'create', op: 'open', path: `${m}/data/new`, proc_path: '/data/new', layer: 'upper', real_path: `${ctx.dir}/upper/data/new`, cwd: `${m}/data`, exe, ...ok },
       ];
     },
   },

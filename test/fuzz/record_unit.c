@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sanitizer/allocator_interface.h>
 #include "record.h"
 #include "check.h"
@@ -309,6 +310,68 @@ static void check_hostpath(void)
 	result(name, why[0] ? why : NULL);
 }
 
+/* hostpath_overlay: which layer of an overlay a container's file lives (or lived) in. */
+static void check_overlay_layer(void)
+{
+	const char *name = "hostpath: an overlay file's layer (upper; a removed file from a lower layer)";
+	char dir[] = "/tmp/kw-ovl-XXXXXX", file[] = "/tmp/kw-mountinfo-XXXXXX", p[512], mi[2048], why[300] = "";
+	if (!mkdtemp(dir)) {
+		result(name, "mkdtemp");
+		return;
+	}
+	const char *mk[] = { "l1", "l2", "l2/data", "u" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, mk[i]);
+		mkdir(p, 0755);
+	}
+	snprintf(p, sizeof(p), "%s/l2/data/a", dir);
+	fclose(fopen(p, "w"));
+	snprintf(mi, sizeof(mi),
+		 "22 1 254:0 / / rw - ext4 /dev/vda1 rw\n"
+		 "50 22 0:90 / /merged rw - overlay overlay rw,lowerdir=%s/l1:%s/l2,upperdir=%s/u,workdir=%s/w\n",
+		 dir, dir, dir, dir);
+	int fd = mkstemp(file);
+	if (fd < 0 || write(fd, mi, strlen(mi)) != (ssize_t)strlen(mi)) {
+		result(name, "cannot write the mountinfo file");
+		return;
+	}
+	close(fd);
+	hostpath_use_mountinfo(file);
+	struct buf b = { 0 };
+	hostpath_map(254u << 20, "/", 1, &b); /* loads the table */
+	struct {
+		const char *path;
+		bool removed, ok, lower;
+		const char *rel; /* under dir */
+	} t[] = {
+		{ "/merged/data/a", true, true, true, "/l2/data/a" },   /* came with the image: lower */
+		{ "/merged/data/b", true, true, false, "/u/data/b" },   /* made in the container: upper */
+		{ "/merged/data/a", false, true, false, "/u/data/a" },  /* written: copied up */
+		{ "/srv/x", true, false, false, NULL },                 /* not on an overlay */
+	};
+	for (size_t i = 0; i < 4 && !why[0]; i++) {
+		bool lower = false;
+		b.len = 0;
+		bool ok = hostpath_overlay(t[i].path, strlen(t[i].path), t[i].removed, &b, &lower);
+		char want[512] = "";
+		if (t[i].rel)
+			snprintf(want, sizeof(want), "%s%s", dir, t[i].rel);
+		if (ok != t[i].ok || (ok && (lower != t[i].lower || strcmp(b.p, want))))
+			snprintf(why, sizeof(why), "%s: got %s %s, want %s %s", t[i].path, ok ? (lower ? "lower" : "upper") : "none",
+				 ok ? b.p : "", t[i].ok ? (t[i].lower ? "lower" : "upper") : "none", want);
+	}
+	free(b.p);
+	hostpath_use_mountinfo("/proc/self/mountinfo");
+	unlink(file);
+	const char *rm[] = { "l2/data/a", "l2/data", "l2", "l1", "u" };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, rm[i]);
+		remove(p);
+	}
+	rmdir(dir);
+	result(name, why[0] ? why : NULL);
+}
+
 int main(void)
 {
 	opt.families = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC;
@@ -319,5 +382,6 @@ int main(void)
 	check_ino();
 	check_unreadable();
 	check_hostpath();
+	check_overlay_layer();
 	return failures ? 1 : 0;
 }

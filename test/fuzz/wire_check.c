@@ -91,7 +91,11 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		r.pos = sizeof(f);
 		/* 6 process strings, path, old_path, target, then named iff KW_F_NAMED, proc_path iff
 		 * KW_F_PROC_PATH */
-		if (!strs(&r, 9 + !!(h.flags & KW_F_NAMED) + !!(h.flags & KW_F_PROC_PATH)) ||
+		if ((f.fflags & KW_FF_LOWER) && !(f.fflags & KW_FF_REAL_PATH))
+			return "wire: a lower layer without the path in it";
+		if (f.fflags & ~(KW_FF_REAL_PATH | KW_FF_LOWER))
+			return "wire: unknown file flags";
+		if (!strs(&r, 9 + !!(h.flags & KW_F_NAMED) + !!(h.flags & KW_F_PROC_PATH) + !!(f.fflags & KW_FF_REAL_PATH)) ||
 		    !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";
 		break;

@@ -345,6 +345,18 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal(away.path_on_host, false);
     assert.equal('proc_path' in away, false);
     for (const r of [both, only, away]) assert.deepEqual(decodeAll(encodeRecord(r))[0], r, 'the encoder writes what the decoder reads');
+    // an overlay file's layer: fflags (byte 77) and one more string after proc_path
+    const layered = (fflags: number) => {
+      const f = frame(88, [...procFields(1, (3 << 11) | (1 << 14), { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 1 }), [76, 1, 1], [77, 1, fflags]],
+        [...PROC_STRINGS, '/m/data/a', '', '', '/data/a', '/l/data/a', ...ANC.slice(0, 3)]);
+      return decodeAll(f)[0] as UnlinkEvent;
+    };
+    const low = layered(3);
+    assert.equal(low.real_path, '/l/data/a');
+    assert.equal(low.layer, 'lower');
+    assert.equal(low.ancestors[0].comm, 'bash', 'real_path is read before the ancestors');
+    assert.equal(layered(1).layer, 'upper');
+    assert.deepEqual(decodeAll(encodeRecord(low))[0], low);
   });
 
   it('sets path_truncated only from KW_F_PATH_TRUNC', () => {

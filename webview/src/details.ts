@@ -19,7 +19,7 @@ export interface DetailActions {
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'proc_path', 'path_on_host', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
 
 /** What the agent's path_source means for how far the path can be trusted (events.ts). */
 const PATH_SOURCE_TEXT: Record<string, string> = {
@@ -83,6 +83,11 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
       v.forEach((a, i) => ol.append(el('li', undefined, visibleField(String(a), raw[i] ?? undefined))));
       if (o.argv_truncated === true) ol.append(el('li', 'muted', '… (truncated by the agent)'));
       row('argv', ol);
+    } else if (k === 'real_path' && typeof v === 'string') {
+      // the overlay layer's own file: text (a removed file's upper path no longer exists)
+      row(o.layer === 'lower' ? 'lived in (image layer)' : o.type === 'unlink' ? 'lived in (container layer)' : 'lives in (container layer)', el('span', undefined, visibleField(v, b64(k))));
+    } else if (k === 'layer') {
+      continue;
     } else if (k === 'proc_path' && typeof v === 'string') {
       // inside the process's mount namespace or root: the host names it `path`
       row('in the process', el('span', undefined, visibleField(v, b64(k))));

@@ -111,7 +111,7 @@ export const CSV_COLUMNS = [
   'cmdline', 'ret', 'errno', 'exit_code', 'signal', 'container', 'cgroup', 'probe', 'dev', 'ino', 'ancestors',
   // appended, so that the columns spreadsheets and scripts already address keep their positions
   'runtime', 'container_name', 'pod_namespace', 'pod_name', 'pod_uid', 'path_pod_namespace', 'path_pod_name', 'path_pod_uid',
-  'path_source', 'named', 'proc_path', 'path_on_host',
+  'path_source', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer',
 ] as const;
 
 /** One CSV cell: quoted when needed; a leading = + - @ TAB CR gets a ' so spreadsheets never run a name as a formula. */

@@ -13,7 +13,7 @@
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
 import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, PathSource, ProbeChoice } from '../events';
-import { FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, WIRE_LAYOUT as L } from './layout';
+import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
 const P = L.kw_proc.fields;
@@ -521,6 +521,12 @@ export class WireDecoder {
       if (this.b64 !== undefined) o.proc_path_b64 = this.b64;
     }
     if (flags & FLAG.KW_F_PATH_NOT_ON_HOST) o.path_on_host = false;
+    const fflags = this.u8[at + FR.fflags[0]];
+    if (fflags & FILE_FLAG.KW_FF_REAL_PATH) {
+      o.real_path = this.str();
+      if (this.b64 !== undefined) o.real_path_b64 = this.b64;
+      o.layer = fflags & FILE_FLAG.KW_FF_LOWER ? 'lower' : 'upper';
+    }
     return this.finish(o);
   }
 

@@ -4,7 +4,7 @@
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
 import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
-import { FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
+import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
   unlink: OP.KW_OP_UNLINK,
@@ -115,6 +115,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
         w.str(r.proc_path, r.proc_path_b64);
       }
       if (r.path_on_host === false) flags |= FLAG.KW_F_PATH_NOT_ON_HOST;
+      if (r.real_path !== undefined) w.str(r.real_path, r.real_path_b64);
       break;
     case 'exec':
       kind = KIND.KW_EXEC;
@@ -216,6 +217,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       dv.setBigUint64(F.ino[0], BigInt(r.ino), true);
       dv.setUint32(F.dev[0], r.dev, true);
       dv.setUint8(F.op[0], OP_NUM[r.op]);
+      if (r.real_path !== undefined) dv.setUint8(F.fflags[0], FILE_FLAG.KW_FF_REAL_PATH | (r.layer === 'lower' ? FILE_FLAG.KW_FF_LOWER : 0));
       break;
     }
     case 'exec':

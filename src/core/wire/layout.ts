@@ -39,7 +39,7 @@ export const WIRE_LAYOUT = {
   },
   kw_file_rec: {
     size: 88,
-    fields: { hdr: [0, 16], proc: [16, 48], ino: [64, 8], dev: [72, 4], op: [76, 1], _pad0: [77, 3], _pad1: [80, 8] },
+    fields: { hdr: [0, 16], proc: [16, 48], ino: [64, 8], dev: [72, 4], op: [76, 1], fflags: [77, 1], _pad0: [78, 2], _pad1: [80, 8] },
   },
   kw_exec_rec: {
     size: 72,
@@ -106,6 +106,12 @@ export const FLAG = {
   KW_F_PATH_NOT_ON_HOST: 1 << 15,
 } as const;
 
+/** enum kw_file_flag (kw_file_rec.fflags) */
+export const FILE_FLAG = {
+  KW_FF_REAL_PATH: 1 << 0,
+  KW_FF_LOWER: 1 << 1,
+} as const;
+
 /** enum kw_op, in events.ts FileOp names */
 export const OP = {
   KW_OP_UNLINK: 1,
@@ -125,4 +131,4 @@ export const OP = {
 export const LOST_REC_V1_SIZE = 56;
 
 /** All enum constants the decoder relies on, for the layout test. */
-export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...OP };
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP };
