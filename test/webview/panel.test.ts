@@ -170,7 +170,7 @@ test("details pane: a container's file by its host path (a link) with the proces
   const base = { time: '2026-12-03T07:00:00.000000000Z', ktime_ns: 1, pid: 9, tid: 9, ppid: 1, uid: 0, gid: 0, comm: 'rm', exe: '/var/lib/c/merged/usr/bin/rm', cwd: '/var/lib/c/merged/data', ancestors: [], cgroup: '/', container: null, ret: 0, probe: 'tracepoint:syscalls:sys_exit_unlinkat', op: 'unlink', dev: 1, ino: 2, last_link: true };
   await send(page, {
     type: 'events', traceId: 'tp', replay: false, events: [
-      { ...base, type: 'unlink', path: '/var/lib/c/merged/data/f', path_source: 'kernel', proc_path: '/data/f' },
+      { ...base, type: 'unlink', path: '/var/lib/c/merged/data/f', path_source: 'kernel', proc_path: '/data/f', real_path: '/var/lib/c/lower/data/f', layer: 'lower' },
       { ...base, type: 'unlink', path: '/tmp/own', path_source: 'kernel', path_on_host: false },
     ],
   });
@@ -181,6 +181,7 @@ test("details pane: a container's file by its host path (a link) with the proces
   await settle(page, 50);
   let text = (await page.textContent('#details'))!;
   assert.ok(text.includes('in the process/data/f'), `details lack the process's view: ${text}`);
+  assert.ok(text.includes('lived in (image layer)/var/lib/c/lower/data/f'), `details lack the layer: ${text}`);
   assert.equal(await page.locator('#details a', { hasText: '/var/lib/c/merged/data/f' }).count(), 1, 'the host path opens on the host');
   assert.equal(await page.locator('#details a', { hasText: /^\/data\/f$/ }).count(), 0, "the process's view is text");
   await page.locator('.vt-row').nth(1).locator('.vt-cell').first().click();
