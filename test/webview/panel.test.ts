@@ -331,7 +331,7 @@ test('hostile names render literally and inertly', async () => {
     await settle(page, 30);
   }
   const tags = await page.evaluate('window.__kw.allTags()') as string[];
-  const allowed = /^(html|head|body|meta|link|title|script|style|div|span|a|dl|dt|dd|ol|li|h3|button|slot|input|label|svg|path|ul|vscode-[a-z-]+)$/;
+  const allowed = /^(html|head|body|meta|link|title|script|style|div|span|a|dl|dt|dd|ol|li|h3|button|slot|input|label|svg|path|ul|canvas|section|vscode-[a-z-]+)$/;
   assert.deepEqual(tags.filter((t) => !allowed.test(t)), [], `unexpected elements: ${tags.join(' ')}`);
   assert.equal(await page.locator('img, b, svg[onload]').count(), 0);
   assert.equal(await page.evaluate('document.querySelectorAll("script").length'), 1);
