@@ -139,15 +139,20 @@ function textField(id: string, placeholder: string, value: string, width: string
   return f;
 }
 const fText = textField('f-text', 'Search all fields', filters.text, '220px');
-const fType = vsc('vscode-single-select', 'f-type');
-for (const [v, label] of [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit']]) {
-  const o = document.createElement('vscode-option');
-  o.setAttribute('value', v);
-  o.textContent = label;
-  if (v === filters.type) o.setAttribute('selected', '');
-  fType.append(o);
+/** A drop-down filter: [value, label] options, `value` selected. */
+function selectField(id: string, options: Array<[string, string]>, value: string, width: string): HTMLElement {
+  const f = vsc('vscode-single-select', id);
+  for (const [v, label] of options) {
+    const o = document.createElement('vscode-option');
+    o.setAttribute('value', v);
+    o.textContent = label;
+    if (v === value) o.setAttribute('selected', '');
+    f.append(o);
+  }
+  f.style.width = width;
+  return f;
 }
-fType.style.width = '110px';
+const fType = selectField('f-type', [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit']], filters.type, '110px');
 const fPid = textField('f-pid', 'pid', filters.pid, '72px');
 const fComm = textField('f-comm', 'comm', filters.comm, '110px');
 const fUid = textField('f-uid', 'uid / user', filters.uid, '90px');
@@ -159,29 +164,21 @@ fNs.title = 'The namespace of the process\'s pod or of the file\'s pod (exact, o
 const fContainer = textField('f-container', 'container', filters.container, '110px');
 fContainer.title = 'The container of the process: part of its name, or the start of its id';
 // one switch for the call's result: a create trace flooded by EEXIST mkdirs is one click from clean
-const fResult = vsc('vscode-single-select', 'f-result');
 const resultOf = (f: PanelFilters) => (f.failedOnly ? 'failed' : f.okOnly ? 'ok' : '');
-for (const [v, label] of [['', 'Any result'], ['ok', 'Succeeded'], ['failed', 'Failed']]) {
-  const o = document.createElement('vscode-option');
-  o.setAttribute('value', v);
-  o.textContent = label;
-  if (v === resultOf(filters)) o.setAttribute('selected', '');
-  fResult.append(o);
-}
-fResult.style.width = '120px';
+const fResult = selectField('f-result', [['', 'Any result'], ['ok', 'Succeeded'], ['failed', 'Failed']], resultOf(filters), '120px');
 fResult.title = 'Only calls that succeeded, or only failed ones (with their errno)';
-const ancChip = el('span', 'chip');
-ancChip.id = 'f-ancestor';
-const ancText = el('span');
-const ancClear = el('button', 'chip-x', '×');
-ancClear.title = 'Remove the ancestor filter';
-ancChip.append(ancText, ancClear);
-const timeChip = el('span', 'chip');
-timeChip.id = 'f-time';
-const timeText = el('span');
-const timeClear = el('button', 'chip-x', '×');
-timeClear.title = 'Remove the time range';
-timeChip.append(timeText, timeClear);
+/** A filter shown as a chip with its text and a × that removes it. */
+function chip(id: string, clearTitle: string): { chip: HTMLElement; text: HTMLElement; clear: HTMLElement } {
+  const c = el('span', 'chip');
+  c.id = id;
+  const text = el('span');
+  const clear = el('button', 'chip-x', '×');
+  clear.title = clearTitle;
+  c.append(text, clear);
+  return { chip: c, text, clear };
+}
+const { chip: ancChip, text: ancText, clear: ancClear } = chip('f-ancestor', 'Remove the ancestor filter');
+const { chip: timeChip, text: timeText, clear: timeClear } = chip('f-time', 'Remove the time range');
 filterBar.append(fText, fType, fResult, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, ancChip, timeChip);
 
 const colsPop = el('div', 'popover');
