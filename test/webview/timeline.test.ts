@@ -64,6 +64,27 @@ test('timeline: counts every event; a drag filters the table to that time, Escap
   await page.close();
 });
 
+test('timeline: by keyboard, arrows move a cursor, Shift+arrows extend it, Enter filters to that time', async () => {
+  const page = (await rig.newPage({ width: 1200, height: 700 })).page;
+  const evs = await open(page, 'tt3');
+  await page.locator('#timeline canvas').focus();
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 15; i++) await page.keyboard.press('Shift+ArrowRight');
+  assert.equal(await panel(page, 'p.timeRange'), null, 'nothing applies before Enter');
+  await page.keyboard.press('Enter');
+  await settle(page);
+  const r = (await panel<{ from: number; to: number } | null>(page, 'p.timeRange'))!;
+  assert.ok(r, 'Enter applied the range');
+  const want = evs.filter((e) => secOf(e.time) >= r.from && secOf(e.time) < r.to).length;
+  // 10 steps of a 50th of the width in, 15 more: from 20% to 50% of the 30 s
+  assert.ok(want > N * 0.25 && want < N * 0.35, `three tenths of the trace, not ${want}`);
+  assert.equal(await panel<number>(page, 'p.rows'), want);
+  await page.keyboard.press('Escape');
+  await settle(page);
+  assert.equal(await panel<number>(page, 'p.rows'), N);
+  await page.close();
+});
+
 test('timeline: the cap drops the oldest from its counts; a lost report marks its second in red', async () => {
   const page = (await rig.newPage({ width: 1200, height: 700 })).page;
   await open(page, 'tt2', { maxEvents: 1000 });

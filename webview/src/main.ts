@@ -251,7 +251,7 @@ timelineEl.id = 'timeline';
 const timelineCanvas = el('canvas', 'timeline-canvas');
 timelineCanvas.tabIndex = 0;
 timelineCanvas.setAttribute('role', 'img');
-timelineCanvas.setAttribute('aria-label', 'Events per second over the trace; drag to filter by time, Escape clears');
+timelineCanvas.setAttribute('aria-label', 'Events per second over the trace; drag (or arrow keys, Shift+arrow keys, Enter) to filter by time, Escape clears');
 const timelineStart = el('span', 'timeline-from');
 const timelineEnd = el('span', 'timeline-to');
 const timelineAxis = el('div', 'timeline-axis');
@@ -444,7 +444,35 @@ timelineCanvas.addEventListener('pointerup', (ev) => {
   const a = secAt(Math.min(x0, ev.offsetX)), b = secAt(Math.max(x0, ev.offsetX));
   setTimeRange({ from: a, to: b });
 });
-timelineCanvas.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') setTimeRange(null); });
+// The keyboard's drag: ←/→ move a cursor, Shift extends from where it started, Enter applies,
+// Escape clears (the strip is focusable: Tab reaches it).
+let timelineKbd: [number, number] | null = null;
+timelineCanvas.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    timelineKbd = timelineDrag = null;
+    setTimeRange(null);
+    return;
+  }
+  if (!timelineExtent) return;
+  const w = Math.max(1, timelineCanvas.clientWidth), step = Math.max(1, w / 50);
+  if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
+    const [a, x] = timelineKbd ?? [0, 0];
+    const nx = Math.min(w, Math.max(0, x + (ev.key === 'ArrowRight' ? step : -step)));
+    timelineKbd = ev.shiftKey ? [a, nx] : [nx, nx];
+    timelineDrag = timelineKbd;
+    drawTimelineNow(true);
+    ev.preventDefault();
+  } else if (ev.key === 'Enter' && timelineKbd && Math.abs(timelineKbd[1] - timelineKbd[0]) >= 1) {
+    const [a, b] = timelineKbd;
+    timelineKbd = timelineDrag = null;
+    setTimeRange({ from: secAt(Math.min(a, b)), to: secAt(Math.max(a, b)) });
+  }
+});
+timelineCanvas.addEventListener('blur', () => {
+  if (!timelineKbd) return;
+  timelineKbd = timelineDrag = null;
+  drawTimelineNow(true);
+});
 timeClear.addEventListener('click', () => setTimeRange(null));
 
 function setTimeRange(r: TimeRange | null): void {

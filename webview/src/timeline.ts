@@ -140,7 +140,7 @@ export function drawTimeline(canvas: HTMLCanvasElement, t: TimelineCounts, range
   const shade = (x0: number, x1: number) => {
     g.fillStyle = style.getPropertyValue('--vscode-editor-selectionBackground').trim() || '#264f78';
     g.globalAlpha = 0.45;
-    g.fillRect(Math.min(x0, x1), 0, Math.abs(x1 - x0), h);
+    g.fillRect(Math.min(x0, x1), 0, Math.max(2, Math.abs(x1 - x0)), h); // a keyboard cursor is 2 px
     g.globalAlpha = 1;
   };
   if (drag) shade(drag[0], drag[1]);
