@@ -179,10 +179,10 @@ static enum view build_path(struct buf *dst, struct buf *proc, const struct kw_r
 	} else {
 		struct dirv d = (r->rflags & cwd_flag) ? cwd : base;
 		if (!d.host.p) {
+			/* walked straight into dst (no pointer into dst is kept: it grows below); another
+			 * namespace's view, the only one used later, is in b_dproc */
 			b_dproc.len = 0;
-			size_t at = dst->len;
 			d.view = walk_on_host(dst, &b_dproc, r, dsz, base_slot);
-			d.host = (struct sv){ dst->p + at, dst->len - at };
 			d.proc = d.view == VIEW_HOST ? (struct sv){ NULL, 0 } : (struct sv){ b_dproc.p, b_dproc.len };
 		} else {
 			buf_put(dst, d.host.p, d.host.n);
@@ -191,7 +191,7 @@ static enum view build_path(struct buf *dst, struct buf *proc, const struct kw_r
 		buf_put(dst, "/", 1);
 		buf_put(dst, name.p, name.n);
 		if (proc && v != VIEW_HOST) {
-			struct sv pd = d.proc.p ? d.proc : d.host;
+			struct sv pd = d.proc.p ? d.proc : d.host; /* d.host: a cached dir, never into dst */
 			buf_put(proc, pd.p, pd.n);
 			buf_put(proc, "/", 1);
 			buf_put(proc, name.p, name.n);
