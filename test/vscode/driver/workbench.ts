@@ -185,13 +185,23 @@ export class Workbench {
         if (!(await f.isVisible().catch(() => false))) continue;
         const inner = f.contentFrame().frameLocator('#active-frame');
         const want = hasText === undefined ? inner.locator(has) : inner.locator(has, { hasText });
-        if ((await want.count().catch(() => 0)) > 0) return inner;
+        if ((await want.count().catch(() => 0)) > 0) {
+          // Pinned by VS Code's id for that webview (its iframe's name): nth(i) would point at
+          // another webview as soon as one is added or removed before it in the DOM.
+          const name = await f.getAttribute('name').catch(() => null);
+          return name ? this.page.frameLocator(`iframe.webview.ready[name="${name}"]`).frameLocator('#active-frame') : inner;
+        }
       }
       if (Date.now() > deadline) {
         throw new Error(`no visible webview containing ${has}${hasText === undefined ? '' : ` with text ${String(hasText)}`} within ${timeout} ms`);
       }
       await sleep(200);
     }
+  }
+
+  /** Labels of the active editor tab in each group, for messages when a panel went out of sight. */
+  async activeTabs(): Promise<string[]> {
+    return this.page.locator('.tabs-container .tab.active').allInnerTexts().then((t) => t.map((s) => s.replace(/\s+/g, ' ').trim()), () => []);
   }
 
   /** Text of every visible notification toast. */
