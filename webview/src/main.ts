@@ -244,7 +244,13 @@ const table = new VirtualTable(
     },
   },
 );
-main.append(table.root, summaryEl, detailsEl);
+// The side panes share one box: beside the table when the panel is wide, below it when narrow
+// (panel.css), hidden when both are closed so the table takes the room.
+const sideEl = el('div', 'side');
+sideEl.id = 'side';
+sideEl.append(summaryEl, detailsEl);
+main.append(table.root, sideEl);
+function syncSide(): void { sideEl.hidden = summaryEl.hidden && detailsEl.hidden; }
 // the timeline strip: a canvas (pictures, no text from events) and its two end times
 const timelineEl = el('div', 'timeline');
 timelineEl.id = 'timeline';
@@ -501,6 +507,7 @@ function setSummaryOpen(open: boolean): void {
 /** Redraws at most 4 times a second; the last change is always drawn. */
 function drawSummary(): void {
   summaryEl.hidden = !summaryOpen;
+  syncSide();
   summaryBtn.toggleAttribute('secondary', !summaryOpen);
   if (!summaryOpen || summary.version === summaryDrawn) return;
   const now = performance.now();
@@ -609,6 +616,7 @@ function select(seq: number): void {
 
 function showDetails(): void {
   detailsEl.hidden = !detailsOpen;
+  syncSide();
   if (!detailsOpen) return;
   if (selectedSeq < 0 || store.slot(selectedSeq) < 0) {
     detailsEl.replaceChildren(el('div', 'empty', 'Select an event to see every field.'));

@@ -1,0 +1,83 @@
+// The panel's layout at the widths an editor column really has (issue 17, "a layout that fits"):
+// Summary and Details beside the table in a wide panel, below it in a narrow one (side by side,
+// or stacked when very narrow), the table keeping room for rows, and the room given back when
+// both panes are closed. Measured from the built panel's boxes in real Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { initTrace, settle, startRig, type Rig } from './harness';
+
+let rig: Rig;
+before(async () => { rig = await startRig(); });
+after(async () => { await rig?.close(); });
+
+interface Box { x: number; y: number; width: number; height: number }
+const base = { time: '2026-12-03T07:00:00.000000000Z', ktime_ns: 1, tid: 0, gid: 0, cwd: '/', cgroup: '/', container: null,
+  probe: 'tracepoint:syscalls:sys_exit_unlinkat', dev: 1, ino: 2, last_link: true, path_source: 'kernel', type: 'unlink', op: 'unlink',
+  ppid: 1, uid: 0, comm: 'rm', exe: '/usr/bin/rm', ancestors: [], ret: 0 };
+const events = Array.from({ length: 40 }, (_, i) => ({ ...base, pid: 100 + i, tid: 100 + i, path: `/srv/data/f${i}` }));
+
+async function box(page: Page, sel: string): Promise<Box> {
+  const b = await page.locator(sel).boundingBox();
+  assert.ok(b, `${sel} has a box`);
+  return b;
+}
+
+/** A panel of that size with a row selected, both panes open. */
+async function openBoth(width: number, height: number): Promise<Page> {
+  const page = (await rig.newPage({ width, height })).page;
+  await initTrace(page, `lay${width}`, events);
+  await page.locator('.vt-row', { hasText: '/srv/data/f7' }).first().locator('.vt-cell').first().click();
+  await page.click('#summary-toggle');
+  await settle(page);
+  assert.ok(await page.locator('#details').isVisible(), 'details open by default');
+  assert.ok(await page.locator('#summary').isVisible(), 'summary opened');
+  return page;
+}
+
+const rowsShown = (page: Page) => page.locator('.vt-row').filter({ visible: true }).count();
+
+test('layout: a wide panel puts Summary and Details beside the table', async () => {
+  const page = await openBoth(1400, 700);
+  const t = await box(page, '.vt'), s = await box(page, '#summary'), d = await box(page, '#details');
+  assert.ok(s.x >= t.x + t.width - 1 && d.x >= s.x + s.width - 1, `panes right of the table: table ${JSON.stringify(t)}, summary ${JSON.stringify(s)}, details ${JSON.stringify(d)}`);
+  assert.ok(t.width >= 1400 - s.width - d.width - 2 && t.width >= 700, `the table keeps the rest of the width: ${t.width}`);
+  assert.ok(s.width <= 330 && d.width <= 370, `the panes keep their widths: ${s.width}, ${d.width}`);
+  assert.ok(Math.abs(s.height - t.height) <= 24, 'full height beside it');
+  await page.context().close();
+});
+
+test('layout: a narrow panel puts them below the table, side by side, and the table keeps its width and rows', async () => {
+  const page = await openBoth(520, 700);
+  const t = await box(page, '.vt'), s = await box(page, '#summary'), d = await box(page, '#details');
+  assert.ok(t.width >= 518, `the table has the whole width: ${t.width}`);
+  assert.ok(s.y >= t.y + t.height - 1 && d.y >= t.y + t.height - 1, `panes below the table: table ${JSON.stringify(t)}, summary ${JSON.stringify(s)}, details ${JSON.stringify(d)}`);
+  assert.ok(Math.abs(s.y - d.y) <= 1 && d.x >= s.x + s.width - 1, 'side by side');
+  assert.ok(s.width >= 200 && d.width >= 200, `each pane readable: ${s.width}, ${d.width}`);
+  assert.ok(t.height >= 140, `the table keeps room for rows: ${t.height}`);
+  assert.ok(await rowsShown(page) >= 10, 'at least ten rows in sight');
+  // the details still show the selected row's fields
+  assert.match(await page.locator('#details').innerText(), /\/srv\/data\/f7\b/);
+
+  // one pane closed: the other takes the bottom's whole width
+  await page.click('#summary-toggle');
+  await settle(page);
+  const d1 = await box(page, '#details');
+  assert.ok(d1.width >= 518 && d1.y >= t.y + 100, `details alone below the table across it: ${JSON.stringify(d1)}`);
+  // both closed: the table takes the whole panel back
+  await page.click('#details-toggle');
+  await settle(page);
+  assert.ok(await page.locator('#side').isHidden(), 'no empty strip left');
+  const t2 = await box(page, '.vt'), m = await box(page, '.main');
+  assert.ok(t2.height >= m.height - 2, `the table fills the main area again: ${t2.height} of ${m.height}`);
+  await page.context().close();
+});
+
+test('layout: a very narrow panel stacks the two panes under the table', async () => {
+  const page = await openBoth(400, 900);
+  const t = await box(page, '.vt'), s = await box(page, '#summary'), d = await box(page, '#details');
+  assert.ok(s.y >= t.y + t.height - 1 && d.y >= s.y + s.height - 1, `table, summary, details from the top: ${JSON.stringify([t, s, d])}`);
+  assert.ok(s.width >= 398 && d.width >= 398, 'each across the panel');
+  assert.ok(t.height >= 140, `the table keeps room for rows: ${t.height}`);
+  await page.context().close();
+});
