@@ -1,6 +1,6 @@
 // The event panel's host side, registered by PanelManager itself:
 //   - `kwitness.events` webview panels, one per trace (trace-panel.ts; serializer for reloads,
-//     no retainContextWhenHidden), with export to JSON Lines / CSV (export.ts);
+//     retained while hidden), with export to JSON Lines / CSV (export.ts);
 //   - the read-only FileSystemProvider for `kwitness://<hostId>/abs/path` (host-file-system.ts);
 //   - commands `kwitness.openPath` (open-path.ts) and `kwitness.showKernelSymbol` (symbol-view.ts).
 //
@@ -21,7 +21,8 @@ import { FS_SCHEME, HostFileSystem } from './host-file-system';
 import { makeNonce, renderPanelHtml } from './html';
 import { PathOpener } from './open-path';
 import { SYMBOL_VIEW_TYPE, SymbolViews } from './symbol-view';
-import { EVENTS_VIEW_TYPE, TracePanel, traceTitle, type TracePanelHost } from './trace-panel';
+import { EVENTS_VIEW_TYPE, TracePanel, type TracePanelHost } from './trace-panel';
+import { traceTitle } from './title';
 
 export { EVENTS_VIEW_TYPE, FS_SCHEME, SYMBOL_VIEW_TYPE };
 export type { PanelDeps, PanelLog } from './deps';
@@ -107,7 +108,10 @@ export class PanelManager extends Disposable implements TracePanelHost {
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [this.webviewRoot], enableFindWidget: false };
+    // Retained while hidden: switching tabs must be instant and keep selection, scroll, filters
+    // and every event (recreating it replayed up to the whole backlog into a fresh page). The cost
+    // is the hidden renderer's memory, which the panel's cap bounds.
+    return { enableScripts: true, localResourceRoots: [this.webviewRoot], enableFindWidget: false, retainContextWhenHidden: true };
   }
 
   configureWebview(webview: vscode.Webview): void {

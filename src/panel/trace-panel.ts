@@ -12,6 +12,7 @@ import {
 import type { PanelDeps } from './deps';
 import { PanelExports } from './export';
 import { TraceFeed } from './feed';
+import { traceTitle } from './title';
 
 export const EVENTS_VIEW_TYPE = 'kwitness.events';
 const FLUSH_MS = 50;
@@ -32,11 +33,6 @@ function setting(key: 'maxEvents' | 'batchMs' | 'panel.backlog', fallback: numbe
   return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
 }
 
-export function traceTitle(t: { host: HostRef; options: { families: string[] }; label?: string }): string {
-  const fams = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
-  return t.label ? `${fams} ${t.label} — ${t.host.label}` : `${fams} — ${t.host.label}`;
-}
-
 export class TracePanel extends Disposable {
   private readonly feed: TraceFeed;
   private readonly exports: PanelExports;
@@ -55,7 +51,7 @@ export class TracePanel extends Disposable {
     const restored = restoredState;
     this.traceId = trace?.id ?? restored!.traceId;
     this.host = trace?.host ?? mgr.hostRef(restored!.hostId);
-    this.title = trace ? traceTitle(trace) : restored!.title;
+    this.title = trace ? traceTitle(trace, new Date()) : restored!.title;
     this.exports = this._register(new PanelExports(this.host.id, (m) => this.post({ ...m, traceId: this.traceId }), mgr.deps.log));
     this.feed = this._register(new TraceFeed({
       traceId: this.traceId,
@@ -73,10 +69,9 @@ export class TracePanel extends Disposable {
     mgr.configureWebview(panel.webview);
     this._register(panel.webview.onDidReceiveMessage((m) => this.onMessage(m)));
     panel.webview.html = mgr.panelHtml(panel.webview, this.title);
-    this._register(panel.onDidChangeViewState(() => {
-      // Without retainContextWhenHidden a hidden webview is destroyed; it says `ready` again when shown.
-      if (!panel.visible) this.feed.detach();
-    }));
+    // The webview is retained while hidden (index.ts), so a hidden panel keeps receiving batches.
+    // Were it ever recreated (a restored panel VS Code revived without that option), it says
+    // `ready` again and the feed starts over from the backlog.
     // User names come from the host's /etc/passwd; a restored panel whose trace is gone does not
     // open a connection just for that.
     if (trace || this.host.kind === 'local') void this.loadUsers();
@@ -138,7 +133,12 @@ export class TracePanel extends Disposable {
     exportBegin: (m) => void this.exports.begin(m.format, m.count),
     exportChunk: (m) => this.exports.chunk(m.exportId, m.data, m.last),
     stopTrace: () => {
-      void this.trace?.stop().catch((e) => vscode.window.showErrorMessage(`Kernel Witness: stop failed: ${(e as Error).message}`));
+      const t = this.trace;
+      void t?.stop().catch((e) => {
+        // the panel shows "stopping…" from the click on: tell it the trace still runs
+        this.feed.send({ type: 'state', traceId: this.traceId, state: t.state });
+        void vscode.window.showErrorMessage(`Kernel Witness: stop failed: ${(e as Error).message}`);
+      });
     },
     resumeTrace: () => {
       if (this.trace?.state.kind !== 'disconnected') return;

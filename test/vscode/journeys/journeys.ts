@@ -118,6 +118,9 @@ async function main(): Promise<number> {
     console.log(`     row visible ${latency} ms after the deleting ssh command returned (load average ${os.loadavg().map((x: number) => x.toFixed(1)).join(' ')})`);
     const strays = (await unlinkPanel.locator('.vt-row').filter({ visible: true }).allInnerTexts()).filter((r) => r.includes(outside));
     if (strays.length) throw new Error(`a deletion outside the scope reached the panel: ${JSON.stringify(strays)}`);
+    // For journey 3b: the row selected and the page marked, both must outlive the tab being hidden.
+    await row.locator('.vt-cell').first().click();
+    await unlinkPanel.locator('body').evaluate((b) => b.setAttribute('data-kw-kept', 'yes'));
     await shot('journey-2-unlink-trace.png');
   });
 
@@ -144,6 +147,11 @@ async function main(): Promise<number> {
     if (!unlinkPanel) throw new Error('needs journey 2');
     await focusTab(wb, /unlink/i);
     const panel = await wb.webview('#state', /unlink/, 20_000);
+    // Hidden behind journey 3a's panel and editor, then shown: the same page (not reloaded and
+    // replayed), with the selection it had.
+    if (await panel.locator('body').getAttribute('data-kw-kept') !== 'yes') throw new Error('the unlink panel was reloaded when its tab was hidden and shown again');
+    const sel = await panel.locator('.vt-row.selected').filter({ visible: true }).allInnerTexts();
+    if (!sel.some((t) => t.includes(victim))) throw new Error(`the selection did not survive the tab switch: ${JSON.stringify(sel)}`);
     const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).filter({ visible: true }).first();
     await link.click();
     // A deleted file cannot open: its parent directory's listing (as it is now, read from the
@@ -211,7 +219,17 @@ async function main(): Promise<number> {
     // take the element over, so the click selects it instead. Locate afresh and click again then.
     const details = panel.locator('#details');
     for (let attempt = 1; ; attempt++) {
-      await panel.locator('.vt-row', { hasText: './true' }).filter({ visible: true }).first().locator('.vt-cell').first().click();
+      try {
+        await panel.locator('.vt-row', { hasText: './true' }).filter({ visible: true }).first().locator('.vt-cell').first().click({ timeout: 15_000 });
+      } catch (e) {
+        // The row is there (found above) but cannot be clicked: say what covered the panel, then
+        // bring its tab to the front once and try again.
+        const tabs = await wb.activeTabs();
+        if (attempt >= 3) throw new Error(`${(e as Error).message.split('\n')[0]}; active tabs: ${JSON.stringify(tabs)}`);
+        console.log(`     note: the exec row could not be clicked (active tabs: ${JSON.stringify(tabs)}); revealing the panel's tab`);
+        await wb.tab(/^Exec/).click().catch(() => undefined);
+        continue;
+      }
       try {
         await details.locator('dd', { hasText: './true' }).first().waitFor({ timeout: 3_000 });
         break;
