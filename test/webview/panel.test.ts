@@ -236,6 +236,15 @@ test('details pane: every field, argv, command lines, ancestry filter, probe to 
   // free text finds the script's option: only python3 /srv/cleaner.py --mode nightly (i % 8 == 3)
   await typeInto(page, 'f-text', 'nightly');
   assert.equal(await rows(page), 4);
+  // The selected exec (row 5) is not among them: its details stay, saying the filters hide it.
+  assert.match((await page.textContent('#details-hidden-note'))!, /Not in the table: the filters hide this event/);
+  assert.ok((await page.textContent('#details'))!.includes('--n=5'), 'the details still show what was being read');
+  await typeInto(page, 'f-text', '');
+  assert.equal(await page.locator('#details-hidden-note').count(), 0, 'back in the table: no note');
+  await typeInto(page, 'f-text', 'nightly');
+  await page.locator('#details-hidden-note a', { hasText: 'Close it' }).click();
+  await settle(page, 50);
+  assert.match((await page.textContent('#details'))!, /Select an event to see every field/);
   await page.close();
 });
 
@@ -491,6 +500,34 @@ test('trace state in the header; stop and reconnect post their messages', async 
   assert.match((await page.textContent('#state'))!, /stopped: user/);
   assert.equal(await page.locator('#stop').getAttribute('disabled'), '');
   await page.close();
+});
+
+test('Stop shows at once; the events still on their way are kept and counted', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tss');
+  await gen(page, 'tss', 0, 5);
+  await page.locator('#stop').click();
+  // before the host answers: the header says so and Stop cannot be chosen twice
+  assert.equal((await page.textContent('#state'))!, 'stopping…');
+  assert.equal(await page.locator('#stop').getAttribute('disabled'), '');
+  assert.equal((await posted(page)).filter((m) => m.type === 'stopTrace').length, 1);
+  // the agent's last output (events from before Stop) arrives after the click
+  await gen(page, 'tss', 5, 3);
+  await settle(page, 50);
+  assert.equal((await page.textContent('#state'))!, 'stopping… · 3 events from before Stop arrived after it, kept');
+  assert.equal(await rows(page), 8);
+  await send(page, { type: 'state', traceId: 'tss', state: { kind: 'stopped' } });
+  assert.equal((await page.textContent('#state'))!, 'stopped · 3 events from before Stop arrived after it, kept');
+  await page.close();
+
+  // a stop that failed: the host says the trace still runs, and Stop can be chosen again
+  const p2 = await fresh();
+  await initTrace(p2, 'tsf');
+  await p2.locator('#stop').click();
+  await send(p2, { type: 'state', traceId: 'tsf', state: { kind: 'running', probes: [{ family: 'unlink', probe: 'tracepoint:syscalls:sys_exit_unlinkat', mode: 'tracepoint' }] } });
+  assert.match((await p2.textContent('#state'))!, /^running · unlink: tracepoint$/);
+  assert.equal(await p2.locator('#stop').getAttribute('disabled'), null);
+  await p2.close();
 });
 
 test('a live flood of 100,000 events/s in 50 ms batches: frame times printed', async () => {

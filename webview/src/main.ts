@@ -52,6 +52,8 @@ let summaryOpen = saved?.summaryOpen ?? false;
 let timelineOpen = saved?.timelineOpen ?? false;
 let pendingScrollRow = saved?.scrollRow ?? 0;
 let received = 0;
+/** `received` when Stop was chosen in this panel (-1: not asked): the header says "stopping…" at once. */
+let stopAskedAt = -1;
 let pausedAt = -1;
 let selectedSeq = -1;
 let follow = true;
@@ -554,8 +556,14 @@ function refresh(): void {
 
 function updateHeader(): void {
   titleEl.textContent = visible(title);
-  stateEl.textContent = live ? visible(stateText(traceState)) : 'ended (window reloaded; events not kept)';
-  stateEl.className = `state ${live ? traceState.kind : 'stopped'}`;
+  const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
+  // Stop shows at once, even while the agent's last output (events from before Stop) still
+  // arrives; how many came after the click is said, since they were kept, not dropped.
+  const afterStop = stopAskedAt >= 0 ? received - stopAskedAt : 0;
+  const late = afterStop > 0 ? ` · ${afterStop.toLocaleString('en-US')} ${afterStop === 1 ? 'event' : 'events'} from before Stop arrived after it, kept` : '';
+  const stopping = live && stopAskedAt >= 0 && !ended;
+  stateEl.textContent = !live ? 'ended (window reloaded; events not kept)' : stopping ? `stopping…${late}` : visible(stateText(traceState)) + (ended ? late : '');
+  stateEl.className = `state ${!live ? 'stopped' : stopping ? 'stopping' : traceState.kind}`;
   const shown = view.length;
   countEl.textContent = `${shown.toLocaleString('en-US')} ${shown === 1 ? 'row' : 'rows'}` + (shown !== store.size ? ` of ${store.size.toLocaleString('en-US')}` : '');
   droppedEl.textContent = store.dropped ? `${store.dropped.toLocaleString('en-US')} oldest dropped (cap ${store.cap.toLocaleString('en-US')})` : '';
@@ -566,8 +574,7 @@ function updateHeader(): void {
     ? `${lostTotal} lost (pending table full: ${lostUntracked}): events the agent could not deliver, and calls its kernel side could not follow because its table of calls in flight was full (each may have been an event)`
     : 'Events the agent could not deliver (ring buffer full), exact count for this trace';
   pauseBtn.textContent = pausedAt >= 0 ? 'Resume' : 'Pause';
-  const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
-  stopBtn.toggleAttribute('disabled', ended);
+  stopBtn.toggleAttribute('disabled', ended || stopping);
   resumeBtn.hidden = !live || traceState.kind !== 'disconnected';
   ancChip.hidden = filters.ancestor === 0;
   const tr = timeRange();
@@ -633,6 +640,21 @@ function showDetails(): void {
       else status(`No kernel function behind probe ${visible(probe)}`);
     },
   });
+  // Kept while a filter hides it (typing a filter must not lose what was being read), but never
+  // passed off as a row of the table.
+  if (filter.active && !filter.test(store, selectedSeq)) {
+    const note = el('div', 'hidden-note', 'Not in the table: the filters hide this event. ');
+    note.id = 'details-hidden-note';
+    note.setAttribute('role', 'note');
+    const clear = el('a', 'link', 'Close it');
+    clear.setAttribute('role', 'button');
+    clear.tabIndex = 0;
+    const unselect = () => select(-1);
+    clear.addEventListener('click', unselect);
+    clear.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); unselect(); } });
+    note.append(clear);
+    detailsEl.prepend(note);
+  }
 }
 
 function pathB64(ev: Record<string, unknown>, field: PathField): string | null {
@@ -689,6 +711,8 @@ function setFilters(f: PanelFilters): void {
   filters = f;
   filter = new RowFilter(filters, users);
   rebuildNow();
+  // the selected event may have left (or come back into) the table: the details say which
+  if (selectedSeq >= 0) showDetails();
   saveState();
 }
 /** A "filter by this" click (details pane, pod cell): sets one text filter and shows it in its field. */
@@ -753,7 +777,12 @@ clearBtn.addEventListener('click', () => {
   select(-1);
   rebuildNow();
 });
-stopBtn.addEventListener('click', () => { if (traceId) post({ type: 'stopTrace', traceId }); });
+stopBtn.addEventListener('click', () => {
+  if (!traceId) return;
+  if (stopAskedAt < 0) stopAskedAt = received;
+  post({ type: 'stopTrace', traceId });
+  updateHeader();
+});
 resumeBtn.addEventListener('click', () => { if (traceId) post({ type: 'resumeTrace', traceId }); });
 // The column chooser closes on Escape and on a click elsewhere.
 document.addEventListener('click', (e) => {
@@ -832,6 +861,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     store.clear();
     timeline.reset();
     received = 0;
+    stopAskedAt = -1;
     pausedAt = -1;
     selectedSeq = -1;
     filter = new RowFilter(filters, users);
@@ -856,6 +886,8 @@ const handlers: Handlers<HostToWebviewMap> = {
   },
   state(m) {
     traceState = m.state;
+    // still running after Stop was asked: the stop failed (the host said why); Stop can be chosen again
+    if (m.state.kind === 'running') stopAskedAt = -1;
     updateHeader();
   },
   lost(m) {
