@@ -81,3 +81,23 @@ test('layout: a very narrow panel stacks the two panes under the table', async (
   assert.ok(t.height >= 140, `the table keeps room for rows: ${t.height}`);
   await page.context().close();
 });
+
+test('layout: a path too long for its column is cut at its start, so the file name stays in sight', async () => {
+  const page = (await rig.newPage({ width: 1000, height: 400 })).page;
+  const long = '/var/lib/kubelet/pods/9c5b94b1-35ad-49bb-b118-8e8fc24abf80/volumes/kubernetes.io~empty-dir/cache/disk.img';
+  await initTrace(page, 'keepend', [{ ...base, pid: 7, tid: 7, path: long }, { ...base, pid: 8, tid: 8, path: '/srv/f' }]);
+  await page.click('#details-toggle');
+  await settle(page);
+  const geom = (text: string) => page.locator('.vt-row', { hasText: text }).first().locator('.vt-cell.keep-end.link').last().evaluate((cell) => {
+    const span = cell.firstElementChild!;
+    const c = cell.getBoundingClientRect(), s = span.getBoundingClientRect();
+    return { cellLeft: c.left, cellRight: c.right, textLeft: s.left, textRight: s.right, text: span.textContent };
+  });
+  const g = await geom('disk.img');
+  assert.equal(g.text, long, 'the whole path stays the cell\'s text (search, copy, tests)');
+  assert.ok(g.textRight <= g.cellRight + 1, `its end is in sight: ${JSON.stringify(g)}`);
+  assert.ok(g.textLeft < g.cellLeft - 20, `its start is cut: ${JSON.stringify(g)}`);
+  const s = await geom('/srv/f');
+  assert.ok(Math.abs(s.textLeft - s.cellLeft) <= 8, `a short path stays left-aligned: ${JSON.stringify(s)}`);
+  await page.context().close();
+});

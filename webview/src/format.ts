@@ -11,6 +11,8 @@ export interface ColumnDef {
   /** In characters of the editor font (cells are monospace); the table converts to pixels. */
   width: number;
   grow?: boolean;
+  /** Paths: a long one is cut at its start, so the file name stays in sight. */
+  keepEnd?: boolean;
 }
 
 export const COLUMNS: Record<ColumnId, ColumnDef> = {
@@ -18,14 +20,14 @@ export const COLUMNS: Record<ColumnId, ColumnDef> = {
   type: { id: 'type', label: 'Type', width: 16 },
   process: { id: 'process', label: 'Process', width: 16 },
   user: { id: 'user', label: 'User', width: 10 },
-  exe: { id: 'exe', label: 'Exe', width: 22 },
-  path: { id: 'path', label: 'Path', width: 28, grow: true },
+  exe: { id: 'exe', label: 'Exe', width: 22, keepEnd: true },
+  path: { id: 'path', label: 'Path', width: 28, grow: true, keepEnd: true },
   result: { id: 'result', label: 'Result', width: 12 },
   container: { id: 'container', label: 'Container', width: 12 },
   pod: { id: 'pod', label: 'Pod', width: 24 },
   path_pod: { id: 'path_pod', label: "File's pod", width: 24 },
   ppid: { id: 'ppid', label: 'PPID', width: 7 },
-  cwd: { id: 'cwd', label: 'Cwd', width: 22 },
+  cwd: { id: 'cwd', label: 'Cwd', width: 22, keepEnd: true },
   cgroup: { id: 'cgroup', label: 'Cgroup', width: 26 },
   probe: { id: 'probe', label: 'Probe', width: 32 },
   ktime: { id: 'ktime', label: 'ktime (ns)', width: 15 },

@@ -22,6 +22,8 @@ export interface TableColumn {
   width: number;
   /** Takes the remaining width. */
   grow?: boolean;
+  /** Too long for the column: cut at the start ("…/volumes/disk.img"), the end being what matters. */
+  keepEnd?: boolean;
 }
 
 export interface TableSource {
@@ -248,7 +250,7 @@ export class VirtualTable {
           span.textContent = c.text;
           cellEl.title = c.text;
         }
-        const cls = `vt-cell${c.link && c.text ? ' link' : ''}${c.cls ? ' ' + c.cls : ''}`;
+        const cls = `vt-cell${this.columns[i].keepEnd ? ' keep-end' : ''}${c.link && c.text ? ' link' : ''}${c.cls ? ' ' + c.cls : ''}`;
         if (cellEl.className !== cls) cellEl.className = cls;
       }
     }
