@@ -71,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
       files: hosts,
       agent: hosts,
       log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+      startTrace: (host, options) => traces.start(host, options),
     }),
   );
   traces.viewer = panels;

@@ -35,6 +35,10 @@ export interface HostToWebviewMap {
     users: Record<string, string>;
     /** False when the panel was restored after a reload and its trace no longer exists. */
     live: boolean;
+    /** Once it ended, the same scope can be started again in this panel (not a watch's follower). */
+    restartable?: boolean;
+    /** This panel's previous trace, when this one is its restart: the filters stay. */
+    restartOf?: string;
   };
   /** A batch of events (the host batches every ~50 ms; `replay` marks backlog after `ready`). */
   events: { traceId: string; events: KwEvent[]; replay: boolean };
@@ -65,6 +69,8 @@ export interface WebviewToHostMap {
   stopTrace: { traceId: string };
   /** Reconnect button, shown while the trace is 'disconnected'. */
   resumeTrace: { traceId: string };
+  /** Restart button of an ended trace: the same host and scope, in this panel. */
+  restartTrace: { traceId: string };
 }
 
 export type PathField = 'path' | 'old_path' | 'exe' | 'cwd' | 'filename' | 'interpreter' | 'ancestor_exe' | 'target';

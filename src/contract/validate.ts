@@ -89,6 +89,10 @@ const checkers: Checkers = {
     onlyKeys(o, ['type', 'traceId'], w);
     return { traceId: id(o, 'traceId', w) };
   },
+  restartTrace(o, w) {
+    onlyKeys(o, ['type', 'traceId'], w);
+    return { traceId: id(o, 'traceId', w) };
+  },
 };
 
 /** Checks an untrusted message from the webview; never throws. */

@@ -36,6 +36,8 @@ export class PanelManager extends Disposable implements TracePanelHost {
   private readonly webviewRoot: vscode.Uri;
   private readonly opener: PathOpener;
   private readonly symbols: SymbolViews;
+  /** The panel whose Restart is starting a trace (showTrace binds the new trace to it). */
+  private restarting: TracePanel | null = null;
 
   constructor(context: vscode.ExtensionContext, readonly deps: PanelDeps) {
     super();
@@ -65,6 +67,16 @@ export class PanelManager extends Disposable implements TracePanelHost {
       existing.panel.reveal();
       return;
     }
+    // A restart: the new trace takes over the panel that asked for it (one tab per scope).
+    const old = this.restarting;
+    if (old && !old.isDisposed && this.panels.get(old.traceId) === old) {
+      this.restarting = null;
+      this.panels.delete(old.traceId);
+      old.dispose();
+      this.bind(old.panel, trace, null, old.traceId);
+      old.panel.reveal();
+      return;
+    }
     const panel = vscode.window.createWebviewPanel(EVENTS_VIEW_TYPE, traceTitle(trace), vscode.ViewColumn.Active, this.webviewOptions());
     this.bind(panel, trace, null);
   }
@@ -85,8 +97,29 @@ export class PanelManager extends Disposable implements TracePanelHost {
     this.bind(panel, trace, restoredState);
   }
 
-  private bind(panel: vscode.WebviewPanel, trace: TraceHandle | null, state: PanelViewState | null): void {
-    const tp = new TracePanel(this, panel, trace, state);
+  /**
+   * Restart: the same host and scope again. startTrace creates the trace and calls showTrace
+   * synchronously, which binds it to this panel; a start that fails before that leaves the
+   * panel with its ended trace, and the webview is told so.
+   */
+  restart(tp: TracePanel): void {
+    const scope = tp.restartScope;
+    if (!scope || this.restarting) return;
+    this.restarting = tp;
+    let started: Promise<unknown>;
+    try {
+      started = this.deps.startTrace!(scope.host, scope.options);
+    } finally {
+      this.restarting = null;
+    }
+    void started.catch((e) => {
+      this.deps.log.warn(`panel: restart on ${scope.host.label} failed: ${(e as Error).message}`);
+      if (!tp.isDisposed) tp.resendState();
+    });
+  }
+
+  private bind(panel: vscode.WebviewPanel, trace: TraceHandle | null, state: PanelViewState | null, restartOf?: string): void {
+    const tp = new TracePanel(this, panel, trace, state, restartOf);
     this.panels.set(tp.traceId, tp);
     const sub = panel.onDidDispose(() => {
       sub.dispose();

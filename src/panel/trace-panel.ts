@@ -25,6 +25,8 @@ export interface TracePanelHost {
   panelHtml(webview: vscode.Webview, title: string): string;
   openPath(hostId: string, bytes: Uint8Array): Promise<unknown>;
   showKernelSymbol(hostId: string, symbol: string, probe: string): Promise<unknown>;
+  /** Starts the panel's scope again and binds the new trace to this panel. */
+  restart(panel: TracePanel): void;
 }
 
 /** Settings (contributed in package.json): kwitness.maxEvents, kwitness.batchMs, kwitness.panel.backlog. */
@@ -46,6 +48,8 @@ export class TracePanel extends Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly trace: TraceHandle | null,
     readonly restoredState: PanelViewState | null,
+    /** The trace this panel showed before, when this one is its restart (the filters stay). */
+    restartOf?: string,
   ) {
     super();
     const restored = restoredState;
@@ -62,7 +66,7 @@ export class TracePanel extends Disposable {
       init: () => ({
         type: 'init', traceId: this.traceId, host: this.host, title: this.title, state: this.state(),
         lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
-        users: this.users, live: this.trace !== null,
+        users: this.users, live: this.trace !== null, restartable: this.restartScope !== null, restartOf,
       }),
     }));
     panel.title = this.title;
@@ -75,6 +79,17 @@ export class TracePanel extends Disposable {
     // User names come from the host's /etc/passwd; a restored panel whose trace is gone does not
     // open a connection just for that.
     if (trace || this.host.kind === 'local') void this.loadUsers();
+  }
+
+  /** What Restart starts again: a trace's host and options (a watch's follower has none of its own). */
+  get restartScope(): { host: HostRef; options: TraceHandle['options'] } | null {
+    const t = this.trace;
+    return t && t.label === undefined && this.mgr.deps.startTrace ? { host: t.host, options: t.options } : null;
+  }
+
+  /** Tells the webview the trace's state again (a restart that could not begin leaves it as it was). */
+  resendState(): void {
+    this.feed.send({ type: 'state', traceId: this.traceId, state: this.state() });
   }
 
   /** Bound to a trace (not a panel restored after its trace ended). */
@@ -139,6 +154,11 @@ export class TracePanel extends Disposable {
         this.feed.send({ type: 'state', traceId: this.traceId, state: t.state });
         void vscode.window.showErrorMessage(`Kernel Witness: stop failed: ${(e as Error).message}`);
       });
+    },
+    restartTrace: () => {
+      const st = this.trace?.state.kind;
+      if (st === 'stopped' || st === 'failed') this.mgr.restart(this);
+      else this.resendState();
     },
     resumeTrace: () => {
       if (this.trace?.state.kind !== 'disconnected') return;

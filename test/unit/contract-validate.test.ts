@@ -28,6 +28,7 @@ test('accepts every message of the contract', () => {
   ok({ type: 'exportChunk', traceId: 't', exportId: 1, data: 'a,b\n', last: true });
   ok({ type: 'stopTrace', traceId: 't' });
   ok({ type: 'resumeTrace', traceId: 't' });
+  ok({ type: 'restartTrace', traceId: 't' });
 });
 
 test('rejects unknown types, extra fields and wrong shapes', () => {
@@ -39,6 +40,7 @@ test('rejects unknown types, extra fields and wrong shapes', () => {
   bad({ type: 'stopTrace', traceId: 't', extra: 1 }, /unexpected field 'extra'/);
   bad({ type: 'stopTrace', traceId: '' }, /traceId is empty/);
   bad({ type: 'stopTrace', traceId: 5 }, /traceId must be a string/);
+  bad({ type: 'restartTrace', traceId: 't', options: { families: ['exec'] } }, /unexpected field 'options'/);
   bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: 'not base64!', field: 'path' }, /pathB64 is not non-empty base64/);
   bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: '', field: 'path' }, /pathB64/);
   bad({ type: 'openPath', traceId: 't', hostId: 'h', pathB64: 'L3Rt', field: 'etc' }, /field must be one of/);

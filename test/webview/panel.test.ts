@@ -530,6 +530,45 @@ test('Stop shows at once; the events still on their way are kept and counted', a
   await p2.close();
 });
 
+test('an ended trace: Pause disabled, Restart starts the same scope in this panel and keeps its filters', async () => {
+  const page = await fresh();
+  await initTrace(page, 'tr1', [], { restartable: true });
+  await gen(page, 'tr1', 0, 6);
+  assert.equal(await page.locator('#restart').isVisible(), false, 'no Restart while it runs');
+  await typeInto(page, 'f-comm', 'rm');
+  const kept = await rows(page);
+  assert.ok(kept > 0 && kept < 6, `the filter keeps some rows: ${kept}`);
+  await send(page, { type: 'state', traceId: 'tr1', state: { kind: 'stopped' } });
+  assert.equal(await page.locator('#pause').getAttribute('disabled'), '', 'nothing left to pause');
+  assert.ok(await page.locator('#restart').isVisible(), 'Restart once it ended');
+  await page.locator('#restart').click();
+  assert.equal((await page.textContent('#state'))!, 'restarting…');
+  assert.equal(await page.locator('#restart').getAttribute('disabled'), '', 'not twice');
+  assert.deepEqual((await posted(page)).filter((m) => m.type === 'restartTrace'), [{ type: 'restartTrace', traceId: 'tr1' }]);
+  // the host binds the new trace to this panel: its init names the one it restarts
+  await initTrace(page, 'tr2', [], { restartable: true, restartOf: 'tr1' });
+  assert.match((await page.textContent('#state'))!, /^running/);
+  assert.equal(await page.locator('#restart').isVisible(), false);
+  assert.equal(await page.inputValue('#f-comm input'), 'rm', 'the filters stay');
+  assert.equal(await rows(page), 0, 'a new trace: the old rows are gone');
+  await gen(page, 'tr2', 0, 6);
+  assert.equal(await rows(page), kept, 'and the filter applies to the new rows');
+  // another trace (no restartOf) starts with empty filters
+  await initTrace(page, 'other', [], { restartable: true });
+  assert.equal(await page.inputValue('#f-comm input'), '');
+  // a restart that could not begin: the host repeats the ended state, and Restart is offered again
+  await send(page, { type: 'state', traceId: 'other', state: { kind: 'failed', message: 'no BTF' } });
+  await page.locator('#restart').click();
+  await send(page, { type: 'state', traceId: 'other', state: { kind: 'failed', message: 'no BTF' } });
+  assert.equal(await page.locator('#restart').getAttribute('disabled'), null);
+  assert.match((await page.textContent('#state'))!, /^failed: no BTF/);
+  // a watch's follower (not restartable) never offers it
+  await initTrace(page, 'w1', [], { restartable: false });
+  await send(page, { type: 'state', traceId: 'w1', state: { kind: 'stopped' } });
+  assert.equal(await page.locator('#restart').isVisible(), false);
+  await page.close();
+});
+
 test('a live flood of 100,000 events/s in 50 ms batches: frame times printed', async () => {
   const { page } = await rig.newPage({ width: 1400, height: 800 });
   await initTrace(page, 'tfl');

@@ -118,8 +118,9 @@ async function main(): Promise<number> {
     console.log(`     row visible ${latency} ms after the deleting ssh command returned (load average ${os.loadavg().map((x: number) => x.toFixed(1)).join(' ')})`);
     const strays = (await unlinkPanel.locator('.vt-row').filter({ visible: true }).allInnerTexts()).filter((r) => r.includes(outside));
     if (strays.length) throw new Error(`a deletion outside the scope reached the panel: ${JSON.stringify(strays)}`);
-    // For journey 3b: the row selected and the page marked, both must outlive the tab being hidden.
-    await row.locator('.vt-cell').first().click();
+    // For journey 3b: a filter typed and the page marked, both must outlive the tab being hidden.
+    // (Not a selection: the next command's Escape reaches the focused table and clears it, as it should.)
+    await unlinkPanel.locator('#f-text input').fill(path.basename(victim));
     await unlinkPanel.locator('body').evaluate((b) => b.setAttribute('data-kw-kept', 'yes'));
     await shot('journey-2-unlink-trace.png');
   });
@@ -148,10 +149,10 @@ async function main(): Promise<number> {
     await focusTab(wb, /unlink/i);
     const panel = await wb.webview('#state', /unlink/, 20_000);
     // Hidden behind journey 3a's panel and editor, then shown: the same page (not reloaded and
-    // replayed), with the selection it had.
+    // replayed), with the filter it had.
     if (await panel.locator('body').getAttribute('data-kw-kept') !== 'yes') throw new Error('the unlink panel was reloaded when its tab was hidden and shown again');
-    const sel = await panel.locator('.vt-row.selected').filter({ visible: true }).allInnerTexts();
-    if (!sel.some((t) => t.includes(victim))) throw new Error(`the selection did not survive the tab switch: ${JSON.stringify(sel)}`);
+    const typed = await panel.locator('#f-text input').inputValue();
+    if (typed !== path.basename(victim)) throw new Error(`the filter did not survive the tab switch: "${typed}"`);
     const link = panel.locator('.vt-row .vt-cell.link .vt-text', { hasText: victim }).filter({ visible: true }).first();
     await link.click();
     // A deleted file cannot open: its parent directory's listing (as it is now, read from the
@@ -197,6 +198,35 @@ async function main(): Promise<number> {
     const progs = bpfProgsOf(agentPids);
     if (progs.length) throw new Error(`BPF programs of the stopped agent still loaded: ${progs.join(',')}`);
     await shot('journey-4-stopped.png');
+  });
+
+  // 4b. The stopped trace's panel offers Restart: the same host and scope start again in the same
+  //     tab (the agent scoped as before), and the panel's Stop says "stopping…" at once.
+  await steps.step('journey 4b: Restart in the stopped panel starts the same scope in the same tab; its Stop ends it', async () => {
+    await focusTab(wb, /Unlink under/);
+    const panel = await wb.webview('#state', /stopped/, 30_000);
+    const tabsBefore = await wb.page.locator('.tabs-container .tab', { hasText: /Unlink under/ }).count();
+    const running = agentsUnder(target.sshdPid).map((p) => p.pid); // journey 3a's create trace runs on
+    await panel.locator('#restart').click();
+    await panel.locator('#state.running').waitFor({ timeout: 90_000 });
+    const pids = agentsUnder(target.sshdPid).map((p) => p.pid).filter((p) => !running.includes(p));
+    if (pids.length === 0) throw new Error('the panel says running but no new kwitness-agent runs under the test sshd');
+    const args = pids.map((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ')).join(' | ');
+    if (!args.includes(`--path-prefix ${dir}`)) throw new Error(`the restarted agent lost the scope ${dir}: ${args}`);
+    const tabsAfter = await wb.page.locator('.tabs-container .tab', { hasText: /Unlink under/ }).count();
+    if (tabsAfter !== tabsBefore) throw new Error(`Restart opened another tab (${tabsBefore} -> ${tabsAfter})`);
+    if (await panel.locator('#f-text input').inputValue() !== path.basename(victim)) throw new Error('the panel\'s filter was lost on Restart');
+    // the new trace records: a deletion in scope shows up in this panel
+    const again = `${dir}/restart-${tag}.txt`;
+    onTarget(target, `echo x > ${again} && ${deleter} ${again}`);
+    await panel.locator('#f-text input').fill('');
+    await panel.locator('.vt-row', { hasText: again }).filter({ visible: true }).first().waitFor({ timeout: 60_000 });
+    await panel.locator('#stop').click();
+    const said = await panel.locator('#state').innerText();
+    if (!/^stopping…|^stopped/.test(said)) throw new Error(`Stop did not show at once: "${said}"`);
+    await waitUntil(async () => pids.every((p) => !fs.existsSync(`/proc/${p}`)), 30_000, `restarted agent ${pids.join(',')} to exit`);
+    await panel.locator('#state.stopped').waitFor({ timeout: 30_000 });
+    await shot('journey-4b-restarted.png');
   });
 
   // 5. Start Exec Trace on This Machine -> `cd /bin && ./true` -> the row shows the absolute exe.
@@ -284,6 +314,8 @@ async function main(): Promise<number> {
   await steps.step('journey 8: Reload Window: the trace runs on; its panel comes back with the events from before and during the reload', async () => {
     const [before8, during8, after8] = ['before', 'during', 'after'].map((w) => `${dir}/j8-${w}-${tag}.txt`);
     onTarget(target, `echo x > ${before8} && echo x > ${during8} && echo x > ${after8}`);
+    // journey 6's unlink panel (retained, still running) must not be taken for the new one
+    await wb.runCommand('View: Close All Editor Groups');
     await wb.runCommand('Kernel Witness: Start Unlink Trace');
     await wb.pick(target.alias);
     await wb.pick(/Everything on/);
