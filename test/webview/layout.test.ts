@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { initTrace, settle, startRig, type Rig } from './harness';
+import { initTrace, panel, settle, startRig, type Rig } from './harness';
 
 let rig: Rig;
 before(async () => { rig = await startRig(); });
@@ -35,6 +35,13 @@ async function openBoth(width: number, height: number): Promise<Page> {
   return page;
 }
 
+/** A button's label as shown: the visible text of its parts. */
+const label = (page: Page, sel: string) => page.locator(sel).evaluate((b) => {
+  type N = { nodeType: number; textContent: string | null; checkVisibility?: () => boolean };
+  const parts = Array.from(b.childNodes as unknown as ArrayLike<N>).filter((n) => n.nodeType === 3 || n.checkVisibility?.() === true);
+  return parts.map((n) => n.textContent).join(' ').replace(/\s+/g, ' ').trim();
+});
+const panelRows = (page: Page) => panel<number>(page, 'p.rows');
 const rowsShown = (page: Page) => page.locator('.vt-row').filter({ visible: true }).count();
 
 test('layout: a wide panel puts Summary and Details beside the table', async () => {
@@ -99,5 +106,35 @@ test('layout: a path too long for its column is cut at its start, so the file na
   assert.ok(g.textLeft < g.cellLeft - 20, `its start is cut: ${JSON.stringify(g)}`);
   const s = await geom('/srv/f');
   assert.ok(Math.abs(s.textLeft - s.cellLeft) <= 8, `a short path stays left-aligned: ${JSON.stringify(s)}`);
+  await page.context().close();
+});
+
+test('layout: a narrow panel folds the per-field filters behind "More filters", which counts the ones in use', async () => {
+  const wide = (await rig.newPage({ width: 1400, height: 500 })).page;
+  await initTrace(wide, 'fold-wide', events);
+  assert.equal(await wide.locator('#f-more').isVisible(), false, 'a wide panel shows every field');
+  assert.ok(await wide.locator('#f-comm').isVisible());
+  assert.equal(await label(wide, '#export-csv'), 'Export CSV');
+  await wide.context().close();
+
+  const page = (await rig.newPage({ width: 520, height: 700 })).page;
+  await initTrace(page, 'fold', events);
+  const filtersH = async () => (await box(page, '.filters')).height;
+  const folded = await filtersH();
+  assert.equal(await page.locator('#f-comm').isVisible(), false, 'folded');
+  assert.ok(await page.locator('#f-text').isVisible() && await page.locator('#f-type').isVisible() && await page.locator('#f-result').isVisible(), 'search, type and result stay');
+  assert.equal(await label(page, '#export-csv'), 'CSV', 'labels lose a word');
+  assert.equal(await page.locator('#export-csv').getAttribute('aria-label'), 'Export CSV', 'but not their name');
+  await page.click('#f-more');
+  assert.equal(await page.locator('#f-more').getAttribute('aria-expanded'), 'true');
+  assert.ok(await page.locator('#f-comm').isVisible(), 'unfolded');
+  assert.ok(await filtersH() > folded + 20, 'the fields take their rows again');
+  await page.locator('#f-comm input').fill('rm');
+  await page.locator('#f-pid input').fill('130');
+  await settle(page);
+  await page.click('#f-more');
+  assert.equal(await page.locator('#f-comm').isVisible(), false);
+  assert.equal((await page.locator('#f-more').innerText()).trim(), 'More filters (2)');
+  assert.equal(await panelRows(page), 1, 'folded filters still apply');
   await page.context().close();
 });

@@ -41,6 +41,10 @@ let host: HostRef = { id: saved?.hostId ?? '', label: saved?.hostId ?? '', kind:
 let title = saved?.title ?? 'Kernel Witness';
 let traceState: TraceState = { kind: 'connecting' };
 let live = true;
+/** The host can start this panel's scope again once it ended (init says). */
+let restartable = false;
+/** Restart was chosen; the new trace's init clears it. */
+let restartAsked = false;
 let lostTotal = 0;
 let users: Record<string, string> = {};
 // a state saved before a filter existed lacks it: the empty filters fill in what is missing
@@ -121,16 +125,25 @@ const pauseBtn = vsc('vscode-button', 'pause', 'Pause');
 const clearBtn = vsc('vscode-button', 'clear', 'Clear');
 const stopBtn = vsc('vscode-button', 'stop', 'Stop');
 const resumeBtn = vsc('vscode-button', 'resume', 'Reconnect');
+const restartBtn = vsc('vscode-button', 'restart', 'Restart');
+restartBtn.title = 'Start the same trace again (same host and scope) in this panel';
 const colsBtn = vsc('vscode-button', 'columns', 'Columns');
 const detailsBtn = vsc('vscode-button', 'details-toggle', 'Details');
 const summaryBtn = vsc('vscode-button', 'summary-toggle', 'Summary');
 const timelineBtn = vsc('vscode-button', 'timeline-toggle', 'Timeline');
 timelineBtn.title = 'Events per second per type over the whole trace; drag across it to show only that time';
 summaryBtn.title = 'Who did most of what is in view: top processes, directories, users, parents, containers and operations; click a bar to filter';
-const jsonlBtn = vsc('vscode-button', 'export-jsonl', 'Export JSONL');
-const csvBtn = vsc('vscode-button', 'export-csv', 'Export CSV');
+/** A button whose first word goes in a narrow panel ("Export CSV" -> "CSV"), so the toolbar keeps to fewer rows. */
+function shortenable(id: string, first: string, rest: string): HTMLElement {
+  const b = vsc('vscode-button', id);
+  b.append(el('span', 'wide-only', first), rest); // the gap is the span's margin (panel.css): the button is a flex box
+  b.setAttribute('aria-label', `${first} ${rest}`);
+  return b;
+}
+const jsonlBtn = shortenable('export-jsonl', 'Export', 'JSONL');
+const csvBtn = shortenable('export-csv', 'Export', 'CSV');
 for (const b of [clearBtn, stopBtn, colsBtn, detailsBtn, summaryBtn, timelineBtn, jsonlBtn, csvBtn]) b.setAttribute('secondary', '');
-toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, el('span', 'sep'), colsBtn, timelineBtn, summaryBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
+toolbar.append(pauseBtn, clearBtn, stopBtn, resumeBtn, restartBtn, el('span', 'sep'), colsBtn, timelineBtn, summaryBtn, detailsBtn, el('span', 'sep'), jsonlBtn, csvBtn);
 
 const filterBar = el('div', 'filters');
 function textField(id: string, placeholder: string, value: string, width: string): HTMLElement {
@@ -181,7 +194,18 @@ function chip(id: string, clearTitle: string): { chip: HTMLElement; text: HTMLEl
 }
 const { chip: ancChip, text: ancText, clear: ancClear } = chip('f-ancestor', 'Remove the ancestor filter');
 const { chip: timeChip, text: timeText, clear: timeClear } = chip('f-time', 'Remove the time range');
-filterBar.append(fText, fType, fResult, fPid, fComm, fUid, fGlob, fPod, fNs, fContainer, ancChip, timeChip);
+// In a narrow panel the per-field filters fold behind one button that counts the ones in use
+// (panel.css); search, type and result stay in sight.
+const moreFilters = vsc('vscode-button', 'f-more', 'More filters');
+moreFilters.setAttribute('secondary', '');
+moreFilters.setAttribute('aria-expanded', 'false');
+const fieldFilters = [fPid, fComm, fUid, fGlob, fPod, fNs, fContainer];
+for (const f of fieldFilters) f.classList.add('field-filter');
+moreFilters.addEventListener('click', () => {
+  const open = filterBar.classList.toggle('expanded');
+  moreFilters.setAttribute('aria-expanded', String(open));
+});
+filterBar.append(fText, fType, fResult, moreFilters, ...fieldFilters, ancChip, timeChip);
 
 const colsPop = el('div', 'popover');
 colsPop.id = 'columns-popover';
@@ -574,6 +598,11 @@ function updateHeader(): void {
     ? `${lostTotal} lost (pending table full: ${lostUntracked}): events the agent could not deliver, and calls its kernel side could not follow because its table of calls in flight was full (each may have been an event)`
     : 'Events the agent could not deliver (ring buffer full), exact count for this trace';
   pauseBtn.textContent = pausedAt >= 0 ? 'Resume' : 'Pause';
+  // nothing more will arrive once ended: Pause has nothing to hold back (Resume stays, to show what was held)
+  pauseBtn.toggleAttribute('disabled', ended && pausedAt < 0);
+  restartBtn.hidden = !(live && ended && restartable);
+  restartBtn.toggleAttribute('disabled', restartAsked);
+  if (restartAsked && !restartBtn.hidden) stateEl.textContent = 'restarting…';
   stopBtn.toggleAttribute('disabled', ended || stopping);
   resumeBtn.hidden = !live || traceState.kind !== 'disconnected';
   ancChip.hidden = filters.ancestor === 0;
@@ -709,6 +738,7 @@ function onTableKey(e: KeyboardEvent): void {
 // ------------------------------------------------------------------ controls
 function setFilters(f: PanelFilters): void {
   filters = f;
+  countFieldFilters();
   filter = new RowFilter(filters, users);
   rebuildNow();
   // the selected event may have left (or come back into) the table: the details say which
@@ -727,6 +757,12 @@ function syncControls(): void {
   set(fPod, filters.pod); set(fNs, filters.namespace); set(fContainer, filters.container);
   set(fType, filters.type);
   set(fResult, resultOf(filters));
+  countFieldFilters();
+}
+/** "More filters (2)": the folded fields that hold a value. */
+function countFieldFilters(): void {
+  const n = [filters.pid, filters.comm, filters.uid, filters.pathGlob, filters.pod, filters.namespace, filters.container].filter((v) => v.trim() !== '').length;
+  moreFilters.textContent = n ? `More filters (${n})` : 'More filters';
 }
 /** Typed filter values waiting for their debounce (the tests wait for 0). */
 let pendingInputs = 0;
@@ -784,6 +820,12 @@ stopBtn.addEventListener('click', () => {
   updateHeader();
 });
 resumeBtn.addEventListener('click', () => { if (traceId) post({ type: 'resumeTrace', traceId }); });
+restartBtn.addEventListener('click', () => {
+  if (!traceId || restartAsked) return;
+  restartAsked = true;
+  post({ type: 'restartTrace', traceId });
+  updateHeader();
+});
 // The column chooser closes on Escape and on a click elsewhere.
 document.addEventListener('click', (e) => {
   if (!colsPop.hidden && !colsPop.contains(e.target as Node) && e.target !== colsBtn) colsPop.hidden = true;
@@ -842,7 +884,8 @@ async function streamExport(exportId: number, format: ExportFormat): Promise<voi
 // ------------------------------------------------------------------ host messages
 const handlers: Handlers<HostToWebviewMap> = {
   init(m) {
-    if (traceId !== m.traceId) {
+    // a restart of the trace this panel showed keeps its filters; another trace gets its own
+    if (traceId !== m.traceId && !(m.restartOf !== undefined && m.restartOf === traceId)) {
       // Another trace: its own filters (columns and sort are the user's preference and stay).
       filters = { ...EMPTY_FILTERS };
       pendingScrollRow = 0;
@@ -853,6 +896,8 @@ const handlers: Handlers<HostToWebviewMap> = {
     title = m.title;
     traceState = m.state;
     live = m.live;
+    restartable = m.restartable === true;
+    restartAsked = false;
     lostTotal = m.lostTotal;
     lostUntracked = 0; // the next lost message says (the host sends one after the replay)
     users = m.users;
@@ -886,6 +931,7 @@ const handlers: Handlers<HostToWebviewMap> = {
   },
   state(m) {
     traceState = m.state;
+    restartAsked = false; // a state of the same trace: the restart did not begin (the host said why)
     // still running after Stop was asked: the stop failed (the host said why); Stop can be chosen again
     if (m.state.kind === 'running') stopAskedAt = -1;
     updateHeader();
