@@ -21,7 +21,8 @@ import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text'
 import { renderDetails } from './details';
 import { Summary, type Facet } from './summary';
 import { renderSummary } from './summary-view';
-import { TimelineCounts, drawTimeline, type TimeRange } from './timeline';
+import type { TimeRange } from './timeline';
+import { TimelineStrip } from './timeline-view';
 import { podFilterValue } from './pods';
 import { el } from './dom';
 
@@ -278,24 +279,8 @@ sideEl.append(summaryEl, detailsEl);
 main.append(table.root, sideEl);
 function syncSide(): void { sideEl.hidden = summaryEl.hidden && detailsEl.hidden; }
 // the timeline strip: a canvas (pictures, no text from events) and its two end times
-const timelineEl = el('div', 'timeline');
-timelineEl.id = 'timeline';
-const timelineCanvas = el('canvas', 'timeline-canvas');
-timelineCanvas.tabIndex = 0;
-timelineCanvas.setAttribute('role', 'img');
-timelineCanvas.setAttribute('aria-label', 'Events per second over the trace; drag (or arrow keys, Shift+arrow keys, Enter) to filter by time, Escape clears');
-const timelineStart = el('span', 'timeline-from');
-const timelineEnd = el('span', 'timeline-to');
-const timelineAxis = el('div', 'timeline-axis');
-const legend = el('span', 'timeline-legend');
-for (const t of ['unlink', 'create', 'write', 'exec', 'exit']) {
-  const k = el('span', `lg lg-${t}`);
-  legend.append(k, el('span', undefined, t));
-}
-legend.append(el('span', 'muted', '· marks on top: events lost · drag to show only that time'));
-timelineAxis.append(timelineStart, legend, timelineEnd);
-timelineEl.append(timelineCanvas, timelineAxis);
-app.append(header, toolbar, filterBar, colsPop, timelineEl, main, statusEl);
+const timeline = new TimelineStrip(store, { range: () => timeRange(), setRange: (r) => setTimeRange(r) });
+app.append(header, toolbar, filterBar, colsPop, timeline.el, main, statusEl);
 document.body.append(app);
 
 function applyColumns(): void {
@@ -361,7 +346,7 @@ function ingest(budgetMs: number): void {
     const b = ingestQueue[0];
     const end = Math.min(b.length, ingestOffset + INGEST_SLICE);
     const first = store.add(b, ingestOffset, end);
-    if (timelineOpen) for (let seq = first; seq < store.nextSeq; seq++) timeline.add(seq);
+    timeline.added(first);
     ingestOffset = end;
     if (end === b.length) {
       ingestQueue.shift();
@@ -404,107 +389,21 @@ let summaryLastDraw = 0;
 let summaryTimer: ReturnType<typeof setTimeout> | undefined;
 // The cap drops the oldest event: in arrival order it is the view's oldest row, if shown at all.
 store.onDrop = (seq) => {
-  if (timelineOpen) timeline.remove(seq);
+  timeline.dropped(seq);
   if (sort.column === 'time' && view.takeOldest(seq) && view.listener) summary.remove(seq);
 };
 
 // ------------------------------------------------------------------ timeline
-// Counts every retained event (not the filtered view: the range is chosen on the whole trace),
-// only while open; opening recounts what the store holds.
-const timeline = new TimelineCounts(store);
-let timelineDrawn = -1;
-let timelineLastDraw = 0;
-let timelineTimer: ReturnType<typeof setTimeout> | undefined;
-let timelineExtent: { from: number; to: number } | null = null;
-let timelineDrag: [number, number] | null = null;
-
 function setTimelineOpen(open: boolean): void {
   timelineOpen = open;
-  timeline.reset();
-  if (open) for (let seq = store.firstSeq; seq < store.nextSeq; seq++) timeline.add(seq);
-  timelineDrawn = -1;
-  drawTimelineNow(true);
+  timeline.setOpen(open);
+  timelineBtn.toggleAttribute('secondary', !open);
 }
 
 function timeRange(): TimeRange | null {
   return typeof filters.timeFrom === 'number' && typeof filters.timeTo === 'number' ? { from: filters.timeFrom, to: filters.timeTo } : null;
 }
 
-/** Redraws at most 4 times a second (`force`: now, for a drag or a resize). */
-function drawTimelineNow(force = false): void {
-  timelineEl.hidden = !timelineOpen;
-  timelineBtn.toggleAttribute('secondary', !timelineOpen);
-  if (!timelineOpen || (!force && timeline.version === timelineDrawn)) return;
-  const now = performance.now();
-  if (!force && now - timelineLastDraw < 250) {
-    timelineTimer ??= setTimeout(() => { timelineTimer = undefined; drawTimelineNow(); }, 250 - (now - timelineLastDraw));
-    return;
-  }
-  timelineLastDraw = now;
-  timelineDrawn = timeline.version;
-  timelineExtent = drawTimeline(timelineCanvas, timeline, timeRange(), timelineDrag);
-  const iso = (sec: number) => new Date(sec * 1000).toISOString().slice(11, 19);
-  timelineStart.textContent = timelineExtent ? iso(timelineExtent.from) : '';
-  timelineEnd.textContent = timelineExtent ? iso(timelineExtent.to) : '';
-}
-
-function secAt(x: number): number {
-  const e = timelineExtent!;
-  const w = Math.max(1, timelineCanvas.clientWidth);
-  return e.from + (Math.min(w, Math.max(0, x)) / w) * (e.to - e.from);
-}
-
-timelineCanvas.addEventListener('pointerdown', (ev) => {
-  if (!timelineExtent) return;
-  timelineCanvas.setPointerCapture(ev.pointerId);
-  timelineDrag = [ev.offsetX, ev.offsetX];
-  drawTimelineNow(true);
-});
-timelineCanvas.addEventListener('pointermove', (ev) => {
-  if (!timelineDrag) return;
-  timelineDrag = [timelineDrag[0], ev.offsetX];
-  drawTimelineNow(true);
-});
-timelineCanvas.addEventListener('pointerup', (ev) => {
-  if (!timelineDrag) return;
-  const [x0] = timelineDrag;
-  timelineDrag = null;
-  if (Math.abs(ev.offsetX - x0) < 3) {
-    setTimeRange(null); // a click without a drag clears the range
-    return;
-  }
-  const a = secAt(Math.min(x0, ev.offsetX)), b = secAt(Math.max(x0, ev.offsetX));
-  setTimeRange({ from: a, to: b });
-});
-// The keyboard's drag: ←/→ move a cursor, Shift extends from where it started, Enter applies,
-// Escape clears (the strip is focusable: Tab reaches it).
-let timelineKbd: [number, number] | null = null;
-timelineCanvas.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Escape') {
-    timelineKbd = timelineDrag = null;
-    setTimeRange(null);
-    return;
-  }
-  if (!timelineExtent) return;
-  const w = Math.max(1, timelineCanvas.clientWidth), step = Math.max(1, w / 50);
-  if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
-    const [a, x] = timelineKbd ?? [0, 0];
-    const nx = Math.min(w, Math.max(0, x + (ev.key === 'ArrowRight' ? step : -step)));
-    timelineKbd = ev.shiftKey ? [a, nx] : [nx, nx];
-    timelineDrag = timelineKbd;
-    drawTimelineNow(true);
-    ev.preventDefault();
-  } else if (ev.key === 'Enter' && timelineKbd && Math.abs(timelineKbd[1] - timelineKbd[0]) >= 1) {
-    const [a, b] = timelineKbd;
-    timelineKbd = timelineDrag = null;
-    setTimeRange({ from: secAt(Math.min(a, b)), to: secAt(Math.max(a, b)) });
-  }
-});
-timelineCanvas.addEventListener('blur', () => {
-  if (!timelineKbd) return;
-  timelineKbd = timelineDrag = null;
-  drawTimelineNow(true);
-});
 timeClear.addEventListener('click', () => setTimeRange(null));
 
 function setTimeRange(r: TimeRange | null): void {
@@ -513,9 +412,8 @@ function setTimeRange(r: TimeRange | null): void {
   delete f.timeTo;
   if (r) { f.timeFrom = r.from; f.timeTo = r.to; }
   setFilters(f);
-  drawTimelineNow(true);
+  timeline.draw(true);
 }
-new ResizeObserver(() => { if (timelineOpen) drawTimelineNow(true); }).observe(timelineCanvas);
 
 function setSummaryOpen(open: boolean): void {
   summaryOpen = open;
@@ -571,7 +469,7 @@ function pickFacet(facet: Facet | 'tree', key: string | number): void {
 
 function refresh(): void {
   drawSummary();
-  drawTimelineNow();
+  timeline.draw();
   if (follow && !sort.descending && view.length > 0 && pendingScrollRow < 0) table.scrollToRow(view.length - 1);
   table.render(true);
   updateHeader();
@@ -580,7 +478,7 @@ function refresh(): void {
 
 function updateHeader(): void {
   titleEl.textContent = visible(title);
-  const ended = !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
+  const ended = traceEnded();
   // Stop shows at once, even while the agent's last output (events from before Stop) still
   // arrives; how many came after the click is said, since they were kept, not dropped.
   const afterStop = stopAskedAt >= 0 ? received - stopAskedAt : 0;
@@ -615,6 +513,11 @@ function updateHeader(): void {
   ancText.textContent = `descendants of pid ${filters.ancestor}`;
 }
 
+/** Nothing more will arrive: stopped, failed, or a panel whose trace is gone. */
+function traceEnded(): boolean {
+  return !live || traceState.kind === 'stopped' || traceState.kind === 'failed';
+}
+
 function stateText(s: TraceState): string {
   switch (s.kind) {
     case 'running': {
@@ -640,7 +543,8 @@ setInterval(() => {
   while (arrivals.length && now - arrivals[0][0] > 2000) arrivals.shift();
   const n = arrivals.reduce((a, x) => a + x[1], 0);
   const rate = Math.round(n / 2);
-  rateEl.textContent = `${rate.toLocaleString('en-US')} ${rate === 1 ? 'event' : 'events'}/s`;
+  // an ended trace has no rate (its last events arriving would read as a live one)
+  rateEl.textContent = traceEnded() && rate === 0 ? '' : `${rate.toLocaleString('en-US')} ${rate === 1 ? 'event' : 'events'}/s`;
 }, 500);
 
 // ------------------------------------------------------------------ selection, details
@@ -937,10 +841,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     updateHeader();
   },
   lost(m) {
-    if (m.total > lostTotal && timelineOpen) {
-      timeline.markLost();
-      drawTimelineNow();
-    }
+    if (m.total > lostTotal) timeline.lost();
     lostTotal = m.total;
     lostUntracked = m.untracked ?? 0;
     updateHeader();
@@ -971,11 +872,11 @@ window.addEventListener('message', (e: MessageEvent) => {
   /** Time spent storing and filtering incoming events (ms), excluding message delivery and rendering. */
   get ingestMs() { return ingestMs; },
   /** True while a filter debounce, a throttled rebuild or a frame refresh is still pending. */
-  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0 || summaryTimer !== undefined || timelineTimer !== undefined; },
+  get busy() { return pendingInputs > 0 || rebuildTimer !== undefined || refreshQueued || ingestQueue.length > 0 || summaryTimer !== undefined || timeline.pending; },
   /** The summary's event count (what its bars add up to), -1 while closed. */
   get summaryTotal() { return summaryOpen ? summary.total : -1; },
   /** The timeline's event count (every retained event), -1 while closed; the chosen range. */
-  get timelineTotal() { return timelineOpen ? timeline.total : -1; },
+  get timelineTotal() { return timeline.total; },
   get timeRange() { return timeRange(); },
   seqAt: (i: number) => view.at(i, sort.descending),
   event: (seq: number) => store.get(seq),
