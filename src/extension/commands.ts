@@ -9,6 +9,7 @@ import type { HostRef } from '../core/trace-api';
 import type { HostsNode, HostsTreeProvider } from './hosts-tree';
 import { TraceRegistry, describeState } from './traces';
 import { readTrustedSettings } from './trusted-settings';
+import { count } from '../core/plural';
 
 export const COMMAND_IDS = {
   startUnlinkTrace: 'kwitness.startUnlinkTrace',
@@ -61,7 +62,7 @@ async function pickTrace(deps: CommandDeps, arg: unknown, filter: (kind: string)
   const items = deps.traces
     .list()
     .filter((s) => filter(s.state.kind))
-    .map((s) => ({ label: `${s.options.families.join(', ')} trace on ${s.host.label}`, description: describeState(s.state), detail: `${s.eventCount} events`, id: s.id }));
+    .map((s) => ({ label: `${s.options.families.join(', ')} trace on ${s.host.label}`, description: describeState(s.state), detail: count(s.eventCount, 'event'), id: s.id }));
   if (!items.length) {
     void vscode.window.showInformationMessage('Kernel Witness: no matching trace.');
     return undefined;

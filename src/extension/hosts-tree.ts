@@ -14,6 +14,7 @@ import type { HostRef } from '../core/trace-api';
 import type { TraceSession } from '../core/session/trace-session';
 import { TraceRegistry, describeState } from './traces';
 import type { WatchRegistry } from './watches';
+import { count } from '../core/plural';
 
 export type HostsNode =
   | { type: 'host'; host: HostRef; userAdded: boolean }
@@ -156,7 +157,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     if (s) {
       const st = s.state;
       this.shownCounts.set(s.id, `${s.eventCount}/${s.lostTotal}`);
-      item.description = `${shortState(s)} · ${s.eventCount} events${s.lostTotal ? ` · ${s.lostTotal} lost` : ''}`;
+      item.description = `${shortState(s)} · ${count(s.eventCount, 'event')}${s.lostTotal ? ` · ${s.lostTotal} lost` : ''}`;
       item.tooltip = `${describeState(st)}\nfilters: ${describeScope(s.options)}`;
       item.iconPath = new vscode.ThemeIcon(
         st.kind === 'running' ? 'pulse' : st.kind === 'disconnected' ? 'debug-disconnect' : st.kind === 'failed' ? 'error' : st.kind === 'stopped' ? 'debug-stop' : 'loading~spin',
@@ -173,12 +174,12 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     if (!w) return item;
     const fresh = this.watches!.unseen(n.hostId, w);
     const last = w.last_event ? `last ${w.last_event.slice(0, 19).replace('T', ' ')}` : 'no events yet';
-    item.description = `watch${w.status.persistent ? ' (after reboot too)' : ''} · ${w.state} · ${w.events} events${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
+    item.description = `watch${w.status.persistent ? ' (after reboot too)' : ''} · ${w.state} · ${count(w.events, 'event')}${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
     item.tooltip = [
       `${w.name ?? w.id} (${w.id}): ${w.filter}`,
       `${w.state}${w.pid ? ` (agent pid ${w.pid})` : ''} since ${w.started}`,
       w.status.unit ? `runs as the systemd unit ${w.status.unit}${w.status.persistent ? ', started again at every boot' : ' (until stopped or the host reboots)'}` : 'runs as a detached daemon (until stopped or the host reboots)',
-      `${w.events} events, ${w.lost} lost, ${w.status.gaps} gaps, ${w.status.dropped_cap + w.status.dropped_space} dropped by the journal's limits`,
+      `${count(w.events, 'event')}, ${w.lost} lost, ${count(w.status.gaps, 'gap')}, ${w.status.dropped_cap + w.status.dropped_space} dropped by the journal's limits`,
       ...(w.status.untracked ? [`${w.status.untracked} calls never seen: more were in flight at once than the agent's table holds (--pending-max)`] : []),
       ...(w.status.error ? [`error: ${w.status.error}`] : []),
       ...(w.status.note ? [w.status.note] : []),

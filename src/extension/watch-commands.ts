@@ -15,6 +15,7 @@ import type { HostsNode } from './hosts-tree';
 import { COMMAND_IDS } from './commands';
 import { askQuickScope, askWatchScope, scopeOptions, type WatchScope } from './watch-scope';
 import type { WatchRegistry } from './watches';
+import { count } from '../core/plural';
 
 export const WATCH_COMMAND_IDS = {
   startWatch: 'kwitness.startWatch',
@@ -126,7 +127,7 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      all.map((w) => ({ label: w.name ?? w.id, description: `${w.state} · ${w.events} events`, detail: w.filter, w })),
+      all.map((w) => ({ label: w.name ?? w.id, description: `${w.state} · ${count(w.events, 'event')}`, detail: w.filter, w })),
       { title },
     );
     return pick && { host, watch: pick.w };
