@@ -35,4 +35,5 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "inode_hooks.bpf.h"
 #include "io_uring.bpf.h"
 #include "syscalls.bpf.h"
+#include "ia32.bpf.h"
 #include "process.bpf.h"

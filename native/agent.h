@@ -34,6 +34,7 @@ struct kw_opts {
 	bool wire;                /* --format wire */
 	bool verbose;
 	const char *attach;       /* auto, fentry, kprobe or tracepoint */
+	const char *ia32;         /* 32-bit syscalls: auto, kprobe, tracepoint or off (bpf/ia32.bpf.h) */
 	char *prefix[KW_MAX_PREFIX]; /* normalised, malloc'd: the kernel's prefixes */
 	char *prefix_real[KW_MAX_PREFIX]; /* realpath() of a prefix whose spelling has a symlink, else NULL */
 	bool prefix_of_glob[KW_MAX_PREFIX]; /* only a glob's fixed part: the glob decides in user space */
@@ -54,7 +55,7 @@ struct kw_opts {
 	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
 	const char *session;      /* --session: the name a client attaches by */
 };
-#define KW_OPTS_DEFAULT { .attach = "auto", .uid = -1, .ringbuf_kb = 16384, .pending_max = 16384, .argv_max = 4096, .backlog_mb = 64 }
+#define KW_OPTS_DEFAULT { .attach = "auto", .ia32 = "auto", .uid = -1, .ringbuf_kb = 16384, .pending_max = 16384, .argv_max = 4096, .backlog_mb = 64 }
 extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */
 extern const char kw_usage[];
 /* 0, or -1 with one line naming the cause in err. Adds to *o (start from KW_OPTS_DEFAULT). */
@@ -172,6 +173,7 @@ const char *tracefs_dir(void);
 bool tp_exists(const char *category, const char *name);
 bool fentry_works(const char *func);
 bool kprobe_works(const char *func);
+bool ia32_possible(void); /* 32-bit syscalls can run here (x86_64 with IA-32 emulation on) */
 /*
  * The kernel's own name for an entry point io_uring calls without a system call: the agent's
  * programs are written against the names up to 6.x (do_unlinkat, do_rmdir, do_mkdirat,
@@ -181,6 +183,9 @@ bool kprobe_works(const char *func);
 const char *kcall_target(const char *name);
 /* enrich.c: events of the probes hooked at NAME name TARGET instead (kcall_target) */
 void probe_name_kcall(const char *name, const char *target);
+const char *probe_name(unsigned id); /* the attach point events of probe id ID name; NULL if none */
+const char *ia32_function(unsigned id); /* KW_P_IA32_*: the kernel's __ia32_* entry point of that syscall */
+void probe_names_ia32_kretprobe(void); /* the ia32 events come from the kretprobes, not the raw tracepoint */
 void kernel_release(char *rel, size_t n, char *arch, size_t an);
 
 #endif

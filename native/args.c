@@ -19,7 +19,8 @@ const char kw_usage[] =
 	"usage: kwitness-agent probe\n"
 	"       kwitness-agent trace unlink,create,write,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
-	"                [--attach auto|fentry|kprobe|tracepoint] [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES]\n"
+	"                [--attach auto|fentry|kprobe|tracepoint] [--ia32 auto|kprobe|tracepoint|off]\n"
+	"                [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
 	"       kwitness-agent attach NAME [--from EVENTS]\n"
 	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
@@ -229,6 +230,11 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 				return fail(&e, "--attach: expected auto, fentry, kprobe or tracepoint, got '%s'",
 					    v ? v : "");
 			o->attach = v;
+			i++;
+		} else if (!strcmp(a, "--ia32")) {
+			if (!v || (strcmp(v, "auto") && strcmp(v, "kprobe") && strcmp(v, "tracepoint") && strcmp(v, "off")))
+				return fail(&e, "--ia32: expected auto, kprobe, tracepoint or off, got '%s'", v ? v : "");
+			o->ia32 = v;
 			i++;
 		} else if (!strcmp(a, "--ringbuf-kb")) {
 			if (parse_num(&e, a, v, 64, 1 << 20, &n))

@@ -48,7 +48,48 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_KRP_DO_FILP_OPEN] = "kretprobe:do_filp_open",
 	[KW_P_TP_TRUNCATE] = "tracepoint:syscalls:sys_exit_truncate",
 	[KW_P_TP_FTRUNCATE] = "tracepoint:syscalls:sys_exit_ftruncate",
+	/* the raw tracepoint saw it; the kernel's entry point for that 32-bit syscall names it */
+	[KW_P_IA32_UNLINK] = "raw_tracepoint:sys_exit:__ia32_sys_unlink",
+	[KW_P_IA32_UNLINKAT] = "raw_tracepoint:sys_exit:__ia32_sys_unlinkat",
+	[KW_P_IA32_RMDIR] = "raw_tracepoint:sys_exit:__ia32_sys_rmdir",
+	[KW_P_IA32_RENAME] = "raw_tracepoint:sys_exit:__ia32_sys_rename",
+	[KW_P_IA32_RENAMEAT] = "raw_tracepoint:sys_exit:__ia32_sys_renameat",
+	[KW_P_IA32_RENAMEAT2] = "raw_tracepoint:sys_exit:__ia32_sys_renameat2",
+	[KW_P_IA32_OPEN] = "raw_tracepoint:sys_exit:__ia32_compat_sys_open",
+	[KW_P_IA32_OPENAT] = "raw_tracepoint:sys_exit:__ia32_compat_sys_openat",
+	[KW_P_IA32_OPENAT2] = "raw_tracepoint:sys_exit:__ia32_sys_openat2",
+	[KW_P_IA32_CREAT] = "raw_tracepoint:sys_exit:__ia32_sys_creat",
+	[KW_P_IA32_TRUNCATE] = "raw_tracepoint:sys_exit:__ia32_compat_sys_truncate",
+	[KW_P_IA32_FTRUNCATE] = "raw_tracepoint:sys_exit:__ia32_compat_sys_ftruncate",
+	[KW_P_IA32_MKDIR] = "raw_tracepoint:sys_exit:__ia32_sys_mkdir",
+	[KW_P_IA32_MKDIRAT] = "raw_tracepoint:sys_exit:__ia32_sys_mkdirat",
+	[KW_P_IA32_MKNOD] = "raw_tracepoint:sys_exit:__ia32_sys_mknod",
+	[KW_P_IA32_MKNODAT] = "raw_tracepoint:sys_exit:__ia32_sys_mknodat",
+	[KW_P_IA32_LINK] = "raw_tracepoint:sys_exit:__ia32_sys_link",
+	[KW_P_IA32_LINKAT] = "raw_tracepoint:sys_exit:__ia32_sys_linkat",
+	[KW_P_IA32_SYMLINK] = "raw_tracepoint:sys_exit:__ia32_sys_symlink",
+	[KW_P_IA32_SYMLINKAT] = "raw_tracepoint:sys_exit:__ia32_sys_symlinkat",
 };
+
+const char *probe_name(unsigned id)
+{
+	return id < KW_P_MAX ? probe_names[id] : NULL;
+}
+
+const char *ia32_function(unsigned id)
+{
+	const char *n = probe_name(id);
+	return n ? strrchr(n, ':') + 1 : NULL;
+}
+
+void probe_names_ia32_kretprobe(void)
+{
+	for (unsigned i = KW_P_IA32_UNLINK; i <= KW_P_IA32_SYMLINKAT; i++) {
+		char *s = NULL;
+		if (asprintf(&s, "kretprobe:%s", ia32_function(i)) > 0)
+			probe_names[i] = s; /* kept for the agent's life */
+	}
+}
 
 void probe_name_kcall(const char *name, const char *target)
 {

@@ -83,6 +83,7 @@ struct prog_info {
 	const char *mode;  /* vfs: the attach mode it belongs to (fentry or kprobe) */
 	bool kcall;        /* vfs: a do_* function io_uring calls without a system call */
 	bool shared;       /* one program attached to several points (syscalls / kcall_returns) */
+	bool ia32;         /* the 32-bit file syscalls' kprobe pair or raw tracepoints (bpf/ia32.bpf.h, x86_64) */
 };
 
 /* The syscalls whose enter/exit tracepoints make events, and their families. */
@@ -99,6 +100,22 @@ static const struct {
 	{ "mknodat", KW_FAM_CREATE }, { "link", KW_FAM_CREATE }, { "linkat", KW_FAM_CREATE },
 	{ "symlink", KW_FAM_CREATE }, { "symlinkat", KW_FAM_CREATE }, { "execve", KW_FAM_EXEC },
 	{ "execveat", KW_FAM_EXEC },
+};
+
+/* The 32-bit file syscalls the ia32 programs report (bpf/ia32.bpf.h): the kprobe pair is attached
+ * to each one's entry point, the raw tracepoints see them all; either way each is one probe in
+ * the ready record, under the families of its 64-bit twin above. */
+static const struct {
+	unsigned id, fam;
+} ia32_probes[] = {
+	{ KW_P_IA32_UNLINK, KW_FAM_UNLINK }, { KW_P_IA32_UNLINKAT, KW_FAM_UNLINK }, { KW_P_IA32_RMDIR, KW_FAM_UNLINK },
+	{ KW_P_IA32_RENAME, KW_FAM_UNLINK | KW_FAM_CREATE }, { KW_P_IA32_RENAMEAT, KW_FAM_UNLINK | KW_FAM_CREATE },
+	{ KW_P_IA32_RENAMEAT2, KW_FAM_UNLINK | KW_FAM_CREATE }, { KW_P_IA32_OPEN, KW_FAM_CREATE | KW_FAM_WRITE },
+	{ KW_P_IA32_OPENAT, KW_FAM_CREATE | KW_FAM_WRITE }, { KW_P_IA32_OPENAT2, KW_FAM_CREATE | KW_FAM_WRITE },
+	{ KW_P_IA32_CREAT, KW_FAM_CREATE | KW_FAM_WRITE }, { KW_P_IA32_TRUNCATE, KW_FAM_WRITE },
+	{ KW_P_IA32_FTRUNCATE, KW_FAM_WRITE }, { KW_P_IA32_MKDIR, KW_FAM_CREATE }, { KW_P_IA32_MKDIRAT, KW_FAM_CREATE },
+	{ KW_P_IA32_MKNOD, KW_FAM_CREATE }, { KW_P_IA32_MKNODAT, KW_FAM_CREATE }, { KW_P_IA32_LINK, KW_FAM_CREATE },
+	{ KW_P_IA32_LINKAT, KW_FAM_CREATE }, { KW_P_IA32_SYMLINK, KW_FAM_CREATE }, { KW_P_IA32_SYMLINKAT, KW_FAM_CREATE },
 };
 
 /*
@@ -204,6 +221,19 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 		pi->primary = !strncmp(pi->name, "sys_exit_", 9);
 		return pi->fam != 0;
 	}
+	if (!strcmp(sec, "kprobe/ia32_syscall") || !strcmp(sec, "kretprobe/ia32_syscall")) {
+		/* one pair, attached to every __ia32_* entry point of ia32_probes (bpf/ia32.bpf.h) */
+		bool ret = sec[1] == 'r';
+		pi->cat = ret ? "kretprobe" : "kprobe";
+		pi->name = sec + (ret ? 10 : 7);
+		pi->mode = "kprobe";
+		pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE;
+		pi->vfs = true;
+		pi->shared = true;
+		pi->ia32 = true;
+		pi->primary = ret;
+		return true;
+	}
 	static const char *fn_kinds[] = { "fentry/", "fexit/", "kprobe/", "kretprobe/" };
 	for (size_t k = 0; k < 4; k++) {
 		size_t kl = strlen(fn_kinds[k]);
@@ -229,7 +259,12 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 	}
 	if (!strncmp(sec, "raw_tp/", 7)) {
 		pi->name = sec + 7;
-		if (!strncmp(pi->name, "sched_", 6)) {
+		if (!strcmp(pi->name, "sys_enter") || !strcmp(pi->name, "sys_exit")) {
+			pi->cat = "raw_syscalls";
+			pi->fam = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE;
+			pi->ia32 = true;
+			pi->primary = !strcmp(pi->name, "sys_exit");
+		} else if (!strncmp(pi->name, "sched_", 6)) {
 			pi->cat = "sched";
 			pi->fam = 0;
 			pi->primary = strcmp(pi->name, "sched_process_fork") != 0;
@@ -289,32 +324,38 @@ static void emit_ready(const struct attached *att, int n_att)
 	uint32_t n = 0;
 	const char *const *fams = kw_fam_names;
 
-	/* one (family, probe, mode) per primary attachment */
+	/* one (family, probe, mode) per primary attachment; the ia32 pair, one per 32-bit syscall */
 	for (int i = 0; i < n_att; i++) {
 		struct prog_info pi = att[i].pi;
 		if (!pi.primary)
 			continue;
-		unsigned fam = pi.fam ? pi.fam : KW_FAM_EXEC;
-		if (!(fam & opt.families))
-			continue;
-		for (int f = 0; f < KW_NFAM; f++) {
-			if (!(fam & opt.families & (1u << f)))
+		bool ia32_tp = pi.ia32 && !pi.shared; /* the raw tracepoint: one probe per 32-bit syscall */
+		size_t n_sub = ia32_tp ? sizeof(ia32_probes) / sizeof(ia32_probes[0]) : 1;
+		for (size_t k = 0; k < n_sub; k++) {
+			unsigned fam = ia32_tp ? ia32_probes[k].fam : pi.fam ? pi.fam : KW_FAM_EXEC;
+			if (!(fam & opt.families))
 				continue;
-			char probe[128];
-			const char *mode = pi.vfs ? pi.mode : "tracepoint";
-			if (pi.vfs)
-				snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
-			else
-				snprintf(probe, sizeof(probe), "tracepoint:%s:%s", pi.cat, pi.name);
-			if (opt.wire) {
-				buf_str(&probes, fams[f], strlen(fams[f]));
-				buf_str(&probes, probe, strlen(probe));
-				buf_str(&probes, mode, strlen(mode));
-			} else {
-				buf_printf(&probes, "%s{\"family\":\"%s\",\"probe\":\"%s\",\"mode\":\"%s\"}",
-					   n ? "," : "", fams[f], probe, mode);
+			for (int f = 0; f < KW_NFAM; f++) {
+				if (!(fam & opt.families & (1u << f)))
+					continue;
+				char probe[128];
+				const char *mode = pi.vfs ? pi.mode : "tracepoint";
+				if (ia32_tp)
+					snprintf(probe, sizeof(probe), "%s", probe_name(ia32_probes[k].id));
+				else if (pi.vfs)
+					snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
+				else
+					snprintf(probe, sizeof(probe), "tracepoint:%s:%s", pi.cat, pi.name);
+				if (opt.wire) {
+					buf_str(&probes, fams[f], strlen(fams[f]));
+					buf_str(&probes, probe, strlen(probe));
+					buf_str(&probes, mode, strlen(mode));
+				} else {
+					buf_printf(&probes, "%s{\"family\":\"%s\",\"probe\":\"%s\",\"mode\":\"%s\"}",
+						   n ? "," : "", fams[f], probe, mode);
+				}
+				n++;
 			}
-			n++;
 		}
 	}
 	uint64_t wall = clock_ns(CLOCK_REALTIME);
@@ -451,6 +492,26 @@ static int cmd_trace(void)
 			}
 		}
 	}
+	/*
+	 * 32-bit file syscalls (bpf/ia32.bpf.h), where they can happen: by kprobes on their own entry
+	 * points (no cost to other syscalls) unless the user chose tracepoints or fentry only, or
+	 * the kernel refuses kprobes; else by the raw syscall tracepoints, which run on every syscall.
+	 * --ia32 chooses (kprobe, tracepoint: even where 32-bit code cannot run, for measuring) or
+	 * turns it off.
+	 */
+	bool file_fams = opt.families & (KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE);
+	bool forced = !strcmp(opt.ia32, "kprobe") || !strcmp(opt.ia32, "tracepoint");
+	bool ia32 = file_fams && strcmp(opt.ia32, "off") && (forced || ia32_possible());
+	bool ia32_kp = ia32 && (!strcmp(opt.ia32, "kprobe") ||
+				(!strcmp(opt.ia32, "auto") && strcmp(opt.attach, "tracepoint") && strcmp(opt.attach, "fentry"))) &&
+		       kprobe_works(ia32_function(KW_P_IA32_UNLINK));
+	if (file_fams && !strcmp(opt.ia32, "kprobe") && !ia32_kp) {
+		fprintf(stderr, "kwitness-agent: --ia32 kprobe: the kernel %s refuses a kprobe on %s\n", kernel_rel,
+			ia32_function(KW_P_IA32_UNLINK));
+		return 1;
+	}
+	if (ia32_kp)
+		probe_names_ia32_kretprobe();
 	cgroup_init();
 	k8s_init();
 	if (opt.cgroup) {
@@ -548,7 +609,9 @@ static int cmd_trace(void)
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
-		if (want && pi.shared) {
+		if (want && pi.ia32) {
+			want = pi.shared ? ia32_kp : ia32 && !ia32_kp && tp_exists(pi.cat, pi.name);
+		} else if (want && pi.shared) {
 			/* attached point by point below */
 			want = !pi.vfs || want_kprobe;
 		} else if (want && pi.vfs) {
@@ -569,7 +632,8 @@ static int cmd_trace(void)
 			}
 		}
 		else if (want)
-			want = tp_exists(pi.cat, pi.name);
+			/* ia32: only where 32-bit code can run (they see every syscall of the machine) */
+			want = tp_exists(pi.cat, pi.name) && (!pi.ia32 || ia32_possible());
 		bpf_program__set_autoload(p, want);
 	}
 
@@ -593,19 +657,32 @@ static int cmd_trace(void)
 
 	/* Attach: one link per program (per point for shared ones); a missing optional hook
 	 * disables that program only */
-	att = calloc(n_progs + sizeof(syscalls) / sizeof(syscalls[0]) + sizeof(kcall_returns) / sizeof(kcall_returns[0]),
+	/* room for every point of the shared programs: the syscall exits, the kretprobe of the io_uring
+	 * entry points, and the ia32 pair (an entry and an exit on each 32-bit syscall) */
+	att = calloc(n_progs + sizeof(syscalls) / sizeof(syscalls[0]) + sizeof(kcall_returns) / sizeof(kcall_returns[0]) +
+			     2 * sizeof(ia32_probes) / sizeof(ia32_probes[0]),
 		     sizeof(*att));
 	unsigned attached_fams = 0;
 	bpf_object__for_each_program(p, skel->obj) {
 		if (!bpf_program__autoload(p) || !classify(p, &pi))
 			continue;
-		size_t n_points = !pi.shared ? 1 : pi.vfs ? sizeof(kcall_returns) / sizeof(kcall_returns[0])
-							  : sizeof(syscalls) / sizeof(syscalls[0]);
+		size_t n_points = !pi.shared ? 1
+				  : pi.ia32 ? sizeof(ia32_probes) / sizeof(ia32_probes[0])
+				  : pi.vfs  ? sizeof(kcall_returns) / sizeof(kcall_returns[0])
+					    : sizeof(syscalls) / sizeof(syscalls[0]);
 		for (size_t k = 0; k < n_points; k++) {
 			struct prog_info at = pi;
 			struct bpf_link *l;
 			char tp[64];
-			if (pi.shared && pi.vfs) {
+			if (pi.shared && pi.ia32) {
+				at.fam = ia32_probes[k].fam;
+				if (!(at.fam & opt.families))
+					continue;
+				at.name = ia32_function(ia32_probes[k].id);
+				l = bpf_program__attach_kprobe(p, !strcmp(pi.cat, "kretprobe"), at.name);
+				if (!l && errno == ENOENT)
+					continue; /* a syscall this kernel does not have (openat2 before 5.6) */
+			} else if (pi.shared && pi.vfs) {
 				at.fam = kcall_returns[k].fam;
 				if (!(at.fam & opt.families))
 					continue;
@@ -634,7 +711,7 @@ static int cmd_trace(void)
 			} else {
 				l = bpf_program__attach(p);
 			}
-			if (pi.shared)
+			if (pi.shared && !pi.ia32)
 				at.primary = true;
 			if (!l) {
 				char msg[256];

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/vfs.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
@@ -107,6 +108,33 @@ bool tp_exists(const char *category, const char *name)
 		return false;
 	snprintf(p, sizeof(p), "%s/events/%s/%s/id", tfs, category, name);
 	return access(p, R_OK) == 0;
+}
+
+/*
+ * Whether 32-bit (ia32) syscalls can run here: a child makes one (getpid, int $0x80). A kernel
+ * without IA-32 emulation, or with it switched off (ia32_emulation=off, some hypervisors' guests),
+ * kills it with SIGSEGV: then no file syscall can come that way, and the raw tracepoints that
+ * watch for them (bpf/ia32.bpf.h, run on every syscall) are not attached. Asked once.
+ */
+bool ia32_possible(void)
+{
+#if defined(__x86_64__)
+	static int known = -1;
+
+	if (known >= 0)
+		return known;
+	pid_t pid = fork();
+	if (pid == 0) {
+		long ret;
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
+		_exit(ret == (long)getpid() ? 0 : 1);
+	}
+	int st = 0;
+	known = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	return known;
+#else
+	return false;
+#endif
 }
 
 static int tp_id(const char *category, const char *name)

@@ -179,6 +179,30 @@ export const CASES: AgentCase[] = [
     },
   },
   {
+    // The syscalls:* tracepoints ignore 32-bit syscalls: a 32-bit program (or int $0x80 from a
+    // 64-bit one, as here) would delete unseen without bpf/ia32.bpf.h.
+    name: '32-bit (ia32) syscalls: unlink, rename, creat, mkdir, rmdir and a failed unlink, like the 64-bit ones',
+    families: ['unlink', 'create'],
+    needs: ['ia32'],
+    setup: () => `echo a > "$D/a"; echo b > "$D/b"`,
+    trigger: () => `"$T" ia32 unlink "$D/a"; "$T" ia32 rename "$D/b" "$D/c"; "$T" ia32 creat "$D/n"; "$T" ia32 mkdir "$D/m"; "$T" ia32 rmdir "$D/m"; "$T" ia32 unlink "$D/missing"; true`,
+    ordered: true,
+    expect: (ctx) => [
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/a`, last_link: true, ...trig(ctx), ...ok },
+      { type: 'create', op: 'rename', path: `${ctx.dir}/c`, old_path: `${ctx.dir}/b`, ...trig(ctx), ...ok },
+      { type: 'create', op: 'open', path: `${ctx.dir}/n`, ...trig(ctx), ...ok },
+      { type: 'create', op: 'mkdir', path: `${ctx.dir}/m`, ...trig(ctx), ...ok },
+      { type: 'unlink', op: 'rmdir', path: `${ctx.dir}/m`, ...trig(ctx), ...ok },
+      { type: 'unlink', op: 'unlink', path: `${ctx.dir}/missing`, ...trig(ctx), ret: -2 },
+    ],
+    check: (events) => {
+      // named by the kernel's entry point for the 32-bit call, and the kernel's path
+      // (the kretprobe on that entry point where kprobes are used, else the raw tracepoint)
+      const want = /^(raw_tracepoint:sys_exit|kretprobe):__ia32_(compat_)?sys_(unlink|rename|creat|mkdir|rmdir)$/;
+      return events.filter((e) => !want.test(e.probe)).map((e) => `${e.type} ${'path' in e ? e.path : ''}: probe ${e.probe}, want an ia32 one`);
+    },
+  },
+  {
     name: 'renameat2 RENAME_NOREPLACE: a plain rename; refused over an existing name, nothing deleted',
     families: ['unlink', 'create'],
     setup: () => `touch "$D/src" "$D/taken"`,

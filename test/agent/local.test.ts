@@ -89,6 +89,7 @@ describe('bad command lines: exit 2 with one line naming the cause', () => {
     [['trace', 'unlink', '--uid', '-1'], /-1|--uid/],
     [['trace', 'unlink', '--format', 'xml'], /xml|--format/],
     [['trace', 'unlink', '--attach', 'magic'], /magic|--attach/],
+    [['trace', 'unlink', '--ia32', 'maybe'], /--ia32: expected auto, kprobe, tracepoint or off, got 'maybe'/],
     [['trace', 'unlink', '--ringbuf-kb', '0'], /ringbuf/],
     [['trace', 'unlink', '--path-prefix'], /path-prefix/],
     [['trace'], /famil|usage/i],
@@ -122,6 +123,26 @@ async function startReady(args: string[]): Promise<{ agent: AgentProc; held: { p
   assert.ok(held.progs.size > 0 && held.links.size > 0, `agent holds ${held.progs.size} programs and ${held.links.size} links after ready`);
   return { agent, held };
 }
+
+describe('32-bit syscalls (--ia32): which pair watches them, said in the ready record', () => {
+  const ia32Probes = (r: ReadyRecord) => r.probes.filter((p) => /__ia32_/.test(p.probe));
+  it('--ia32 tracepoint: the raw sys_enter/sys_exit pair loads and attaches (one probe per 32-bit syscall, per family); --ia32 off: none', async () => {
+    // forced: it loads even where 32-bit code cannot run (this is how bench/ia32-cost.sh measures it)
+    const { agent, held } = await startReady(['trace', 'unlink,create', '--format', 'json', '--ia32', 'tracepoint']);
+    const ready = agent.records.find((r) => r.type === 'ready') as ReadyRecord;
+    const got = ia32Probes(ready);
+    assert.ok(got.every((p) => /^raw_tracepoint:sys_exit:__ia32_(compat_)?sys_\w+$/.test(p.probe) && p.mode === 'tracepoint'), JSON.stringify(got));
+    assert.ok(got.some((p) => p.family === 'unlink' && p.probe === 'raw_tracepoint:sys_exit:__ia32_sys_unlinkat'), JSON.stringify(got));
+    assert.ok(got.some((p) => p.family === 'create' && p.probe === 'raw_tracepoint:sys_exit:__ia32_sys_mkdir'), JSON.stringify(got));
+    agent.closeStdin();
+    assert.deepEqual(await agent.exited, { code: 0, signal: null }, agent.stderr);
+    await assertReleased(held);
+    const off = await startReady(['trace', 'unlink,create', '--format', 'json', '--ia32', 'off']);
+    assert.deepEqual(ia32Probes(off.agent.records.find((r) => r.type === 'ready') as ReadyRecord), []);
+    off.agent.closeStdin();
+    await off.agent.exited;
+  });
+});
 
 describe('clean end: every program and link detached', () => {
   const ways: Array<[string, (a: AgentProc) => void]> = [

@@ -275,6 +275,7 @@ export class LocalTarget implements Target {
     if (tool === 'cgroup2') return (await this.run(`awk '$3=="cgroup2"{f=1} END{exit !f}' /proc/mounts`)).code === 0;
     if (tool.startsWith('/')) return (await this.run(`test -e ${shq(tool)}`)).code === 0;
     if (tool === 'overlay-root') return (await this.run(OVERLAY_ROOT_CHECK)).code === 0;
+    if (tool === 'ia32') return (await this.run(IA32_CHECK(this.triggerPath))).code === 0;
     if (tool === 'nobody') return (await this.run('id -u nobody || getent passwd 65534')).code === 0;
     return (await this.run(`command -v ${shq(tool)}`)).code === 0;
   }
@@ -503,6 +504,13 @@ export interface CaseContext {
   /** The first agent's ready record (what it attached), once it is ready. */
   ready?: ReadyRecord;
 }
+
+/**
+ * has('ia32'): 32-bit syscalls run here. The ia32 rmdir of a missing name fails with ENOENT
+ * (exit 1); a kernel with IA-32 emulation off kills the trigger (SIGSEGV), a non-x86 one has no
+ * such command (usage, exit 2).
+ */
+export const IA32_CHECK = (trigger: string): string => `${shq(trigger)} ia32 rmdir /kw-ia32-check-missing; test $? -eq 1`;
 
 /** has('overlay-root'): an overlay mount and a root that pivot_root can leave (never an initramfs' rootfs). */
 export const OVERLAY_ROOT_CHECK =

@@ -4,7 +4,7 @@
 // run on this machine (test/agent/cases.ts) run unchanged in the Debian guests.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { AgentStream, OVERLAY_ROOT_CHECK, shq, type AgentProc, type Format, type RunResult, type Target } from '../agent/suite';
+import { AgentStream, IA32_CHECK, OVERLAY_ROOT_CHECK, shq, type AgentProc, type Format, type RunResult, type Target } from '../agent/suite';
 import { vmCacheDir, type Vm } from './vm';
 
 /** Where the agent and the trigger programs are put in the guest. */
@@ -124,6 +124,7 @@ export class VmTarget implements Target {
     if (tool.startsWith('/')) return (await this.run(`test -e ${shq(tool)}`)).code === 0;
     if (tool === 'nobody') return (await this.run('id -u nobody')).code === 0;
     if (tool === 'overlay-root') return (await this.run(OVERLAY_ROOT_CHECK)).code === 0;
+    if (tool === 'ia32') return (await this.run(IA32_CHECK(this.triggerPath))).code === 0;
     // io_uring-unlink, -rmdir, -mkdir, -rename: the kernel has the io_uring opcode kw-iouring needs
     if (tool.startsWith('io_uring-')) return (await this.run(`${GUEST_DIR}/kw-iouring --check ${shq(tool.slice(9))}`)).code === 0;
     return (await this.run(`command -v ${shq(tool)} || test -x ${shq(`${GUEST_DIR}/${tool}`)}`)).code === 0;

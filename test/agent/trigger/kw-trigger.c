@@ -56,6 +56,9 @@ static void usage(void)
 	      "  creat-syscall PATH            the creat(2) syscall\n"
 	      "  openat2 PATH                  openat2(AT_FDCWD, PATH, O_CREAT|O_WRONLY)\n"
 	      "  thread-unlink PATH            unlink(PATH) from a second thread; prints pid= tid=\n"
+	      "  ia32 unlink|rmdir|mkdir|creat PATH | ia32 rename OLD NEW\n"
+	      "                                the 32-bit syscall (int $0x80, ia32 numbers) from this 64-bit\n"
+	      "                                process, as a 32-bit program makes it; prints ia32=ok|fail errno=N\n"
 	      "  rename-exchange A B           renameat2(A, B, RENAME_EXCHANGE)\n"
 	      "  rename-noreplace A B          renameat2(A, B, RENAME_NOREPLACE)\n"
 	      "  fifo-writers FIFO N           N threads open(FIFO, O_WRONLY) at once; once all N are blocked\n"
@@ -320,6 +323,62 @@ static int race_unlink(const char *dir, int n)
 	return 0;
 }
 
+#if defined(__x86_64__)
+/*
+ * A 32-bit (ia32) syscall: int $0x80 takes the i386 syscall numbers and 32-bit pointers, from a
+ * 32-bit program or, as here, from 64-bit code (the kernel runs it as a compat syscall either way,
+ * and the syscalls:* tracepoints do not see it). The names live in .bss, which this static,
+ * non-PIE program has below 4 GiB.
+ */
+static char ia32_a[4096], ia32_b[4096];
+
+static long ia32_call(long nr, long b, long c, long d)
+{
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(b), "c"(c), "d"(d) : "memory", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+static int ia32(int argc, char **argv)
+{
+	/* i386 syscall numbers (arch/x86/entry/syscalls/syscall_32.tbl) */
+	enum { NR_CREAT = 8, NR_UNLINK = 10, NR_RENAME = 38, NR_MKDIR = 39, NR_RMDIR = 40 };
+	const char *op = argv[2];
+	long ret;
+
+	if ((unsigned long)ia32_b + sizeof(ia32_b) > 0xffffffffUL || strlen(argv[3]) >= sizeof(ia32_a) ||
+	    (argc == 5 && strlen(argv[4]) >= sizeof(ia32_b))) {
+		fputs("kw-trigger: ia32: names do not fit below 4 GiB\n", stderr);
+		return 2;
+	}
+	strcpy(ia32_a, argv[3]);
+	if (argc == 5)
+		strcpy(ia32_b, argv[4]);
+	long a = (long)(unsigned long)ia32_a, b = (long)(unsigned long)ia32_b;
+	if (!strcmp(op, "unlink") && argc == 4)
+		ret = ia32_call(NR_UNLINK, a, 0, 0);
+	else if (!strcmp(op, "rmdir") && argc == 4)
+		ret = ia32_call(NR_RMDIR, a, 0, 0);
+	else if (!strcmp(op, "mkdir") && argc == 4)
+		ret = ia32_call(NR_MKDIR, a, 0755, 0);
+	else if (!strcmp(op, "creat") && argc == 4)
+		ret = ia32_call(NR_CREAT, a, 0644, 0);
+	else if (!strcmp(op, "rename") && argc == 5)
+		ret = ia32_call(NR_RENAME, a, b, 0);
+	else
+		usage();
+	if (ret < 0) {
+		printf("ia32=fail errno=%ld\n", -ret);
+		return 1;
+	}
+	if (!strcmp(op, "creat"))
+		close((int)ret);
+	printf("ia32=ok\n");
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -496,6 +555,10 @@ int main(int argc, char **argv)
 			return report("pthread", -1);
 		return rc != NULL;
 	}
+#if defined(__x86_64__)
+	if (!strcmp(cmd, "ia32") && (argc == 4 || argc == 5))
+		return ia32(argc, argv);
+#endif
 	if (!strcmp(cmd, "rename-exchange") && argc == 4)
 		return report("rename", syscall(SYS_renameat2, AT_FDCWD, argv[2], AT_FDCWD, argv[3], RENAME_EXCHANGE));
 	if (!strcmp(cmd, "rename-noreplace") && argc == 4)
