@@ -151,7 +151,7 @@ export class TracePanel extends Disposable {
       const t = this.trace;
       void t?.stop().catch((e) => {
         // the panel shows "stopping…" from the click on: tell it the trace still runs
-        this.feed.send({ type: 'state', traceId: this.traceId, state: t.state });
+        this.resendState();
         void vscode.window.showErrorMessage(`Kernel Witness: stop failed: ${(e as Error).message}`);
       });
     },

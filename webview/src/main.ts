@@ -23,6 +23,7 @@ import { Summary, type Facet } from './summary';
 import { renderSummary } from './summary-view';
 import type { TimeRange } from './timeline';
 import { TimelineStrip } from './timeline-view';
+import { count } from '../../src/core/plural';
 import { podFilterValue } from './pods';
 import { el } from './dom';
 
@@ -482,7 +483,7 @@ function updateHeader(): void {
   // Stop shows at once, even while the agent's last output (events from before Stop) still
   // arrives; how many came after the click is said, since they were kept, not dropped.
   const afterStop = stopAskedAt >= 0 ? received - stopAskedAt : 0;
-  const late = afterStop > 0 ? ` · ${afterStop.toLocaleString('en-US')} ${afterStop === 1 ? 'event' : 'events'} from before Stop arrived after it, kept` : '';
+  const late = afterStop > 0 ? ` · ${count(afterStop, 'event')} from before Stop arrived after it, kept` : '';
   const stopping = live && stopAskedAt >= 0 && !ended;
   stateEl.textContent = !live ? 'ended (window reloaded; events not kept)' : stopping ? `stopping…${late}` : visible(stateText(traceState)) + (ended ? late : '');
   stateEl.className = `state ${!live ? 'stopped' : stopping ? 'stopping' : traceState.kind}`;
@@ -544,7 +545,7 @@ setInterval(() => {
   const n = arrivals.reduce((a, x) => a + x[1], 0);
   const rate = Math.round(n / 2);
   // an ended trace has no rate (its last events arriving would read as a live one)
-  rateEl.textContent = traceEnded() && rate === 0 ? '' : `${rate.toLocaleString('en-US')} ${rate === 1 ? 'event' : 'events'}/s`;
+  rateEl.textContent = traceEnded() && rate === 0 ? '' : `${count(rate, 'event')}/s`;
 }, 500);
 
 // ------------------------------------------------------------------ selection, details
