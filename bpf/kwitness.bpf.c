@@ -37,3 +37,4 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "syscalls.bpf.h"
 #include "ia32.bpf.h"
 #include "process.bpf.h"
+#include "guard.bpf.h"

@@ -96,6 +96,13 @@ enum kw_probe_id {
 	KW_P_IA32_RENAMEAT2, KW_P_IA32_OPEN, KW_P_IA32_OPENAT, KW_P_IA32_OPENAT2, KW_P_IA32_CREAT,
 	KW_P_IA32_TRUNCATE, KW_P_IA32_FTRUNCATE, KW_P_IA32_MKDIR, KW_P_IA32_MKDIRAT, KW_P_IA32_MKNOD,
 	KW_P_IA32_MKNODAT, KW_P_IA32_LINK, KW_P_IA32_LINKAT, KW_P_IA32_SYMLINK, KW_P_IA32_SYMLINKAT,
+	/* guard hooks (guard.bpf.h): each LSM program's id, its fmod_ret twin's is the next one */
+	KW_P_G_PATH_UNLINK, KW_P_G_PATH_UNLINK_FMR, KW_P_G_PATH_RMDIR, KW_P_G_PATH_RMDIR_FMR,
+	KW_P_G_PATH_RENAME, KW_P_G_PATH_RENAME_FMR, KW_P_G_PATH_MKDIR, KW_P_G_PATH_MKDIR_FMR,
+	KW_P_G_PATH_MKNOD, KW_P_G_PATH_MKNOD_FMR, KW_P_G_PATH_SYMLINK, KW_P_G_PATH_SYMLINK_FMR,
+	KW_P_G_PATH_LINK, KW_P_G_PATH_LINK_FMR, KW_P_G_PATH_TRUNCATE, KW_P_G_PATH_TRUNCATE_FMR,
+	KW_P_G_FILE_TRUNCATE, KW_P_G_FILE_TRUNCATE_FMR, KW_P_G_FILE_OPEN, KW_P_G_FILE_OPEN_FMR,
+	KW_P_G_FILE_PERMISSION, KW_P_G_FILE_PERMISSION_FMR,
 	KW_P_MAX,
 };
 
@@ -136,5 +143,58 @@ struct kw_raw {
 };
 
 #define KW_RAW_FIXED (sizeof(struct kw_raw) - KW_DATA_SZ)
+
+/*
+ * `guard` (bpf/guard.bpf.h): the protected inodes, keyed by what the kernel resolved. A raw
+ * KW_DENIED record carries the matching rule's index in exit_code and --audit-only in nlink.
+ */
+#define KW_GUARD_EXEMPT 4      /* --exempt-pid/--exempt-uid/--exempt-comm, each at most this many */
+enum kw_guard_kind {
+	KW_G_DELETE = 1 << 0,   /* --deny-delete: this inode and everything under it */
+	KW_G_WRITE = 1 << 1,    /* --deny-write: the same */
+	KW_G_ANCESTOR = 1 << 2, /* a directory above a --deny-delete path: may not be renamed */
+	KW_G_QUOTA = 1 << 3,    /* --quota: this directory's tree has a size limit (quota_slot) */
+};
+
+#define KW_GUARD_MAX_QUOTA 8   /* --quota rules */
+#define KW_QUOTA_PENDING 8     /* files per quota whose growth is counted at the next check */
+
+/* One quota's state (guard_quota[slot]): bytes (sum of the files' sizes) and the limit. */
+struct kw_quota_state {
+	__s64 used;
+	__u64 limit;
+	__u32 rescan;           /* a directory moved across the tree's edge: user space recounts */
+	__u32 next_pending;     /* ring cursor into guard_pending */
+};
+
+/* What the quota last counted for a file (guard_sizes). */
+struct kw_quota_size {
+	__s64 size;
+	__u32 slot;
+	__u32 _pad0;
+};
+
+/* A file written (or truncated) lately, recounted at each check of its quota (guard_pending). */
+struct kw_quota_pending {
+	__u64 inode;            /* struct inode *, trusted only while its ino and dev still match */
+	__u64 ino;
+	__u32 dev;
+	__u32 _pad0;
+};
+
+struct kw_guard_key {
+	__u64 ino;
+	__u32 dev;              /* the kernel's dev_t (MAJOR << 20 | MINOR), inode->i_sb->s_dev */
+	__u32 _pad0;
+};
+
+struct kw_guard_rule {
+	__u32 kinds;            /* enum kw_guard_kind bits */
+	__u32 rule_delete;      /* index (order on the command line) of the rule of each kind */
+	__u32 rule_write;
+	__u32 rule_ancestor;
+	__u32 rule_quota;
+	__u32 quota_slot;       /* KW_G_QUOTA: index into guard_quota */
+};
 
 #endif

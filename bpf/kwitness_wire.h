@@ -48,6 +48,12 @@
  *     created the file is a KW_CREATE with KW_OP_OPEN), op KW_OP_OPEN_WRITE, or truncated by
  *     truncate(2)/ftruncate(2), op KW_OP_TRUNCATE; a failed call carries its errno in
  *     proc.ret. Only these two ops, and never KW_F_OLD_PATH or KW_F_TARGET.
+ *   KW_DENIED (13): `kwitness-agent guard` refused a call (or, --audit-only, would have): the
+ *     same struct and strings as KW_UNLINK. op: what was refused (unlink, rmdir, rename, open
+ *     [a create by open(O_CREAT)], mkdir, mknod, link, symlink, open_write, truncate, write);
+ *     path: the kernel's name of the protected file (for a create or a rename into a tree, the
+ *     name's directory); proc.ret: -EPERM; rule, verdict: which rule, and what happened.
+ *     Never KW_F_OLD_PATH or KW_F_TARGET.
  *   KW_EXEC (3): struct kw_exec_rec, then
  *     comm, exe, cwd, cgroup, container, probe, filename, interpreter,
  *     argv[0] .. argv[argc-1], then ancestors. interpreter present iff KW_F_INTERP.
@@ -94,6 +100,7 @@ enum kw_kind {
 	KW_WATCH_END = 10,
 	KW_RESUMED = 11,
 	KW_WRITE = 12,
+	KW_DENIED = 13,
 };
 
 /* kw_hdr.flags bits (meaning depends on kind as noted). */
@@ -167,6 +174,7 @@ enum kw_op {
 	 * made, and gets no create record.
 	 */
 	KW_OP_EXCHANGE = 11,
+	KW_OP_WRITE = 12,     /* denied only: write(2), fallocate, copy_file_range ... on an open file */
 };
 
 /* Common header of every record. 16 bytes. */
@@ -191,7 +199,7 @@ struct kw_proc {
 	__u32 _pad0;
 };
 
-/* KW_UNLINK, KW_CREATE, KW_WRITE. 16 + 48 + 24 = 88 bytes. */
+/* KW_UNLINK, KW_CREATE, KW_WRITE, KW_DENIED. 16 + 48 + 24 = 88 bytes. */
 struct kw_file_rec {
 	struct kw_hdr hdr;
 	struct kw_proc proc;
@@ -200,7 +208,15 @@ struct kw_file_rec {
 	__u8 op;         /* enum kw_op */
 	__u8 fflags;     /* enum kw_file_flag (older records: 0) */
 	__u8 _pad0[2];
-	__u64 _pad1;
+	__u32 rule;      /* KW_DENIED only (else 0): index of the guard rule that matched */
+	__u8 verdict;    /* KW_DENIED only (else 0): enum kw_verdict */
+	__u8 _pad1[3];
+};
+
+/* kw_file_rec.verdict of a KW_DENIED record. */
+enum kw_verdict {
+	KW_VERDICT_DENIED = 1,      /* the call failed with proc.ret */
+	KW_VERDICT_WOULD_DENY = 2,  /* --audit-only: the call went ahead; proc.ret is what it would have got */
 };
 
 /* kw_file_rec.fflags: more about the file, beyond kw_hdr.flags' 16 bits. */

@@ -25,10 +25,25 @@ extern const char *const kw_fam_names[KW_NFAM];
 /* Records of a file event (struct kw_file_rec on the wire). */
 static inline bool kw_kind_is_file(unsigned kind)
 {
-	return kind == KW_UNLINK || kind == KW_CREATE || kind == KW_WRITE;
+	return kind == KW_UNLINK || kind == KW_CREATE || kind == KW_WRITE || kind == KW_DENIED;
+}
+
+/* The JSON `type` of an event record; a guard's KW_DENIED is "would-deny" under --audit-only. */
+static inline const char *kw_event_type(unsigned kind, unsigned verdict)
+{
+	switch (kind) {
+	case KW_UNLINK: return "unlink";
+	case KW_CREATE: return "create";
+	case KW_WRITE: return "write";
+	case KW_EXEC: return "exec";
+	case KW_EXIT: return "exit";
+	case KW_DENIED: return verdict == KW_VERDICT_WOULD_DENY ? "would-deny" : "denied";
+	default: return NULL;
+	}
 }
 
 /* ---- args.c: the trace command line ---- */
+#define KW_GUARD_MAX_RULES 64
 struct kw_opts {
 	unsigned families;        /* KW_FAM_* */
 	bool wire;                /* --format wire */
@@ -54,6 +69,19 @@ struct kw_opts {
 	uint32_t linger_s;        /* --linger: trace on this long without a client (0: stop with it) */
 	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
 	const char *session;      /* --session: the name a client attaches by */
+	/* `guard` (guard.c): rules instead of families; the trace filters do not apply */
+	bool guard;
+	struct kw_grule {
+		unsigned kind;    /* KW_G_DELETE, KW_G_WRITE or KW_G_QUOTA */
+		char *path;       /* as given (malloc'd) */
+		uint64_t limit;   /* KW_G_QUOTA: bytes */
+		char *real;       /* the path as the kernel resolves it (guard.c fills it in; malloc'd) */
+	} grule[KW_GUARD_MAX_RULES];
+	int n_grule;
+	bool audit_only;          /* --audit-only: report would-deny, refuse nothing */
+	uint32_t exempt_pid[KW_GUARD_EXEMPT], exempt_uid[KW_GUARD_EXEMPT];
+	char exempt_comm[KW_GUARD_EXEMPT][KW_COMM_LEN];
+	int n_exempt_pid, n_exempt_uid, n_exempt_comm;
 };
 #define KW_OPTS_DEFAULT { .attach = "auto", .ia32 = "auto", .uid = -1, .ringbuf_kb = 16384, .pending_max = 16384, .argv_max = 4096, .backlog_mb = 64 }
 extern struct kw_opts opt;   /* the agent's options (main.c parses into it) */

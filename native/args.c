@@ -22,6 +22,10 @@ const char kw_usage[] =
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ia32 auto|kprobe|tracepoint|off]\n"
 	"                [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES]\n"
 	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
+	"       kwitness-agent guard [--deny-delete PATH]... [--deny-write PATH]... [--quota DIR=BYTES[K|M|G]]...\n"
+	"                [--audit-only]\n"
+	"                [--exempt-pid N]... [--exempt-uid U]... [--exempt-comm NAME]... [--attach auto|lsm|fmod_ret]\n"
+	"                [--format json|wire] [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME] [-v]\n"
 	"       kwitness-agent attach NAME [--from EVENTS]\n"
 	"       kwitness-agent watch start --dir DIR --id ID [--name NAME] [--max-mb N] [--keep-free-mb N]\n"
 	"                [--on-hit CMD] [--until EPOCH_S] [--max-events N] [--foreground]\n"
@@ -168,7 +172,96 @@ void opts_reset(struct kw_opts *o)
 	}
 	for (int i = 0; i < o->n_glob; i++)
 		free(o->glob[i]);
+	for (int i = 0; i < o->n_grule; i++) {
+		free(o->grule[i].path);
+		free(o->grule[i].real);
+	}
 	*o = (struct kw_opts)KW_OPTS_DEFAULT;
+}
+
+/* Flags that choose what a trace sees: a guard has rules instead. */
+static bool is_trace_filter(const char *a)
+{
+	static const char *const f[] = { "--path-prefix", "--path-glob", "--pid", "--uid", "--comm", "--cgroup",
+					 "--failed-only", "--ia32", "--pending-max", "--argv-max" };
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(a, f[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A guard's own flags: how many arguments it took (0: not one of them), or -1 (error in e).
+ * Rule paths must be absolute; guard.c resolves them when the guard starts.
+ */
+static int guard_arg(struct kw_opts *o, struct perr *e, const char *a, const char *v)
+{
+	uint64_t n;
+	bool del = !strcmp(a, "--deny-delete"), wr = !strcmp(a, "--deny-write"), quota = !strcmp(a, "--quota");
+	bool ex = !strcmp(a, "--exempt-pid") || !strcmp(a, "--exempt-uid") || !strcmp(a, "--exempt-comm");
+
+	if (!del && !wr && !quota && !ex && strcmp(a, "--audit-only"))
+		return 0;
+	if (!o->guard)
+		return fail(e, "trace: %s belongs to guard (kwitness-agent guard ...)", a);
+	if (!strcmp(a, "--audit-only")) {
+		o->audit_only = true;
+		return 1;
+	}
+	if (quota) {
+		/* DIR=BYTES, BYTES with an optional K, M or G (powers of 1024) */
+		const char *eq = v ? strrchr(v, '=') : NULL;
+		char *end;
+		if (!v || v[0] != '/' || !eq || eq == v)
+			return fail(e, "--quota: expected DIR=BYTES with an absolute DIR (e.g. /srv/vol=10G), got '%s'", v ? v : "");
+		errno = 0;
+		unsigned long long n = strtoull(eq + 1, &end, 10);
+		unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+		if (shift)
+			end++;
+		if (errno || eq[1] < '0' || eq[1] > '9' || *end || !n || n > (1ull << 62) >> shift)
+			return fail(e, "--quota: bad size in '%s' (expected bytes, e.g. 1048576, 512K, 10M, 2G)", v);
+		int nq = 0;
+		for (int i = 0; i < o->n_grule; i++)
+			nq += o->grule[i].kind == KW_G_QUOTA;
+		if (nq == KW_GUARD_MAX_QUOTA)
+			return fail(e, "--quota: at most %d quotas", KW_GUARD_MAX_QUOTA);
+		if (o->n_grule == KW_GUARD_MAX_RULES)
+			return fail(e, "guard: at most %d rules", KW_GUARD_MAX_RULES);
+		if (!(o->grule[o->n_grule].path = strndup(v, eq - v)))
+			return fail(e, "out of memory");
+		o->grule[o->n_grule].limit = (uint64_t)n << shift;
+		o->grule[o->n_grule++].kind = KW_G_QUOTA;
+		return 2;
+	}
+	if (del || wr) {
+		if (!v || v[0] != '/')
+			return fail(e, "%s: expected an absolute path, got '%s'", a, v ? v : "");
+		if (o->n_grule == KW_GUARD_MAX_RULES)
+			return fail(e, "guard: at most %d rules", KW_GUARD_MAX_RULES);
+		if (!(o->grule[o->n_grule].path = strdup(v)))
+			return fail(e, "out of memory");
+		o->grule[o->n_grule++].kind = del ? KW_G_DELETE : KW_G_WRITE;
+		return 2;
+	}
+	if (!strcmp(a, "--exempt-comm")) {
+		if (!v || !*v)
+			return fail(e, "--exempt-comm needs a process name");
+		if (o->n_exempt_comm == KW_GUARD_EXEMPT)
+			return fail(e, "--exempt-comm: at most %d", KW_GUARD_EXEMPT);
+		snprintf(o->exempt_comm[o->n_exempt_comm++], KW_COMM_LEN, "%s", v); /* the kernel keeps 15 bytes */
+		return 2;
+	}
+	bool pid = !strcmp(a, "--exempt-pid");
+	if (parse_num(e, a, v, pid ? 1 : 0, pid ? INT_MAX : 0xfffffffe, &n))
+		return -1;
+	if ((pid ? o->n_exempt_pid : o->n_exempt_uid) == KW_GUARD_EXEMPT)
+		return fail(e, "%s: at most %d", a, KW_GUARD_EXEMPT);
+	if (pid)
+		o->exempt_pid[o->n_exempt_pid++] = n;
+	else
+		o->exempt_uid[o->n_exempt_uid++] = n;
+	return 2;
 }
 
 int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t errsz)
@@ -180,10 +273,22 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 		err[0] = 0;
 	if (argc < 1 || argv[0][0] == '-')
 		return fail(&e, "trace: missing families (e.g. unlink,create,exec)");
-	if (parse_families(o, &e, argv[0]))
+	/* `guard` (and a watch of one) comes here as the word guard in the families' place */
+	if (!strcmp(argv[0], "guard"))
+		o->guard = true;
+	else if (parse_families(o, &e, argv[0]))
 		return -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int g = guard_arg(o, &e, a, v);
+		if (g < 0)
+			return -1;
+		if (g > 0) {
+			i += g - 1;
+			continue;
+		}
+		if (o->guard && is_trace_filter(a))
+			return fail(&e, "guard: %s is a trace filter; a guard takes --deny-delete, --deny-write, --quota, --exempt-*", a);
 		if (!strcmp(a, "--format")) {
 			if (!v || (strcmp(v, "json") && strcmp(v, "wire")))
 				return fail(&e, "--format: expected json or wire, got '%s'", v ? v : "");
@@ -224,6 +329,11 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			i++;
 		} else if (!strcmp(a, "--failed-only")) {
 			o->failed_only = true;
+		} else if (!strcmp(a, "--attach") && o->guard) {
+			if (!v || (strcmp(v, "auto") && strcmp(v, "lsm") && strcmp(v, "fmod_ret")))
+				return fail(&e, "guard --attach: expected auto, lsm or fmod_ret, got '%s'", v ? v : "");
+			o->attach = v;
+			i++;
 		} else if (!strcmp(a, "--attach")) {
 			if (!v || (strcmp(v, "auto") && strcmp(v, "fentry") && strcmp(v, "kprobe") &&
 				   strcmp(v, "tracepoint")))
@@ -281,6 +391,8 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			return fail(&e, "trace: unknown flag '%s'", a);
 		}
 	}
+	if (o->guard && !o->n_grule)
+		return fail(&e, "guard: no rule (give --deny-delete PATH, --deny-write PATH or --quota DIR=BYTES)");
 	if (o->linger_s && !o->session)
 		return fail(&e, "--linger needs --session NAME (the name a client attaches by)");
 	if (o->session && !o->linger_s)

@@ -8,17 +8,13 @@
 #include <string.h>
 #include <time.h>
 #include "record.h"
+#include "guard.h"
 
 static const char *op_names[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
 	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
-	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange",
-};
-
-static const char *type_names[] = {
-	[KW_UNLINK] = "unlink", [KW_CREATE] = "create", [KW_EXEC] = "exec", [KW_EXIT] = "exit",
-	[KW_WRITE] = "write",
+	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange", [KW_OP_WRITE] = "write",
 };
 
 static void json_sv(struct buf *b, const char *key, struct sv s)
@@ -100,7 +96,7 @@ void emit_json(struct ev *e)
 	struct buf *b = &out;
 	const struct kw_raw *r = e->r;
 
-	buf_printf(b, "{\"type\":\"%s\",\"time\":", type_names[e->kind]);
+	buf_printf(b, "{\"type\":\"%s\",\"time\":", kw_event_type(e->kind, e->verdict));
 	iso_time(b, e->wall);
 	buf_printf(b, ",\"ktime_ns\":%llu,\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"uid\":%u,\"gid\":%u",
 		   (unsigned long long)e->ktime, r->pid, r->tid, r->ppid, r->uid, r->gid);
@@ -171,6 +167,8 @@ void emit_json(struct ev *e)
 			json_sv(b, "old_path", e->old_path);
 		if (e->kind == KW_UNLINK)
 			buf_printf(b, ",\"last_link\":%s", e->flags & KW_F_LAST_LINK ? "true" : "false");
+		if (e->kind == KW_DENIED)
+			guard_rule_json(b, e->rule);
 		if (e->flags & KW_F_TARGET)
 			json_sv(b, "target", e->target);
 		buf_puts(b, path_source_json(e->flags));
@@ -217,7 +215,8 @@ void emit_wire(struct ev *e)
 
 	buf_u32(b, 0); /* frame length, patched below */
 	if (kw_kind_is_file(e->kind)) {
-		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op, .fflags = e->fflags };
+		struct kw_file_rec f = { .hdr = hdr, .proc = proc, .ino = e->ino, .dev = e->dev, .op = e->op, .fflags = e->fflags,
+					 .rule = e->rule, .verdict = e->verdict };
 		buf_put(b, &f, sizeof(f));
 	} else if (e->kind == KW_EXEC) {
 		struct kw_exec_rec x = { .hdr = hdr, .proc = proc, .argc = e->argc };

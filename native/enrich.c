@@ -69,6 +69,19 @@ static const char *probe_names[KW_P_MAX] = {
 	[KW_P_IA32_LINKAT] = "raw_tracepoint:sys_exit:__ia32_sys_linkat",
 	[KW_P_IA32_SYMLINK] = "raw_tracepoint:sys_exit:__ia32_sys_symlink",
 	[KW_P_IA32_SYMLINKAT] = "raw_tracepoint:sys_exit:__ia32_sys_symlinkat",
+	/* guard (bpf/guard.bpf.h) */
+	[KW_P_G_PATH_UNLINK] = "lsm:path_unlink", [KW_P_G_PATH_UNLINK_FMR] = "fmod_ret:security_path_unlink",
+	[KW_P_G_PATH_RMDIR] = "lsm:path_rmdir", [KW_P_G_PATH_RMDIR_FMR] = "fmod_ret:security_path_rmdir",
+	[KW_P_G_PATH_RENAME] = "lsm:path_rename", [KW_P_G_PATH_RENAME_FMR] = "fmod_ret:security_path_rename",
+	[KW_P_G_PATH_MKDIR] = "lsm:path_mkdir", [KW_P_G_PATH_MKDIR_FMR] = "fmod_ret:security_path_mkdir",
+	[KW_P_G_PATH_MKNOD] = "lsm:path_mknod", [KW_P_G_PATH_MKNOD_FMR] = "fmod_ret:security_path_mknod",
+	[KW_P_G_PATH_SYMLINK] = "lsm:path_symlink", [KW_P_G_PATH_SYMLINK_FMR] = "fmod_ret:security_path_symlink",
+	[KW_P_G_PATH_LINK] = "lsm:path_link", [KW_P_G_PATH_LINK_FMR] = "fmod_ret:security_path_link",
+	[KW_P_G_PATH_TRUNCATE] = "lsm:path_truncate", [KW_P_G_PATH_TRUNCATE_FMR] = "fmod_ret:security_path_truncate",
+	[KW_P_G_FILE_TRUNCATE] = "lsm:file_truncate", [KW_P_G_FILE_TRUNCATE_FMR] = "fmod_ret:security_file_truncate",
+	[KW_P_G_FILE_OPEN] = "lsm:file_open", [KW_P_G_FILE_OPEN_FMR] = "fmod_ret:security_file_open",
+	[KW_P_G_FILE_PERMISSION] = "lsm:file_permission",
+	[KW_P_G_FILE_PERMISSION_FMR] = "fmod_ret:security_file_permission",
 };
 
 const char *probe_name(unsigned id)
@@ -368,6 +381,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	case KW_UNLINK:
 	case KW_CREATE:
 	case KW_WRITE:
+	case KW_DENIED:
 	case KW_EXEC:
 	case KW_EXIT:
 		break;
@@ -425,16 +439,24 @@ int handle_event(void *ctx, void *data, size_t size)
 	}
 
 	if (kw_kind_is_file(e.kind)) {
-		if (r->op < KW_OP_UNLINK || r->op > KW_OP_EXCHANGE ||
-		    (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE) ||
-		    (r->op == KW_OP_EXCHANGE && e.kind != KW_CREATE)) {
+		bool denied = e.kind == KW_DENIED;
+		if (r->op < KW_OP_UNLINK || r->op > KW_OP_WRITE ||
+		    (denied ? r->op == KW_OP_EXCHANGE
+			    : (r->op == KW_OP_WRITE ||
+			       (e.kind == KW_WRITE) != (r->op == KW_OP_OPEN_WRITE || r->op == KW_OP_TRUNCATE) ||
+			       (r->op == KW_OP_EXCHANGE && e.kind != KW_CREATE)))) {
 			/* the emitters index their name table with it; the decoder refuses it; a write is
 			 * always an open for writing or a truncate, and nothing else is; an exchange
-			 * deletes nothing, so it is never an unlink */
+			 * deletes nothing, so it is never an unlink; a guard refuses a call before it
+			 * happens, so never an exchange (it names the protected side as a rename) */
 			emit_error("raw file record with an unknown op");
 			return 0;
 		}
 		e.op = r->op;
+		if (denied) {
+			e.rule = r->exit_code;
+			e.verdict = r->nlink ? KW_VERDICT_WOULD_DENY : KW_VERDICT_DENIED;
+		}
 		e.exe = sv_c(proc_exe(r->pid));
 		enum view view;
 		b_path.len = 0;
@@ -482,7 +504,7 @@ int handle_event(void *ctx, void *data, size_t size)
 		}
 		if (r->rflags & KW_R_TRUNC || slot(r, dsz, KW_S_NAME).n >= KW_PATH_MAX - 1)
 			e.flags |= KW_F_PATH_TRUNC;
-		bool two_names = r->op == KW_OP_RENAME || r->op == KW_OP_EXCHANGE || r->op == KW_OP_LINK;
+		bool two_names = !denied && (r->op == KW_OP_RENAME || r->op == KW_OP_EXCHANGE || r->op == KW_OP_LINK);
 		if (two_names) {
 			struct dirv none = { { NULL, 0 }, { NULL, 0 }, VIEW_HOST };
 			build_path(&b_old, NULL, r, dsz, KW_S_ONAME, KW_S_OBASE, KW_R_OBASE_NONE, KW_R_OBASE_CWD,
@@ -506,7 +528,7 @@ int handle_event(void *ctx, void *data, size_t size)
 			e.old_path = (struct sv){ "", 0 };
 			e.flags |= KW_F_NAME_UNREADABLE;
 		}
-		if (r->op == KW_OP_SYMLINK) {
+		if (r->op == KW_OP_SYMLINK && !denied) {
 			e.target = slot(r, dsz, KW_S_ONAME);
 			e.flags |= KW_F_TARGET;
 		}

@@ -109,7 +109,8 @@ uint64_t rec_wall(const uint8_t *rec)
 
 bool kind_is_event(uint16_t kind)
 {
-	return kind == KW_UNLINK || kind == KW_CREATE || kind == KW_WRITE || kind == KW_EXEC || kind == KW_EXIT;
+	return kind == KW_UNLINK || kind == KW_CREATE || kind == KW_WRITE || kind == KW_DENIED || kind == KW_EXEC ||
+	       kind == KW_EXIT;
 }
 
 /*

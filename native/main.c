@@ -27,6 +27,7 @@
 #include "watch.h"
 #include "linger.h"
 #include "k8s.h"
+#include "guard.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -84,6 +85,8 @@ struct prog_info {
 	bool kcall;        /* vfs: a do_* function io_uring calls without a system call */
 	bool shared;       /* one program attached to several points (syscalls / kcall_returns) */
 	bool ia32;         /* the 32-bit file syscalls' kprobe pair or raw tracepoints (bpf/ia32.bpf.h, x86_64) */
+	bool guard;        /* a guard's lsm/fmod_ret program (bpf/guard.bpf.h) */
+	bool guard_load;   /* ... that this guard needs (guard.c chose) */
 };
 
 /* The syscalls whose enter/exit tracepoints make events, and their families. */
@@ -191,8 +194,16 @@ static bool hook_works(bool fentry, const char *func)
 static bool classify(struct bpf_program *p, struct prog_info *pi)
 {
 	const char *sec = bpf_program__section_name(p);
+	struct prog_info_guard gp;
 
 	memset(pi, 0, sizeof(*pi));
+	if (guard_program(sec, &pi->guard_load, &gp)) {
+		pi->guard = true;
+		pi->cat = pi->mode = gp.mode;
+		pi->name = gp.name;
+		pi->primary = true;
+		return true;
+	}
 	if (!strcmp(sec, SHARED_SYS_EXIT)) {
 		pi->cat = "syscalls";
 		pi->name = sec + 12;
@@ -329,6 +340,20 @@ static void emit_ready(const struct attached *att, int n_att)
 		struct prog_info pi = att[i].pi;
 		if (!pi.primary)
 			continue;
+		if (pi.guard) {
+			char probe[128];
+			snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
+			if (opt.wire) {
+				buf_str(&probes, "guard", 5);
+				buf_str(&probes, probe, strlen(probe));
+				buf_str(&probes, pi.mode, strlen(pi.mode));
+			} else {
+				buf_printf(&probes, "%s{\"family\":\"guard\",\"probe\":\"%s\",\"mode\":\"%s\"}", n ? "," : "",
+					   probe, pi.mode);
+			}
+			n++;
+			continue;
+		}
 		bool ia32_tp = pi.ia32 && !pi.shared; /* the raw tracepoint: one probe per 32-bit syscall */
 		size_t n_sub = ia32_tp ? sizeof(ia32_probes) / sizeof(ia32_probes[0]) : 1;
 		for (size_t k = 0; k < n_sub; k++) {
@@ -383,7 +408,9 @@ static void emit_ready(const struct attached *att, int n_att)
 		buf_puts(&out, ",\"probes\":[");
 		if (probes.len)
 			buf_put(&out, probes.p, probes.len);
-		buf_puts(&out, "]}\n");
+		buf_puts(&out, "]");
+		guard_ready_json(&out);
+		buf_puts(&out, "}\n");
 	}
 	free(probes.p);
 }
@@ -461,6 +488,13 @@ static int cmd_trace(void)
 	}
 	if (mount_fs() < 0)
 		return 1;
+	if (opt.guard) {
+		char gerr[512];
+		if (guard_prepare(gerr, sizeof(gerr))) {
+			fprintf(stderr, "kwitness-agent: %s\n", gerr);
+			return 1;
+		}
+	}
 	/*
 	 * Attach modes: syscall and sched tracepoints produce the events in every mode; the vfs
 	 * hooks that name the exact victim inode use fentry, else kprobe (auto), or the forced mode.
@@ -606,10 +640,14 @@ static int cmd_trace(void)
 	skel->rodata->cfg_wakeup_bytes = rb_bytes / 8 < (256u << 10) ? rb_bytes / 8 : 256u << 10;
 	bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
 	bpf_map__set_max_entries(skel->maps.pending, opt.pending_max);
+	if (opt.guard)
+		guard_configure(skel);
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
-		if (want && pi.ia32) {
+		if (pi.guard) {
+			want = pi.guard_load;
+		} else if (want && pi.ia32) {
 			want = pi.shared ? ia32_kp : ia32 && !ia32_kp && tp_exists(pi.cat, pi.name);
 		} else if (want && pi.shared) {
 			/* attached point by point below */
@@ -644,6 +682,14 @@ static int cmd_trace(void)
 			strerror(-err));
 		err = 1;
 		goto cleanup;
+	}
+	if (opt.guard) {
+		char gerr[256];
+		if (guard_fill(skel, gerr, sizeof(gerr))) {
+			fprintf(stderr, "kwitness-agent: %s\n", gerr);
+			err = 1;
+			goto cleanup;
+		}
 	}
 	if (cg_fd >= 0) {
 		uint32_t zero = 0;
@@ -713,6 +759,13 @@ static int cmd_trace(void)
 			}
 			if (pi.shared && !pi.ia32)
 				at.primary = true;
+			if (!l && pi.guard) {
+				/* a guard with a hole in it is worse than none: refuse */
+				out_flush();
+				fprintf(stderr, "kwitness-agent: guard: cannot attach %s:%s: %s\n", at.cat, at.name, strerror(errno));
+				err = 1;
+				goto cleanup;
+			}
 			if (!l) {
 				char msg[256];
 				snprintf(msg, sizeof(msg), "cannot attach %s:%s: %s", at.cat, at.name, strerror(errno));
@@ -734,6 +787,12 @@ static int cmd_trace(void)
 			err = 1;
 			goto cleanup;
 		}
+	}
+
+	if (opt.guard && !n_att) {
+		fprintf(stderr, "kwitness-agent: guard: no program attached\n");
+		err = 1;
+		goto cleanup;
 	}
 
 	/* Poll: ring buffer, stdin EOF, signals, parent death */
@@ -770,6 +829,7 @@ static int cmd_trace(void)
 	if (opt.linger_s)
 		linger_watch(ep);
 	bool parent_gone = false, told_silent = false;
+	uint64_t deep_reported = 0;
 	uint64_t last_lost_check = clock_ns(CLOCK_MONOTONIC), lost_reported = 0, notes_reported = 0,
 		 unjudged_reported = 0, untracked_reported = 0;
 	err = 0;
@@ -812,6 +872,17 @@ static int cmd_trace(void)
 					 (unsigned long long)(notes - notes_reported));
 				emit_error(msg);
 				notes_reported = notes;
+			}
+			if (opt.guard)
+				guard_tick(skel);
+			uint64_t deep = opt.guard ? guard_deep_total(skel) : 0;
+			if (deep > deep_reported) {
+				char msg[200];
+				snprintf(msg, sizeof(msg),
+					 "guard: %llu checks gave up on a path deeper than the kernel walks (96 levels); those calls were let through",
+					 (unsigned long long)(deep - deep_reported));
+				emit_error(msg);
+				deep_reported = deep;
 			}
 			if (getppid() != parent && !parent_gone) {
 				parent_gone = true;
@@ -900,11 +971,18 @@ int main(int argc, char **argv)
 			usage_error("%s", err);
 		return cmd_trace();
 	}
+	if (!strcmp(argv[1], "guard")) {
+		/* a trace whose families' place says guard: rules instead (args.c, guard.c) */
+		char err[512];
+		if (parse_trace_args(&opt, argc - 1, argv + 1, err, sizeof(err)))
+			usage_error("%s", err);
+		return cmd_trace();
+	}
 	if (!strcmp(argv[1], "watch"))
 		return cmd_watch(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 2, argv + 2);
-	usage_error("unknown command '%s' (expected probe, trace, attach, watch, replay or btf)", argv[1]);
+	usage_error("unknown command '%s' (expected probe, trace, guard, attach, watch, replay or btf)", argv[1]);
 }

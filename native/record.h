@@ -43,6 +43,9 @@ struct ev {
 	uint32_t dev;
 	uint64_t ino;
 	uint8_t op;
+	/* denied (guard): the rule's index, enum kw_verdict */
+	uint32_t rule;
+	uint8_t verdict;
 	/* exec */
 	struct sv filename, interp, argv;
 	uint32_t argc;

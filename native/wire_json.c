@@ -47,7 +47,7 @@ static const char *const op_name[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
 	[KW_OP_OPEN] = "open", [KW_OP_MKDIR] = "mkdir", [KW_OP_MKNOD] = "mknod",
 	[KW_OP_LINK] = "link", [KW_OP_SYMLINK] = "symlink", [KW_OP_OPEN_WRITE] = "open_write",
-	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange",
+	[KW_OP_TRUNCATE] = "truncate", [KW_OP_EXCHANGE] = "exchange", [KW_OP_WRITE] = "write",
 };
 
 bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
@@ -61,8 +61,10 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		return false;
 	memcpy(&h, rec, sizeof(h));
 	memcpy(&pr, rec + offsetof(struct kw_file_rec, proc), sizeof(pr));
-	const char *type = h.kind == KW_UNLINK ? "unlink" : h.kind == KW_CREATE ? "create" : h.kind == KW_WRITE ? "write"
-			 : h.kind == KW_EXEC ? "exec" : h.kind == KW_EXIT ? "exit" : NULL;
+	uint8_t verdict = 0;
+	if (h.kind == KW_DENIED && len >= sizeof(struct kw_file_rec))
+		memcpy(&verdict, rec + offsetof(struct kw_file_rec, verdict), 1);
+	const char *type = kw_event_type(h.kind, verdict);
 	fixed = h.kind == KW_EXEC ? sizeof(struct kw_exec_rec) : h.kind == KW_EXIT ? sizeof(struct kw_exit_rec)
 									: sizeof(struct kw_file_rec);
 	if (!type || len < fixed)
@@ -101,6 +103,8 @@ bool wire_event_json(struct buf *b, const uint8_t *rec, uint32_t len)
 		buf_printf(b, ",\"dev\":%u,\"ino\":%llu", f.dev, (unsigned long long)f.ino);
 		if (h.kind == KW_UNLINK)
 			buf_printf(b, ",\"last_link\":%s", h.flags & KW_F_LAST_LINK ? "true" : "false");
+		if (h.kind == KW_DENIED)
+			buf_printf(b, ",\"rule\":%u", f.rule);
 		buf_puts(b, path_source_json(h.flags));
 		if (h.flags & KW_F_NAMED)
 			put_str(b, "named", rd_str(&r));

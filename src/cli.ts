@@ -146,6 +146,9 @@ export function formatEvent(e: KwEvent): string {
       return `${t} ${('+' + e.op).padEnd(6)} ${JSON.stringify(e.path)}${named}${e.target ? ` -> ${JSON.stringify(e.target)}` : ''}${e.op === 'exchange' && e.old_path !== undefined ? ` <-> ${JSON.stringify(e.old_path)}` : ''}${e.name_unreadable ? ' (a name could not be read)' : ''}${ret}  ${who}`;
     case 'write':
       return `${t} ${(e.op === 'truncate' ? 'trunc' : 'write').padEnd(6)} ${JSON.stringify(e.path)}${ret}  ${who}`;
+    case 'denied':
+    case 'would-deny':
+      return `${t} ${e.type === 'denied' ? 'DENIED' : 'WOULD-DENY'} ${e.op} ${JSON.stringify(e.path)}${named} (${e.ret === -122 ? 'quota' : 'rule'} ${e.rule}${e.rule_path ? ` ${e.rule_kind} ${JSON.stringify(e.rule_path)}` : ''})${ret}  ${who}`;
     case 'exec':
       return `${t} exec   ${e.exe || e.filename} ${e.argv.map((s) => JSON.stringify(s)).join(' ')}${e.argv_truncated ? ' …' : ''}${ret}  ${who}`;
     case 'exit':

@@ -23,7 +23,7 @@ export type AttachMode = 'fentry' | 'kprobe' | 'tracepoint';
  * only). `exchange`: renameat2(RENAME_EXCHANGE) swapped two names (a create event with path and
  * old_path, never an unlink: nothing was deleted).
  */
-export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'exchange' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate';
+export type FileOp = 'unlink' | 'rmdir' | 'rename' | 'exchange' | 'open' | 'mkdir' | 'mknod' | 'link' | 'symlink' | 'open_write' | 'truncate' | 'write';
 
 /**
  * Names are bytes, not UTF-8. Every byte-string field X (comm, exe, cwd, path, filename, argv
@@ -200,6 +200,26 @@ export interface WriteEvent extends FileEventFields {
   type: 'write';
 }
 
+/** What a guard rule does (`kwitness-agent guard`): refuse deletes, refuse writes, or limit a tree's size. */
+export type GuardRuleKind = 'deny-delete' | 'deny-write' | 'quota';
+
+/**
+ * A call a guard refused (`denied`), or with --audit-only would have refused (`would-deny`: the call
+ * went ahead). op: what was refused (unlink, rmdir, rename, a create: open/mkdir/mknod/link/symlink,
+ * open_write, truncate, write); path: the kernel's name of the protected file, or of the name a
+ * create would have made; ret: the errno the call got or would have got (-EPERM; -EDQUOT for a
+ * quota). `rule`: index of the rule (in the order the guard was given them); the agent's json also
+ * names it (rule_kind, rule_path, quota_bytes), the wire stream carries the index only.
+ */
+export interface DeniedEvent extends FileEventFields {
+  type: 'denied' | 'would-deny';
+  rule: number;
+  rule_kind?: GuardRuleKind;
+  rule_path?: string;
+  rule_path_b64?: string;
+  quota_bytes?: number;
+}
+
 export interface ExecEvent extends ProcessFields {
   type: 'exec';
   /** The filename as passed to execve (may be relative, e.g. ./ls). */
@@ -224,15 +244,26 @@ export interface ExitEvent extends ProcessFields {
   duration_ns: number;
 }
 
-export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | ExecEvent | ExitEvent;
+export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | DeniedEvent | ExecEvent | ExitEvent;
 export type KwEventType = KwEvent['type'];
 
 /** One probe as chosen by the agent at attach time. */
 export interface ProbeChoice {
-  family: Family;
-  /** e.g. tracepoint:syscalls:sys_exit_unlinkat */
+  /** 'guard': one of a guard's hooks (mode lsm or fmod_ret) */
+  family: Family | 'guard';
+  /** e.g. tracepoint:syscalls:sys_exit_unlinkat, lsm:path_unlink */
   probe: string;
-  mode: AttachMode;
+  mode: AttachMode | GuardMechanism;
+}
+
+/** How a guard refuses calls: BPF LSM programs (where 'bpf' is an active LSM), else fmod_ret on security_* functions. */
+export type GuardMechanism = 'lsm' | 'fmod_ret';
+
+/** A guard's rules as its ready record states them (json only; paths as the kernel resolves them). */
+export interface GuardReady {
+  mechanism: GuardMechanism;
+  audit_only: boolean;
+  rules: { kind: GuardRuleKind; path: string; quota_bytes?: number; used_bytes_at_start?: number }[];
 }
 
 /** Emitted once every probe is attached: tracing has begun. */
@@ -243,6 +274,8 @@ export interface ReadyRecord {
   kernel: string;
   arch: string;
   probes: ProbeChoice[];
+  /** A guard's (`kwitness-agent guard`, json): its mechanism and rules. */
+  guard?: GuardReady;
 }
 
 /**
@@ -321,7 +354,7 @@ export interface ResumedRecord {
 export type AgentRecord = KwEvent | ReadyRecord | LostRecord | AgentErrorRecord | GapRecord | CursorRecord | WatchEndRecord | ResumedRecord;
 
 export function isKwEvent(r: AgentRecord): r is KwEvent {
-  return r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit';
+  return r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'denied' || r.type === 'would-deny' || r.type === 'exec' || r.type === 'exit';
 }
 
 /** Output of `kwitness-agent probe`. */

@@ -40,8 +40,35 @@ static void check_prefix(const char *p)
 static void check_accepted(const struct kw_opts *o)
 {
 	static const char *modes[] = { "auto", "fentry", "kprobe", "tracepoint" };
-	int ok = 0;
+	static const char *guard_modes[] = { "auto", "lsm", "fmod_ret" };
+	int ok = 0, quotas = 0;
 
+	if (o->guard) {
+		/* a guard: rules instead of families, and none of the trace filters */
+		if (o->families || !o->n_grule || o->n_grule > KW_GUARD_MAX_RULES)
+			die("guard accepted with families or without rules", "");
+		for (int i = 0; i < o->n_grule; i++) {
+			const struct kw_grule *g = &o->grule[i];
+			if (!g->path || g->path[0] != '/')
+				die("guard rule path not absolute", g->path ? g->path : "(null)");
+			if (g->kind != KW_G_DELETE && g->kind != KW_G_WRITE && g->kind != KW_G_QUOTA)
+				die("guard rule of no kind", g->path);
+			if (g->kind == KW_G_QUOTA && (!g->limit || g->limit > (1ull << 62)))
+				die("quota limit out of range", g->path);
+			quotas += g->kind == KW_G_QUOTA;
+		}
+		if (quotas > KW_GUARD_MAX_QUOTA)
+			die("too many quotas accepted", "");
+		if (o->n_prefix || o->n_glob || o->pid || o->uid != -1 || o->has_comm || o->cgroup || o->failed_only)
+			die("guard accepted a trace filter", "");
+		for (int i = 0; i < 3; i++)
+			ok |= !strcmp(o->attach, guard_modes[i]);
+		if (!ok)
+			die("unknown guard attach mode accepted", o->attach);
+		return;
+	}
+	if (o->n_grule || o->audit_only || o->n_exempt_pid || o->n_exempt_uid || o->n_exempt_comm)
+		die("trace accepted a guard flag", "");
 	if (!o->families || (o->families & ~(KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE | KW_FAM_EXEC)))
 		die("accepted without valid families", "");
 	if (o->n_prefix < 0 || o->n_prefix > KW_MAX_PREFIX)

@@ -4,7 +4,7 @@
 // never a throw), random corruption, and exact nanosecond times.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isInodeNumber, type AgentRecord, type CreateEvent, type ExecEvent, type ExitEvent, type UnlinkEvent, type WriteEvent } from '../../src/core/events';
+import { isInodeNumber, type AgentRecord, type CreateEvent, type DeniedEvent, type ExecEvent, type ExitEvent, type UnlinkEvent, type WriteEvent } from '../../src/core/events';
 import { WireDecoder } from '../../src/core/wire/decoder';
 import { encodeRecord, encodeRecords, isoToNs } from '../../src/core/wire/encoder';
 
@@ -177,16 +177,35 @@ describe('WireDecoder: hand-built frames', () => {
     assert.equal('last_link' in r || 'old_path' in r || 'target' in r, false);
   });
 
-  it('a truncate is a write record with op 10; an op past the last one (12) is refused', () => {
+  it('a truncate is a write record with op 10; an op past the last one (13) is refused', () => {
     const trunc = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [64, 8, 5n], [76, 1, 10]], [...PROC_STRINGS, '/var/log/x.log', '', '']);
-    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 12]], [...PROC_STRINGS, '/x', '', '']);
+    const bad = frame(88, [...procFields(12, 0, { pid: 1, tid: 1, ppid: 0, uid: 0, gid: 0, ret: 0, nAnc: 0 }), [76, 1, 13]], [...PROC_STRINGS, '/x', '', '']);
     const [t, e] = decodeAll(Buffer.concat([trunc, bad]));
     assert.equal(t.type, 'write');
     assert.equal((t as WriteEvent).op, 'truncate');
     assert.equal((t as WriteEvent).path, '/var/log/x.log');
     assert.equal((t as WriteEvent).ino, 5);
     assert.equal(e.type, 'error');
-    assert.match((e as { message: string }).message, /unknown op 12/);
+    assert.match((e as { message: string }).message, /unknown op 13/);
+  });
+
+  it('a guard denial is a KW_DENIED file record: rule @80, verdict @84 (denied / would-deny); another verdict is refused', () => {
+    // KW_DENIED = 13; op 12 = write; ret -122 (EDQUOT); rule 3; verdict 1 = denied, 2 = would-deny
+    const fields = (verdict: number): Array<[number, 1 | 2 | 4 | 8 | -4, number | bigint]> =>
+      [...procFields(13, 1 << 11, { pid: 9, tid: 9, ppid: 1, uid: 0, gid: 0, ret: -122, nAnc: 0 }), [64, 8, 77n], [72, 4, 0x801], [76, 1, 12], [80, 4, 3], [84, 1, verdict]];
+    const strings = [...PROC_STRINGS.slice(0, 5), 'lsm:file_permission', '/srv/vol/big', '', ''];
+    const [d, w, e] = decodeAll(Buffer.concat([frame(88, fields(1), strings), frame(88, fields(2), strings), frame(88, fields(3), strings)]));
+    assert.equal(d.type, 'denied');
+    assert.equal((d as DeniedEvent).rule, 3);
+    assert.equal((d as DeniedEvent).op, 'write');
+    assert.equal((d as DeniedEvent).ret, -122);
+    assert.equal((d as DeniedEvent).path, '/srv/vol/big');
+    assert.equal((d as DeniedEvent).path_source, 'kernel');
+    assert.equal((d as DeniedEvent).ino, 77);
+    assert.equal('last_link' in d, false);
+    assert.equal(w.type, 'would-deny');
+    assert.equal(e.type, 'error');
+    assert.match((e as { message: string }).message, /unknown verdict 3/);
   });
 
   it('decodes an exec record: argv with a non-UTF-8 item, interpreter, truncation flag', () => {

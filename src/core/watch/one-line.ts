@@ -19,12 +19,21 @@ export function oneLine(e: KwEvent): string {
       return `${who} created ${e.path}${failed}`;
     case 'write':
       return `${who} ${e.op === 'truncate' ? 'truncated' : 'opened'} ${e.path}${e.op === 'truncate' ? '' : ' for writing'}${failed}`;
+    case 'denied':
+    case 'would-deny':
+      return `${who} ${e.type === 'denied' ? 'was denied' : 'would be denied'} ${DENIED_OP[e.op] ?? e.op} ${e.path}${e.ret === -122 ? ' (quota full)' : ''}`;
     case 'exec':
       return `${who} ran ${e.exe || e.filename}${failed}`;
     case 'exit':
       return `${who} exited with ${e.exit_code}`;
   }
 }
+
+/** What a guard refused, as a verb phrase ("was denied deleting /x"). */
+const DENIED_OP: Partial<Record<string, string>> = {
+  unlink: 'deleting', rmdir: 'removing the directory', rename: 'renaming', open: 'creating', mkdir: 'creating the directory',
+  mknod: 'creating', link: 'linking', symlink: 'creating the symlink', open_write: 'opening for writing', truncate: 'truncating', write: 'writing',
+};
 
 function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;

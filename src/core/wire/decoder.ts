@@ -12,8 +12,8 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, PathSource, ProbeChoice } from '../events';
-import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, WIRE_LAYOUT as L } from './layout';
+import type { AgentErrorRecord, AgentRecord, KwEventType, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, PathSource, ProbeChoice } from '../events';
+import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
 const P = L.kw_proc.fields;
@@ -50,6 +50,7 @@ OP_NAMES[OP.KW_OP_SYMLINK] = 'symlink';
 OP_NAMES[OP.KW_OP_OPEN_WRITE] = 'open_write';
 OP_NAMES[OP.KW_OP_TRUNCATE] = 'truncate';
 OP_NAMES[OP.KW_OP_EXCHANGE] = 'exchange';
+OP_NAMES[OP.KW_OP_WRITE] = 'write';
 
 const TWO32 = 4294967296;
 /** A u64 whose high word is below this is at most 2^53-1 (Number.MAX_SAFE_INTEGER). */
@@ -345,6 +346,7 @@ export class WireDecoder {
       case KIND.KW_UNLINK:
       case KIND.KW_CREATE:
       case KIND.KW_WRITE:
+      case KIND.KW_DENIED:
         return this.fileRecord(kind, at, size);
       case KIND.KW_EXEC:
         return this.execRecord(at, size);
@@ -425,7 +427,7 @@ export class WireDecoder {
    * The process fields and the six leading strings (comm, exe, cwd, cgroup, container, probe)
    * that every process record has, as a fresh object of one fixed shape.
    */
-  private proc(at: number, flags: number, type: 'unlink' | 'create' | 'write' | 'exec' | 'exit'): Record<string, unknown> {
+  private proc(at: number, flags: number, type: KwEventType): Record<string, unknown> {
     const dv = this.dv;
     const p = at + PROC;
     const comm = this.strSlot(SLOT_COMM);
@@ -476,7 +478,7 @@ export class WireDecoder {
       if (runtime) o.runtime = runtime;
       if (containerName) o.container_name = containerName;
       if (pod) o.pod = pod;
-      if (pathPod && (o.type === 'unlink' || o.type === 'create' || o.type === 'write')) o.path_pod = pathPod;
+      if (pathPod && o.type !== 'exec' && o.type !== 'exit') o.path_pod = pathPod;
     }
     const n = this.ancN;
     if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
@@ -491,7 +493,11 @@ export class WireDecoder {
     const opNum = this.u8[at + FR.op[0]];
     const op = OP_NAMES[opNum];
     if (op === undefined) throw new BadFrame(`unknown op ${opNum}`);
-    const o = this.proc(at, flags, kind === KIND.KW_UNLINK ? 'unlink' : kind === KIND.KW_WRITE ? 'write' : 'create');
+    const verdict = this.u8[at + FR.verdict[0]];
+    if (kind === KIND.KW_DENIED && verdict !== VERDICT.KW_VERDICT_DENIED && verdict !== VERDICT.KW_VERDICT_WOULD_DENY) throw new BadFrame(`unknown verdict ${verdict}`);
+    const type = kind === KIND.KW_UNLINK ? 'unlink' : kind === KIND.KW_WRITE ? 'write' : kind === KIND.KW_CREATE ? 'create'
+      : verdict === VERDICT.KW_VERDICT_WOULD_DENY ? 'would-deny' : 'denied';
+    const o = this.proc(at, flags, type);
     o.op = op;
     o.path = this.str();
     if (this.b64 !== undefined) o.path_b64 = this.b64;
@@ -510,6 +516,7 @@ export class WireDecoder {
       if (this.b64 !== undefined) o.target_b64 = this.b64;
     }
     if (kind === KIND.KW_UNLINK) o.last_link = (flags & FLAG.KW_F_LAST_LINK) !== 0;
+    if (kind === KIND.KW_DENIED) o.rule = dv.getUint32(at + FR.rule[0], true);
     const src = PATH_SOURCES[(flags & FLAG.KW_F_PATH_SRC_MASK) >> 11];
     if (src) o.path_source = src;
     if (flags & FLAG.KW_F_NAMED) {

@@ -4,7 +4,7 @@
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
 import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
-import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, OP, WIRE_LAYOUT as L } from './layout';
+import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, OP, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
   unlink: OP.KW_OP_UNLINK,
@@ -18,6 +18,7 @@ const OP_NUM: Record<FileOp, number> = {
   open_write: OP.KW_OP_OPEN_WRITE,
   truncate: OP.KW_OP_TRUNCATE,
   exchange: OP.KW_OP_EXCHANGE,
+  write: OP.KW_OP_WRITE,
 };
 
 /** ISO 8601 with up to 9 fractional digits -> ns since the epoch, as bigint. */
@@ -94,7 +95,9 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     case 'unlink':
     case 'create':
     case 'write':
-      kind = r.type === 'unlink' ? KIND.KW_UNLINK : r.type === 'write' ? KIND.KW_WRITE : KIND.KW_CREATE;
+    case 'denied':
+    case 'would-deny':
+      kind = r.type === 'unlink' ? KIND.KW_UNLINK : r.type === 'write' ? KIND.KW_WRITE : r.type === 'create' ? KIND.KW_CREATE : KIND.KW_DENIED;
       fixed = new Uint8Array(L.kw_file_rec.size);
       procStrings();
       w.str(r.path, r.path_b64);
@@ -197,7 +200,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   dv.setUint16(H.flags[0], flags, true);
   dv.setUint32(H.size[0], size, true);
   if ('ktime_ns' in r) dv.setBigUint64(H.ktime_ns[0], BigInt(r.ktime_ns), true);
-  if (r.type === 'unlink' || r.type === 'create' || r.type === 'write' || r.type === 'exec' || r.type === 'exit') {
+  if (isKwEvent(r)) {
     const P = L.kw_proc.fields;
     const p = L.kw_file_rec.fields.proc[0];
     dv.setBigUint64(p + P.wall_ns[0], wall, true);
@@ -212,11 +215,17 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
   switch (r.type) {
     case 'unlink':
     case 'create':
-    case 'write': {
+    case 'write':
+    case 'denied':
+    case 'would-deny': {
       const F = L.kw_file_rec.fields;
       dv.setBigUint64(F.ino[0], BigInt(r.ino), true);
       dv.setUint32(F.dev[0], r.dev, true);
       dv.setUint8(F.op[0], OP_NUM[r.op]);
+      if (r.type === 'denied' || r.type === 'would-deny') {
+        dv.setUint32(F.rule[0], r.rule, true);
+        dv.setUint8(F.verdict[0], r.type === 'denied' ? VERDICT.KW_VERDICT_DENIED : VERDICT.KW_VERDICT_WOULD_DENY);
+      }
       if (r.real_path !== undefined) dv.setUint8(F.fflags[0], FILE_FLAG.KW_FF_REAL_PATH | (r.layer === 'lower' ? FILE_FLAG.KW_FF_LOWER : 0));
       break;
     }

@@ -39,7 +39,7 @@ export const WIRE_LAYOUT = {
   },
   kw_file_rec: {
     size: 88,
-    fields: { hdr: [0, 16], proc: [16, 48], ino: [64, 8], dev: [72, 4], op: [76, 1], fflags: [77, 1], _pad0: [78, 2], _pad1: [80, 8] },
+    fields: { hdr: [0, 16], proc: [16, 48], ino: [64, 8], dev: [72, 4], op: [76, 1], fflags: [77, 1], _pad0: [78, 2], rule: [80, 4], verdict: [84, 1], _pad1: [85, 3] },
   },
   kw_exec_rec: {
     size: 72,
@@ -82,7 +82,7 @@ export const WIRE_LAYOUT = {
 export type WireStruct = keyof typeof WIRE_LAYOUT;
 
 /** enum kw_kind */
-export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11, KW_WRITE: 12 } as const;
+export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11, KW_WRITE: 12, KW_DENIED: 13 } as const;
 
 /** enum kw_flag */
 export const FLAG = {
@@ -125,10 +125,17 @@ export const OP = {
   KW_OP_OPEN_WRITE: 9,
   KW_OP_TRUNCATE: 10,
   KW_OP_EXCHANGE: 11,
+  KW_OP_WRITE: 12,
+} as const;
+
+/** enum kw_verdict (kw_file_rec.verdict of a KW_DENIED record) */
+export const VERDICT = {
+  KW_VERDICT_DENIED: 1,
+  KW_VERDICT_WOULD_DENY: 2,
 } as const;
 
 /** kw_lost_rec as older agents wrote it (before `untracked`): still decoded, untracked = 0. */
 export const LOST_REC_V1_SIZE = 56;
 
 /** All enum constants the decoder relies on, for the layout test. */
-export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP };
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP, ...VERDICT };
