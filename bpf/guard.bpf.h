@@ -474,7 +474,10 @@ static __always_inline int g_file(struct file *file, __u32 what, __u8 op, __u8 p
 
 static __always_inline int g_file_open(struct file *file, __u8 probe)
 {
-	if (!(BPF_CORE_READ(file, f_mode) & KW_FMODE_WRITE))
+	__u32 mode = BPF_CORE_READ(file, f_mode);
+
+	/* a file this open just made was judged as a create (path_mknod): one call, one verdict */
+	if (!(mode & KW_FMODE_WRITE) || (mode & KW_FMODE_CREATED))
 		return 0;
 	return g_file(file, KW_G_WRITE, KW_OP_OPEN_WRITE, probe);
 }

@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { AttachMode, Family, ProbeReport, ReadyRecord } from '../../src/core/events';
 import { CASES } from './cases';
+import { GUARD_CASES } from './guard-cases';
+import { runGuardCase } from './guard-suite';
 import { assertReleased, bpfIdsOf } from './bpf-objects';
 import { LocalTarget, cgroup2Mount, runCase, sleep, type AgentProc, type Format } from './suite';
 
@@ -94,6 +96,13 @@ describe('bad command lines: exit 2 with one line naming the cause', () => {
     [['trace', 'unlink', '--path-prefix'], /path-prefix/],
     [['trace'], /famil|usage/i],
     [['frobnicate'], /frobnicate/],
+    [['guard'], /guard: no rule/],
+    [['guard', '--deny-delete', 'relative/x'], /--deny-delete: expected an absolute path, got 'relative\/x'/],
+    [['guard', '--quota', '/srv=lots'], /--quota: bad size in '\/srv=lots'/],
+    [['guard', '--quota', '/srv'], /--quota: expected DIR=BYTES/],
+    [['guard', '--deny-write', '/srv', '--pid', '1'], /guard: --pid is a trace filter/],
+    [['guard', '--deny-write', '/srv', '--attach', 'kprobe'], /guard --attach: expected auto, lsm or fmod_ret, got 'kprobe'/],
+    [['trace', 'unlink', '--deny-delete', '/x'], /--deny-delete belongs to guard/],
   ];
   it('kwitness-agent (nothing): usage, exit 2', async () => {
     const r = await target.run(`exec '${target.agentPath}' < /dev/null`, { timeoutMs: 10000 });
@@ -359,3 +368,34 @@ for (const mode of MODES.length ? MODES : (['tracepoint'] as AttachMode[])) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Guard: where the kernel refuses BPF trampolines (no fentry here), neither BPF LSM nor fmod_ret
+// can work: the guard must refuse in one line naming the cause and attach nothing. Where they
+// work, the guard's cases run here as in the VM guests.
+
+describe('guard (BPF LSM or fmod_ret)', () => {
+  const trampolines = (['unlink', 'create', 'write'] as Family[]).some((f) => probe.report?.families?.[f]?.includes('fentry'));
+  const lsmBpf = probe.report?.lsm_bpf === true;
+  it('refuses in one line naming the cause, and attaches nothing, where the kernel refuses both', { timeout: 60000 }, async (t) => {
+    if (trampolines) return t.skip('this kernel allows BPF trampolines: the cases below run instead');
+    const victim = `${target.tmpdir}/guard-refuse`;
+    const r = await target.run(`touch '${victim}'; exec '${target.agentPath}' guard --deny-delete '${victim}' < /dev/null`, { timeoutMs: 30000 });
+    assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
+    assert.equal(r.stdout, '', 'no ready record');
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1, `one line: ${JSON.stringify(r.stderr)}`);
+    assert.match(lines[0], /^kwitness-agent: guard: the kernel refuses (both mechanisms: BPF LSM \(.+\) and fmod_ret on security_path_unlink \(.+\)|BPF LSM programs)/);
+    const left = execFileSync('bash', ['-c', "bpftool prog show | grep -cE 'name kw_(lsm|fmr)_' || true"], { encoding: 'utf8' }).trim();
+    assert.equal(left, '0', 'a guard program is attached');
+    // and the file it would have protected can go
+    assert.equal((await target.run(`rm '${victim}'`)).code, 0);
+  });
+  for (const c of GUARD_CASES) {
+    it(c.name, { timeout: 180000 }, async (t) => {
+      if (!trampolines) return t.skip('no BPF trampolines on this kernel (the refusal above); the VM guests run this');
+      const problems = await runGuardCase(target, c, { attach: 'auto', expect: lsmBpf ? 'lsm' : 'fmod_ret', formats: FORMATS });
+      assert.deepEqual(problems, []);
+    });
+  }
+});

@@ -22,6 +22,8 @@ import { KERNELS, KernelLabel, kernelRows, repoRoot, startVm, Vm } from './vm';
 import { VmTarget } from './ssh-target';
 import { freePort } from '../ssh/harness';
 import { VM_CASES } from './cases';
+import { GUARD_CASES } from '../agent/guard-cases';
+import { runGuardCase } from '../agent/guard-suite';
 
 type Mode = AttachMode | 'auto';
 const MODES: AttachMode[] = ['fentry', 'kprobe', 'tracepoint'];
@@ -34,7 +36,7 @@ interface KernelResult {
   kver?: string;
   bootSeconds?: number;
   probe?: ProbeReport | { raw: string };
-  cells: Partial<Record<Mode | 'probe' | 'lsm', Cell>>;
+  cells: Partial<Record<Mode | 'probe' | 'lsm' | 'guard', Cell>>;
   error?: string;
 }
 
@@ -152,6 +154,31 @@ async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: strin
   cell.seconds = now() - t0;
 }
 
+/** The guard's cases with --attach `attach`; the ready record must name `expect`. */
+async function runGuard(t: VmTarget, label: string, cell: Cell, attach: 'auto' | 'lsm' | 'fmod_ret', expect: 'lsm' | 'fmod_ret'): Promise<void> {
+  const t0 = now();
+  for (const c of GUARD_CASES) {
+    const name = `${label} guard --attach ${attach} (${expect}): ${c.name}`;
+    if (CASE_FILTER && !CASE_FILTER.test(c.name)) { skip(cell, name, 'KW_CASE_FILTER'); continue; }
+    try {
+      const p = await runGuardCase(t, c, { attach, expect });
+      report(cell, name, p.length === 0, p.join('\n'));
+    } catch (e) {
+      report(cell, name, false, (e as Error).message);
+    }
+  }
+  cell.seconds += now() - t0;
+}
+
+/** A guard that cannot work must say why in one line and attach nothing. */
+async function guardRefuses(t: VmTarget, label: string, cell: Cell, args: string[], why: RegExp): Promise<void> {
+  const r = await t.run(`touch /tmp/kw-guard-refuse; ${t.agentPath} ${args.join(' ')} --deny-delete /tmp/kw-guard-refuse < /dev/null; echo "rc=$?"; bpftool prog show | grep -cE 'name kw_(lsm|fmr)_' || true`);
+  const lines = r.stderr.trim().split('\n');
+  report(cell, `${label} ${args.join(' ')} refuses in one line naming the cause, nothing attached`,
+    /rc=1\n0\n?$/.test(r.stdout) && lines.length === 1 && why.test(lines[0]) && !r.stdout.includes('"ready"'),
+    `stdout ${r.stdout.trim().slice(0, 300)}; stderr ${r.stderr.trim().slice(0, 300)}`);
+}
+
 function skip(cell: Cell, name: string, why: string): void {
   cell.skip++;
   console.log(`skip - ${name} (${why})`);
@@ -241,6 +268,10 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       await tester.install([]);
       const cell = (res.cells.auto = newCell());
       await runMode(tester, probe, 'auto', `[${k} auto/sudo]`, cell, autoCases);
+      // guard: BPF LSM where 'bpf' is active (auto, through sudo), and fmod_ret when asked for
+      const gc = (res.cells.guard = newCell());
+      await runGuard(tester, `[${k} auto/sudo]`, gc, 'auto', probe.lsm_bpf ? 'lsm' : 'fmod_ret');
+      await runGuard(root, `[${k}]`, gc, 'fmod_ret', 'fmod_ret');
       await root.dispose();
     }
   } catch (e) {
@@ -262,6 +293,10 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] guest booted without bpf in the LSM list`, !lsmFile.split(',').includes('bpf'), lsmFile);
       const p = await probeOf(t, lc, `[${k} lsm=${LSM_WITHOUT_BPF}]`, lsmFile);
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] probe says lsm_bpf false`, p?.lsm_bpf === false, `lsm_bpf=${p?.lsm_bpf}`);
+      // a BPF LSM program would load here and never run: the guard must not use one
+      await t.install(files.slice(1));
+      await guardRefuses(t, `[${k} lsm=${LSM_WITHOUT_BPF}]`, lc, ['guard', '--attach', 'lsm'], /BPF LSM programs would load but never run: 'bpf' is not in the active LSM list/);
+      await runGuard(t, `[${k} lsm=${LSM_WITHOUT_BPF}]`, lc, 'auto', 'fmod_ret');
     } catch (e) {
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] guest runs`, false, (e as Error).message);
     } finally {
@@ -273,7 +308,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
 }
 
 function table(results: KernelResult[]): string {
-  const cols: (Mode | 'probe' | 'lsm')[] = ['probe', 'fentry', 'kprobe', 'tracepoint', 'auto', 'lsm'];
+  const cols: (Mode | 'probe' | 'lsm' | 'guard')[] = ['probe', 'fentry', 'kprobe', 'tracepoint', 'auto', 'guard', 'lsm'];
   const head = ['kernel', 'release', 'boot s', ...cols.map((c) => (c === 'auto' ? 'auto (sudo)' : c === 'lsm' ? 'lsm= without bpf' : c === 'probe' ? 'guest + probe' : c))];
   const rows = results.map((r) => [
     r.kernel, r.kver ?? '-', r.bootSeconds !== undefined ? r.bootSeconds.toFixed(1) : '-',
