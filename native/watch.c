@@ -181,43 +181,28 @@ static int status_of(const char *dir, struct buf *out, const char *extra_note)
 
 /* ---- start ---- */
 
-static const char *const value_filters[] = { "--path-prefix", "--path-glob", "--pid", "--comm", "--uid", "--cgroup",
-					     "--attach", "--ringbuf-kb", "--pending-max", "--argv-max" };
-static const char *const flag_filters[] = { "--failed-only", "-v", "--verbose" };
-
+/*
+ * What the worker will run (`trace FAMILIES FILTERS`, or `trace guard RULES`), checked by the
+ * trace's own parser now, so a bad watch fails at start and not in its worker. The output format,
+ * heartbeat and linger belong to the watch itself.
+ */
 static void check_trace_args(const char *families, char **f, int n)
 {
-	char *fams = strdup(families);
-	int count = 0;
+	static const char *const own[] = { "--format", "--heartbeat-timeout", "--linger", "--session", "--backlog-mb" };
+	struct kw_opts o = KW_OPTS_DEFAULT;
+	char *argv[66], err[512];
 
-	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save), count++) {
-		int f = 0;
-		while (f < KW_NFAM && strcmp(t, kw_fam_names[f]))
-			f++;
-		if (f == KW_NFAM)
-			usage_fail("start: unknown family '%s' (expected unlink, create, write, exec)", t);
-	}
-	free(fams);
-	if (!count)
-		usage_fail("start: missing families (e.g. unlink,create,exec)");
-	for (int i = 0; i < n; i++) {
-		bool known = false;
-		for (size_t k = 0; k < sizeof(value_filters) / sizeof(value_filters[0]); k++) {
-			if (strcmp(f[i], value_filters[k]))
-				continue;
-			if (i + 1 >= n)
-				usage_fail("start: %s needs a value", f[i]);
-			i++;
-			known = true;
-			break;
-		}
-		for (size_t k = 0; !known && k < sizeof(flag_filters) / sizeof(flag_filters[0]); k++)
-			known = !strcmp(f[i], flag_filters[k]);
-		if (!known && (!strcmp(f[i], "--format") || !strcmp(f[i], "--heartbeat-timeout")))
-			usage_fail("start: %s is set by the watch itself", f[i]);
-		if (!known)
-			usage_fail("start: unknown trace filter '%s'", f[i]);
-	}
+	for (int i = 0; i < n; i++)
+		for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			if (!strcmp(f[i], own[k]))
+				usage_fail("start: %s is set by the watch itself", f[i]);
+	argv[0] = (char *)families;
+	for (int i = 0; i < n && i < 64; i++)
+		argv[i + 1] = f[i];
+	int rc = parse_trace_args(&o, n + 1, argv, err, sizeof(err));
+	opts_reset(&o);
+	if (rc)
+		usage_fail("start: %s", err);
 }
 
 static int mkdir_p(const char *dir)

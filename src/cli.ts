@@ -2,6 +2,7 @@
 //   kwitness hosts
 //   kwitness probe HOST
 //   kwitness trace unlink|create|write|exec[,...] --host HOST [filters] [--json]
+//   kwitness guard --host HOST --deny-delete P | --deny-write P | --quota DIR=SIZE ... [--json]
 //   kwitness watch start|list|show|follow|stop ... --host HOST  (cli-watch.ts)
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +16,7 @@ import { StreamFormat, TraceSession } from './core/session/trace-session';
 import type { TraceOptions } from './core/trace-api';
 import { decoderFor, DEFAULT_FORMAT } from './core/session/decoders';
 import { watchCommand } from './cli-watch';
+import { guardArgs, parseBytes, type GuardRules } from './core/guard';
 
 const USAGE = `usage:
   kwitness hosts [--json]
@@ -24,7 +26,11 @@ const USAGE = `usage:
         [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
         0 = never), e.g. after the laptop went to sleep or the network dropped silently
-  kwitness watch start unlink|create|write|exec[,...] --host HOST [filters as for trace] [--name N]
+  kwitness guard --host HOST [--deny-delete PATH]... [--deny-write PATH]... [--quota DIR=SIZE]...
+        [--audit-only] [--attach auto|lsm|fmod_ret] [--json] [--count N] [--duration SECONDS]
+        refuses deletes of PATH (and under it), writes into PATH, or writes past a folder's SIZE
+        (e.g. 10G), and prints each refusal; needs BPF LSM or BPF trampolines (kwitness probe)
+  kwitness watch start unlink|create|write|exec[,...]|guard --host HOST [filters or guard rules] [--name N]
         [--max-mb N] [--keep-free-mb N] [--on-hit CMD] [--until TIME] [--max-events N]
         [--persistent] [--service auto|systemd|daemon] [--memory-max-mb N] [--cpu-quota PCT] [--json]
         a trap that runs on the host without this client, journaling every event there; where
@@ -56,8 +62,9 @@ const VALUE_FLAGS = new Set([
   'host', 'path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
   'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
   'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', 'service', 'memory-max-mb', 'cpu-quota', // watch
+  'deny-delete', 'deny-write', 'quota', // guard
 ]);
-const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help', 'keep', 'persistent']);
+const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help', 'keep', 'persistent', 'audit-only']);
 
 export function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
@@ -101,8 +108,37 @@ function intFlag(a: Args, name: string): number | undefined {
   return Number(v);
 }
 
+/** `guard` (or `watch start guard`): the rules; trace filters are refused. */
+export function guardOptionsFrom(a: Args): TraceOptions {
+  if (a.positional.length > 1) throw new KwError('bad-input', `guard: unexpected argument "${a.positional[1]}"`);
+  for (const f of ['path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'failed-only']) {
+    if (a.flags.has(f)) throw new KwError('bad-input', `guard: --${f} is a trace filter; a guard takes --deny-delete, --deny-write, --quota`);
+  }
+  const quotas = (a.flags.get('quota') ?? []).map((q) => {
+    const eq = q.lastIndexOf('=');
+    const bytes = eq > 0 ? parseBytes(q.slice(eq + 1)) : undefined;
+    if (eq <= 0 || bytes === undefined) throw new KwError('bad-input', `--quota: expected DIR=SIZE (e.g. /srv/vol=10G), got "${q}"`);
+    return { path: q.slice(0, eq), bytes };
+  });
+  const attach = one(a, 'attach');
+  if (attach !== undefined && !['auto', 'lsm', 'fmod_ret'].includes(attach)) throw new KwError('bad-input', `guard --attach must be auto, lsm or fmod_ret, got "${attach}"`);
+  const guard: GuardRules = {
+    denyDelete: a.flags.get('deny-delete'),
+    denyWrite: a.flags.get('deny-write'),
+    quotas: quotas.length ? quotas : undefined,
+    auditOnly: a.flags.has('audit-only') || undefined,
+    mechanism: attach as GuardRules['mechanism'],
+  };
+  guardArgs(guard); // checked now: a bad rule is a usage error before anything connects
+  return { families: [], guard };
+}
+
 export function traceOptionsFrom(a: Args): TraceOptions {
   const famText = a.positional[0];
+  if (famText === 'guard') return guardOptionsFrom(a);
+  for (const f of ['deny-delete', 'deny-write', 'quota', 'audit-only']) {
+    if (a.flags.has(f)) throw new KwError('bad-input', `--${f} belongs to a guard (kwitness guard ...)`);
+  }
   if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, write, exec; comma-separated)');
   if (a.positional.length > 1) throw new KwError('bad-input', `trace: unexpected argument "${a.positional[1]}"`);
   const families = famText.split(',').map((f) => f.trim());
@@ -329,6 +365,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'trace':
         return await trace(a, hosts, json);
+      case 'guard':
+        return await trace({ ...a, positional: ['guard', ...a.positional] }, hosts, json);
       case 'watch': {
         const [sub = '', ...rest] = a.positional;
         return await watchCommand(
@@ -347,7 +385,7 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
       default:
-        throw new KwError('bad-input', `unknown command "${a.cmd}" (hosts, probe, trace, watch)`);
+        throw new KwError('bad-input', `unknown command "${a.cmd}" (hosts, probe, trace, guard, watch)`);
     }
   } catch (e) {
     process.stderr.write(`kwitness: ${errorMessage(e)}\n`);
@@ -376,7 +414,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     log: (l) => process.env.KWITNESS_VERBOSE && process.stderr.write(`kwitness: ${l}\n`),
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');
-      else if (r.type === 'ready') process.stderr.write(`kwitness: tracing ${options.families.join(',')} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
+      else if (r.type === 'ready') process.stderr.write(`kwitness: ${options.guard ? 'guarding' : `tracing ${options.families.join(',')}`} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
       else if (r.type === 'lost') {
         if (r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
         if (r.unjudged > 0) process.stderr.write(`kwitness: ${r.unjudged} events dropped before the path filter could judge them (total ${r.unjudged_total}); they may not have matched\n`);

@@ -2,6 +2,7 @@
 // event panel in src/panel, the CLI). Interfaces only: both sides code against these.
 import type { Family, KwEvent, ProbeChoice, ProbeReport } from './events';
 import type { FileKind } from './file-kinds';
+import type { GuardRules } from './guard';
 import type { IDisposable } from './lifecycle';
 
 /** A target host. id 'local' is This Machine; others are ~/.ssh/config aliases or user-added names. */
@@ -21,7 +22,10 @@ export type TraceState =
   | { kind: 'failed'; message: string };
 
 export interface TraceOptions {
+  /** What to trace; empty for a guard. */
   families: Family[];
+  /** A guard (`kwitness-agent guard`): refuses what its rules say and reports each refusal; the filters below do not apply. */
+  guard?: GuardRules;
   pathPrefixes?: string[];
   /**
    * Shell-style patterns (fnmatch with FNM_PATHNAME: `*`, `?` and `[...]` stop at `/`) matching

@@ -1,5 +1,6 @@
 // Command handlers. Each accepts a tree node, a host id / trace id string, or nothing (then it
 // asks with a QuickPick), so the same command works from the palette, the tree and tests.
+import { traceWhat } from '../core/guard';
 import * as vscode from 'vscode';
 
 import { KwError, errorMessage } from '../core/errors';
@@ -62,7 +63,7 @@ async function pickTrace(deps: CommandDeps, arg: unknown, filter: (kind: string)
   const items = deps.traces
     .list()
     .filter((s) => filter(s.state.kind))
-    .map((s) => ({ label: `${s.options.families.join(', ')} trace on ${s.host.label}`, description: describeState(s.state), detail: count(s.eventCount, 'event'), id: s.id }));
+    .map((s) => ({ label: `${traceWhat(s.options)} on ${s.host.label}`, description: describeState(s.state), detail: count(s.eventCount, 'event'), id: s.id }));
   if (!items.length) {
     void vscode.window.showInformationMessage('Kernel Witness: no matching trace.');
     return undefined;

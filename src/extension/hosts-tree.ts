@@ -2,6 +2,7 @@
 // with their connection state (spinner while connecting); expanded: kernel, arch, BTF, LSM,
 // attach modes (from `kwitness-agent probe`), the host's traces, each with an inline Stop, and
 // its watches (traps running on the host without this window; extension/watches.ts).
+import { traceWhat } from '../core/guard';
 import * as vscode from 'vscode';
 
 import { Disposable } from '../core/lifecycle';
@@ -152,7 +153,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     }
     if (n.type === 'watch') return this.watchItem(n);
     const s = this.traces.get(n.traceId);
-    const item = new vscode.TreeItem(s ? `${s.options.families.join(', ')} trace` : 'trace', vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(s ? traceWhat(s.options) : 'trace', vscode.TreeItemCollapsibleState.None);
     item.id = `trace:${n.traceId}`;
     if (s) {
       const st = s.state;

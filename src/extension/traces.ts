@@ -3,6 +3,7 @@
 // deactivation (a reload, a closed tab) it is left running on the host, remembered in the
 // workspace state, and the next activation of this workspace attaches to it again (the agent
 // replays what it kept, and says how many it could not). Stop is the only way to end it sooner.
+import { traceWhat } from '../core/guard';
 import * as vscode from 'vscode';
 
 import { Disposable, Emitter } from '../core/lifecycle';
@@ -126,7 +127,7 @@ export class TraceRegistry extends Disposable {
     }
     this.track(s);
     this.viewer?.showTrace(s);
-    const title = `Kernel Witness: ${options.families.join(', ')} trace on ${host.label}`;
+    const title = `Kernel Witness: ${traceWhat(options)} on ${host.label}`;
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
         const sub = s.onDidChangeState((st) => progress.report({ message: describeState(st) }));

@@ -2,10 +2,11 @@
 // panels of the same kind are common (a trace restarted, two scopes side by side), and their tabs
 // must tell them apart at a glance. Pure (no vscode): unit-tested.
 import type { HostRef, TraceOptions } from '../core/trace-api';
+import { guardTitle } from '../core/guard';
 
 export interface TitledTrace {
   host: HostRef;
-  options: Pick<TraceOptions, 'families' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly'>;
+  options: Pick<TraceOptions, 'families' | 'guard' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly'>;
   /** A watch's name: it says what the trace is for better than its scope. */
   label?: string;
 }
@@ -13,7 +14,9 @@ export interface TitledTrace {
 /** "Unlink under /srv/data — build-01 · 09:31" (the time the panel opened, local, to the minute). */
 export function traceTitle(t: TitledTrace, started?: Date): string {
   const fams = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
-  const what = t.label ? `${fams} ${t.label}` : `${fams}${scopeText(t.options)}`;
+  const g = t.options.guard && guardTitle(t.options.guard);
+  const guard = g && g[0].toUpperCase() + g.slice(1); // "Guard: disk.img"
+  const what = guard ? (t.label ? `${guard} ${t.label}` : guard) : t.label ? `${fams} ${t.label}` : `${fams}${scopeText(t.options)}`;
   const at = started ? ` · ${pad(started.getHours())}:${pad(started.getMinutes())}` : '';
   return `${what} — ${t.host.label}${at}`;
 }

@@ -20,6 +20,7 @@ import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import { MAX_PATHS } from '../path-scope';
+import { guardArgs } from '../guard';
 import type { HostConnection } from '../host/host';
 import type { AgentIdentity } from '../host/deploy';
 import type { ProcessHandle } from '../host/runner';
@@ -77,6 +78,13 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
  * trace and a watch (`watch start -- FAMILIES FILTERS`) both pass to the agent.
  */
 export function agentTraceParts(o: TraceOptions): { families: string; filters: string[] } {
+  if (o.guard) {
+    // a guard: its rules in the families' place (the agent's `trace guard ...`, args.c)
+    if (o.families.length || o.pathPrefixes?.length || o.pathGlobs?.length || o.pid !== undefined || o.comm !== undefined || o.uid !== undefined || o.cgroup !== undefined || o.failedOnly) {
+      throw new KwError('bad-input', 'a guard takes rules, not trace families or filters');
+    }
+    return { families: 'guard', filters: guardArgs(o.guard) };
+  }
   if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, write, exec)');
   for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create, write or exec)`);
   const args: string[] = [];
