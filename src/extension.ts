@@ -15,6 +15,7 @@ import { TraceRegistry } from './extension/traces';
 import { WatchRegistry } from './extension/watches';
 import { pickHost } from './extension/commands';
 import { watchCommandHandlers } from './extension/watch-commands';
+import { guardCommandHandlers } from './extension/guard-commands';
 import { affectsTrustedSettings, readTrustedSettings } from './extension/trusted-settings';
 
 /**
@@ -90,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
     startTrace: (host: HostRef, options: TraceOptions) => traces.start(host, options).then((s) => s.id, () => undefined),
   };
   for (const [id, handler] of watchCommandHandlers(watchDeps)) register(vscode.commands.registerCommand(id, handler));
+  for (const [id, handler] of guardCommandHandlers({ hosts, watches })) register(vscode.commands.registerCommand(id, handler));
   register(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsTrustedSettings(e)) return;

@@ -120,7 +120,7 @@ function filters(x: unknown): PanelFilters {
   const optStr = (k: string, max: number) => (o[k] === undefined ? '' : str(o, k, w, max));
   return {
     text: str(o, 'text', w, 4096),
-    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit'] as const),
+    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny'] as const),
     pid: str(o, 'pid', w, 32),
     comm: str(o, 'comm', w, 256),
     uid: str(o, 'uid', w, 256),

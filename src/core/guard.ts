@@ -1,7 +1,7 @@
 // Guard rules (`kwitness-agent guard`, bpf/guard.bpf.h): what a guard refuses, as the agent's
 // arguments and as the words a person reads before starting one and in titles. A guard runs like a
 // trace (TraceOptions.guard; families empty): same session, panel, watch. No vscode import.
-import type { GuardMechanism, GuardReady, GuardRuleKind } from './events';
+import type { GuardMechanism, GuardReady, GuardRuleKind, KwEvent } from './events';
 import { KwError } from './errors';
 
 export interface GuardRules {
@@ -105,4 +105,17 @@ export function guardFromReady(r: GuardReady): GuardRules {
 /** What a trace is, in a few words: "unlink, create trace", or a guard's title. */
 export function traceWhat(o: { families: readonly string[]; guard?: GuardRules }): string {
   return o.guard ? guardTitle(o.guard) : `${o.families.join(', ')} trace`;
+}
+
+/**
+ * A refusal from the wire stream carries its rule's index only: name the rule from the rules the
+ * guard was started with (json records name it themselves). Other events pass unchanged.
+ */
+export function nameRule(e: KwEvent, g: GuardRules | undefined): void {
+  if ((e.type !== 'denied' && e.type !== 'would-deny') || !g || e.rule_kind !== undefined) return;
+  const r = guardRuleList(g)[e.rule];
+  if (!r) return;
+  e.rule_kind = r.kind;
+  e.rule_path = r.path;
+  if (r.bytes !== undefined) e.quota_bytes = r.bytes;
 }

@@ -175,7 +175,7 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
     if (!w) return item;
     const fresh = this.watches!.unseen(n.hostId, w);
     const last = w.last_event ? `last ${w.last_event.slice(0, 19).replace('T', ' ')}` : 'no events yet';
-    item.description = `watch${w.status.persistent ? ' (after reboot too)' : ''} · ${w.state} · ${count(w.events, 'event')}${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
+    item.description = `${w.status.families.includes('guard') ? 'guard' : 'watch'}${w.status.persistent ? ' (after reboot too)' : ''} · ${w.state} · ${count(w.events, 'event')}${w.lost ? ` · ${w.lost} lost` : ''}${fresh ? ` · ${fresh} new` : ''} · ${last}`;
     item.tooltip = [
       `${w.name ?? w.id} (${w.id}): ${w.filter}`,
       `${w.state}${w.pid ? ` (agent pid ${w.pid})` : ''} since ${w.started}`,
@@ -185,7 +185,9 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       ...(w.status.error ? [`error: ${w.status.error}`] : []),
       ...(w.status.note ? [w.status.note] : []),
     ].join('\n');
-    item.iconPath = new vscode.ThemeIcon(w.state === 'running' ? (fresh ? 'bell-dot' : 'eye') : w.state === 'failed' ? 'error' : 'eye-closed');
+    // a guard refuses calls: it looks like a shield, not an eye
+    const guard = w.status.families.includes('guard');
+    item.iconPath = new vscode.ThemeIcon(w.state === 'running' ? (fresh ? 'bell-dot' : guard ? 'shield' : 'eye') : w.state === 'failed' ? 'error' : guard ? 'debug-stop' : 'eye-closed');
     item.contextValue = w.state === 'running' || w.state === 'starting' ? 'watch-running' : 'watch-ended';
     item.command = { command: 'kwitness.openWatch', title: 'Open Watch', arguments: [n] };
     return item;

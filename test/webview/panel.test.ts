@@ -596,3 +596,37 @@ test('Kernel Symbol view: static page under its CSP, no script, elixir link', as
   assert.notEqual(await page.evaluate('getComputedStyle(document.querySelector(".sym th")).textAlign'), 'center');
   await page.close();
 });
+
+test("a guard's refusals: their own row style, result text and type filter; the rule in the details", async () => {
+  const page = await fresh();
+  await initTrace(page, 'tg');
+  const base = { time: '2026-12-03T13:00:00.000000000Z', ktime_ns: 1, pid: 9, tid: 9, ppid: 1, uid: 0, gid: 0, comm: 'rm', exe: '/usr/bin/rm', cwd: '/', ancestors: [], cgroup: '/', container: null, probe: 'lsm:path_unlink', dev: 1, ino: 2, path_source: 'kernel' };
+  await send(page, {
+    type: 'events', traceId: 'tg', replay: false, events: [
+      { ...base, type: 'denied', op: 'unlink', path: '/data/disk.img', ret: -1, rule: 0, rule_kind: 'deny-delete', rule_path: '/data/disk.img' },
+      { ...base, type: 'would-deny', op: 'write', path: '/srv/vol/big', ret: -122, rule: 1, rule_kind: 'quota', rule_path: '/srv/vol', quota_bytes: 1048576 },
+      { ...base, type: 'unlink', op: 'unlink', path: '/tmp/other', ret: 0, last_link: true },
+    ],
+  });
+  await settle(page, 50);
+  await panel(page, 'p.scrollToRow(0)');
+  await settle(page, 50);
+  const cls = async (i: number) => (await page.locator('.vt-row').nth(i).locator('.vt-cell').first().getAttribute('class')) ?? '';
+  assert.match(await cls(0), /guard-denied/);
+  assert.match(await cls(1), /guard-would/);
+  assert.doesNotMatch(await cls(2), /guard-/);
+  const rowText = async (i: number) => (await page.locator('.vt-row').nth(i).textContent()) ?? '';
+  assert.match(await rowText(0), /refused: EPERM/);
+  assert.match(await rowText(1), /would be refused: EDQUOT/);
+  // the denied rows' own colour differs from a plain row's in this theme
+  const bg = async (i: number) => page.locator('.vt-row').nth(i).locator('.vt-cell').nth(1).evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor);
+  assert.notEqual(await bg(0), await bg(2));
+  await page.evaluate(`(() => { const s = document.querySelector('#f-type'); s.value = 'denied'; s.dispatchEvent(new Event('change')); })()`);
+  await settle(page);
+  assert.equal(await rows(page), 1);
+  await page.locator('.vt-row').nth(0).locator('.vt-cell').first().click();
+  await settle(page, 50);
+  const text = (await page.textContent('#details'))!;
+  assert.ok(text.includes('rule_kinddeny-delete') && text.includes('rule_path/data/disk.img'), `details lack the rule: ${text}`);
+  await page.close();
+});

@@ -53,6 +53,9 @@ export function resultLabel(store: EventStore, seq: number): { text: string; fai
     return sig ? { text: `signal ${sig}`, failed: true } : { text: `exit ${Number(x.exit_code ?? 0)}`, failed: Number(x.exit_code ?? 0) !== 0 };
   }
   const ret = store.ret[p];
+  // a guard's report: the call was refused with that errno, or (audit) went ahead and would have been
+  if (t === 'denied') return { text: `refused: ${errnoName(ret)}`, failed: true };
+  if (t === 'would-deny') return { text: `would be refused: ${errnoName(ret)}`, failed: false };
   return ret < 0 ? { text: `${errnoName(ret)} (${ret})`, failed: true } : { text: 'ok', failed: false };
 }
 

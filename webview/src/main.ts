@@ -169,7 +169,7 @@ function selectField(id: string, options: Array<[string, string]>, value: string
   f.style.width = width;
   return f;
 }
-const fType = selectField('f-type', [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit']], filters.type, '110px');
+const fType = selectField('f-type', [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit'], ['denied', 'denied'], ['would-deny', 'would deny']], filters.type, '110px');
 const fPid = textField('f-pid', 'pid', filters.pid, '72px');
 const fComm = textField('f-comm', 'comm', filters.comm, '110px');
 const fUid = textField('f-uid', 'uid / user', filters.uid, '90px');
@@ -240,7 +240,10 @@ const table = new VirtualTable(
       const c = cellText(store, seq, col as ColumnId, users);
       // a pod cell filters on its pod, like the pod in the details pane
       const link = col === 'path' || col === 'exe' || col === 'cwd' || col === 'pod' || col === 'path_pod';
-      return { text: c.text, link, cls: c.failed ? 'fail' : undefined };
+      // a guard's refusal stands out in every cell of its row (panel.css .guard-denied)
+      const t = store.typeOf(seq);
+      const guard = t === 'denied' ? 'guard-denied' : t === 'would-deny' ? 'guard-would' : '';
+      return { text: c.text, link, cls: [c.failed ? 'fail' : '', guard].filter(Boolean).join(' ') || undefined };
     },
   },
   {

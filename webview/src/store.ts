@@ -12,8 +12,9 @@ import type { KwEvent, KwEventType, PodRef } from '../../src/core/events';
 import { podRef } from './pods';
 
 // codes live only in this store's columns (never saved): the file events first, in sort order
-export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit'];
-const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate', 'exchange'] as const;
+// (a guard's refusals, denied and would-deny, are file events too; they come last so the others keep their codes)
+export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny'];
+const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate', 'exchange', 'write'] as const;
 
 /** Reference-counted string table. Id 0 is the empty string and is never freed. */
 export class Interner {

@@ -189,6 +189,8 @@ const NOUN: Record<string, [string, string]> = {
   write: ['write', 'writes'],
   exec: ['exec', 'execs'],
   exit: ['exit', 'exits'],
+  denied: ['refusal', 'refusals'],
+  'would-deny': ['would-be refusal', 'would-be refusals'],
 };
 
 /**

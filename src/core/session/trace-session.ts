@@ -20,7 +20,7 @@ import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import { MAX_PATHS } from '../path-scope';
-import { guardArgs } from '../guard';
+import { guardArgs, nameRule } from '../guard';
 import type { HostConnection } from '../host/host';
 import type { AgentIdentity } from '../host/deploy';
 import type { ProcessHandle } from '../host/runner';
@@ -323,6 +323,7 @@ export class TraceSession extends Disposable implements TraceHandle {
           for (const r of decoder.push(chunk)) {
             if (isKwEvent(r)) {
               this.received++;
+              nameRule(r, this.options.guard);
               // records already decoded from this chunk are kept; reading stops after it
               if (this.pending.push(r) === MAX_PENDING) this.updateFlow();
               continue;

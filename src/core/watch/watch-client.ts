@@ -4,6 +4,7 @@
 // under <installRoot>/watches/<id>/. This file is the client side the CLI and the extension
 // share: it turns those subcommands into typed calls and a cursor-numbered record stream.
 // No vscode import (src/core).
+import { formatBytes } from '../guard';
 import { randomBytes } from 'crypto';
 
 import type { AgentRecord } from '../events';
@@ -144,6 +145,13 @@ export function describeFilter(families: readonly string[], args: readonly strin
     else if (a === '--uid') parts.push(`uid ${v}`), i++;
     else if (a === '--cgroup') parts.push(`cgroup ${v}`), i++;
     else if (a === '--failed-only') parts.push('failed only');
+    else if (a === '--deny-delete') parts.push(`no deletes of ${v}`), i++;
+    else if (a === '--deny-write') parts.push(`no writes into ${v}`), i++;
+    else if (a === '--quota') {
+      const eq = v?.lastIndexOf('=') ?? -1;
+      parts.push(eq > 0 ? `quota ${formatBytes(Number(v.slice(eq + 1)))} on ${v.slice(0, eq)}` : `quota ${v}`);
+      i++;
+    } else if (a === '--audit-only') parts.push('audit only');
   }
   return parts.join(', ');
 }

@@ -2,6 +2,7 @@
 // as a TraceHandle the event panel already knows how to show. Stopping a follower stops only the
 // reading here; the watch keeps running on the target (WatchClient.stop ends it).
 // No vscode import (src/core).
+import { nameRule } from '../guard';
 import type { GapRecord, KwEvent } from '../events';
 import { isKwEvent } from '../events';
 import { errorMessage } from '../errors';
@@ -51,7 +52,14 @@ export class WatchFollower extends Disposable implements TraceHandle {
       const v = status.args.flatMap((a, i) => (a === flag && status.args[i + 1] ? [status.args[i + 1]] : []));
       return v.length ? v : undefined;
     };
-    this.options = { families: status.families as TraceOptions['families'], pathPrefixes: valuesOf('--path-prefix'), pathGlobs: valuesOf('--path-glob') };
+    if (status.families.includes('guard')) {
+      // a guard's watch: its rules, in the order its denied records index them
+      const quotas = (valuesOf('--quota') ?? []).map((q) => ({ path: q.slice(0, q.lastIndexOf('=')), bytes: Number(q.slice(q.lastIndexOf('=') + 1)) }));
+      this.label = `guard "${status.name ?? watchId}"`;
+      this.options = { families: [], guard: { denyDelete: valuesOf('--deny-delete'), denyWrite: valuesOf('--deny-write'), quotas: quotas.length ? quotas : undefined, auditOnly: status.args.includes('--audit-only') || undefined } };
+    } else {
+      this.options = { families: status.families as TraceOptions['families'], pathPrefixes: valuesOf('--path-prefix'), pathGlobs: valuesOf('--path-glob') };
+    }
   }
 
   get host(): HostRef {
@@ -126,6 +134,7 @@ export class WatchFollower extends Disposable implements TraceHandle {
     if (r.cursor !== undefined) this.nextCursor = r.cursor + 1;
     this.o.onRecord?.(r);
     if (isKwEvent(r)) {
+      nameRule(r, this.options.guard);
       this.pending.push(r);
       this.timer ??= setTimeout(() => this.flush(), this.o.batchMs ?? 50);
     } else if (r.type === 'lost' && r.count > 0) {
