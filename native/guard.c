@@ -234,9 +234,65 @@ static int add_submounts(const char *dir, unsigned kind, uint32_t rule, uint32_t
 	return 0;
 }
 
-int guard_prepare(char *err, size_t errsz)
+/*
+ * The mechanism `attach` (auto, lsm, fmod_ret) gets on this kernel: BPF LSM when `bpf` is an active
+ * LSM, else fmod_ret, else NULL with one line in err naming what is missing. With a mechanism, err
+ * says why BPF LSM was not it (or is empty).
+ */
+static const char *choose_mechanism(struct btf *vm, const char *attach, char *err, size_t errsz)
 {
 	char lsm[1024], lock[256];
+
+	err[0] = 0;
+	read_first_line("/sys/kernel/security/lsm", lsm, sizeof(lsm));
+	read_first_line("/sys/kernel/security/lockdown", lock, sizeof(lock));
+	char lsm_list[1032];
+	snprintf(lsm_list, sizeof(lsm_list), ",%s,", lsm);
+	bool bpf_active = strstr(lsm_list, ",bpf,") != NULL;
+	bool want_lsm = strcmp(attach, "fmod_ret") != 0, want_fmr = strcmp(attach, "lsm") != 0;
+	int lsm_err = -ENOENT, fmr_err = -ENOENT;
+	if (want_lsm && bpf_active && btf_has(vm, "bpf_lsm_", "path_unlink"))
+		lsm_err = hook_try(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_path_unlink");
+	if (lsm_err && want_fmr && btf_has(vm, "security_", "path_unlink"))
+		fmr_err = hook_try(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, "security_path_unlink");
+	const char *lsm_why = !bpf_active ? "'bpf' is not in the active LSM list, so BPF LSM programs would never run"
+			      : lsm_err == -ENOENT ? "no CONFIG_BPF_LSM" : strerror(-lsm_err);
+	if (!lsm_err)
+		return "lsm";
+	if (!fmr_err) {
+		snprintf(err, errsz, "BPF LSM not used: %s", lsm_why);
+		return "fmod_ret";
+	}
+	const char *lk = strstr(lock, "[integrity]") ? "; kernel lockdown: integrity"
+			 : strstr(lock, "[confidentiality]") ? "; kernel lockdown: confidentiality" : "";
+	if (!vm)
+		snprintf(err, errsz, "guard: no BTF: /sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF)");
+	else if (!btf_has(vm, "security_", "path_unlink"))
+		snprintf(err, errsz, "guard: this kernel has no path security hooks (CONFIG_SECURITY_PATH is off): nothing to attach to");
+	else if (!strcmp(attach, "lsm") && !bpf_active)
+		snprintf(err, errsz,
+			 "guard: BPF LSM programs would load but never run: 'bpf' is not in the active LSM list (%s); boot with lsm=%s%sbpf, or use --attach fmod_ret",
+			 lsm[0] ? lsm : "securityfs unreadable", lsm, lsm[0] ? "," : "");
+	else if (!strcmp(attach, "lsm"))
+		snprintf(err, errsz, "guard: the kernel refuses BPF LSM programs (%s%s)", lsm_why, lk);
+	else
+		snprintf(err, errsz, "guard: the kernel refuses both mechanisms: BPF LSM (%s) and fmod_ret on security_path_unlink (%s%s)",
+			 !bpf_active ? "'bpf' is not an active LSM" : lsm_why,
+			 fmr_err == -ENOENT ? (strcmp(attach, "lsm") ? "not offered" : "not tried") : strerror(-fmr_err), lk);
+	return NULL;
+}
+
+const char *guard_capability(char *why, size_t n)
+{
+	struct btf *vm = btf__load_vmlinux_btf();
+	const char *m = choose_mechanism(vm, "auto", why, n);
+
+	btf__free(vm);
+	return m;
+}
+
+int guard_prepare(char *err, size_t errsz)
+{
 	struct btf *vm;
 
 	/* the rules: each path as the kernel resolves it, its inode, and (delete) the directories above */
@@ -285,38 +341,9 @@ int guard_prepare(char *err, size_t errsz)
 		}
 	}
 
-	/* the mechanism: BPF LSM when `bpf` is active, else fmod_ret, else say exactly why not */
-	read_first_line("/sys/kernel/security/lsm", lsm, sizeof(lsm));
-	read_first_line("/sys/kernel/security/lockdown", lock, sizeof(lock));
-	char lsm_list[1032];
-	snprintf(lsm_list, sizeof(lsm_list), ",%s,", lsm);
-	bool bpf_active = strstr(lsm_list, ",bpf,") != NULL;
 	vm = btf__load_vmlinux_btf();
-	bool want_lsm = strcmp(opt.attach, "fmod_ret") != 0, want_fmr = strcmp(opt.attach, "lsm") != 0;
-	int lsm_err = -ENOENT, fmr_err = -ENOENT;
-	if (want_lsm && bpf_active && btf_has(vm, "bpf_lsm_", "path_unlink"))
-		lsm_err = hook_try(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_path_unlink");
-	if (lsm_err && want_fmr && btf_has(vm, "security_", "path_unlink"))
-		fmr_err = hook_try(BPF_PROG_TYPE_TRACING, BPF_MODIFY_RETURN, "security_path_unlink");
-	mech = !lsm_err ? "lsm" : !fmr_err ? "fmod_ret" : NULL;
+	mech = choose_mechanism(vm, opt.attach, err, errsz);
 	if (!mech) {
-		const char *lk = strstr(lock, "[integrity]") ? "; kernel lockdown: integrity"
-				 : strstr(lock, "[confidentiality]") ? "; kernel lockdown: confidentiality" : "";
-		if (!vm)
-			snprintf(err, errsz, "guard: no BTF: /sys/kernel/btf/vmlinux is missing (CONFIG_DEBUG_INFO_BTF)");
-		else if (!btf_has(vm, "security_", "path_unlink"))
-			snprintf(err, errsz, "guard: this kernel has no path security hooks (CONFIG_SECURITY_PATH is off): nothing to attach to");
-		else if (!strcmp(opt.attach, "lsm") && !bpf_active)
-			snprintf(err, errsz,
-				 "guard: BPF LSM programs would load but never run: 'bpf' is not in the active LSM list (%s); boot with lsm=%s%sbpf, or use --attach fmod_ret",
-				 lsm[0] ? lsm : "securityfs unreadable", lsm, lsm[0] ? "," : "");
-		else if (!strcmp(opt.attach, "lsm"))
-			snprintf(err, errsz, "guard: the kernel refuses BPF LSM programs (%s%s)",
-				 lsm_err == -ENOENT ? "no CONFIG_BPF_LSM" : strerror(-lsm_err), lk);
-		else
-			snprintf(err, errsz, "guard: the kernel refuses both mechanisms: BPF LSM (%s) and fmod_ret on security_path_unlink (%s%s)",
-				 !bpf_active ? "'bpf' is not an active LSM" : lsm_err == -ENOENT ? "no CONFIG_BPF_LSM" : strerror(-lsm_err),
-				 fmr_err == -ENOENT ? (strcmp(opt.attach, "lsm") ? "not offered" : "not tried") : strerror(-fmr_err), lk);
 		btf__free(vm);
 		return -1;
 	}

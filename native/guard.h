@@ -12,6 +12,8 @@ struct buf;
 
 /* Resolves the rules (opt.grule) and chooses the mechanism: 0, or -1 with one line in err. */
 int guard_prepare(char *err, size_t errsz);
+/* What a guard would use here (`probe`): "lsm", "fmod_ret" (why says why not BPF LSM) or NULL (why says why not at all). */
+const char *guard_capability(char *why, size_t n);
 /* "lsm" or "fmod_ret" once guard_prepare() succeeded, else NULL. */
 const char *guard_mechanism(void);
 

@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "guard.h"
 
 #define TRACEFS_MAGIC 0x74726163
 #define DEBUGFS_MAGIC 0x64626720
@@ -377,6 +378,22 @@ int cmd_probe(void)
 			buf_puts(&out, "null");
 	}
 	buf_puts(&out, "}");
+	/* a guard's mechanism here: BPF LSM only where it would run, else fmod_ret, else why neither */
+	if (!err[0]) {
+		char why[512];
+		const char *gm = guard_capability(why, sizeof(why));
+		buf_puts(&out, ",\"guard\":{\"mechanism\":");
+		if (gm)
+			buf_printf(&out, "\"%s\"", gm);
+		else
+			buf_puts(&out, "null");
+		if (why[0]) {
+			buf_puts(&out, ",\"note\":");
+			const char *w = !strncmp(why, "guard: ", 7) ? why + 7 : why;
+			json_escape(&out, w, strlen(w));
+		}
+		buf_puts(&out, "}");
+	}
 	if (err[0]) {
 		buf_puts(&out, ",\"error\":");
 		json_escape(&out, err, strlen(err));

@@ -9,7 +9,7 @@ import * as path from 'path';
 
 import type { AgentRecord, Family, KwEvent } from './core/events';
 import { FAMILIES, describeLost } from './core/events';
-import { describeIoUring } from './core/probe-text';
+import { describeGuardCapability, describeIoUring } from './core/probe-text';
 import { KwError, errorMessage } from './core/errors';
 import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
 import { StreamFormat, TraceSession } from './core/session/trace-session';
@@ -357,6 +357,7 @@ export async function main(argv: string[]): Promise<number> {
               `lsm:       ${report.lsm.join(',')}${report.lsm_bpf ? ' (bpf LSM on)' : ''}`,
               ...FAMILIES.map((f) => `${(f + ':').padEnd(10)} ${(report.families[f] ?? []).join(', ') || 'none'}`),
               ...(report.io_uring ? [`io_uring:  ${describeIoUring(report.io_uring)}`] : []),
+              ...(report.guard ? [`guard:     ${describeGuardCapability(report.guard)}`] : []),
               ...(report.error ? [`error:     ${report.error}`] : []),
             ].join('\n') + '\n',
           );

@@ -372,6 +372,12 @@ export interface ProbeReport {
   /** For each family, which attach modes really load here (checked by loading). */
   families: Record<Family, AttachMode[]>;
   /**
+   * How a guard would refuse calls here (checked by loading and attaching): BPF LSM only where
+   * 'bpf' is an active LSM (elsewhere such a program loads and never runs), else fmod_ret; null:
+   * neither, `note` says why. Absent from older agents.
+   */
+  guard?: { mechanism: GuardMechanism | null; note?: string };
+  /**
    * The kernel functions through which io_uring's unlink, rmdir, mkdir, rename and open are seen
    * (fentry/kprobe modes; 7.x renamed them); null: not covered on this kernel. Absent from older agents.
    */

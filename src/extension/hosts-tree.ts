@@ -9,7 +9,7 @@ import { Disposable } from '../core/lifecycle';
 import { errorMessage } from '../core/errors';
 import type { HostConnection, HostManager } from '../core/host/host';
 import { FAMILIES } from '../core/events';
-import { describeIoUring } from '../core/probe-text';
+import { describeGuardCapability, describeIoUring } from '../core/probe-text';
 import { describeScope } from '../core/path-scope';
 import type { HostRef } from '../core/trace-api';
 import type { TraceSession } from '../core/session/trace-session';
@@ -90,6 +90,10 @@ export class HostsTreeProvider extends Disposable implements vscode.TreeDataProv
       if (report.io_uring) {
         const text = describeIoUring(report.io_uring);
         info('io_uring', 'io_uring', text, /not covered/.test(text) ? 'warning' : 'pass', 'the kernel functions through which fentry/kprobe modes see io_uring\'s file operations');
+      }
+      if (report.guard) {
+        const text = describeGuardCapability(report.guard);
+        info('guard', 'Guard', text, report.guard.mechanism ? 'shield' : 'circle-slash', 'what Protect From Deletion, Block Writes Here and Set Quota… use on this host');
       }
       if (report.error) info('error', 'Agent', report.error, 'error');
     } else if (this.probeErrors.has(id)) {

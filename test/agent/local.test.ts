@@ -386,6 +386,9 @@ describe('guard (BPF LSM or fmod_ret)', () => {
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     assert.equal(lines.length, 1, `one line: ${JSON.stringify(r.stderr)}`);
     assert.match(lines[0], /^kwitness-agent: guard: the kernel refuses (both mechanisms: BPF LSM \(.+\) and fmod_ret on security_path_unlink \(.+\)|BPF LSM programs)/);
+    // probe says the same before anyone tries
+    assert.equal(probe.report?.guard?.mechanism, null, JSON.stringify(probe.report?.guard));
+    assert.equal(`kwitness-agent: guard: ${probe.report?.guard?.note}`, lines[0]);
     const left = execFileSync('bash', ['-c', "bpftool prog show | grep -cE 'name kw_(lsm|fmr)_' || true"], { encoding: 'utf8' }).trim();
     assert.equal(left, '0', 'a guard program is attached');
     // and the file it would have protected can go

@@ -248,6 +248,7 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       res.probe = probe;
       console.log(`# probe ${k}: ${JSON.stringify(probe)}`);
       const offered = MODES.filter((m) => FAMILIES.some((f) => probe.families[f]?.includes(m)));
+      report(pc, `[${k}] probe: a guard uses ${probe.lsm_bpf ? 'BPF LSM' : 'fmod_ret'} here`, probe.guard?.mechanism === (probe.lsm_bpf ? 'lsm' : 'fmod_ret'), `guard: ${JSON.stringify(probe.guard)}`);
       report(pc, `[${k}] probe offers fentry and kprobe for unlink on a stock Debian kernel`,
         ['fentry', 'kprobe'].every((m) => probe.families.unlink?.includes(m as AttachMode)),
         `families: ${JSON.stringify(probe.families)}`);
@@ -293,6 +294,8 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] guest booted without bpf in the LSM list`, !lsmFile.split(',').includes('bpf'), lsmFile);
       const p = await probeOf(t, lc, `[${k} lsm=${LSM_WITHOUT_BPF}]`, lsmFile);
       report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] probe says lsm_bpf false`, p?.lsm_bpf === false, `lsm_bpf=${p?.lsm_bpf}`);
+      report(lc, `[${k} lsm=${LSM_WITHOUT_BPF}] probe: a guard uses fmod_ret, and says BPF LSM programs would never run`,
+        p?.guard?.mechanism === 'fmod_ret' && /'bpf' is not in the active LSM list, so BPF LSM programs would never run/.test(p.guard.note ?? ''), `guard: ${JSON.stringify(p?.guard)}`);
       // a BPF LSM program would load here and never run: the guard must not use one
       await t.install(files.slice(1));
       await guardRefuses(t, `[${k} lsm=${LSM_WITHOUT_BPF}]`, lc, ['guard', '--attach', 'lsm'], /BPF LSM programs would load but never run: 'bpf' is not in the active LSM list/);
