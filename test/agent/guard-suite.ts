@@ -4,6 +4,7 @@
 // everything through again. One guard at a time: two guards on one hook would each see only the
 // calls the other let through, so json and wire run one after the other.
 import type { AgentRecord, DeniedEvent, GuardMechanism, ReadyRecord } from '../../src/core/events';
+import { WireDecoder } from '../../src/core/wire/decoder';
 import { matchEvents, shq, type Format, type Target, type Want } from './suite';
 
 /** What a tried call must come to: success, or the errno (by strerror text) the guard gives. */
@@ -137,5 +138,50 @@ async function runOnce(t: Target, c: GuardCase, o: GuardRunOptions, ctx: GuardCo
       if (!m[2].startsWith('0')) p.push(`after stop, ${m[1]} still fails: ${m[2]}`);
     }
   }
+  return p;
+}
+
+/**
+ * A guard as a watch (`watch start -- guard ...`): it refuses with no client attached, journals
+ * each refusal (read back through the wire decoder), and `watch stop` removes every program.
+ */
+export async function runGuardWatch(t: Target, expect: GuardMechanism): Promise<string[]> {
+  const d = `${t.tmpdir}/guard-watch-${++seq}`;
+  const A = shq(t.agentPath);
+  const r = await t.run(
+    [
+      `d=${shq(d)}; rm -rf "$d"; mkdir -p "$d/vol"; echo img > "$d/vol/disk.img"`,
+      `${A} watch start --dir "$d/w" --id gw --name 'guard: disk.img' --keep-free-mb 16 --max-mb 16 -- guard --deny-delete "$d/vol/disk.img" > "$d/start.out" 2>&1; echo "start=$? $(tr '\\n' ' ' < "$d/start.out")"`,
+      `rm "$d/vol/disk.img" 2>/dev/null; echo "rm=$?"`,
+      // the journal has it once the worker wrote it: wait on the count, not on a timer alone
+      `for i in $(seq 200); do ${A} watch status --dir "$d/w" | grep -q '"events":1,' && break; sleep 0.1; done`,
+      `echo "status=$(${A} watch status --dir "$d/w" | base64 -w0)"`,
+      `echo "journal=$(${A} watch read --dir "$d/w" | base64 -w0)"`,
+      `${A} watch stop --dir "$d/w" >/dev/null 2>&1; echo "stop=$?"`,
+      `echo "left=$(bpftool prog show 2>/dev/null | grep -cE 'name kw_(lsm|fmr)_')"`,
+      `rm "$d/vol/disk.img"; echo "rm_after=$?"`,
+      `rm -rf "$d"`,
+    ].join('\n'),
+    { timeoutMs: 120000 },
+  );
+  const v = new Map<string, string>();
+  for (const m of r.stdout.matchAll(/^([a-z_]+)=(.*)$/gm)) v.set(m[1], m[2]);
+  const p: string[] = [];
+  if (!v.get('start')?.startsWith('0')) p.push(`watch start failed: ${v.get('start')} ${r.stderr.slice(0, 300)}`);
+  if (v.get('rm') !== '1') p.push(`rm with the guard watching: exit ${v.get('rm')}, expected 1 (EPERM)`);
+  let status: { families?: string[]; events?: number } = {};
+  try {
+    status = JSON.parse(Buffer.from(v.get('status') ?? '', 'base64').toString()) as typeof status;
+  } catch {
+    p.push(`watch status is not JSON: ${v.get('status')}`);
+  }
+  if (status.families?.join() !== 'guard' || status.events !== 1) p.push(`watch status: families ${status.families}, events ${status.events}; expected guard, 1`);
+  const records = new WireDecoder().push(Buffer.from(v.get('journal') ?? '', 'base64'));
+  const ready = records.find((x): x is ReadyRecord => x.type === 'ready');
+  if (!ready || ready.probes.some((x) => x.mode !== expect)) p.push(`journal's ready record: ${JSON.stringify(ready?.probes)}; expected ${expect} hooks`);
+  p.push(...matchEvents(records.filter((x): x is DeniedEvent => x.type === 'denied'), [{ type: 'denied', op: 'unlink', path: `${d}/vol/disk.img`, rule: 0, ret: -1, comm: 'rm' }], false).map((s) => `journal: ${s}`));
+  if (v.get('stop') !== '0') p.push(`watch stop exited ${v.get('stop')}`);
+  if (v.get('left') !== '0') p.push(`${v.get('left')} guard programs left after watch stop`);
+  if (v.get('rm_after') !== '0') p.push(`rm after the guard stopped: exit ${v.get('rm_after')}`);
   return p;
 }

@@ -23,7 +23,7 @@ import { VmTarget } from './ssh-target';
 import { freePort } from '../ssh/harness';
 import { VM_CASES } from './cases';
 import { GUARD_CASES } from '../agent/guard-cases';
-import { runGuardCase } from '../agent/guard-suite';
+import { runGuardCase, runGuardWatch } from '../agent/guard-suite';
 
 type Mode = AttachMode | 'auto';
 const MODES: AttachMode[] = ['fentry', 'kprobe', 'tracepoint'];
@@ -273,6 +273,10 @@ async function runKernel(k: KernelLabel, port: number, lsmGuest: boolean, files:
       const gc = (res.cells.guard = newCell());
       await runGuard(tester, `[${k} auto/sudo]`, gc, 'auto', probe.lsm_bpf ? 'lsm' : 'fmod_ret');
       await runGuard(root, `[${k}]`, gc, 'fmod_ret', 'fmod_ret');
+      if (!CASE_FILTER || CASE_FILTER.test('guard as a watch')) {
+        const p = await runGuardWatch(root, probe.lsm_bpf ? 'lsm' : 'fmod_ret').catch((e: Error) => [e.message]);
+        report(gc, `[${k}] a guard as a watch refuses with no client, journals the refusal, and watch stop removes it`, p.length === 0, p.join('\n'));
+      }
       await root.dispose();
     }
   } catch (e) {
