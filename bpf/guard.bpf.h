@@ -29,6 +29,7 @@
 
 const volatile __u8 cfg_guard_audit = 0;    /* --audit-only: report, never refuse */
 const volatile __u32 cfg_guard_kinds = 0;   /* KW_G_* of the rules: checks of other kinds are skipped */
+__u64 guard_renames = 0;                    /* renames seen by path_rename: cached verdicts older than that are stale */
 const volatile __u32 cfg_guard_exempt_pid[KW_GUARD_EXEMPT] = {};
 const volatile __u32 cfg_guard_exempt_uid[KW_GUARD_EXEMPT] = { -1, -1, -1, -1 };
 const volatile char cfg_guard_exempt_comm[KW_GUARD_EXEMPT][KW_COMM_LEN] = {};
@@ -321,16 +322,13 @@ static __always_inline void quota_forget(struct dentry *d, struct vfsmount *mnt)
 }
 
 /* A write into a quota's tree: count, then judge. */
-static __always_inline int quota_write(struct file *file, __u8 probe)
+static __always_inline int quota_write(struct kw_guard_rule *g, struct dentry *d, struct vfsmount *m, struct inode *inode,
+				       __u8 probe)
 {
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
-	struct vfsmount *m = BPF_CORE_READ(file, f_path.mnt);
-	struct kw_guard_rule *g = 0;
 	__u32 slot;
-	struct kw_quota_state *q = quota_at(d, m, &slot, &g);
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct kw_quota_state *q = quota_of(g, &slot);
 
-	if (!q || !g || !inode)
+	if (!q || !inode)
 		return 0;
 	quota_recount_pending(slot, q);
 	quota_recount(inode, slot, q);
@@ -422,6 +420,8 @@ static __always_inline int g_path_rename(const struct path *old_dir, struct dent
 					 const struct path *new_dir, struct dentry *new_dentry, __u8 probe)
 {
 	struct vfsmount *om = BPF_CORE_READ(old_dir, mnt), *nm = BPF_CORE_READ(new_dir, mnt);
+
+	__sync_fetch_and_add(&guard_renames, 1); /* open files' cached verdicts may be stale now */
 	struct kw_guard_rule *g = cfg_guard_kinds & KW_G_DELETE ? guard_lookup(old_dentry) : 0;
 	int ret;
 
@@ -482,14 +482,62 @@ static __always_inline int g_file_open(struct file *file, __u8 probe)
 	return g_file(file, KW_G_WRITE, KW_OP_OPEN_WRITE, probe);
 }
 
+/*
+ * What the walks found for an open file, so its next writes do not walk again: kept while the
+ * file still has the same dentry and inode (a struct file pins its dentry, so a hit is that file)
+ * and no rename happened since (guard_renames: a rename may move it into or out of a tree).
+ */
+struct guard_fverdict {
+	__u64 renames;
+	__u64 dentry;
+	__u64 inode;
+	struct kw_guard_rule write;  /* kinds 0: no deny-write rule covers it */
+	struct kw_guard_rule quota;  /* kinds 0: no quota covers it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct guard_fverdict);
+} guard_files SEC(".maps");
+
+
+static __always_inline __u64 as_scalar(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 /* write(2) and its kin, fallocate, copy_file_range: on files opened before the guard started too */
 static __always_inline int g_file_permission(struct file *file, int mask, __u8 probe)
 {
-	if (!(mask & (KW_MAY_WRITE | KW_MAY_APPEND)))
+	if (!(mask & (KW_MAY_WRITE | KW_MAY_APPEND)) || !(cfg_guard_kinds & (KW_G_WRITE | KW_G_QUOTA)))
 		return 0; /* reads never pay for the walk */
-	int ret = g_file(file, KW_G_WRITE, KW_OP_WRITE, probe);
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *m = BPF_CORE_READ(file, f_path.mnt);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u64 key = as_scalar(file), renames = guard_renames;
+	struct guard_fverdict *c = bpf_map_lookup_elem(&guard_files, &key);
 
-	return ret ? ret : quota_write(file, probe);
+	if (!c || c->renames != renames || c->dentry != (__u64)d || c->inode != (__u64)inode) {
+		struct guard_fverdict n = { .renames = renames, .dentry = (__u64)d, .inode = (__u64)inode };
+		struct kw_guard_rule *g;
+
+		if ((cfg_guard_kinds & KW_G_WRITE) && (g = guard_match(d, m, KW_G_WRITE)))
+			n.write = *g;
+		if ((cfg_guard_kinds & KW_G_QUOTA) && (g = guard_match(d, m, KW_G_QUOTA)))
+			n.quota = *g;
+		bpf_map_update_elem(&guard_files, &key, &n, BPF_ANY);
+		c = bpf_map_lookup_elem(&guard_files, &key);
+		if (!c)
+			return 0;
+	}
+	if (c->write.kinds && !guard_exempt())
+		return guard_verdict(&c->write, KW_G_WRITE, KW_OP_WRITE, probe, d, m);
+	return c->quota.kinds ? quota_write(&c->quota, d, m, inode, probe) : 0;
 }
 
 /*

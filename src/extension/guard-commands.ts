@@ -57,6 +57,7 @@ export function guardCommandHandlers(deps: GuardCommandDeps): Array<[string, (..
     if (choice !== 'Guard' && choice !== 'Audit Only') return undefined;
     const g: GuardRules = { ...rules, auditOnly: choice === 'Audit Only' || undefined };
     const name = guardTitle(g);
+    const before = new Set((deps.watches.cached(host.id)?.watches ?? []).map((w) => w.id));
     try {
       const id = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kernel Witness: starting ${name} on ${host.label}` }, () =>
         deps.watches.start(host, { options: { families: [], guard: g }, name }),
@@ -67,6 +68,9 @@ export function guardCommandHandlers(deps: GuardCommandDeps): Array<[string, (..
       return id;
     } catch (e) {
       void vscode.window.showErrorMessage(`Kernel Witness: ${name} did not start on ${host.label}: ${errorMessage(e)}`);
+      // a guard that could not start leaves no failed entry behind on the host: its reason is in this message
+      const failed = (await deps.watches.refresh(host).catch(() => [])).filter((w) => !before.has(w.id) && w.name === name && w.state === 'failed' && w.events === 0);
+      for (const w of failed) await deps.watches.stop(host, w.id).catch(() => undefined);
       return undefined;
     }
   };

@@ -126,7 +126,8 @@ export class WatchRegistry extends Disposable {
   private async notifyNew(host: HostRef, watches: WatchSummary[]): Promise<void> {
     for (const w of watches) {
       const key = `${host.id}/${w.id}`;
-      if (this.followers.has(key) && this.followers.get(key)!.state.kind === 'running') continue; // on screen already
+      // on screen already; a guard's refusals are told even then: something was just stopped
+      if (this.followers.has(key) && this.followers.get(key)!.state.kind === 'running' && !w.status.families.includes('guard')) continue;
       // from what the user has seen (opened), or this window already told about
       const seen = Math.max(this.seen(host.id, w.id), this.notified.get(key) ?? 0);
       if (w.events === 0 || w.status.next_cursor <= seen) continue;
