@@ -24,3 +24,8 @@ test('title: a long path keeps its start and its last component', () => {
   const long = `/srv/${'x'.repeat(60)}`;
   assert.equal(traceTitle({ host: local, options: { families: ['unlink'], pathPrefixes: [long] } }), `Unlink under …${'x'.repeat(30)} — This Machine`);
 });
+
+test('title: a guard is named by what it guards, not by families', () => {
+  assert.equal(traceTitle({ host: local, options: { families: [], guard: { denyDelete: ['/data/vm/disk.img'] } } }), 'Guard: disk.img — This Machine');
+  assert.equal(traceTitle({ host: local, options: { families: [], guard: { quotas: [{ path: '/srv/v', bytes: 1 }], denyWrite: ['/etc'], auditOnly: true } } }), 'Audit: 2 rules — This Machine');
+});
