@@ -3,8 +3,10 @@
 # BPF trampolines, which this machine's kernel refuses, so this boots a Debian guest (test/vm,
 # TCG: absolute times are slow, the ratios are what count) and runs there, rounds interleaved:
 #   dd       MiB of /dev/zero written in 4 KiB writes to a file outside the guarded tree
-#            (every write passes the file_permission hook, which walks the file's path up)
-#   tree     a copy of /usr (thousands of creates and writes) and its removal, outside the tree
+#            (every write passes the file_permission hook: the first walks the path up, the
+#            next ones reuse that verdict until a rename)
+#   tree     ten copies of /usr (creates and writes; the guest has no compiler for a build) and
+#            their removal, outside the tree
 # under: none; a guard with --deny-delete, --deny-write and --quota on an unrelated /srv/guarded
 # (every hook loaded) as BPF LSM; the same as fmod_ret. Prints medians and each one / none.
 #   bench/guard-cost.sh [ROUNDS=5] [MIB=1024]     (needs scripts/setup.sh and scripts/build.sh)
@@ -28,7 +30,7 @@ mkdir -p /srv/guarded /tmp/b
 echo keep > /srv/guarded/disk.img
 us() { echo $(( $(date +%s%N) / 1000 )); }
 run_dd() { local s; s=$(us); dd if=/dev/zero of=/tmp/b/out bs=4k count=$(( MIB * 256 )) status=none; echo $(( $(us) - s )); rm -f /tmp/b/out; }
-run_tree() { local s; s=$(us); cp -a /usr /tmp/b/tree; rm -rf /tmp/b/tree; echo $(( $(us) - s )); }
+run_tree() { local s; s=$(us); for i in $(seq 10); do cp -a /usr "/tmp/b/tree$i"; done; rm -rf /tmp/b/tree*; echo $(( $(us) - s )); }
 start_guard() { # $1: lsm or fmod_ret; waits for the ready record
   "$A" guard --deny-delete /srv/guarded/disk.img --deny-write /srv/guarded --quota /srv/guarded=1G --attach "$1" --format json > /tmp/b/g.out 2>/tmp/b/g.err &
   echo $! > /tmp/b/g.pid
@@ -49,7 +51,7 @@ done
 files=$(find /usr -type f | wc -l)
 median() { sort -n "$1" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 echo "guard-cost: kernel $(uname -r), $(nproc) vCPUs (TCG), $ROUNDS interleaved rounds; lsm: $(cat /sys/kernel/security/lsm)"
-echo "  dd: ${MIB} MiB in 4 KiB writes ($(( MIB * 256 )) writes); tree: cp -a /usr ($files files) + rm -rf"
+echo "  dd: ${MIB} MiB in 4 KiB writes ($(( MIB * 256 )) writes); tree: 10 copies of /usr ($(( files * 10 )) files) + rm -rf"
 for w in dd tree; do
   base=$(median "/tmp/b/$w-none")
   for v in $variants; do
