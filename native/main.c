@@ -415,6 +415,18 @@ static void emit_ready(const struct attached *att, int n_att)
 	free(probes.p);
 }
 
+/* An error record when a kernel-side counter grew since it was last told: fmt takes the growth. */
+static void emit_growth(uint64_t total, uint64_t *reported, const char *fmt)
+{
+	char msg[200];
+
+	if (total <= *reported)
+		return;
+	snprintf(msg, sizeof(msg), fmt, (unsigned long long)(total - *reported));
+	emit_error(msg);
+	*reported = total;
+}
+
 static uint64_t read_lost(struct kwitness *skel, uint32_t idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -864,25 +876,12 @@ static int cmd_trace(void)
 				unjudged_reported = unjudged_total;
 				untracked_reported = untracked_total;
 			}
-			uint64_t notes = read_lost(skel, 1);
-			if (notes > notes_reported) {
-				char msg[160];
-				snprintf(msg, sizeof(msg),
-					 "ring buffer full: %llu process records (fork/exec/exit) lost, ancestors may be incomplete",
-					 (unsigned long long)(notes - notes_reported));
-				emit_error(msg);
-				notes_reported = notes;
-			}
-			if (opt.guard)
+			emit_growth(read_lost(skel, 1), &notes_reported,
+				    "ring buffer full: %llu process records (fork/exec/exit) lost, ancestors may be incomplete");
+			if (opt.guard) {
 				guard_tick(skel);
-			uint64_t deep = opt.guard ? guard_deep_total(skel) : 0;
-			if (deep > deep_reported) {
-				char msg[200];
-				snprintf(msg, sizeof(msg),
-					 "guard: %llu checks gave up on a path deeper than the kernel walks (96 levels); those calls were let through",
-					 (unsigned long long)(deep - deep_reported));
-				emit_error(msg);
-				deep_reported = deep;
+				emit_growth(guard_deep_total(skel), &deep_reported,
+					    "guard: %llu checks gave up on a path deeper than the kernel walks (96 levels); those calls were let through");
 			}
 			if (getppid() != parent && !parent_gone) {
 				parent_gone = true;

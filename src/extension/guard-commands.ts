@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors';
 import { describeGuard, formatBytes, guardTitle, parseBytes, type GuardRules } from '../core/guard';
 import type { HostManager } from '../core/host/host';
 import type { HostRef } from '../core/trace-api';
-import { hostPathOf } from './watch-commands';
+import { resourceOf } from './watch-commands';
 import type { WatchRegistry } from './watches';
 
 export const GUARD_COMMAND_IDS = {
@@ -30,19 +30,7 @@ interface Preset {
 }
 
 export function guardCommandHandlers(deps: GuardCommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
-  const resource = (uri: unknown, what: string): { host: HostRef; path: string } | undefined => {
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (!target) {
-      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: pick a file or folder in the Explorer first`);
-      return undefined;
-    }
-    const hp = hostPathOf(target, deps.hosts);
-    if (typeof hp === 'string') {
-      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: ${hp}`);
-      return undefined;
-    }
-    return hp;
-  };
+  const resource = (uri: unknown, what: string) => resourceOf(uri, deps.hosts, what);
 
   const start = async (host: HostRef, rules: GuardRules, preset: Preset | undefined): Promise<string | undefined> => {
     // exactly what will be refused, and how it ends, before anything runs

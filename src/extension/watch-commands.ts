@@ -56,6 +56,24 @@ export function hostPathOf(uri: vscode.Uri, hosts: HostManager): { host: HostRef
   return `a ${uri.scheme}: resource is not a file on a host Kernel Witness can reach`;
 }
 
+/**
+ * The host and path of a command's resource argument (or the active editor's), or undefined
+ * after telling the user why there is none (`what`: the command, for the message).
+ */
+export function resourceOf(uri: unknown, hosts: HostManager, what: string): { host: HostRef; path: string } | undefined {
+  const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+  if (!target) {
+    void vscode.window.showErrorMessage(`Kernel Witness: ${what}: pick a file or folder in the Explorer first`);
+    return undefined;
+  }
+  const hp = hostPathOf(target, hosts);
+  if (typeof hp === 'string') {
+    void vscode.window.showErrorMessage(`Kernel Witness: ${what}: ${hp}`);
+    return undefined;
+  }
+  return hp;
+}
+
 export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (...args: unknown[]) => unknown]> {
   /** An open dialog over the host's files: file:// on This Machine, kwitness://HOST/ elsewhere. */
   const browse = async (host: HostRef): Promise<string[] | undefined> => {
@@ -92,16 +110,8 @@ export function watchCommandHandlers(deps: WatchCommandDeps): Array<[string, (..
 
   /** `extra.name` (other callers, tests) names the watch without asking. */
   const fromResource = (families: Family[], what: string) => async (uri?: unknown, extra?: unknown): Promise<string | undefined> => {
-    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
-    if (!target) {
-      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: pick a file or folder in the Explorer first`);
-      return undefined;
-    }
-    const hp = hostPathOf(target, deps.hosts);
-    if (typeof hp === 'string') {
-      void vscode.window.showErrorMessage(`Kernel Witness: ${what}: ${hp}`);
-      return undefined;
-    }
+    const hp = resourceOf(uri, deps.hosts, what);
+    if (!hp) return undefined;
     const base = hp.path.split('/').pop() || hp.path;
     const given = typeof extra === 'object' && extra !== null && typeof (extra as { name?: unknown }).name === 'string' ? (extra as { name: string }).name : undefined;
     const scope = given !== undefined ? { families, paths: [hp.path], narrowing: {}, persistent: false, name: given } : await askWatchScope(hp.host, deps.state, { families, paths: [hp.path], name: `${what.toLowerCase()}: ${base}` }, 'watch', browse);
