@@ -167,8 +167,8 @@ static bool one_of(const unsigned char *v, size_t vn, const char *const *names)
 	return false;
 }
 
-static const char *const TYPES[] = { "unlink", "create", "write", "exec", "exit", "ready", "lost", "error", NULL };
-static const char *const OPS[] = { "unlink", "rmdir", "rename", "exchange", "open", "mkdir", "mknod", "link", "symlink", "open_write", "truncate", NULL };
+static const char *const TYPES[] = { "unlink", "create", "write", "denied", "would-deny", "exec", "exit", "ready", "lost", "error", NULL };
+static const char *const OPS[] = { "unlink", "rmdir", "rename", "exchange", "open", "mkdir", "mknod", "link", "symlink", "open_write", "truncate", "write", NULL };
 
 /* Rules on the values of the top-level object's keys. */
 static bool top_rule(struct jp *p, const unsigned char *key, size_t kn, char kind, const unsigned char *v,

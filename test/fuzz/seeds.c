@@ -173,6 +173,28 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_s(&b, KW_S_NAME, "../etc/./shadow");
 	put(file, &n, &b);
 
+	/* guard: a refused unlink (the kernel's path), a would-be refused quota write (audit) */
+	rb_init(&b, KW_DENIED, KW_P_G_PATH_UNLINK, 302);
+	b.r.op = KW_OP_UNLINK;
+	b.r.ret = -1;
+	b.r.rflags = KW_R_NAME_UNREAD | KW_R_INODE;
+	b.r.rflags2 = KW_R2_KPATH;
+	b.r.ino = 79;
+	rb_s(&b, KW_S_CWD, "/");
+	rb_s(&b, KW_S_KPATH, "disk.img/vm/data/");
+	put(file, &n, &b);
+
+	rb_init(&b, KW_DENIED, KW_P_G_FILE_PERMISSION_FMR, 302);
+	b.r.op = KW_OP_WRITE;
+	b.r.ret = -122;
+	b.r.exit_code = 2; /* the rule's index */
+	b.r.nlink = 1;     /* --audit-only */
+	b.r.rflags = KW_R_NAME_UNREAD;
+	b.r.rflags2 = KW_R2_KPATH;
+	rb_s(&b, KW_S_CWD, "/");
+	rb_s(&b, KW_S_KPATH, "big/vol/srv/");
+	put(file, &n, &b);
+
 	rb_init(&b, KW_EXEC, KW_P_TP_SCHED_EXEC, 300);
 	b.r.rflags = KW_R_SCRIPT | KW_R_ARGV_TRUNC;
 	rb_s(&b, KW_S_CWD, "tmp/");

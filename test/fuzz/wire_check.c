@@ -73,15 +73,25 @@ static const char *record(const unsigned char *rec, uint32_t size)
 	switch (h.kind) {
 	case KW_UNLINK:
 	case KW_CREATE:
-	case KW_WRITE: {
+	case KW_WRITE:
+	case KW_DENIED: {
 		struct kw_file_rec f;
 		if (size < sizeof(f))
 			return "wire: file record shorter than its fixed part";
 		memcpy(&f, rec, sizeof(f));
-		if (f.op < KW_OP_UNLINK || f.op > KW_OP_EXCHANGE)
+		if (f.op < KW_OP_UNLINK || f.op > KW_OP_WRITE)
 			return "wire: unknown op";
-		if ((h.kind == KW_WRITE) != (f.op == KW_OP_OPEN_WRITE || f.op == KW_OP_TRUNCATE))
+		if (h.kind == KW_DENIED) {
+			/* a guard's refusal: any op but an exchange, a verdict, the kernel's path */
+			if (f.op == KW_OP_EXCHANGE || (f.verdict != KW_VERDICT_DENIED && f.verdict != KW_VERDICT_WOULD_DENY))
+				return "wire: a denied record with an exchange or without a verdict";
+			if (h.flags & (KW_F_OLD_PATH | KW_F_TARGET))
+				return "wire: a denied record with a second name";
+		} else if (f.op == KW_OP_WRITE || f.rule || f.verdict) {
+			return "wire: a guard's op, rule or verdict on an event";
+		} else if ((h.kind == KW_WRITE) != (f.op == KW_OP_OPEN_WRITE || f.op == KW_OP_TRUNCATE)) {
 			return "wire: a write record without op open_write/truncate, or such an op on another kind";
+		}
 		if (f.op == KW_OP_EXCHANGE && (h.kind != KW_CREATE || !(h.flags & KW_F_OLD_PATH)))
 			return "wire: an exchange that is not a create with both names (nothing is deleted)";
 		if ((h.flags & KW_F_NAMED) && (h.flags & KW_F_PATH_SRC_MASK) != KW_F_PATH_SRC_KERNEL)
