@@ -148,6 +148,44 @@ static int add_key(uint64_t ino, uint32_t kdev, unsigned kind, uint32_t rule, ui
 	return 0;
 }
 
+/* st_dev as the kernel keeps it in super_block.s_dev (MAJOR << 20 | MINOR). */
+static uint32_t kdev_of(dev_t d)
+{
+	return (uint32_t)major(d) << 20 | minor(d);
+}
+
+/*
+ * Files with more than one link already counted: an open-addressing set of (dev, ino), so a tree
+ * of many hard links is counted in linear time.
+ */
+static struct kw_guard_key *linked;
+static size_t linked_cap, linked_n;
+
+static bool linked_seen(const struct kw_guard_key *k)
+{
+	if (linked_n * 2 >= linked_cap) {
+		size_t nc = linked_cap ? linked_cap * 2 : 1024;
+		struct kw_guard_key *n = calloc(nc, sizeof(*n)), *old = linked;
+		if (!n)
+			return false; /* out of memory: count it (again), never lose a file */
+		size_t oc = linked_cap;
+		linked = n;
+		linked_cap = nc;
+		linked_n = 0;
+		for (size_t i = 0; i < oc; i++)
+			if (old[i].ino || old[i].dev)
+				linked_seen(&old[i]);
+		free(old);
+	}
+	size_t i = (k->ino * 0x9e3779b97f4a7c15ull ^ k->dev) & (linked_cap - 1);
+	for (; linked[i].ino || linked[i].dev; i = (i + 1) & (linked_cap - 1))
+		if (linked[i].ino == k->ino && linked[i].dev == k->dev)
+			return true;
+	linked[i] = *k;
+	linked_n++;
+	return false;
+}
+
 /* Counting a quota's tree (nftw has no user argument): the file sizes, hard links once. */
 static uint64_t count_total;
 static uint32_t count_slot;
@@ -157,11 +195,9 @@ static int count_one(const char *p, const struct stat *st, int type, struct FTW 
 {
 	if (type != FTW_F || !S_ISREG(st->st_mode))
 		return 0;
-	struct kw_guard_key k = { .ino = st->st_ino, .dev = (uint32_t)major(st->st_dev) << 20 | minor(st->st_dev) };
-	if (st->st_nlink > 1) /* a hard link seen before: counted once */
-		for (size_t i = 0; i < n_seeds; i++)
-			if (seeds[i].k.ino == k.ino && seeds[i].k.dev == k.dev)
-				return 0;
+	struct kw_guard_key k = { .ino = st->st_ino, .dev = kdev_of(st->st_dev) };
+	if (st->st_nlink > 1 && linked_seen(&k)) /* a hard link seen before: counted once */
+		return 0;
 	count_total += st->st_size;
 	if (n_seeds == cap_seeds) {
 		size_t nc = cap_seeds ? cap_seeds * 2 : 1024;
@@ -183,16 +219,14 @@ static bool count_tree(const char *dir, uint32_t slot, uint64_t *total)
 	count_total = 0;
 	count_slot = slot;
 	count_seed_ok = true;
-	if (nftw(dir, count_one, 64, FTW_PHYS) < 0)
+	int rc = nftw(dir, count_one, 64, FTW_PHYS);
+	free(linked); /* per tree: a link from one quota's tree into another counts in both */
+	linked = NULL;
+	linked_cap = linked_n = 0;
+	if (rc < 0)
 		return false;
 	*total = count_total;
 	return true;
-}
-
-/* st_dev as the kernel keeps it in super_block.s_dev (MAJOR << 20 | MINOR). */
-static uint32_t kdev_of(dev_t d)
-{
-	return (uint32_t)major(d) << 20 | minor(d);
 }
 
 /*

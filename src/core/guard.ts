@@ -119,3 +119,9 @@ export function nameRule(e: KwEvent, g: GuardRules | undefined): void {
   e.rule_path = r.path;
   if (r.bytes !== undefined) e.quota_bytes = r.bytes;
 }
+
+/** The agent's `--quota` value `DIR=BYTES` as a rule (bytes NaN when it is not a number). */
+export function quotaArg(v: string): { path: string; bytes: number } {
+  const eq = v.lastIndexOf('=');
+  return eq > 0 ? { path: v.slice(0, eq), bytes: Number(v.slice(eq + 1)) } : { path: v, bytes: NaN };
+}

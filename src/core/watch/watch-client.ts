@@ -4,7 +4,7 @@
 // under <installRoot>/watches/<id>/. This file is the client side the CLI and the extension
 // share: it turns those subcommands into typed calls and a cursor-numbered record stream.
 // No vscode import (src/core).
-import { formatBytes } from '../guard';
+import { formatBytes, quotaArg } from '../guard';
 import { randomBytes } from 'crypto';
 
 import type { AgentRecord } from '../events';
@@ -148,8 +148,8 @@ export function describeFilter(families: readonly string[], args: readonly strin
     else if (a === '--deny-delete') parts.push(`no deletes of ${v}`), i++;
     else if (a === '--deny-write') parts.push(`no writes into ${v}`), i++;
     else if (a === '--quota') {
-      const eq = v?.lastIndexOf('=') ?? -1;
-      parts.push(eq > 0 ? `quota ${formatBytes(Number(v.slice(eq + 1)))} on ${v.slice(0, eq)}` : `quota ${v}`);
+      const q = quotaArg(v ?? '');
+      parts.push(Number.isFinite(q.bytes) ? `quota ${formatBytes(q.bytes)} on ${q.path}` : `quota ${v}`);
       i++;
     } else if (a === '--audit-only') parts.push('audit only');
   }

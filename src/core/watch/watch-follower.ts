@@ -2,7 +2,7 @@
 // as a TraceHandle the event panel already knows how to show. Stopping a follower stops only the
 // reading here; the watch keeps running on the target (WatchClient.stop ends it).
 // No vscode import (src/core).
-import { nameRule } from '../guard';
+import { nameRule, quotaArg } from '../guard';
 import type { GapRecord, KwEvent } from '../events';
 import { isKwEvent } from '../events';
 import { errorMessage } from '../errors';
@@ -54,7 +54,7 @@ export class WatchFollower extends Disposable implements TraceHandle {
     };
     if (status.families.includes('guard')) {
       // a guard's watch: its rules, in the order its denied records index them
-      const quotas = (valuesOf('--quota') ?? []).map((q) => ({ path: q.slice(0, q.lastIndexOf('=')), bytes: Number(q.slice(q.lastIndexOf('=') + 1)) }));
+      const quotas = (valuesOf('--quota') ?? []).map(quotaArg);
       this.label = `guard "${status.name ?? watchId}"`;
       this.options = { families: [], guard: { denyDelete: valuesOf('--deny-delete'), denyWrite: valuesOf('--deny-write'), quotas: quotas.length ? quotas : undefined, auditOnly: status.args.includes('--audit-only') || undefined } };
     } else {
