@@ -25,6 +25,8 @@ if [ "$PROFILE" = test ]; then
   APT_PACKAGES+=(
     # agent tests: triggers and comparisons
     strace bpftrace liburing-dev
+    # the symbolizer's tests build Go programs (test/fuzz/elfsym_unit.c)
+    golang-go
     # the strace witness (test/agent/witness.test.ts): the real workloads it runs
     git python3 tar
     # ssh suite: users whose login shell is not POSIX (remote commands must still run)
