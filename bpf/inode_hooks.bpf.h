@@ -33,18 +33,21 @@ static __always_inline int note_inode(struct inode *inode)
 SEC("raw_tp/inode_set_ctime_to_ts")
 int kw_ctime_set(struct bpf_raw_tracepoint_args *ctx)
 {
+	stack_deepen(ctx);
 	return note_inode((struct inode *)ctx->args[0]);
 }
 
 SEC("raw_tp/ctime_ns_xchg")
 int kw_ctime_xchg(struct bpf_raw_tracepoint_args *ctx)
 {
+	stack_deepen(ctx);
 	return note_inode((struct inode *)ctx->args[0]);
 }
 
 SEC("raw_tp/ctime_xchg_skip")
 int kw_ctime_skip(struct bpf_raw_tracepoint_args *ctx)
 {
+	stack_deepen(ctx);
 	return note_inode((struct inode *)ctx->args[0]);
 }
 
@@ -73,6 +76,7 @@ int kw_ext4_unlink(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!p)
 		return 0;
+	stack_deepen(ctx);
 	note_victim_dentry(p, d);
 	if (p->e4_set)
 		return 0;
@@ -190,18 +194,21 @@ int kw_kp_path_rename(struct pt_regs *ctx) { return note_path_mnt((const struct 
 SEC("fentry/security_inode_unlink")
 int kw_fe_unlink(__u64 *ctx)
 {
+	stack_deepen(ctx);
 	return note_victim((struct dentry *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("fentry/security_inode_rmdir")
 int kw_fe_rmdir(__u64 *ctx)
 {
+	stack_deepen(ctx);
 	return note_victim((struct dentry *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("fentry/security_inode_rename")
 int kw_fe_rename(__u64 *ctx)
 {
+	stack_deepen(ctx);
 	return note_rename((struct dentry *)KW_CTX_ARG(ctx, 1), (struct dentry *)KW_CTX_ARG(ctx, 3));
 }
 
@@ -232,42 +239,49 @@ static __always_inline int note_created(struct dentry *d, struct inode *ino)
 SEC("fentry/d_instantiate")
 int kw_fe_d_instantiate(__u64 *ctx)
 {
+	stack_deepen(ctx);
 	return note_created((struct dentry *)KW_CTX_ARG(ctx, 0), (struct inode *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("fentry/d_instantiate_new")
 int kw_fe_d_instantiate_new(__u64 *ctx)
 {
+	stack_deepen(ctx);
 	return note_created((struct dentry *)KW_CTX_ARG(ctx, 0), (struct inode *)KW_CTX_ARG(ctx, 1));
 }
 
 SEC("kprobe/d_instantiate")
 int kw_kp_d_instantiate(struct pt_regs *ctx)
 {
+	stack_deepen(ctx);
 	return note_created((struct dentry *)PT_REGS_PARM1_CORE(ctx), (struct inode *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/d_instantiate_new")
 int kw_kp_d_instantiate_new(struct pt_regs *ctx)
 {
+	stack_deepen(ctx);
 	return note_created((struct dentry *)PT_REGS_PARM1_CORE(ctx), (struct inode *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/security_inode_unlink")
 int kw_kp_unlink(struct pt_regs *ctx)
 {
+	stack_deepen(ctx);
 	return note_victim((struct dentry *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/security_inode_rmdir")
 int kw_kp_rmdir(struct pt_regs *ctx)
 {
+	stack_deepen(ctx);
 	return note_victim((struct dentry *)PT_REGS_PARM2_CORE(ctx));
 }
 
 SEC("kprobe/security_inode_rename")
 int kw_kp_rename(struct pt_regs *ctx)
 {
+	stack_deepen(ctx);
 	return note_rename((struct dentry *)PT_REGS_PARM2_CORE(ctx), (struct dentry *)PT_REGS_PARM4_CORE(ctx));
 }
 

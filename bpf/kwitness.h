@@ -138,11 +138,54 @@ struct kw_raw {
 	__u16 fs_off[KW_NSLOTS];
 	__u16 fs_len[KW_NSLOTS];
 	__u8 foreign;             /* bit per slot: fs_dev/fs_off/fs_len hold that slot's file system walk */
-	__u8 _pad2[7];
+	__u8 stacks;              /* --stacks: a struct kw_stacks is at data[stk_off] */
+	__u16 stk_off;
+	__u8 _pad2[4];
 	char data[KW_DATA_SZ];
 };
 
 #define KW_RAW_FIXED (sizeof(struct kw_raw) - KW_DATA_SZ)
+
+/*
+ * --stacks (bpf/stacks.bpf.h): the call's stacks, captured at its system call's entry (the kernel
+ * one again deeper in, at the first hook inside the file system that sees it). Return addresses,
+ * innermost first. With KW_STK_VMA, each user frame also says which file it was in and where
+ * (bpf_find_vma, 5.17+), so a process that is gone by the time user space reads the record still
+ * gets named frames; else user space looks in /proc/PID/maps.
+ */
+#define KW_STACK_MAX 64
+enum kw_stack_flag {
+	KW_STK_KERNEL = 1 << 0,   /* cfg_stacks: kernel frames wanted */
+	KW_STK_USER = 1 << 1,     /* cfg_stacks: user frames wanted */
+	KW_STK_VMA = 1 << 2,      /* kw_stacks.flags: ufile_* are filled */
+	KW_STK_KDEEP = 1 << 3,    /* kw_stacks.flags: the kernel stack is from inside the call */
+	KW_STK_SP = 1 << 4,       /* kw_stacks.flags: sp_ret holds the word at the user stack pointer */
+};
+
+struct kw_stacks {
+	__u64 ktime;              /* when captured (boottime ns) */
+	__s32 kn, un;             /* frames in k[] and u[]; < 0: the errno bpf_get_stack gave */
+	__u32 nr;                 /* the system call it was captured at */
+	__u32 flags;              /* enum kw_stack_flag */
+	/*
+	 * The word at the user stack pointer at the system call: the return address into the caller
+	 * of a function that keeps no frame of its own (libc's and Go's system call wrappers), which a
+	 * frame pointer walk skips. User space takes it only if it names code (KW_STK_SP).
+	 */
+	__u64 sp_ret;
+	__u64 sp_ret_off;         /* with KW_STK_VMA: its file offset, dev and ino as for u[] */
+	__u64 sp_ret_ino;
+	__u32 sp_ret_dev;
+	__u32 _pad0;
+	__u64 k[KW_STACK_MAX];
+	__u64 u[KW_STACK_MAX];
+	__u64 ufile_off[KW_STACK_MAX];  /* KW_STK_VMA: offset in the mapped file (0 ino: anonymous) */
+	__u64 ufile_ino[KW_STACK_MAX];
+	__u32 ufile_dev[KW_STACK_MAX];  /* the kernel's dev_t of the file's super block;
+					 * KW_STK_UNMAPPED: no mapping holds the address (a frame
+					 * pointer walk gone astray: the frames after it are noise) */
+};
+#define KW_STK_UNMAPPED 0xffffffffu
 
 /*
  * `guard` (bpf/guard.bpf.h): the protected inodes, keyed by what the kernel resolved. A raw

@@ -196,7 +196,33 @@ struct kw_proc {
 	__u32 gid;       /* real gid */
 	__s32 ret;       /* 0 or negative errno */
 	__u32 n_anc;     /* number of ancestors in the process tail */
-	__u32 _pad0;
+	__u32 pflags;    /* enum kw_proc_flag (older records: 0) */
+};
+
+/* kw_proc.pflags */
+enum kw_proc_flag {
+	KW_PF_STACKS = 1 << 0,      /* the record ends with a STACK TAIL (--stacks) */
+};
+
+/*
+ * STACK TAIL (after the process tail; unlink, create, write, exec with KW_PF_STACKS):
+ *   s32 kerr, s32 uerr, u32 kn, u32 un        kerr/uerr: 0, or the negative errno for which the
+ *                                             kernel could not take that stack (then n is 0)
+ *   kn kernel frames, then un user frames, innermost first, each:
+ *     u64 addr, u64 off, u64 file_off, u32 line, u32 flags (enum kw_frame_flag),
+ *     str sym, str obj, str build_id, str src
+ *   Kernel frames: sym the kernel function, off the address's distance from it, obj the module
+ *   ("" for the kernel itself). User frames: obj the mapped file as the process names it, file_off
+ *   the address's offset in it, build_id its GNU build id (hex), sym/off the function, src/line
+ *   the source position when the file tells it. Empty = unknown.
+ */
+enum kw_frame_flag {
+	KW_FR_SYM = 1 << 0,         /* sym and off are known */
+	KW_FR_FILE = 1 << 1,        /* user: obj and file_off are known */
+	KW_FR_INFERRED = 1 << 2,    /* user: the return address found at the stack pointer, the caller
+				     * of a function that keeps no frame (a system call wrapper),
+				     * which a frame pointer walk cannot see */
+	KW_FR_LINE = 1 << 3,        /* src and line are known */
 };
 
 /* KW_UNLINK, KW_CREATE, KW_WRITE, KW_DENIED. 16 + 48 + 24 = 88 bytes. */

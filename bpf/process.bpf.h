@@ -96,6 +96,8 @@ int kw_sched_exec(struct bpf_raw_tracepoint_args *ctx)
 	}
 	/* a note carries it too: the pid table's command line of every later event's process */
 	used = put_argv_mm(r, used, task);
+	if (r->hdr.kind == KW_EXEC)
+		stack_deepen(ctx);
 	submit(r, used);
 	return 0;
 }

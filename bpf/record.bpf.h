@@ -237,6 +237,7 @@ static __always_inline struct kw_raw *new_raw(__u16 kind, __u8 probe)
 	r->rflags2 = 0;
 	r->unanchored = 0;
 	r->foreign = 0;
+	r->stacks = 0;
 	r->op = 0;
 	r->probe = probe;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -264,9 +265,12 @@ static __always_inline void fill_chain(struct kw_raw *r, struct task_struct *tas
 	}
 }
 
-/* Emits the record (header + data used so far) into the ring buffer. */
+#include "stacks.bpf.h"
+
+/* Emits the record (header + data used so far, then the call's stacks) into the ring buffer. */
 static __always_inline int submit(struct kw_raw *r, __u32 used)
 {
+	used = stack_put(r, used);
 	__u32 size = KW_RAW_FIXED + (used & (KW_DATA_SZ - 1));
 
 	r->hdr.size = size;

@@ -69,6 +69,7 @@ struct kw_opts {
 	uint32_t linger_s;        /* --linger: trace on this long without a client (0: stop with it) */
 	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
 	const char *session;      /* --session: the name a client attaches by */
+	unsigned stacks;          /* --stacks: KW_STK_KERNEL | KW_STK_USER (bpf/stacks.bpf.h) */
 	/* `guard` (guard.c): rules instead of families; the trace filters do not apply */
 	bool guard;
 	struct kw_grule {

@@ -20,7 +20,7 @@ const char kw_usage[] =
 	"       kwitness-agent trace unlink,create,write,exec [--format json|wire] [--path-prefix P]... [--path-glob G]...\n"
 	"                [--pid N] [--comm NAME] [--uid U] [--cgroup PATH] [--failed-only]\n"
 	"                [--attach auto|fentry|kprobe|tracepoint] [--ia32 auto|kprobe|tracepoint|off]\n"
-	"                [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES]\n"
+	"                [--ringbuf-kb N] [--pending-max N] [--argv-max BYTES] [--stacks kernel,user]\n"
 	"                [--heartbeat-timeout SECONDS] [--linger SECONDS --session NAME [--backlog-mb N]] [-v]\n"
 	"       kwitness-agent guard [--deny-delete PATH]... [--deny-write PATH]... [--quota DIR=BYTES[K|M|G]]...\n"
 	"                [--audit-only]\n"
@@ -179,11 +179,32 @@ void opts_reset(struct kw_opts *o)
 	*o = (struct kw_opts)KW_OPTS_DEFAULT;
 }
 
+/* --stacks WHICH: kernel, user, or both (comma separated); -1 on anything else. */
+static int parse_stacks(struct kw_opts *o, const char *v)
+{
+	unsigned m = 0;
+
+	if (!v || !*v)
+		return -1;
+	for (const char *p = v; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 6 && !strncmp(p, "kernel", 6))
+			m |= KW_STK_KERNEL;
+		else if (n == 4 && !strncmp(p, "user", 4))
+			m |= KW_STK_USER;
+		else
+			return -1;
+		p += n + (p[n] == ',');
+	}
+	o->stacks = m;
+	return 0;
+}
+
 /* Flags that choose what a trace sees: a guard has rules instead. */
 static bool is_trace_filter(const char *a)
 {
 	static const char *const f[] = { "--path-prefix", "--path-glob", "--pid", "--uid", "--comm", "--cgroup",
-					 "--failed-only", "--ia32", "--pending-max", "--argv-max" };
+					 "--failed-only", "--ia32", "--pending-max", "--argv-max", "--stacks" };
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (!strcmp(a, f[i]))
 			return true;
@@ -329,6 +350,10 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			i++;
 		} else if (!strcmp(a, "--failed-only")) {
 			o->failed_only = true;
+		} else if (!strcmp(a, "--stacks")) {
+			if (parse_stacks(o, v) < 0)
+				return fail(&e, "--stacks: expected kernel, user or kernel,user, got '%s'", v ? v : "");
+			i++;
 		} else if (!strcmp(a, "--attach") && o->guard) {
 			if (!v || (strcmp(v, "auto") && strcmp(v, "lsm") && strcmp(v, "fmod_ret")))
 				return fail(&e, "guard --attach: expected auto, lsm or fmod_ret, got '%s'", v ? v : "");

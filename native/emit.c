@@ -9,6 +9,7 @@
 #include <time.h>
 #include "record.h"
 #include "guard.h"
+#include "stacks.h"
 
 static const char *op_names[] = {
 	[KW_OP_UNLINK] = "unlink", [KW_OP_RMDIR] = "rmdir", [KW_OP_RENAME] = "rename",
@@ -89,6 +90,65 @@ void json_cmdline(struct buf *b, struct sv c)
 	json_args(b, "cmdline", c, args_count(c));
 	if (c.n && c.p[c.n - 1])
 		buf_puts(b, ",\"cmdline_truncated\":true");
+}
+
+/* `,"KEY":[frames]` (kernel frames name their module, user frames their file) */
+static void json_frames(struct buf *b, const char *key, const struct frame *f, uint32_t n, bool user)
+{
+	buf_printf(b, ",\"%s\":[", key);
+	for (uint32_t i = 0; i < n; i++, f++) {
+		buf_printf(b, "%s{\"addr\":\"0x%llx\"", i ? "," : "", (unsigned long long)f->addr);
+		if (f->flags & KW_FR_SYM) {
+			json_sv(b, "sym", f->sym);
+			buf_printf(b, ",\"off\":%llu", (unsigned long long)f->off);
+		}
+		if (!user && f->obj.n)
+			json_sv(b, "module", f->obj);
+		if (user && (f->flags & KW_FR_FILE)) {
+			json_sv(b, "file", f->obj);
+			buf_printf(b, ",\"file_off\":%llu", (unsigned long long)f->file_off);
+			if (f->build_id.n)
+				json_sv(b, "build_id", f->build_id);
+		}
+		if (f->flags & KW_FR_LINE) {
+			json_sv(b, "src", f->src);
+			buf_printf(b, ",\"line\":%u", f->line);
+		}
+		if (f->flags & KW_FR_INFERRED)
+			buf_puts(b, ",\"inferred\":true");
+		buf_put(b, "}", 1);
+	}
+	buf_put(b, "]", 1);
+}
+
+static void json_stacks(struct buf *b, const struct ev_stacks *s)
+{
+	json_frames(b, "kstack", s->k, s->kn, false);
+	if (s->kerr)
+		buf_printf(b, ",\"kstack_error\":%d", s->kerr);
+	json_frames(b, "ustack", s->u, s->un, true);
+	if (s->uerr)
+		buf_printf(b, ",\"ustack_error\":%d", s->uerr);
+}
+
+/* The STACK TAIL of kwitness_wire.h. */
+static void wire_stacks(struct buf *b, const struct ev_stacks *s)
+{
+	int32_t head[2] = { s->kerr, s->uerr };
+	buf_put(b, head, sizeof(head));
+	buf_u32(b, s->kn);
+	buf_u32(b, s->un);
+	for (uint32_t i = 0; i < s->kn + s->un; i++) {
+		const struct frame *f = i < s->kn ? &s->k[i] : &s->u[i - s->kn];
+		uint64_t nums[3] = { f->addr, f->off, f->file_off };
+		buf_put(b, nums, sizeof(nums));
+		buf_u32(b, f->line);
+		buf_u32(b, f->flags);
+		buf_str(b, f->sym.p ? f->sym.p : "", f->sym.n);
+		buf_str(b, f->obj.p ? f->obj.p : "", f->obj.n);
+		buf_str(b, f->build_id.p ? f->build_id.p : "", f->build_id.n);
+		buf_str(b, f->src.p ? f->src.p : "", f->src.n);
+	}
 }
 
 void emit_json(struct ev *e)
@@ -194,6 +254,8 @@ void emit_json(struct ev *e)
 		buf_printf(b, ",\"exit_code\":%d,\"signal\":%u,\"duration_ns\":%llu", e->exit_code, e->signal,
 			   (unsigned long long)e->duration);
 	}
+	if (e->stk)
+		json_stacks(b, e->stk);
 	buf_puts(b, "}\n");
 }
 
@@ -210,6 +272,7 @@ void emit_wire(struct ev *e)
 	struct kw_proc proc = {
 		.wall_ns = e->wall, .cgroup_id = r->cgroup_id, .pid = r->pid, .tid = r->tid,
 		.ppid = r->ppid, .uid = r->uid, .gid = r->gid, .ret = r->ret, .n_anc = e->n_anc,
+		.pflags = e->stk ? KW_PF_STACKS : 0,
 	};
 	struct kw_hdr hdr = { .kind = e->kind, .flags = e->flags, .ktime_ns = e->ktime };
 
@@ -268,6 +331,8 @@ void emit_wire(struct ev *e)
 		if (cmd)
 			wire_sv(b, e->anc_cmdline[i]);
 	}
+	if (e->stk)
+		wire_stacks(b, e->stk);
 	uint32_t size = b->len - start - 4;
 	memcpy(b->p + start, &size, 4);
 	memcpy(b->p + start + 4 + offsetof(struct kw_hdr, size), &size, 4);

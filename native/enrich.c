@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "record.h"
 #include "k8s.h"
+#include "stacks.h"
 
 static const char *probe_names[KW_P_MAX] = {
 	[KW_P_TP_UNLINK] = "tracepoint:syscalls:sys_exit_unlink",
@@ -611,6 +612,9 @@ int handle_event(void *ctx, void *data, size_t size)
 	e.flags |= KW_F_CMDLINE;
 	add_podinfo(&e, e.has_container ? cid : NULL);
 	fill_ancestors(&e, r);
+	static struct ev_stacks stk;
+	if (r->stacks && stacks_resolve(r, dsz, e.exe, &stk))
+		e.stk = &stk;
 	if (opt.wire)
 		emit_wire(&e);
 	else

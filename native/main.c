@@ -28,6 +28,7 @@
 #include "linger.h"
 #include "k8s.h"
 #include "guard.h"
+#include "stacks.h"
 #include "kwitness.skel.h"
 
 #define EXIT_USAGE 2
@@ -87,6 +88,8 @@ struct prog_info {
 	bool ia32;         /* the 32-bit file syscalls' kprobe pair or raw tracepoints (bpf/ia32.bpf.h, x86_64) */
 	bool guard;        /* a guard's lsm/fmod_ret program (bpf/guard.bpf.h) */
 	bool guard_load;   /* ... that this guard needs (guard.c chose) */
+	bool stacks;       /* --stacks' sys_enter program (bpf/stacks.bpf.h) */
+	bool stacks_load;  /* ... the build this trace loads (stack_setup.c chose) */
 };
 
 /* The syscalls whose enter/exit tracepoints make events, and their families. */
@@ -197,6 +200,14 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 	struct prog_info_guard gp;
 
 	memset(pi, 0, sizeof(*pi));
+	if (stack_program(p, &pi->stacks_load)) {
+		pi->stacks = true;
+		pi->cat = "raw_tp";
+		pi->name = "sys_enter";
+		pi->mode = stack_mode();
+		pi->primary = true;
+		return true;
+	}
 	if (guard_program(sec, &pi->guard_load, &gp)) {
 		pi->guard = true;
 		pi->cat = pi->mode = gp.mode;
@@ -340,16 +351,18 @@ static void emit_ready(const struct attached *att, int n_att)
 		struct prog_info pi = att[i].pi;
 		if (!pi.primary)
 			continue;
-		if (pi.guard) {
+		if (pi.guard || pi.stacks) {
+			/* a guard's hooks, and --stacks' entry hook (mode: how user frames find their files) */
+			const char *fam = pi.guard ? "guard" : "stacks";
 			char probe[128];
 			snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
 			if (opt.wire) {
-				buf_str(&probes, "guard", 5);
+				buf_str(&probes, fam, strlen(fam));
 				buf_str(&probes, probe, strlen(probe));
 				buf_str(&probes, pi.mode, strlen(pi.mode));
 			} else {
-				buf_printf(&probes, "%s{\"family\":\"guard\",\"probe\":\"%s\",\"mode\":\"%s\"}", n ? "," : "",
-					   probe, pi.mode);
+				buf_printf(&probes, "%s{\"family\":\"%s\",\"probe\":\"%s\",\"mode\":\"%s\"}", n ? "," : "",
+					   fam, probe, pi.mode);
 			}
 			n++;
 			continue;
@@ -654,11 +667,14 @@ static int cmd_trace(void)
 	bpf_map__set_max_entries(skel->maps.pending, opt.pending_max);
 	if (opt.guard)
 		guard_configure(skel);
+	stack_configure(skel);
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
 		if (pi.guard) {
 			want = pi.guard_load;
+		} else if (pi.stacks) {
+			want = pi.stacks_load;
 		} else if (want && pi.ia32) {
 			want = pi.shared ? ia32_kp : ia32 && !ia32_kp && tp_exists(pi.cat, pi.name);
 		} else if (want && pi.shared) {
@@ -694,6 +710,14 @@ static int cmd_trace(void)
 			strerror(-err));
 		err = 1;
 		goto cleanup;
+	}
+	{
+		char serr[256];
+		if (stack_fill(skel, serr, sizeof(serr))) {
+			fprintf(stderr, "kwitness-agent: %s\n", serr);
+			err = 1;
+			goto cleanup;
+		}
 	}
 	if (opt.guard) {
 		char gerr[256];

@@ -25,6 +25,8 @@ static inline struct sv sv_c(const char *s)
 	return (struct sv){ s ? s : "", s ? strlen(s) : 0 };
 }
 
+struct ev_stacks; /* stacks.h */
+
 struct ev {
 	uint16_t kind, flags;
 	uint64_t ktime, wall;
@@ -57,6 +59,8 @@ struct ev {
 	uint32_t n_anc;
 	uint32_t anc_pid[MAX_ANC];
 	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC], anc_cmdline[MAX_ANC];
+	/* --stacks: the call's stacks, named (NULL: none) */
+	const struct ev_stacks *stk;
 };
 
 void emit_json(struct ev *e);

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Fuzz suite: coverage-guided fuzzing of the agent's argument parser and record builder
-# (libFuzzer + ASan + UBSan, test/fuzz/Makefile), their C unit checks, and the property test of
-# the TypeScript wire decoder. Every saved crash under test/fuzz/regressions/<target>/ is
-# replayed first; then each target runs for a bounded time from generated seeds plus a corpus
-# kept under build/fuzz/corpus/ (or KW_FUZZ_CORPUS) between runs. Ends with 'N passed, N failed'.
+# Fuzz suite: coverage-guided fuzzing of the agent's argument parser, record builder and
+# stack-frame symbolizer (libFuzzer + ASan + UBSan, test/fuzz/Makefile), their C unit checks, and
+# the property test of the TypeScript wire decoder. Every saved crash under
+# test/fuzz/regressions/<target>/ is replayed first; then each target runs for a bounded time from
+# generated seeds plus a corpus kept under build/fuzz/corpus/ (or KW_FUZZ_CORPUS) between runs.
+# Ends with 'N passed, N failed'.
 #
 # Time per target: KW_FUZZ_SECONDS (each target and the property test that long), else the CI
-# budget of about 60 s: args 10 s (its coverage saturates in seconds), record 25 s, property
-# test 10 s, plus ~7 s of unit checks. scripts/fuzz.sh --seconds N runs this with a longer time
-# and a corpus in the cache.
+# budget of about 75 s: args 10 s (its coverage saturates in seconds), record 25 s, elfsym 8 s,
+# property test 10 s, plus ~15 s of unit checks (record ~7 s; elfsym 5-10 s, which builds its C
+# and Go programs first). scripts/fuzz.sh --seconds N runs this with a longer time and a corpus
+# in the cache.
 set -uo pipefail
 source "$(dirname "$0")/../../scripts/lib/env.sh"
 cd "$KW_ROOT"
@@ -29,7 +31,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 # The first problem libFuzzer/ASan/UBSan or a harness check reported in a log.
 reason() {
-  grep -a -m1 -E 'fuzz_(args|record): |ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY: ' "$1" | cut -c1-300
+  grep -a -m1 -E 'fuzz_(args|record|elfsym): |ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|SUMMARY: ' "$1" | cut -c1-300
 }
 
 # replay TARGET: every regression input once (each is a crash that was fixed).
@@ -73,6 +75,7 @@ fuzz() {
 
 ARGS_S=${KW_FUZZ_SECONDS:-10}
 RECORD_S=${KW_FUZZ_SECONDS:-25}
+ELFSYM_S=${KW_FUZZ_SECONDS:-8}
 PROP_S=${KW_FUZZ_SECONDS:-10}
 
 echo "--- fuzz-args: native/args.c"
@@ -91,6 +94,35 @@ else
   sed 's/^/     /' "$OUT/record-unit.log" | tail -20
   bad "record-unit: $(grep -a -m1 -E '^FAIL|ERROR' "$OUT/record-unit.log")"
 fi
+
+echo "--- symbolizer unit checks (ASan): native/elfsym.c + gopclntab.c against gcc, binutils, go"
+# Builds its C and Go programs under build/fuzz/elfsym-work (Go's caches under $KW_CACHE/go);
+# every 'ok'/'FAIL' line it prints counts here. A missing go or gcc is a failure, not a skip.
+ELFSYM_WORK=$OUT/elfsym-work
+KW_ELFSYM_WORK=$ELFSYM_WORK "$OUT/elfsym-unit" >"$OUT/elfsym-unit.log" 2>&1
+urc=$?
+while IFS= read -r line; do
+  case "$line" in
+    "ok "*) ok "elfsym-unit: ${line#ok }" ;;
+    "FAIL "*) bad "elfsym-unit: ${line#FAIL }" ;;
+  esac
+done <"$OUT/elfsym-unit.log"
+if [ "$urc" != 0 ] && ! grep -q '^FAIL ' "$OUT/elfsym-unit.log"; then
+  tail -20 "$OUT/elfsym-unit.log" | sed 's/^/     /'
+  bad "elfsym-unit: exit $urc: $(reason "$OUT/elfsym-unit.log") (log: $OUT/elfsym-unit.log)"
+fi
+
+echo "--- fuzz-elfsym: native/elfsym.c + gopclntab.c"
+# Seeds: small synthetic files (Go pclntab 1.16/1.18/1.20, symbols, notes) and real binaries,
+# copied at run time (never committed). Inputs stop at 64 KiB (~10k execs/s; a whole Go binary
+# would take 20x longer per run): the Go binary seeds its headers, the synthetic ones its tables.
+mkdir -p "$OUT/seeds/elfsym" test/fuzz/regressions/elfsym
+"$OUT/elfsym-unit" --seeds "$OUT/seeds/elfsym" || bad "elfsym: writing the synthetic seeds failed"
+for f in /bin/true "$ELFSYM_WORK/c-0-strip" "$ELFSYM_WORK/go-exe"; do
+  [ -f "$f" ] && cp "$f" "$OUT/seeds/elfsym/$(basename "$f")"
+done
+replay elfsym
+fuzz elfsym "$ELFSYM_S" -max_len=65536
 
 echo "--- property test: src/core/wire/decoder.ts"
 shopt -s nullglob

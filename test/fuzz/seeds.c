@@ -69,6 +69,27 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_s(&b, KW_S_NAME, "a b");
 	put(file, &n, &b);
 
+	/* --stacks: the kernel's stacks copied after the strings */
+	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINKAT, 300);
+	b.r.op = KW_OP_UNLINK;
+	b.r.rflags = KW_R_BASE_CWD | KW_R_CWD_SAME;
+	rb_s(&b, KW_S_NAME, "stacked");
+	{
+		struct kw_stacks st = { .kn = 3, .un = 2, .flags = KW_STK_VMA | KW_STK_SP | KW_STK_KDEEP, .sp_ret = 0x401234 };
+		st.k[0] = 0xffffffff81234567ull;
+		st.k[1] = 0xffffffff81000000ull;
+		st.k[2] = 8;
+		st.u[0] = 0x401000;
+		st.u[1] = 0x7f0000001000ull;
+		st.ufile_ino[0] = 99;
+		st.ufile_dev[1] = KW_STK_UNMAPPED;
+		b.r.stacks = 1;
+		b.r.stk_off = b.used;
+		memcpy(b.r.data + b.used, &st, sizeof(st));
+		b.used += sizeof(st);
+	}
+	put(file, &n, &b);
+
 	rb_init(&b, KW_UNLINK, KW_P_TP_UNLINK, 300);
 	b.r.op = KW_OP_RMDIR;
 	b.r.rflags = KW_R_BASE_CWD | KW_R_CWD_SAME | KW_R_INODE;

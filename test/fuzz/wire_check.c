@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include "kwitness_wire.h"
+#include "kwitness.h"
 #include "check.h"
 
 #define MAX_FRAME (16u << 20)
@@ -60,6 +60,32 @@ static bool ancestors(struct rd *r, uint32_t n, uint16_t flags)
 	return true;
 }
 
+/* The STACK TAIL, iff KW_PF_STACKS: s32 kerr, s32 uerr, u32 kn, u32 un, then the frames. */
+static bool stack_tail(struct rd *r, uint32_t pflags)
+{
+	if (pflags & ~KW_PF_STACKS)
+		return false;
+	if (!(pflags & KW_PF_STACKS))
+		return true;
+	if (r->end - r->pos < 16)
+		return false;
+	uint32_t kn = u32at(r->s + r->pos + 8), un = u32at(r->s + r->pos + 12);
+	r->pos += 16;
+	if (kn > KW_STACK_MAX || un > KW_STACK_MAX + 1)
+		return false;
+	for (uint32_t i = 0; i < kn + un; i++) {
+		if (r->end - r->pos < 32)
+			return false;
+		uint32_t fl = u32at(r->s + r->pos + 28);
+		if (fl & ~(KW_FR_SYM | KW_FR_FILE | KW_FR_INFERRED | KW_FR_LINE))
+			return false;
+		r->pos += 32;
+		if (!strs(r, 4))
+			return false;
+	}
+	return true;
+}
+
 static const char *record(const unsigned char *rec, uint32_t size)
 {
 	struct kw_hdr h;
@@ -108,6 +134,8 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		if (!strs(&r, 9 + !!(h.flags & KW_F_NAMED) + !!(h.flags & KW_F_PROC_PATH) + !!(f.fflags & KW_FF_REAL_PATH)) ||
 		    !ancestors(&r, f.proc.n_anc, h.flags))
 			return "wire: a file record's strings run past its end";
+		if (!stack_tail(&r, f.proc.pflags))
+			return "wire: a file record's stacks are bad or run past its end";
 		break;
 	}
 	case KW_EXEC: {
@@ -119,6 +147,8 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		if (!strs(&r, 8) || (x.argc > (r.end - r.pos) / 4) || !strs(&r, x.argc) ||
 		    !ancestors(&r, x.proc.n_anc, h.flags))
 			return "wire: an exec record's strings run past its end";
+		if (!stack_tail(&r, x.proc.pflags))
+			return "wire: an exec record's stacks are bad or run past its end";
 		break;
 	}
 	case KW_EXIT: {
@@ -129,6 +159,8 @@ static const char *record(const unsigned char *rec, uint32_t size)
 		r.pos = sizeof(x);
 		if (!strs(&r, 6) || !ancestors(&r, x.proc.n_anc, h.flags))
 			return "wire: an exit record's strings run past its end";
+		if (x.proc.pflags)
+			return "wire: an exit record with stacks";
 		break;
 	}
 	case KW_ERROR:
