@@ -65,40 +65,46 @@ static long stack_vma_cb(struct task_struct *task, struct vm_area_struct *vma, v
 	return 0;
 }
 
-/* Names, for each user frame, the file and offset it is in while the mapping still exists. */
+/* One address's mapping: q is the last answer, reused while addresses stay in it. */
+static __always_inline void stack_vma_of(struct task_struct *task, struct kw_vma_q *q, __u64 a)
+{
+	if (q->found && a >= q->start && a < q->end)
+		return;
+	q->found = 0;
+	q->ino = 0;
+	q->addr = a;
+	if (bpf_find_vma(task, a, stack_vma_cb, q, 0))
+		q->found = 0;
+}
+
+/*
+ * Names, for each user frame, the file and offset it is in while the mapping still exists. The
+ * first address nothing maps ends the stack: a frame pointer walk through code built without
+ * frame pointers goes astray there, and what follows is noise not worth a lookup each.
+ */
 static __always_inline void stack_vmas(struct kw_stacks *s)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct kw_vma_q q = {};
 
+	if (s->flags & KW_STK_SP) {
+		stack_vma_of(task, &q, s->sp_ret);
+		s->sp_ret_off = q.ino ? s->sp_ret + q.off : 0;
+		s->sp_ret_ino = q.ino;
+		s->sp_ret_dev = q.found ? q.dev : KW_STK_UNMAPPED;
+	}
 	/* unrolled: a loop around a callback helper is a "back-edge" to 6.1's verifier */
 #pragma unroll
-	for (int i = 0; i < KW_STACK_MAX + 1; i++) {
-		__u64 a = i < KW_STACK_MAX ? s->u[i] : s->sp_ret;
-
-		if (i < KW_STACK_MAX && i >= s->un)
-			continue;
-		if (i == KW_STACK_MAX && !(s->flags & KW_STK_SP))
+	for (int i = 0; i < KW_STACK_MAX; i++) {
+		if (i >= s->un)
 			break;
-		/* frames in a row mostly share a mapping: ask the kernel only when leaving it */
-		if (!q.found || a < q.start || a >= q.end) {
-			q.found = 0;
-			q.addr = a;
-			if (bpf_find_vma(task, a, stack_vma_cb, &q, 0) || !q.found) {
-				q.found = 0;
-				q.ino = 0;
-			}
-		}
-		__u64 off = q.ino ? a + q.off : 0;
-		__u32 dev = q.found ? q.dev : KW_STK_UNMAPPED;
-		if (i < KW_STACK_MAX) {
-			s->ufile_off[i] = off;
-			s->ufile_ino[i] = q.ino;
-			s->ufile_dev[i] = dev;
-		} else {
-			s->sp_ret_off = off;
-			s->sp_ret_ino = q.ino;
-			s->sp_ret_dev = dev;
+		stack_vma_of(task, &q, s->u[i]);
+		s->ufile_off[i] = q.ino ? s->u[i] + q.off : 0;
+		s->ufile_ino[i] = q.ino;
+		s->ufile_dev[i] = q.found ? q.dev : KW_STK_UNMAPPED;
+		if (!q.found) {
+			s->un = i + 1;
+			break;
 		}
 	}
 	s->flags |= KW_STK_VMA;
