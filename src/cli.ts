@@ -12,7 +12,8 @@ import { FAMILIES, describeLost } from './core/events';
 import { describeGuardCapability, describeIoUring } from './core/probe-text';
 import { KwError, errorMessage } from './core/errors';
 import { HostManager, HostPrompts, defaultKnownHostsFile, defaultSshConfigFile } from './core/host/host';
-import { StreamFormat, TraceSession } from './core/session/trace-session';
+import { StreamFormat, TraceSession, parseStacksArg } from './core/session/trace-session';
+import { kernelFrameText, userFrameText, type Escape } from './core/stacks';
 import type { TraceOptions } from './core/trace-api';
 import { decoderFor, DEFAULT_FORMAT } from './core/session/decoders';
 import { watchCommand } from './cli-watch';
@@ -23,7 +24,9 @@ const USAGE = `usage:
   kwitness probe HOST [--json]
   kwitness trace unlink|create|write|exec[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
         [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
-        [--ringbuf-kb N] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
+        [--ringbuf-kb N] [--stacks kernel|user|kernel,user] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
+  --stacks: each event carries the call's kernel and/or user stack (named on the host), printed
+        under its line (or as kstack/ustack with --json)
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
         0 = never), e.g. after the laptop went to sleep or the network dropped silently
   kwitness guard --host HOST [--deny-delete PATH]... [--deny-write PATH]... [--quota DIR=SIZE]...
@@ -59,7 +62,7 @@ interface Args {
 }
 
 const VALUE_FLAGS = new Set([
-  'host', 'path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
+  'host', 'path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'attach', 'ringbuf-kb', 'stacks', 'ssh-config', 'known-hosts', 'identity', 'agent-dir',
   'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
   'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', 'service', 'memory-max-mb', 'cpu-quota', // watch
   'deny-delete', 'deny-write', 'quota', // guard
@@ -114,6 +117,7 @@ export function guardOptionsFrom(a: Args): TraceOptions {
   for (const f of ['path-prefix', 'path-glob', 'pid', 'comm', 'uid', 'cgroup', 'failed-only']) {
     if (a.flags.has(f)) throw new KwError('bad-input', `guard: --${f} is a trace filter; a guard takes --deny-delete, --deny-write, --quota`);
   }
+  if (a.flags.has('stacks')) throw new KwError('bad-input', 'guard: --stacks is a trace option; a guard reports refusals without stacks');
   const quotas = (a.flags.get('quota') ?? []).map((q) => {
     const eq = q.lastIndexOf('=');
     const bytes = eq > 0 ? parseBytes(q.slice(eq + 1)) : undefined;
@@ -143,6 +147,7 @@ export function traceOptionsFrom(a: Args): TraceOptions {
   if (a.positional.length > 1) throw new KwError('bad-input', `trace: unexpected argument "${a.positional[1]}"`);
   const families = famText.split(',').map((f) => f.trim());
   for (const f of families) if (!FAMILIES.includes(f as Family)) throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create, write or exec)`);
+  const stacks = one(a, 'stacks');
   const attach = one(a, 'attach');
   if (attach !== undefined && !['auto', 'fentry', 'kprobe', 'tracepoint'].includes(attach)) {
     throw new KwError('bad-input', `--attach must be auto, fentry, kprobe or tracepoint, got "${attach}"`);
@@ -158,6 +163,7 @@ export function traceOptionsFrom(a: Args): TraceOptions {
     failedOnly: a.flags.has('failed-only'),
     attach: attach as TraceOptions['attach'],
     ringbufKb: intFlag(a, 'ringbuf-kb'),
+    stacks: stacks === undefined ? undefined : parseStacksArg(stacks),
   };
 }
 
@@ -190,6 +196,30 @@ export function formatEvent(e: KwEvent): string {
     case 'exit':
       return `${t} exit   pid=${e.pid} code=${e.exit_code}${e.signal ? ` signal=${e.signal}` : ''} after ${(e.duration_ns / 1e6).toFixed(1)} ms  comm=${JSON.stringify(e.comm)}`;
   }
+}
+
+/** Names on a terminal: control characters escaped as in a JSON string (no raw ESC reaches it). */
+const termText: Escape = (printable) => JSON.stringify(printable).slice(1, -1);
+
+/**
+ * The stacks of an event (`--stacks`), one line each under the event's line, frames innermost
+ * first: "    kernel: vfs_unlink+0x12 < do_unlinkat+0x1a0 < …". Nothing for an event without.
+ */
+export function formatStacks(e: KwEvent): string[] {
+  if (e.type === 'exit') return [];
+  const lines: string[] = [];
+  const one = (label: string, frames: string[] | undefined, err: number | undefined): void => {
+    if (frames === undefined) return;
+    lines.push(`    ${label}: ${frames.length ? frames.join(' < ') : err ? `(not taken: error ${err})` : '(no frames)'}`);
+  };
+  one('kernel', e.kstack?.map((f) => kernelFrameText(f, termText)), e.kstack_error);
+  one('user  ', e.ustack?.map((f) => userFrameText(f, termText) + (f.inferred ? ' (from stack pointer)' : '')), e.ustack_error);
+  return lines;
+}
+
+/** An event's line, and its stacks' lines under it when it has them. */
+export function eventLines(e: KwEvent): string {
+  return [formatEvent(e), ...formatStacks(e)].join('\n');
 }
 
 // ---------- prompts on the controlling terminal, or env for non-interactive use ----------
@@ -380,7 +410,7 @@ export async function main(argv: string[]): Promise<number> {
             value: (f) => one(a, f),
             int: (f) => intFlag(a, f),
             has: (f) => a.flags.has(f),
-            formatEvent,
+            formatEvent: eventLines,
           },
           hosts,
         );
@@ -433,7 +463,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     for (const e of batch) {
       if (maxCount !== undefined && seen >= maxCount) break;
       seen++;
-      out += (json ? JSON.stringify(e) : formatEvent(e)) + '\n';
+      out += (json ? JSON.stringify(e) : eventLines(e)) + '\n';
     }
     // a full stdout (a slow reader of the pipe) holds the agent's output instead of buffering
     // here without bound; the agent's ring buffer then counts what is lost

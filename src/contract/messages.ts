@@ -59,8 +59,18 @@ export interface WebviewToHostMap {
   ready: { traceId: string | null; contract: number };
   /** Open a path of the traced host; `pathB64` is the exact bytes (never the printable form). */
   openPath: { traceId: string; hostId: string; pathB64: string; field: PathField };
-  /** Open the Kernel Symbol view for a kernel function (or the function behind a probe). */
+  /**
+   * Open the Kernel Symbol view for a kernel function: the function behind a probe, or a frame of
+   * a kernel stack (then `probe` is '').
+   */
   showKernelSymbol: { traceId: string; hostId: string; symbol: string; probe: string };
+  /**
+   * A user stack frame's source position (events.ts UserFrame src, line; Go binaries): open that
+   * file of the local workspace at that line, found by its name and as much of its directory as
+   * matches (the traced host's build path is not this machine's). Said in the status bar when
+   * the workspace has no such file.
+   */
+  openSource: { traceId: string; src: string; line: number };
   /** Ask for a save dialog; the host answers exportAccepted or exportResult (cancelled). */
   exportBegin: { traceId: string; format: ExportFormat; count: number };
   /** One piece of an accepted export (text, already formatted); `last` closes the file. */
@@ -131,6 +141,11 @@ export interface PanelFilters {
   namespace: string;
   /** Container of the acting process: substring of its name (case-insensitive) or prefix of its id. */
   container: string;
+  /**
+   * Events that came by this code path: their stack signature (src/core/stacks.ts) is exactly
+   * this. Set from the details pane's stack groups; '' or absent = off.
+   */
+  stack?: string;
 }
 
 export const EMPTY_FILTERS: PanelFilters = {

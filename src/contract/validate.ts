@@ -6,6 +6,8 @@ import {
   type ColumnId, type PanelFilters, type PanelViewState, type WebviewToHost, type WebviewToHostMap,
 } from './messages';
 import { isKernelSymbol } from '../core/kernel-symbol';
+import { MAX_STACK_FRAMES, type KernelFrame, type StackFields, type UserFrame } from '../core/events';
+import { MAX_SIGNATURE } from '../core/stacks';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -15,6 +17,8 @@ const MAX_ID = 256;
 /** PATH_MAX is 4096 bytes; base64 of that is 5464 chars. Leave room for long resolved paths. */
 const MAX_PATH_B64 = 65536;
 const MAX_CHUNK = 16 * 1024 * 1024;
+/** A source file name of a stack frame: a path (PATH_MAX bytes), with room for escapes. */
+const MAX_SOURCE = 8192;
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function obj(x: unknown, what: string): Record<string, unknown> {
@@ -72,6 +76,12 @@ const checkers: Checkers = {
     const probe = str(o, 'probe', w, 256);
     if (/[\u0000-\u001f\u007f]/.test(probe)) throw new Invalid(`${w}.probe contains control characters`);
     return { traceId: id(o, 'traceId', w), hostId: id(o, 'hostId', w), symbol, probe };
+  },
+  openSource(o, w) {
+    onlyKeys(o, ['type', 'traceId', 'src', 'line'], w);
+    const src = str(o, 'src', w, MAX_SOURCE);
+    if (src.trim() === '' || /[\u0000-\u001f\u007f]/.test(src)) throw new Invalid(`${w}.src is empty or contains control characters`);
+    return { traceId: id(o, 'traceId', w), src, line: int(o, 'line', w, 1, 2 ** 31) };
   },
   exportBegin(o, w) {
     onlyKeys(o, ['type', 'traceId', 'format', 'count'], w);
@@ -133,6 +143,7 @@ function filters(x: unknown): PanelFilters {
     pod: optStr('pod', 512),
     namespace: optStr('namespace', 256),
     container: optStr('container', 256),
+    ...(o.stack === undefined || o.stack === '' ? {} : { stack: str(o, 'stack', w, MAX_SIGNATURE) }),
   };
 }
 
@@ -161,6 +172,69 @@ export function validateViewState(x: unknown): Validated<PanelViewState> {
         detailsOpen: bool(o, 'detailsOpen', w),
       },
     };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- stacks of an event
+// Events come from the host (the agent's records, decoded there), not from the webview; the
+// panel still checks the stacks it renders and groups (events.ts StackFields): names from the
+// traced host's binaries are attacker-controlled, and a stack is the one part of an event that
+// grows with its depth. Checked where the webview stores an event (webview/src/store.ts).
+
+const KERNEL_FRAME_KEYS = ['addr', 'sym', 'sym_b64', 'off', 'module', 'module_b64', 'src', 'src_b64', 'line', 'inferred'];
+const USER_FRAME_KEYS = ['addr', 'sym', 'sym_b64', 'off', 'file', 'file_b64', 'file_off', 'build_id', 'build_id_b64', 'src', 'src_b64', 'line', 'inferred'];
+/** A name of a frame (a C++ or Go symbol can be long; a path is at most PATH_MAX bytes). */
+const MAX_NAME = 8192;
+
+function frame(x: unknown, user: boolean, w: string): KernelFrame & UserFrame {
+  const o = obj(x, w);
+  onlyKeys(o, user ? USER_FRAME_KEYS : KERNEL_FRAME_KEYS, w);
+  const addr = str(o, 'addr', w, 18);
+  if (!/^0x[0-9a-f]{1,16}$/.test(addr)) throw new Invalid(`${w}.addr must be 0x and 1 to 16 lowercase hex digits`);
+  for (const k of ['sym', 'module', 'file', 'src']) if (o[k] !== undefined) str(o, k, w, MAX_NAME);
+  for (const k of ['sym_b64', 'module_b64', 'file_b64', 'src_b64', 'build_id_b64']) {
+    if (o[k] === undefined) continue;
+    if (o[k.slice(0, -4)] === undefined) throw new Invalid(`${w}.${k} without ${k.slice(0, -4)}`);
+    const b = str(o, k, w, 2 * MAX_NAME);
+    if (!B64.test(b) || b.length % 4 !== 0) throw new Invalid(`${w}.${k} is not base64`);
+  }
+  if (o.build_id !== undefined && !/^[0-9a-f]{0,256}$/.test(str(o, 'build_id', w, 256))) throw new Invalid(`${w}.build_id must be lowercase hex`);
+  for (const k of ['off', 'file_off']) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new Invalid(`${w}.${k} must be a non-negative integer`);
+  }
+  if (o.off !== undefined && o.sym === undefined) throw new Invalid(`${w}.off without sym`);
+  if (o.line !== undefined) int(o, 'line', w, 0, 2 ** 32 - 1);
+  if ((o.line === undefined) !== (o.src === undefined)) throw new Invalid(`${w}: src and line come together`);
+  if (o.inferred !== undefined && o.inferred !== true) throw new Invalid(`${w}.inferred must be true when present`);
+  return o as unknown as KernelFrame & UserFrame;
+}
+
+function frames(x: unknown, user: boolean, w: string): Array<KernelFrame & UserFrame> {
+  if (!Array.isArray(x)) throw new Invalid(`${w} must be an array of frames`);
+  if (x.length > MAX_STACK_FRAMES) throw new Invalid(`${w} has ${x.length} frames, more than ${MAX_STACK_FRAMES}`);
+  return x.map((f, i) => frame(f, user, `${w}[${i}]`));
+}
+
+/**
+ * Checks the stack fields of an event (any other field is ignored): kstack/ustack arrays of at
+ * most MAX_STACK_FRAMES frames of the right shape, errors negative integers. Returns them alone
+ * (the fields absent from the event stay absent); never throws.
+ */
+export function validateStacks(e: Readonly<Record<string, unknown>>): Validated<StackFields> {
+  try {
+    const out: StackFields = {};
+    if (e.kstack !== undefined) out.kstack = frames(e.kstack, false, 'kstack');
+    if (e.ustack !== undefined) out.ustack = frames(e.ustack, true, 'ustack');
+    for (const k of ['kstack_error', 'ustack_error'] as const) {
+      if (e[k] === undefined) continue;
+      if (e[k.slice(0, 6)] === undefined) throw new Invalid(`${k} without ${k.slice(0, 6)}`);
+      out[k] = int(e as Record<string, unknown>, k, 'event', -(2 ** 31), -1);
+    }
+    return { ok: true, value: out };
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: e.message };
     throw e;

@@ -119,7 +119,71 @@ export function isInodeNumber(v: unknown): v is InodeNumber {
 
 export type PathSource = 'kernel' | 'name' | 'user';
 
-export interface FileEventFields extends ProcessFields {
+/**
+ * One frame of a kernel stack (`trace --stacks kernel`), named on the traced host from
+ * /proc/kallsyms. `addr`: the return address as lowercase hex with 0x (a u64: a number would
+ * round it); `sym`/`off`: the function and the address's distance from its start, when known;
+ * `module`: the kernel module holding it, absent for the kernel itself.
+ */
+export interface KernelFrame {
+  addr: string;
+  sym?: string;
+  sym_b64?: string;
+  off?: number;
+  module?: string;
+  module_b64?: string;
+}
+
+/**
+ * One frame of a user stack (`trace --stacks user`). `file`/`file_off`: the ELF file the address
+ * was mapped from, as the process names it, and the offset in it (with `build_id`, its GNU build
+ * id in hex, when it has one: enough to symbolize elsewhere); `sym`/`off`: the function, from the
+ * file's symbol tables; `src`/`line`: the source position when the file tells it (Go binaries).
+ * `inferred`: the caller of a system call wrapper that keeps no frame, read at the stack pointer
+ * (a frame-pointer walk cannot see it), so a likely caller rather than a certain one.
+ */
+export interface UserFrame {
+  addr: string;
+  sym?: string;
+  sym_b64?: string;
+  off?: number;
+  file?: string;
+  file_b64?: string;
+  file_off?: number;
+  build_id?: string;
+  build_id_b64?: string;
+  src?: string;
+  src_b64?: string;
+  line?: number;
+  inferred?: true;
+}
+
+/**
+ * The call's stacks (`trace FAMILIES --stacks kernel|user|kernel,user`), innermost frame first, on
+ * unlink, create, write and exec events (never exit). Both arrays are present whenever the trace
+ * takes stacks, even for the kind it does not take (then empty); absent otherwise. `X_error`: the
+ * negative errno for which the kernel could not take that stack (the array is empty then).
+ * X_b64 twins as for every byte-string field (sym, module, file, src).
+ */
+export interface StackFields {
+  kstack?: KernelFrame[];
+  kstack_error?: number;
+  ustack?: UserFrame[];
+  ustack_error?: number;
+}
+
+/** A frame of either stack (what the two have in common: addr, sym, off). */
+export type StackFrame = KernelFrame | UserFrame;
+
+/**
+ * Frames a consumer accepts per stack (the webview checks it): the agent sends at most
+ * KW_STACK_MAX (64) kernel frames and 64 + 1 (the stack pointer's) user frames; twice that leaves
+ * room for a later agent.
+ */
+export const MAX_STACK_FRAMES = 130;
+
+
+export interface FileEventFields extends ProcessFields, StackFields {
   op: FileOp;
   /**
    * ABSOLUTE path, resolved against the dirfd or cwd the caller used, across mount points; ''
@@ -220,7 +284,7 @@ export interface DeniedEvent extends FileEventFields {
   quota_bytes?: number;
 }
 
-export interface ExecEvent extends ProcessFields {
+export interface ExecEvent extends ProcessFields, StackFields {
   type: 'exec';
   /** The filename as passed to execve (may be relative, e.g. ./ls). */
   filename: string;
@@ -242,6 +306,11 @@ export interface ExitEvent extends ProcessFields {
   signal: number;
   /** ns from the matching exec (or from process start when no exec was seen). */
   duration_ns: number;
+  /** An exit is no call: it never has stacks (declared so that `KwEvent['kstack']` reads). */
+  kstack?: never;
+  kstack_error?: never;
+  ustack?: never;
+  ustack_error?: never;
 }
 
 export type KwEvent = UnlinkEvent | CreateEvent | WriteEvent | DeniedEvent | ExecEvent | ExitEvent;

@@ -40,5 +40,12 @@ export function describeScope(o: Omit<TraceOptions, 'families'>): string {
   if (o.uid !== undefined) f.push(`uid ${o.uid}`);
   if (o.cgroup) f.push(`cgroup ${o.cgroup}`);
   if (o.failedOnly) f.push('failed only');
+  const st = stacksWords(o.stacks);
+  if (st) f.push(st);
   return f.join('; ') || 'none';
+}
+
+/** "stacks" (kernel and user), "kernel stacks", "user stacks", or '' when a trace takes none. */
+export function stacksWords(s: TraceOptions['stacks']): string {
+  return s?.kernel && s.user ? 'stacks' : s?.kernel ? 'kernel stacks' : s?.user ? 'user stacks' : '';
 }

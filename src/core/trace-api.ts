@@ -40,6 +40,18 @@ export interface TraceOptions {
   failedOnly?: boolean;
   attach?: 'auto' | 'fentry' | 'kprobe' | 'tracepoint';
   ringbufKb?: number;
+  /**
+   * Take the call's stacks with every event (`--stacks kernel|user|kernel,user`; off when absent
+   * or both false): events then carry kstack/ustack (events.ts StackFields). Costs a stack walk
+   * and its naming per event.
+   */
+  stacks?: StackChoice;
+}
+
+/** Which stacks a trace takes (TraceOptions.stacks). */
+export interface StackChoice {
+  kernel: boolean;
+  user: boolean;
 }
 
 /** One running (or ended) trace. Events arrive in batches, never one callback per event. */

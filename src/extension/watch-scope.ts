@@ -1,5 +1,6 @@
 // What a watch or a trace records, asked step by step: families, paths (prefixes or patterns),
-// then optional narrowing (comm, pid, uid, container/cgroup, failed only) and how long it lasts
+// then optional narrowing (comm, pid, uid, container/cgroup, failed only), whether to capture the
+// call's stacks, and how long it lasts
 // (a trace may keep running on the host after this window: then it is a watch; a watch may come
 // back after a reboot), then a name for a watch. Every answer defaults to the last one given for the same host (kept in the workspace
 // state), so setting the same trap again is Enter, Enter, Enter. All of it runs in the kernel
@@ -15,7 +16,8 @@ const LAST_KEY = 'kwitness.lastWatchScope';
 /** Per host, which row of the quick Start commands' question was chosen last (it comes first). */
 const QUICK_KEY = 'kwitness.lastQuickScope';
 
-type Narrowing = Pick<TraceOptions, 'comm' | 'pid' | 'uid' | 'cgroup' | 'failedOnly'>;
+/** The optional step's answers that become trace options (stacks is no narrowing, but is asked there too). */
+type Narrowing = Pick<TraceOptions, 'comm' | 'pid' | 'uid' | 'cgroup' | 'failedOnly' | 'stacks'>;
 
 export interface WatchScope {
   families: Family[];
@@ -56,6 +58,7 @@ const STEPS: Step[] = [
   { key: 'uid', label: 'Only one user (uid)…', detail: 'the real uid of the process', ask: { prompt: 'user id', placeHolder: '1000', check: isUint(0xfffffffe) } },
   { key: 'cgroup', label: 'Only one container or service (cgroup)…', detail: 'a cgroup v2 path: the container, pod or systemd unit and everything under it', ask: { prompt: 'cgroup path', placeHolder: '/sys/fs/cgroup/system.slice/docker-….scope', check: (v) => (v.trim().startsWith('/') ? undefined : 'an absolute cgroup path') } },
   { key: 'failedOnly', label: 'Only failed attempts', detail: 'e.g. a delete that was refused' },
+  { key: 'stacks', label: 'Capture stacks (kernel + user)', detail: "each event carries the call's kernel and user stack, named on the host: why it happened, not just who (costs a stack walk per event)" },
   { key: 'keep', label: 'Keep running on the host after I disconnect', detail: 'a watch: it journals on the host; reopen it from the Hosts view' },
   { key: 'persistent', label: 'Keep it after a reboot', detail: 'an enabled systemd unit on the host (hosts with systemd only)' },
 ];
@@ -145,7 +148,7 @@ export async function askWatchScope(
     k === 'persistent' ? before.persistent : k === 'keep' ? before.keep === true : before.narrowing?.[k] !== undefined && before.narrowing?.[k] !== false;
   const picked = await vscode.window.showQuickPick(
     STEPS.filter((s) => s.key !== 'keep' || kind === 'trace').map((s) => ({ label: s.label, detail: s.detail, picked: wasOn(s.key), step: s })),
-    { title: title('narrow it down (optional; Enter with nothing picked records everything)'), canPickMany: true, ignoreFocusOut: true },
+    { title: title('narrow it down, or capture stacks (optional; Enter with nothing picked records everything)'), canPickMany: true, ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   const narrowing: Narrowing = {};
@@ -155,6 +158,7 @@ export async function askWatchScope(
     if (step.key === 'persistent') persistent = keep = true;
     else if (step.key === 'keep') keep = true;
     else if (step.key === 'failedOnly') narrowing.failedOnly = true;
+    else if (step.key === 'stacks') narrowing.stacks = { kernel: true, user: true };
     else if (step.ask) {
       const prev = before.narrowing?.[step.key];
       const v = await vscode.window.showInputBox({
@@ -200,7 +204,7 @@ export async function askQuickScope(host: HostRef, family: Family, state: vscode
   if (lastText !== 'none') rows.push({ label: '$(history) As last time', description: lastText, choice: 'last' });
   rows.push({ label: `$(globe) Everything on ${host.label}`, description: 'every process, every path', choice: 'everything' });
   rows.push({ label: '$(folder) Only under paths…', description: 'folders, files or * ? [..] patterns; checked in the kernel', choice: 'paths' });
-  rows.push({ label: '$(filter) Choose the scope…', description: 'paths, process, user, container, failed only, keep running on the host', choice: 'more' });
+  rows.push({ label: '$(filter) Choose the scope…', description: 'paths, process, user, container, failed only, stacks, keep running on the host', choice: 'more' });
   const before = state.get<Record<string, QuickChoice>>(QUICK_KEY)?.[host.id];
   const choice = await pickRow(`Trace ${family} on ${host.label}: what to record?`, rows, rows.find((r) => r.choice === before));
   if (!choice) return undefined;

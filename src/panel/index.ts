@@ -2,7 +2,8 @@
 //   - `kwitness.events` webview panels, one per trace (trace-panel.ts; serializer for reloads,
 //     retained while hidden), with export to JSON Lines / CSV (export.ts);
 //   - the read-only FileSystemProvider for `kwitness://<hostId>/abs/path` (host-file-system.ts);
-//   - commands `kwitness.openPath` (open-path.ts) and `kwitness.showKernelSymbol` (symbol-view.ts).
+//   - commands `kwitness.openPath` (open-path.ts) and `kwitness.showKernelSymbol` (symbol-view.ts);
+//   - a user stack frame's source opened from the workspace (open-source.ts).
 //
 // Command arguments (for the tree, the palette and the extension-host tests):
 //   kwitness.openPath(hostId: string, path: string | Uint8Array)        plain path or exact bytes
@@ -20,6 +21,7 @@ import type { PanelDeps } from './deps';
 import { FS_SCHEME, HostFileSystem } from './host-file-system';
 import { makeNonce, renderPanelHtml } from './html';
 import { PathOpener } from './open-path';
+import { openSource } from './open-source';
 import { SYMBOL_VIEW_TYPE, SymbolViews } from './symbol-view';
 import { EVENTS_VIEW_TYPE, TracePanel, type TracePanelHost } from './trace-panel';
 import { traceTitle } from './title';
@@ -177,6 +179,10 @@ export class PanelManager extends Disposable implements TracePanelHost {
 
   showKernelSymbol(hostId: string, symbol: string, probe: string): Promise<vscode.WebviewPanel> {
     return this.symbols.show(hostId, symbol, probe);
+  }
+
+  openSource(src: string, line: number): Promise<vscode.Uri | undefined> {
+    return openSource(src, line, this.deps.log);
   }
 }
 

@@ -3,10 +3,11 @@
 // must tell them apart at a glance. Pure (no vscode): unit-tested.
 import type { HostRef, TraceOptions } from '../core/trace-api';
 import { guardTitle } from '../core/guard';
+import { stacksWords } from '../core/path-scope';
 
 export interface TitledTrace {
   host: HostRef;
-  options: Pick<TraceOptions, 'families' | 'guard' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly'>;
+  options: Pick<TraceOptions, 'families' | 'guard' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly' | 'stacks'>;
   /** A watch's name: it says what the trace is for better than its scope. */
   label?: string;
 }
@@ -16,12 +17,14 @@ export function traceTitle(t: TitledTrace, started?: Date): string {
   const fams = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
   const g = t.options.guard && guardTitle(t.options.guard);
   const guard = g && g[0].toUpperCase() + g.slice(1); // "Guard: disk.img"
-  const what = guard ? (t.label ? `${guard} ${t.label}` : guard) : t.label ? `${fams} ${t.label}` : `${fams}${scopeText(t.options)}`;
+  // a watch's name says what it is for; that it takes stacks still shows (its events are heavier)
+  const st = stacksWords(t.options.stacks);
+  const what = guard ? (t.label ? `${guard} ${t.label}` : guard) : t.label ? `${fams} ${t.label}${st ? ` with ${st}` : ''}` : `${fams}${scopeText(t.options)}`;
   const at = started ? ` · ${pad(started.getHours())}:${pad(started.getMinutes())}` : '';
   return `${what} — ${t.host.label}${at}`;
 }
 
-/** The scope in a few words: the first path (and how many more), then process, pid, uid, failed-only. */
+/** The scope in a few words: the first path (and how many more), then process, pid, uid, failed-only, stacks. */
 export function scopeText(o: TitledTrace['options']): string {
   const parts: string[] = [];
   const more = (n: number) => (n > 1 ? ` +${n - 1}` : '');
@@ -31,6 +34,8 @@ export function scopeText(o: TitledTrace['options']): string {
   if (o.pid !== undefined) parts.push(`pid ${o.pid}`);
   if (o.uid !== undefined) parts.push(`uid ${o.uid}`);
   if (o.failedOnly) parts.push('failed only');
+  const st = stacksWords(o.stacks);
+  if (st) parts.push(`with ${st}`);
   return parts.length ? ` ${parts.join(', ')}` : '';
 }
 

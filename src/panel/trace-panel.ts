@@ -25,6 +25,8 @@ export interface TracePanelHost {
   panelHtml(webview: vscode.Webview, title: string): string;
   openPath(hostId: string, bytes: Uint8Array): Promise<unknown>;
   showKernelSymbol(hostId: string, symbol: string, probe: string): Promise<unknown>;
+  /** A user stack frame's source file, from the workspace, at a line (1-based). */
+  openSource(src: string, line: number): Promise<unknown>;
   /** Starts the panel's scope again and binds the new trace to this panel. */
   restart(panel: TracePanel): void;
 }
@@ -144,6 +146,9 @@ export class TracePanel extends Disposable {
     showKernelSymbol: (m) => {
       if (m.hostId !== this.host.id) return;
       void this.mgr.showKernelSymbol(this.host.id, m.symbol, m.probe);
+    },
+    openSource: (m) => {
+      void this.mgr.openSource(m.src, m.line).catch((e) => vscode.window.showErrorMessage(`Kernel Witness: ${(e as Error).message}`));
     },
     exportBegin: (m) => void this.exports.begin(m.format, m.count),
     exportChunk: (m) => this.exports.chunk(m.exportId, m.data, m.last),

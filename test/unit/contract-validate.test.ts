@@ -2,7 +2,7 @@
 // with a one-line reason (the webview renders attacker-controlled names; treat it as untrusted).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateViewState, validateWebviewMessage, CONTRACT_VERSION, EMPTY_FILTERS } from '../../src/contract';
+import { validateStacks, validateViewState, validateWebviewMessage, CONTRACT_VERSION, EMPTY_FILTERS } from '../../src/contract';
 
 const ok = (m: unknown) => {
   const v = validateWebviewMessage(m);
@@ -88,4 +88,76 @@ test('view state: the pod, namespace and container filters are checked, and abse
   assert.ok(!bad.ok && /filters.pod must be a string/.test(bad.error));
   const long = validateViewState(state({ ...EMPTY_FILTERS, namespace: 'x'.repeat(300) }));
   assert.ok(!long.ok && /filters.namespace is longer/.test(long.error));
+});
+
+test('openSource: a source position of a user stack frame, checked', () => {
+  assert.deepEqual(ok({ type: 'openSource', traceId: 't', src: '/home/u/src/victim/main.go', line: 42 }), { type: 'openSource', traceId: 't', src: '/home/u/src/victim/main.go', line: 42 });
+  bad({ type: 'openSource', traceId: 't', src: '/x/main.go', line: 0 }, /line must be an integer in \[1,/);
+  bad({ type: 'openSource', traceId: 't', src: '/x/main.go', line: 1.5 }, /line must be an integer/);
+  bad({ type: 'openSource', traceId: 't', src: '', line: 1 }, /src is empty/);
+  bad({ type: 'openSource', traceId: 't', src: '/x/a\nb.go', line: 1 }, /control characters/);
+  bad({ type: 'openSource', traceId: 't', src: 'x'.repeat(9000), line: 1 }, /src is longer than 8192/);
+  bad({ type: 'openSource', traceId: 't', src: '/x/main.go', line: 1, hostId: 'h' }, /unexpected field 'hostId'/);
+});
+
+const KFRAME = { addr: '0xffffffff81234567', sym: 'vfs_unlink', off: 18, module: 'xfs' };
+const UFRAME = { addr: '0x401234', sym: 'del\ufffd', sym_b64: 'ZGVs/w==', off: 20, file: '/opt/victim', file_off: 4660, build_id: 'a1b2', inferred: true };
+const GOFRAME = { addr: '0x4a5b6c', sym: 'main.deleteIt', off: 44, file: '/opt/gov', file_off: 1, src: '/home/u/main.go', line: 42 };
+
+test('validateStacks accepts what the agent sends: kernel and user frames, inferred, non-UTF-8 names, errors', () => {
+  const e = { type: 'unlink', pid: 1, kstack: [KFRAME, { addr: '0x0' }], ustack: [UFRAME, GOFRAME], ustack_error: -14 };
+  const v = validateStacks(e);
+  assert.ok(v.ok, v.ok ? '' : v.error);
+  assert.deepEqual(v.ok && v.value, { kstack: [KFRAME, { addr: '0x0' }], ustack: [UFRAME, GOFRAME], ustack_error: -14 });
+  const none = validateStacks({ type: 'unlink', pid: 1 });
+  assert.deepEqual(none.ok && none.value, {}, 'an event without stacks: nothing');
+  const empty = validateStacks({ kstack: [], kstack_error: -14, ustack: [] });
+  assert.ok(empty.ok);
+  assert.ok(validateStacks({ kstack: Array.from({ length: 130 }, () => KFRAME) }).ok, '130 frames');
+});
+
+test('validateStacks rejects bad frames with a one-line reason', () => {
+  const no = (e: Record<string, unknown>, re: RegExp) => {
+    const v = validateStacks(e);
+    assert.equal(v.ok, false, `accepted ${JSON.stringify(e).slice(0, 200)}`);
+    if (!v.ok) {
+      assert.match(v.error, re);
+      assert.ok(!v.error.includes('\n'));
+    }
+  };
+  no({ kstack: Array.from({ length: 131 }, () => KFRAME) }, /kstack has 131 frames, more than 130/);
+  no({ ustack: 'unlink < main' }, /ustack must be an array of frames/);
+  no({ kstack: [null] }, /kstack\[0\] is not an object/);
+  no({ kstack: [{ ...KFRAME, addr: 18446744073709551615 }] }, /kstack\[0\]\.addr must be a string/);
+  no({ kstack: [{ ...KFRAME, addr: '0xFFFF' }] }, /addr must be 0x and 1 to 16 lowercase hex digits/);
+  no({ kstack: [{ ...KFRAME, addr: '0x1ffffffffffffffff' }] }, /addr is longer than 18/);
+  no({ kstack: [KFRAME, { ...KFRAME, sym: 7 }] }, /kstack\[1\]\.sym must be a string/);
+  no({ kstack: [{ ...KFRAME, file: '/x' }] }, /kstack\[0\]: unexpected field 'file'/);
+  no({ ustack: [{ ...UFRAME, module: 'x' }] }, /ustack\[0\]: unexpected field 'module'/);
+  no({ ustack: [{ ...UFRAME, off: -1 }] }, /off must be a non-negative integer/);
+  no({ ustack: [{ addr: '0x1', off: 3 }] }, /off without sym/);
+  no({ ustack: [{ ...GOFRAME, line: undefined }] }, /src and line come together/);
+  no({ ustack: [{ ...GOFRAME, line: -1 }] }, /line must be an integer/);
+  no({ ustack: [{ ...UFRAME, inferred: false }] }, /inferred must be true/);
+  no({ ustack: [{ ...UFRAME, sym_b64: 'not base64!' }] }, /sym_b64 is not base64/);
+  no({ ustack: [{ addr: '0x1', file_b64: 'AAAA' }] }, /file_b64 without file/);
+  no({ ustack: [{ ...UFRAME, build_id: 'XYZ' }] }, /build_id must be lowercase hex/);
+  no({ ustack: [{ ...UFRAME, sym: 'x'.repeat(9000) }] }, /sym is longer than 8192/);
+  no({ kstack_error: -14 }, /kstack_error without kstack/);
+  no({ kstack: [], kstack_error: 14 }, /kstack_error must be an integer in \[-2147483648, -1\]/);
+});
+
+test('view state: the stack filter (a signature) is kept, bounded, and absent in an older state', () => {
+  const state = (filters: unknown) => ({
+    contract: CONTRACT_VERSION, traceId: 't', hostId: 'local', title: 'x', filters,
+    columns: ['time', 'path'], sort: { column: 'time', descending: false }, scrollRow: 0, detailsOpen: true,
+  });
+  const v = validateViewState(state({ ...EMPTY_FILTERS, stack: 'user: unlink < main | kernel: vfs_unlink' }));
+  assert.ok(v.ok && v.value.filters.stack === 'user: unlink < main | kernel: vfs_unlink');
+  const off = validateViewState(state({ ...EMPTY_FILTERS, stack: '' }));
+  assert.ok(off.ok && !('stack' in off.value.filters));
+  const long = validateViewState(state({ ...EMPTY_FILTERS, stack: 'x'.repeat(5000) }));
+  assert.ok(!long.ok && /filters.stack is longer than 4096/.test(long.error));
+  const wrong = validateViewState(state({ ...EMPTY_FILTERS, stack: ['a'] }));
+  assert.ok(!wrong.ok && /filters.stack must be a string/.test(wrong.error));
 });

@@ -29,3 +29,10 @@ test('title: a guard is named by what it guards, not by families', () => {
   assert.equal(traceTitle({ host: local, options: { families: [], guard: { denyDelete: ['/data/vm/disk.img'] } } }), 'Guard: disk.img — This Machine');
   assert.equal(traceTitle({ host: local, options: { families: [], guard: { quotas: [{ path: '/srv/v', bytes: 1 }], denyWrite: ['/etc'], auditOnly: true } } }), 'Audit: 2 rules — This Machine');
 });
+
+test('title: a trace that takes stacks says so, a watch too', () => {
+  assert.equal(traceTitle({ host: local, options: { families: ['unlink'], stacks: { kernel: true, user: true } } }), 'Unlink with stacks — This Machine');
+  assert.equal(traceTitle({ host: local, options: { families: ['exec'], pathPrefixes: ['/srv'], stacks: { kernel: false, user: true } } }), 'Exec under /srv, with user stacks — This Machine');
+  assert.equal(traceTitle({ host: local, options: { families: ['exec'], stacks: { kernel: false, user: false } } }), 'Exec — This Machine', 'both off: nothing said');
+  assert.equal(traceTitle({ host: local, label: 'disk.img', options: { families: ['unlink'], stacks: { kernel: true, user: false } } }), 'Unlink disk.img with kernel stacks — This Machine');
+});

@@ -36,4 +36,8 @@ test('path scope: a scope reads as one line (the quick Start question\'s "as las
   assert.equal(describeScope({}), 'none');
   assert.equal(describeScope({ ...pathFilters(['/tmp', '/srv/*.img']), comm: 'kubelet', pid: 0, uid: 1000, cgroup: '/sys/fs/cgroup/x', failedOnly: true }),
     'paths /tmp; matching /srv/*.img; pid 0; comm kubelet; uid 1000; cgroup /sys/fs/cgroup/x; failed only');
+  // "as last time" with stacks says so: the quick Start commands reuse it without asking
+  assert.equal(describeScope({ pathPrefixes: ['/srv'], stacks: { kernel: true, user: true } }), 'paths /srv; stacks');
+  assert.equal(describeScope({ stacks: { kernel: false, user: true } }), 'user stacks');
+  assert.equal(describeScope({ stacks: { kernel: false, user: false } }), 'none');
 });

@@ -4,15 +4,19 @@
 // never a throw), random corruption, and exact nanosecond times.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isInodeNumber, type AgentRecord, type CreateEvent, type DeniedEvent, type ExecEvent, type ExitEvent, type UnlinkEvent, type WriteEvent } from '../../src/core/events';
+import { isInodeNumber, type AgentRecord, type CreateEvent, type DeniedEvent, type ExecEvent, type ExitEvent, type KernelFrame, type UnlinkEvent, type UserFrame, type WriteEvent } from '../../src/core/events';
 import { WireDecoder } from '../../src/core/wire/decoder';
 import { encodeRecord, encodeRecords, isoToNs } from '../../src/core/wire/encoder';
 
 /** Builds one frame by hand: fixed part given as [offset, width, value] triples, then strings. */
-function frame(fixedSize: number, fields: Array<[number, 1 | 2 | 4 | 8 | -4, number | bigint]>, tail: Array<string | Uint8Array | ['u32', number]>): Buffer {
+type Tail = Array<string | Uint8Array | ['u32', number] | ['raw', Uint8Array]>;
+
+function frame(fixedSize: number, fields: Array<[number, 1 | 2 | 4 | 8 | -4, number | bigint]>, tail: Tail): Buffer {
   const parts: Buffer[] = [];
   for (const t of tail) {
-    if (Array.isArray(t)) {
+    if (Array.isArray(t) && t[0] === 'raw') {
+      parts.push(Buffer.from(t[1]));
+    } else if (Array.isArray(t)) {
       const b = Buffer.alloc(4);
       b.writeUInt32LE(t[1]);
       parts.push(b);
@@ -58,7 +62,7 @@ function procFields(kind: number, flags: number, p: { pid: number; tid: number; 
   ];
 }
 
-const ANC: Array<string | Uint8Array | ['u32', number]> = [['u32', 100], 'bash', '/usr/bin/bash', ['u32', 1], 'systemd', '/usr/lib/systemd/systemd'];
+const ANC: Tail = [['u32', 100], 'bash', '/usr/bin/bash', ['u32', 1], 'systemd', '/usr/lib/systemd/systemd'];
 const PROC_STRINGS = ['rm', '/usr/bin/rm', '/tmp/x', '/user.slice', '', 'tracepoint:syscalls:sys_exit_unlinkat'];
 
 const unlinkExpected: UnlinkEvent = {
@@ -594,5 +598,146 @@ describe('WireDecoder: inode numbers stay exact (events.ts InodeNumber)', () => 
     for (const bad of [2 ** 53, -1, 1.5, '42', '9007199254740991', '09007199254740992', '18446744073709551616', '', null, 12n]) {
       assert.equal(isInodeNumber(bad), false, String(bad));
     }
+  });
+});
+
+describe('WireDecoder: the stack tail (--stacks, KW_PF_STACKS in kw_proc.pflags)', () => {
+  // STACK TAIL of bpf/kwitness_wire.h, after the ancestors: s32 kerr, s32 uerr, u32 kn, u32 un, then
+  // per frame u64 addr, u64 off, u64 file_off, u32 line, u32 flags (SYM 1, FILE 2, INFERRED 4,
+  // LINE 8), str sym, str obj, str build_id, str src. Built here byte by byte.
+  interface RawFrame { addr: bigint; off?: bigint; fileOff?: bigint; line?: number; flags: number; sym?: string | Uint8Array; obj?: string; buildId?: string; src?: string }
+  const str = (v: string | Uint8Array = ''): Buffer => {
+    const b = typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v);
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(b.length);
+    return Buffer.concat([n, b]);
+  };
+  function tail(kerr: number, uerr: number, k: RawFrame[], u: RawFrame[], counts?: [number, number]): ['raw', Uint8Array] {
+    const head = Buffer.alloc(16);
+    head.writeInt32LE(kerr, 0);
+    head.writeInt32LE(uerr, 4);
+    head.writeUInt32LE(counts?.[0] ?? k.length, 8);
+    head.writeUInt32LE(counts?.[1] ?? u.length, 12);
+    const frames = [...k, ...u].map((f) => {
+      const fixed = Buffer.alloc(32);
+      fixed.writeBigUInt64LE(f.addr, 0);
+      fixed.writeBigUInt64LE(f.off ?? 0n, 8);
+      fixed.writeBigUInt64LE(f.fileOff ?? 0n, 16);
+      fixed.writeUInt32LE(f.line ?? 0, 24);
+      fixed.writeUInt32LE(f.flags, 28);
+      return Buffer.concat([fixed, str(f.sym), str(f.obj), str(f.buildId), str(f.src)]);
+    });
+    return ['raw', Buffer.concat([head, ...frames])];
+  }
+  const PFLAGS = 60; // kw_hdr (16) + kw_proc.pflags (44)
+  const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+  const BUILD_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+  const badSym = Uint8Array.from([0x64, 0x65, 0x6c, 0xff, 0x21]); // "del\xff!": not UTF-8
+  const KERNEL: RawFrame[] = [
+    { addr: 0xffffffff81234567n, off: 0x12n, flags: 1, sym: 'vfs_unlink' },
+    { addr: 0xffffffffc0a01000n, off: 0x3a0n, flags: 1, sym: 'nfs_unlink', obj: 'nfs' },
+    { addr: 0xffffffff81000010n, flags: 0 }, // no name: the address alone
+  ];
+  const USER: RawFrame[] = [
+    { addr: 0x7f12_3456_789an, off: 11n, fileOff: 0xf789an, flags: 1 | 2, sym: 'unlink', obj: LIBC, buildId: BUILD_ID },
+    { addr: 0x401234n, off: 0x14n, fileOff: 0x1234n, flags: 1 | 2 | 4, sym: badSym, obj: '/opt/victim' }, // read at the stack pointer
+    { addr: 0x4a5b6cn, off: 0x2cn, fileOff: 0xa5b6cn, line: 42, flags: 1 | 2 | 8, sym: 'main.deleteIt', obj: '/opt/gov', src: '/home/u/src/victim/main.go' },
+    { addr: 0x7ffd00001000n, fileOff: 0x99n, flags: 0, obj: 'ignored without FILE' },
+  ];
+  const wantK: KernelFrame[] = [
+    { addr: '0xffffffff81234567', sym: 'vfs_unlink', off: 0x12 },
+    { addr: '0xffffffffc0a01000', sym: 'nfs_unlink', off: 0x3a0, module: 'nfs' },
+    { addr: '0xffffffff81000010' },
+  ];
+  const wantU: UserFrame[] = [
+    { addr: '0x7f123456789a', sym: 'unlink', off: 11, file: LIBC, file_off: 0xf789a, build_id: BUILD_ID },
+    { addr: '0x401234', sym: 'del\ufffd!', sym_b64: Buffer.from(badSym).toString('base64'), off: 0x14, file: '/opt/victim', file_off: 0x1234, inferred: true },
+    { addr: '0x4a5b6c', sym: 'main.deleteIt', off: 0x2c, file: '/opt/gov', file_off: 0xa5b6c, src: '/home/u/src/victim/main.go', line: 42 },
+    { addr: '0x7ffd00001000' },
+  ];
+  const unlinkWith = (t: ['raw', Uint8Array], pflags = 1): Buffer =>
+    frame(88, [...procFields(1, 1, { pid: 200, tid: 201, ppid: 100, uid: 1000, gid: 1001, ret: 0, nAnc: 2 }), [PFLAGS, 4, pflags], [64, 8, 2n ** 40n + 7n], [72, 4, 0x801], [76, 1, 1]],
+      [...PROC_STRINGS, '/tmp/x/a b', '', '', ...ANC, t]);
+
+  it('kernel and user frames, after the ancestors, keyed as the agent json prints them', () => {
+    const [r] = decodeAll(unlinkWith(tail(0, 0, KERNEL, USER))) as UnlinkEvent[];
+    assert.deepEqual(r, { ...unlinkExpected, kstack: wantK, ustack: wantU });
+    assert.equal('kstack_error' in r || 'ustack_error' in r, false);
+    // the encoder writes the same bytes back (pflags set, the tail after the ancestors)
+    assert.deepEqual(decodeAll(encodeRecord(r)), [r]);
+    // byte for byte in the tail (the last frame loses what its flags did not vouch for)
+    const enc = Buffer.from(encodeRecord(r));
+    const want = Buffer.from(tail(0, 0, KERNEL, [...USER.slice(0, 3), { addr: 0x7ffd00001000n, flags: 0 }])[1]);
+    assert.deepEqual(enc.subarray(enc.length - want.length), want);
+    assert.equal(enc.readUInt32LE(4 + PFLAGS), 1, 'pflags = KW_PF_STACKS');
+  });
+
+  it('a stack the kernel could not take: its errno, an empty array, the other stack still there', () => {
+    const [r] = decodeAll(unlinkWith(tail(-14, 0, [], USER.slice(0, 1)))) as UnlinkEvent[];
+    assert.deepEqual(r.kstack, []);
+    assert.equal(r.kstack_error, -14);
+    assert.deepEqual(r.ustack, wantU.slice(0, 1));
+    assert.equal('ustack_error' in r, false);
+    const [u] = decodeAll(unlinkWith(tail(0, -2, KERNEL.slice(0, 1), []))) as UnlinkEvent[];
+    assert.deepEqual(u.ustack, []);
+    assert.equal(u.ustack_error, -2);
+    for (const e of [r, u]) assert.deepEqual(decodeAll(encodeRecord(e)), [e]);
+  });
+
+  it('without KW_PF_STACKS (an older agent, a trace without --stacks) no stack keys; with it, both even when empty', () => {
+    const [plain] = decodeAll(handUnlink()) as UnlinkEvent[];
+    assert.equal('kstack' in plain || 'ustack' in plain, false);
+    assert.equal(encodeRecord(plain).length, handUnlink().length, 'no tail is written for an event without stacks');
+    const [empty] = decodeAll(unlinkWith(tail(0, 0, [], []))) as UnlinkEvent[];
+    assert.deepEqual([empty.kstack, empty.ustack], [[], []]);
+  });
+
+  it('an exec carries its stacks after argv and the ancestors', () => {
+    const f = frame(72, [...procFields(3, 0, { pid: 7, tid: 7, ppid: 6, uid: 0, gid: 0, ret: 0, nAnc: 1 }), [PFLAGS, 4, 1], [64, 4, 2]],
+      ['sh', '/usr/bin/dash', '/', '/', '', 'tracepoint:sched:sched_process_exec', '/bin/ls', '', 'ls', '-l', ['u32', 6], 'bash', '/usr/bin/bash', tail(0, 0, KERNEL.slice(0, 1), USER.slice(0, 1))]);
+    const [r] = decodeAll(f) as ExecEvent[];
+    assert.deepEqual(r.argv, ['ls', '-l']);
+    assert.deepEqual(r.ancestors, [{ pid: 6, comm: 'bash', exe: '/usr/bin/bash' }]);
+    assert.deepEqual(r.kstack, wantK.slice(0, 1));
+    assert.deepEqual(r.ustack, wantU.slice(0, 1));
+    assert.deepEqual(decodeAll(encodeRecord(r)), [r]);
+  });
+
+  it('frame counts beyond what the record holds are a bad frame (an error record), and decoding goes on', () => {
+    const huge = unlinkWith(tail(0, 0, KERNEL, USER, [0xffffffff, 0]));
+    const tooMany = unlinkWith(tail(0, 0, KERNEL, USER, [KERNEL.length, USER.length + 1]));
+    const cut = unlinkWith(tail(0, 0, KERNEL, USER)).subarray(0, -4); // the last frame's src length gone
+    cut.writeUInt32LE(cut.length - 4, 0);
+    cut.writeUInt32LE(cut.length - 4, 8);
+    const noHead = unlinkWith(['raw', Buffer.alloc(12)]); // pflags says a tail, only 12 of its 16 bytes
+    const got = decodeAll(Buffer.concat([huge, tooMany, cut, noHead, handUnlink()]));
+    assert.deepEqual(got.map((r) => r.type), ['error', 'error', 'error', 'error', 'unlink']);
+    const msg = (i: number) => (got[i] as { message: string }).message;
+    assert.match(msg(0), /4294967295 kernel and 0 user frames exceed the record/);
+    assert.match(msg(1), /3 kernel and 5 user frames exceed the record|runs past the record end/);
+    assert.match(msg(2), /runs past the record end/);
+    assert.match(msg(3), /stack tail runs past the record end/);
+    assert.deepEqual(got[4], unlinkExpected);
+  });
+
+  it('never throws on random corruption of records with stacks', () => {
+    const base = Buffer.concat([unlinkWith(tail(0, 0, KERNEL, USER)), unlinkWith(tail(-14, -2, [], []))]);
+    let seed = 777;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(base);
+      // mostly in the tails (where the counts and lengths are), sometimes anywhere
+      for (let k = 0; k < 1 + rand(4); k++) b[rand(3) ? base.length - 1 - rand(700) : rand(b.length)] = rand(256);
+      assert.doesNotThrow(() => decodeAll(b, 1 + rand(100)));
+    }
+  });
+
+  it('round-trips through every split point with a stack-carrying record in the stream', () => {
+    const [withStacks] = decodeAll(unlinkWith(tail(0, -14, KERNEL, []))) as UnlinkEvent[];
+    const stream = encodeRecords([unlinkExpected, withStacks, unlinkExpected]);
+    for (const size of [1, 3, 7, 64]) assert.deepEqual(decodeAll(stream, size), [unlinkExpected, withStacks, unlinkExpected], `chunks of ${size}`);
   });
 });

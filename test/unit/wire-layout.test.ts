@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { WIRE_ENUMS, WIRE_LAYOUT, type StructLayout } from '../../src/core/wire/layout';
+import { FRAME_FIXED, STACK_HEAD, WIRE_ENUMS, WIRE_LAYOUT, type StructLayout } from '../../src/core/wire/layout';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const HEADER = path.join(ROOT, 'bpf', 'kwitness_wire.h');
@@ -207,6 +207,21 @@ describe('wire layout: decoder tables vs the C header', () => {
     for (const v of src) assert.equal(v & ~WIRE_ENUMS.KW_F_PATH_SRC_MASK, 0);
     // old agents' lost records (56 bytes) stay a prefix of the current one
     assert.equal(WIRE_ENUMS.KW_LOST_REC_V1_SIZE, WIRE_LAYOUT.kw_lost_rec.fields.untracked[0]);
+  });
+
+  it('stacks: kw_proc ends with pflags (was padding), KW_PF_STACKS and the frame flags are distinct bits', () => {
+    assert.deepEqual(WIRE_LAYOUT.kw_proc.fields.pflags, [44, 4]);
+    assert.equal('_pad0' in WIRE_LAYOUT.kw_proc.fields, false);
+    assert.equal(WIRE_ENUMS.KW_PF_STACKS, 1);
+    const fr = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_FR_'));
+    assert.deepEqual(fr.map(([n]) => n).sort(), ['KW_FR_FILE', 'KW_FR_INFERRED', 'KW_FR_LINE', 'KW_FR_SYM']);
+    assert.equal(fr.reduce((m, [, v]) => m | v, 0), fr.reduce((m, [, v]) => m + v, 0), JSON.stringify(fr));
+    // the header's own words for a frame's fixed part: u64 addr, u64 off, u64 file_off, u32 line, u32 flags
+    const text = fs.readFileSync(HEADER, 'utf8');
+    assert.match(text, /u64 addr, u64 off, u64 file_off, u32 line, u32 flags \(enum kw_frame_flag\),\s*\*\s*str sym, str obj, str build_id, str src/);
+    assert.match(text, /s32 kerr, s32 uerr, u32 kn, u32 un/);
+    assert.equal(FRAME_FIXED, 3 * 8 + 2 * 4);
+    assert.equal(STACK_HEAD, 4 * 4);
   });
 
   it('the BPF object BTF agrees for every wire struct it carries', (t) => {

@@ -1,8 +1,12 @@
 // The details pane: every field of the selected event, built with createElement/textContent.
 // Paths are links (exact bytes), ancestors, pods, namespaces and containers filter on click,
-// the probe opens the symbol view.
-import type { KwEvent, PodRef } from '../../src/core/events';
+// the probe opens the symbol view. The call's stacks (`--stacks`) one frame a line: a kernel
+// function opens the symbol view, a source position opens the file from the workspace.
+import type { KernelFrame, KwEvent, PodRef, StackFields, UserFrame } from '../../src/core/events';
 import type { PathField } from '../../src/contract/messages';
+import { validateStacks } from '../../src/contract/validate';
+import { isKernelSymbol } from '../../src/core/kernel-symbol';
+import { kernelFrameText, userFrameText } from '../../src/core/stacks';
 import { exactB64, visible, visibleField, bytesToB64, b64ToBytes, errnoName } from './text';
 import { userLabel } from './format';
 import { el } from './dom';
@@ -14,7 +18,16 @@ export interface DetailActions {
   /** Set one of the Kubernetes filters (PanelFilters pod, namespace, container) to this value. */
   filterBy(key: 'pod' | 'namespace' | 'container', value: string): void;
   symbol(probe: string): void;
+  /** A kernel stack frame's function: the Kernel Symbol view. */
+  kernelSymbol(symbol: string): void;
+  /** A user stack frame's source position: that file of the workspace, at that line. */
+  openSource(src: string, line: number): void;
+  /** Show the events in view grouped by the code path they came by. */
+  groupByStack(): void;
 }
+
+/** The event fields of its stacks (rendered in their own sections, never as rows). */
+const STACK_KEYS = ['kstack', 'ustack', 'kstack_error', 'ustack_error'];
 
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
@@ -36,7 +49,11 @@ function link(text: string, title: string, onClick: () => void): HTMLElement {
   return a;
 }
 
-export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<string, string>, act: DetailActions): void {
+/**
+ * `sameStack`: how many events the panel holds that came by the same code path (this one
+ * included); only read when the event has stacks.
+ */
+export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<string, string>, act: DetailActions, sameStack = 0): void {
   const o = ev as unknown as Record<string, unknown>;
   const b64 = (k: string) => (typeof o[`${k}_b64`] === 'string' ? (o[`${k}_b64`] as string) : undefined);
   const dl = el('dl', 'fields');
@@ -46,7 +63,7 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     dd.append(v);
     dl.append(dd);
   };
-  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && k !== 'cmdline_truncated' && !k.endsWith('_b64')).sort()];
+  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && k !== 'cmdline_truncated' && !k.endsWith('_b64') && !STACK_KEYS.includes(k)).sort()];
   for (const k of keys) {
     const v = o[k];
     if (k.endsWith('_b64')) continue;
@@ -139,7 +156,67 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
   }
   const h1 = el('h3', undefined, 'Event');
   const h2 = el('h3', undefined, `Ancestry: this process and ${anc.length} ${anc.length === 1 ? 'ancestor' : 'ancestors'}`);
-  root.replaceChildren(h1, dl, h2, chain);
+  root.replaceChildren(h1, dl, ...stackSections(o, act, sameStack), h2, chain);
+}
+
+/** The Kernel stack and User stack sections of an event with stacks, and how many share them; none without. */
+function stackSections(o: Record<string, unknown>, act: DetailActions, sameStack: number): Node[] {
+  if (!STACK_KEYS.some((k) => o[k] !== undefined)) return [];
+  const v = validateStacks(o);
+  if (!v.ok) return [el('h3', undefined, 'Stacks'), el('div', 'muted', `not shown: ${visible(v.error)}`)];
+  const s: StackFields = v.value;
+  const out: Node[] = [];
+  const section = (id: string, title: string, frames: ReadonlyArray<KernelFrame | UserFrame> | undefined, err: number | undefined, line: (f: KernelFrame & UserFrame) => Node) => {
+    if (frames === undefined) return;
+    const h = el('h3', undefined, `${title} (${frames.length} ${frames.length === 1 ? 'frame' : 'frames'})`);
+    const list = el('ol', 'stack');
+    list.id = id;
+    for (const f of frames) {
+      const li = el('li', 'frame');
+      li.append(line(f as KernelFrame & UserFrame));
+      list.append(li);
+    }
+    out.push(h, list);
+    if (err !== undefined) out.push(el('div', 'muted', `not taken: ${err} (${errnoName(err)})`));
+    else if (frames.length === 0) out.push(el('div', 'muted', 'no frames'));
+  };
+  section('kstack', 'Kernel stack', s.kstack, s.kstack_error, (f) => {
+    const text = kernelFrameText(f, visibleField);
+    // a function of the kernel: its page (address, prototype, source for the host's release)
+    if (f.sym !== undefined && f.sym_b64 === undefined && isKernelSymbol(f.sym)) {
+      return link(text, `Show ${f.sym} in the Kernel Symbol view`, () => act.kernelSymbol(f.sym!));
+    }
+    return el('span', undefined, text);
+  });
+  section('ustack', 'User stack', s.ustack, s.ustack_error, (f) => {
+    const text = userFrameText(f, visibleField);
+    const src = f.src;
+    const line = f.line;
+    const node: HTMLElement = src !== undefined && line !== undefined && line > 0 && f.src_b64 === undefined && src.trim() !== ''
+      ? link(text, `Open ${visible(src)}:${line} from the workspace`, () => act.openSource(src, line))
+      : el('span', undefined, text);
+    // where it came from, in full: the mapped file, the offset in it, its build id
+    const where = [
+      f.file !== undefined ? `${visibleField(f.file, f.file_b64)}${f.file_off !== undefined ? `+0x${f.file_off.toString(16)}` : ''}` : '',
+      f.build_id ? `build id ${f.build_id}` : '',
+      src !== undefined ? `${visibleField(src, f.src_b64)}:${line}` : '',
+      f.addr,
+    ].filter(Boolean);
+    node.title = where.join('\n');
+    if (!f.inferred) return node;
+    const span = el('span');
+    span.append(node, el('span', 'muted inferred', ' (from stack pointer)'));
+    span.title = `${where.join('\n')}\nThe caller of a function that keeps no frame (a system call wrapper), read at the stack pointer: likely, not certain`;
+    return span;
+  });
+  const share = el('div', 'stack-share');
+  share.id = 'stack-share';
+  share.append(el('span', undefined, sameStack > 1 ? `${sameStack.toLocaleString('en-US')} events in this panel share this stack ` : 'No other event in this panel has this stack '));
+  const group = link('Group by stack', 'Count the events in view by the code path they came by', () => act.groupByStack());
+  group.id = 'group-by-stack';
+  share.append(group);
+  out.push(share);
+  return out;
 }
 
 /**

@@ -1,6 +1,9 @@
 // Turning stored events into display strings (visible, inert) and export text.
 import type { ColumnId } from '../../src/contract/messages';
 import { KERNEL_SYMBOL_PATTERN } from '../../src/core/kernel-symbol';
+import type { KernelFrame, UserFrame } from '../../src/core/events';
+import { validateStacks } from '../../src/contract/validate';
+import { kernelFrameText, userFrameText } from '../../src/core/stacks';
 import { errnoName, visible, visibleField } from './text';
 import type { EventStore } from './store';
 import { containerLabel, podLabel, podRef, shownPathPod } from './pods';
@@ -117,7 +120,12 @@ export const CSV_COLUMNS = [
   // appended, so that the columns spreadsheets and scripts already address keep their positions
   'runtime', 'container_name', 'pod_namespace', 'pod_name', 'pod_uid', 'path_pod_namespace', 'path_pod_name', 'path_pod_uid',
   'path_source', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer',
+  // `--stacks`: frames innermost first, as the details pane shows them
+  'kstack', 'ustack',
 ] as const;
+
+/** Names as they are (a CSV cell is quoted as a whole). */
+const asIs = (s: string): string => s;
 
 /** One CSV cell: quoted when needed; a leading = + - @ TAB CR gets a ' so spreadsheets never run a name as a formula. */
 export function csvCell(v: unknown): string {
@@ -137,6 +145,16 @@ export function csvRow(ev: Record<string, unknown>): string {
         return csvCell(podRef(ev.pod)?.[c.slice(4) as 'namespace' | 'name' | 'uid']);
       case 'path_pod_namespace': case 'path_pod_name': case 'path_pod_uid':
         return csvCell(podRef(ev.path_pod)?.[c.slice(9) as 'namespace' | 'name' | 'uid']);
+      case 'kstack': case 'ustack': {
+        if (ev[c] === undefined) return '';
+        // stacks the panel could not read go out as they came
+        const v = validateStacks({ [c]: ev[c], [`${c}_error`]: ev[`${c}_error`] });
+        if (!v.ok) return csvCell(ev[c]);
+        const frames: ReadonlyArray<KernelFrame | UserFrame> = v.value[c] ?? [];
+        const text = (f: KernelFrame | UserFrame) => (c === 'kstack' ? kernelFrameText(f, asIs) : userFrameText(f, asIs));
+        const err = v.value[`${c}_error`];
+        return csvCell(frames.length ? frames.map(text).join(' < ') : err !== undefined ? `(error ${err})` : '');
+      }
       case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino':
         return ev[c] === undefined ? '' : String(ev[c]);
       default: return csvCell(ev[c]);

@@ -19,6 +19,8 @@ import { VirtualTable, type CellContent } from './table';
 import { COLUMNS, cellText, csvRow, CSV_COLUMNS, symbolOfProbe } from './format';
 import { bytesToB64, b64ToBytes, exactB64, visible, visibleField } from './text';
 import { renderDetails } from './details';
+import { countSameStack, groupByStack } from './stack-groups';
+import { renderStackGroups } from './stack-view';
 import { Summary, type Facet } from './summary';
 import { renderSummary } from './summary-view';
 import type { TimeRange } from './timeline';
@@ -62,6 +64,8 @@ let received = 0;
 let stopAskedAt = -1;
 let pausedAt = -1;
 let selectedSeq = -1;
+/** The details pane shows the stack groups of the rows in view instead of the selected event. */
+let stackGroupsOpen = false;
 let follow = true;
 const store = new EventStore(1_000_000);
 let filter = new RowFilter(filters, users);
@@ -196,6 +200,7 @@ function chip(id: string, clearTitle: string): { chip: HTMLElement; text: HTMLEl
 }
 const { chip: ancChip, text: ancText, clear: ancClear } = chip('f-ancestor', 'Remove the ancestor filter');
 const { chip: timeChip, text: timeText, clear: timeClear } = chip('f-time', 'Remove the time range');
+const { chip: stackChip, text: stackText, clear: stackClear } = chip('f-stack', 'Remove the stack filter: every code path again');
 // In a narrow panel the per-field filters fold behind one button that counts the ones in use
 // (panel.css); search, type and result stay in sight.
 const moreFilters = vsc('vscode-button', 'f-more', 'More filters');
@@ -207,7 +212,7 @@ moreFilters.addEventListener('click', () => {
   const open = filterBar.classList.toggle('expanded');
   moreFilters.setAttribute('aria-expanded', String(open));
 });
-filterBar.append(fText, fType, fResult, moreFilters, ...fieldFilters, ancChip, timeChip);
+filterBar.append(fText, fType, fResult, moreFilters, ...fieldFilters, ancChip, timeChip, stackChip);
 
 const colsPop = el('div', 'popover');
 colsPop.id = 'columns-popover';
@@ -250,6 +255,7 @@ const table = new VirtualTable(
     onSelect(row) {
       // Picking a row stops following the tail (the row would scroll away), unless it is the last.
       follow = !sort.descending && row >= view.length - 1;
+      stackGroupsOpen = false;
       select(view.at(row, sort.descending));
     },
     onLink(row, col) {
@@ -515,6 +521,12 @@ function updateHeader(): void {
     timeText.textContent = `time ${t(tr.from)} – ${t(tr.to)}`;
   }
   ancText.textContent = `descendants of pid ${filters.ancestor}`;
+  stackChip.hidden = !filters.stack;
+  if (filters.stack) {
+    const sig = visible(filters.stack);
+    stackText.textContent = `stack ${sig.length > 48 ? `${sig.slice(0, 47)}…` : sig}`;
+    stackChip.title = sig;
+  }
 }
 
 /** Nothing more will arrive: stopped, failed, or a panel whose trace is gone. */
@@ -562,6 +574,10 @@ function showDetails(): void {
   detailsEl.hidden = !detailsOpen;
   syncSide();
   if (!detailsOpen) return;
+  if (stackGroupsOpen) {
+    showStackGroups();
+    return;
+  }
   if (selectedSeq < 0 || store.slot(selectedSeq) < 0) {
     detailsEl.replaceChildren(el('div', 'empty', 'Select an event to see every field.'));
     return;
@@ -576,7 +592,11 @@ function showDetails(): void {
       if (sym && traceId) post({ type: 'showKernelSymbol', traceId, hostId: host.id, symbol: sym, probe });
       else status(`No kernel function behind probe ${visible(probe)}`);
     },
-  });
+    // a stack frame's function: no probe behind it
+    kernelSymbol: (symbol) => { if (traceId) post({ type: 'showKernelSymbol', traceId, hostId: host.id, symbol, probe: '' }); },
+    openSource: (src, line) => { if (traceId) post({ type: 'openSource', traceId, src, line }); },
+    groupByStack: () => { stackGroupsOpen = true; showDetails(); },
+  }, countSameStack(store, store.stackSignatureOf(selectedSeq)));
   // Kept while a filter hides it (typing a filter must not lose what was being read), but never
   // passed off as a row of the table.
   if (filter.active && !filter.test(store, selectedSeq)) {
@@ -592,6 +612,24 @@ function showDetails(): void {
     note.append(clear);
     detailsEl.prepend(note);
   }
+}
+
+/**
+ * The events in view (every filter but the stack one) by the code path they came by; a snapshot,
+ * counted again on Refresh and on every filter change.
+ */
+function showStackGroups(): void {
+  ingest(Infinity);
+  const others = new RowFilter({ ...filters, stack: '' }, users);
+  const limit = viewLimit();
+  const groups = groupByStack(store, (visit) => {
+    for (let seq = store.firstSeq; seq < limit; seq++) if (others.test(store, seq)) visit(seq);
+  });
+  renderStackGroups(detailsEl, store, groups, filters.stack ?? '', {
+    pick: (sig) => setFilters({ ...filters, stack: sig === filters.stack ? '' : sig }),
+    refresh: () => showDetails(),
+    close: () => { stackGroupsOpen = false; showDetails(); },
+  });
 }
 
 function pathB64(ev: Record<string, unknown>, field: PathField): string | null {
@@ -638,6 +676,7 @@ function onTableKey(e: KeyboardEvent): void {
   }
   e.preventDefault();
   follow = !sort.descending && idx === n - 1;
+  stackGroupsOpen = false;
   selectedSeq = view.at(idx, sort.descending);
   table.scrollToRow(idx);
   showDetails();
@@ -649,8 +688,9 @@ function setFilters(f: PanelFilters): void {
   countFieldFilters();
   filter = new RowFilter(filters, users);
   rebuildNow();
-  // the selected event may have left (or come back into) the table: the details say which
-  if (selectedSeq >= 0) showDetails();
+  // the selected event may have left (or come back into) the table: the details say which;
+  // the stack groups count what the filters now keep
+  if (selectedSeq >= 0 || stackGroupsOpen) showDetails();
   saveState();
 }
 /** A "filter by this" click (details pane, pod cell): sets one text filter and shows it in its field. */
@@ -705,6 +745,7 @@ fResult.addEventListener('change', () => {
   setFilters({ ...filters, failedOnly: v === 'failed', okOnly: v === 'ok' });
 });
 ancClear.addEventListener('click', () => setFilters({ ...filters, ancestor: 0 }));
+stackClear.addEventListener('click', () => setFilters({ ...filters, stack: '' }));
 
 pauseBtn.addEventListener('click', () => {
   ingest(Infinity); // what arrived before the click belongs to the frozen view
@@ -817,6 +858,7 @@ const handlers: Handlers<HostToWebviewMap> = {
     stopAskedAt = -1;
     pausedAt = -1;
     selectedSeq = -1;
+    stackGroupsOpen = false;
     filter = new RowFilter(filters, users);
     rebuildNow();
     showDetails();

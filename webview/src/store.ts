@@ -5,10 +5,15 @@
 // chains cost 4 bytes per event. Whatever does not fit a column (argv, *_b64 twins, exit codes,
 // odd shapes, the file's pod `path_pod`) goes into one interned JSON "extra" string. The pod and
 // container of the acting process are per-process fields in the interned 'cmd' JSON: the pod
-// columns and filters read them from there and add nothing per event. `get(seq)` rebuilds the exact event.
+// columns and filters read them from there and add nothing per event. The call's stacks
+// (`--stacks`: kstack, ustack and their errors), once checked (validateStacks), are one interned
+// JSON in the 'stack' column: the events that came the same way share it, and the stack groups
+// read their signature from it (stackSignatureOf). `get(seq)` rebuilds the exact event.
 // Events are addressed by a global sequence number; the store is a ring: beyond `cap` the oldest
 // are dropped and counted in `dropped`.
-import type { KwEvent, KwEventType, PodRef } from '../../src/core/events';
+import type { KwEvent, KwEventType, PodRef, StackFields } from '../../src/core/events';
+import { validateStacks } from '../../src/contract/validate';
+import { stackSignature } from '../../src/core/stacks';
 import { podRef } from './pods';
 
 // codes live only in this store's columns (never saved): the file events first, in sort order
@@ -71,13 +76,15 @@ const F64 = (v: unknown): v is number => typeof v === 'number' && Number.isFinit
 /** Presence bits for optional columns. */
 const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HAS_TIME = 32;
 
-export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra';
-const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra'];
+export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra' | 'stack';
+const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra', 'stack'];
 /**
  * The fields that belong to the process, not the event (events.ts CommandLine, ContainerFields):
  * one interned JSON per process in the 'cmd' column, not one per event in 'extra'.
  */
 const CMD_KEYS = new Set(['cmdline', 'cmdline_b64', 'cmdline_truncated', 'runtime', 'container_name', 'pod']);
+/** The call's stacks (events.ts StackFields): the 'stack' column when they pass validateStacks, else 'extra' as they came. */
+const STACK_KEYS = new Set(['kstack', 'ustack', 'kstack_error', 'ustack_error']);
 
 export class EventStore {
   readonly strings = new Interner();
@@ -185,6 +192,7 @@ export class EventStore {
     this.ktime[p] = 0; this.op[p] = 0; this.tsec[p] = 0; this.tns[p] = 0;
     S.comm[p] = 0; S.exe[p] = 0; S.cwd[p] = 0; S.path[p] = 0; S.cgroup[p] = 0; S.container[p] = 0; S.probe[p] = 0; S.ancestors[p] = 0;
     let cmd: Record<string, unknown> | null = null;
+    let stack: Record<string, unknown> | null = null;
     for (const k in e) {
       const v = e[k];
       let kept = true;
@@ -233,14 +241,40 @@ export class EventStore {
           break;
         case 'ancestors': if ((kept = Array.isArray(v))) S.ancestors[p] = strs.intern(JSON.stringify(v)); break;
         default:
-          if (k === pathKey && typeof v === 'string') { S.path[p] = strs.intern(v); has |= HAS_PATH; } else kept = false;
+          if (k === pathKey && typeof v === 'string') { S.path[p] = strs.intern(v); has |= HAS_PATH; }
+          else if (STACK_KEYS.has(k)) (stack ??= {})[k] = v; // checked below, as a whole
+          else kept = false;
       }
       if (!kept) (extra ??= {})[k] = v;
     }
     this.type[p] = type;
     S.cmd[p] = cmd ? strs.intern(JSON.stringify(cmd)) : 0;
+    S.stack[p] = 0;
+    if (stack) {
+      // stacks the panel cannot render stay in the event as they came (exports keep them), ungrouped
+      const json = JSON.stringify(stack);
+      if (this.stackValid(json, stack)) S.stack[p] = strs.intern(json);
+      else Object.assign((extra ??= {}), stack);
+    }
     S.extra[p] = extra ? strs.intern(JSON.stringify(extra)) : 0;
     this.has[p] = has;
+  }
+
+  /** validateStacks results by the stacks' JSON: a code path repeats, its check need not (bounded by size). */
+  private readonly validStacks = new Map<string, boolean>();
+  private validStacksChars = 0;
+  private stackValid(json: string, stack: Record<string, unknown>): boolean {
+    let ok = this.validStacks.get(json);
+    if (ok === undefined) {
+      ok = validateStacks(stack).ok;
+      if (this.validStacksChars > 8_000_000) {
+        this.validStacks.clear();
+        this.validStacksChars = 0;
+      }
+      this.validStacks.set(json, ok);
+      this.validStacksChars += json.length;
+    }
+    return ok;
   }
 
   typeOf(seq: number): KwEventType | string {
@@ -288,6 +322,36 @@ export class EventStore {
     const id = this.str.ancestors[this.slot(seq)];
     return id === 0 ? [] : (this.parsed(id, this.ancCache, '[]') as Array<{ pid: number; comm: string; exe: string }>);
   }
+  private stackCache = new Map<number, unknown>();
+  /** The event's stacks, checked ({} when it has none). */
+  stackOf(seq: number): StackFields {
+    return this.parsed(this.str.stack[this.slot(seq)], this.stackCache, '{}') as StackFields;
+  }
+  /** Intern id of the event's stacks (0: none): the events with the same id came the same way. */
+  stackId(seq: number): number {
+    return this.str.stack[this.slot(seq)];
+  }
+  private sigCache = new Map<number, string>();
+  private sigGen = -1;
+  /** The signature of stacks `id` (src/core/stacks.ts stackSignature; '' for 0: no stacks). */
+  signatureOfId(id: number): string {
+    if (id === 0) return '';
+    if (this.sigGen !== this.strings.generation) {
+      this.sigCache.clear();
+      this.sigGen = this.strings.generation;
+    }
+    let s = this.sigCache.get(id);
+    if (s === undefined) {
+      s = stackSignature(JSON.parse(this.strings.strs[id]) as StackFields) ?? '';
+      if (this.sigCache.size > 50000) this.sigCache.clear();
+      this.sigCache.set(id, s);
+    }
+    return s;
+  }
+  /** The code path the event came by ('' when it has no stacks). */
+  stackSignatureOf(seq: number): string {
+    return this.signatureOfId(this.str.stack[this.slot(seq)]);
+  }
   private cmdCache = new Map<number, unknown>();
   /** The command line fields of the event ({} when it has none: an older agent). */
   cmdOf(seq: number): Record<string, unknown> {
@@ -298,6 +362,7 @@ export class EventStore {
       this.extraCache.clear();
       this.ancCache.clear();
       this.cmdCache.clear();
+      this.stackCache.clear();
       this.extraGen = this.strings.generation;
     }
     let v = cache.get(id);
@@ -346,6 +411,7 @@ export class EventStore {
     if (has & HAS_DEV) o.dev = this.dev[p];
     if (has & HAS_INO) o.ino = this.ino[p];
     for (const [k, v] of Object.entries(extra)) o[k] = v;
+    Object.assign(o, this.stackOf(seq));
     return o as unknown as KwEvent;
   }
 

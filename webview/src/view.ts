@@ -23,6 +23,8 @@ export class RowFilter {
   private timeFrom = -Infinity;
   private timeTo = Infinity;
   private ancestor = 0;
+  /** A stack signature (PanelFilters.stack), '' = off. */
+  private stack = '';
   private pods: PodMatch;
   readonly active: boolean;
   // Per-intern-id memo: 0 unknown, 1 match, 2 no match.
@@ -36,6 +38,7 @@ export class RowFilter {
   private memoPathPod = new Int8Array(0);
   private memoCname = new Int8Array(0);
   private memoCid = new Int8Array(0);
+  private memoStack = new Int8Array(0);
   private gen = -1;
 
   constructor(f: PanelFilters, users: Record<string, string>) {
@@ -59,9 +62,10 @@ export class RowFilter {
       this.timeTo = f.timeTo;
     }
     this.ancestor = f.ancestor;
+    this.stack = f.stack ?? '';
     this.pods = new PodMatch(f);
     this.active = this.typeCode >= 0 || this.pid !== -1 || this.uids !== null || this.comm !== '' || this.text !== '' || this.glob !== null || this.failedOnly || this.okOnly || this.timeTo !== Infinity || this.ancestor > 0
-      || this.pods.byPod || this.pods.byContainer;
+      || this.pods.byPod || this.pods.byContainer || this.stack !== '';
   }
 
   private memo(store: EventStore): void {
@@ -75,6 +79,7 @@ export class RowFilter {
       this.memoPathPod = new Int8Array(n);
       this.memoCname = new Int8Array(n);
       this.memoCid = new Int8Array(n);
+      this.memoStack = new Int8Array(n);
       this.gen = store.strings.generation;
     }
   }
@@ -120,11 +125,19 @@ export class RowFilter {
     if (m.byContainer
       && !this.strMatch(store, this.memoCname, S.cmd[p], (s) => m.containerName(containerNameIn(s)))
       && !this.strMatch(store, this.memoCid, S.container[p], (s) => m.containerId(s))) return false;
+    if (this.stack !== '') {
+      const id = S.stack[p];
+      if (id === 0) return false;
+      let m = this.memoStack[id];
+      if (m === 0) this.memoStack[id] = m = store.signatureOfId(id) === this.stack ? 1 : 2;
+      if (m !== 1) return false;
+    }
     if (this.text) {
       if (this.textPid >= 0 && (store.pid[p] === this.textPid || store.ppid[p] === this.textPid)) return true;
       const t = this.text;
       const hit = (s: string) => s.toLowerCase().includes(t);
-      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'cmd', 'ancestors'];
+      // the stacks too: a function name finds the events that passed through it
+      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'cmd', 'ancestors', 'stack'];
       let any = false;
       for (const c of cols) if (this.strMatch(store, this.memoText, S[c][p], hit)) { any = true; break; }
       if (!any && !store.typeOf(seq).includes(t) && !store.opOf(seq).includes(t)) return false;

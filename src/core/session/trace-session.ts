@@ -18,7 +18,7 @@ import type { AgentRecord, Family, KwEvent } from '../events';
 import { FAMILIES, isKwEvent } from '../events';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../errors';
-import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
+import type { HostRef, StackChoice, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import { MAX_PATHS } from '../path-scope';
 import { guardArgs, nameRule } from '../guard';
 import type { HostConnection } from '../host/host';
@@ -83,6 +83,7 @@ export function agentTraceParts(o: TraceOptions): { families: string; filters: s
     if (o.families.length || o.pathPrefixes?.length || o.pathGlobs?.length || o.pid !== undefined || o.comm !== undefined || o.uid !== undefined || o.cgroup !== undefined || o.failedOnly) {
       throw new KwError('bad-input', 'a guard takes rules, not trace families or filters');
     }
+    if (stacksArg(o.stacks)) throw new KwError('bad-input', 'a guard takes no stacks (--stacks is a trace option)');
     return { families: 'guard', filters: guardArgs(o.guard) };
   }
   if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, write, exec)');
@@ -112,7 +113,30 @@ export function agentTraceParts(o: TraceOptions): { families: string; filters: s
   if (o.failedOnly) args.push('--failed-only');
   if (o.attach && o.attach !== 'auto') args.push('--attach', o.attach);
   int('ringbuf size (KiB)', o.ringbufKb, '--ringbuf-kb');
+  const stacks = stacksArg(o.stacks);
+  if (stacks) args.push('--stacks', stacks);
   return { families: [...new Set<Family>(o.families)].join(','), filters: args };
+}
+
+/** The value of `--stacks` for a choice ("kernel,user", "kernel", "user"), undefined for none. */
+export function stacksArg(s: StackChoice | undefined): string | undefined {
+  if (!s) return undefined;
+  const parts = [s.kernel ? 'kernel' : '', s.user ? 'user' : ''].filter(Boolean);
+  return parts.length ? parts.join(',') : undefined;
+}
+
+/**
+ * `--stacks` as typed (CLI, a watch's arguments): kernel, user, or both comma separated, in any
+ * order; throws a one-line error naming the bad part.
+ */
+export function parseStacksArg(v: string): StackChoice {
+  const s: StackChoice = { kernel: false, user: false };
+  for (const p of v.split(',').map((x) => x.trim())) {
+    if (p === 'kernel') s.kernel = true;
+    else if (p === 'user') s.user = true;
+    else throw new KwError('bad-input', `--stacks: expected kernel, user or kernel,user, got "${v}"${p === '' ? '' : ` ("${p}" is neither)`}`);
+  }
+  return s;
 }
 
 /** Events waiting for the next batch before the agent's output is paused (a few tens of MB). */

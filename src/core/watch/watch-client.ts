@@ -145,6 +145,7 @@ export function describeFilter(families: readonly string[], args: readonly strin
     else if (a === '--uid') parts.push(`uid ${v}`), i++;
     else if (a === '--cgroup') parts.push(`cgroup ${v}`), i++;
     else if (a === '--failed-only') parts.push('failed only');
+    else if (a === '--stacks') parts.push(`${v} stacks`), i++;
     else if (a === '--deny-delete') parts.push(`no deletes of ${v}`), i++;
     else if (a === '--deny-write') parts.push(`no writes into ${v}`), i++;
     else if (a === '--quota') {

@@ -10,6 +10,7 @@ import type { HostConnection } from '../host/host';
 import { Disposable, Emitter, IDisposable } from '../lifecycle';
 import type { HostRef, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import { JournalRecord, WatchClient, WatchReader, WatchStatus } from './watch-client';
+import { parseStacksArg } from '../session/trace-session';
 
 export interface FollowOptions {
   /** First cursor to read (default 0: the whole journal). */
@@ -58,7 +59,15 @@ export class WatchFollower extends Disposable implements TraceHandle {
       this.label = `guard "${status.name ?? watchId}"`;
       this.options = { families: [], guard: { denyDelete: valuesOf('--deny-delete'), denyWrite: valuesOf('--deny-write'), quotas: quotas.length ? quotas : undefined, auditOnly: status.args.includes('--audit-only') || undefined } };
     } else {
-      this.options = { families: status.families as TraceOptions['families'], pathPrefixes: valuesOf('--path-prefix'), pathGlobs: valuesOf('--path-glob') };
+      // what the watch records, as far as titles tell it (its other filters are in describeFilter)
+      const stacks = valuesOf('--stacks')?.[0];
+      let choice: TraceOptions['stacks'];
+      try {
+        choice = stacks === undefined ? undefined : parseStacksArg(stacks);
+      } catch {
+        choice = undefined; // a later agent's value: the events still say what they carry
+      }
+      this.options = { families: status.families as TraceOptions['families'], pathPrefixes: valuesOf('--path-prefix'), pathGlobs: valuesOf('--path-glob'), ...(choice ? { stacks: choice } : {}) };
     }
   }
 

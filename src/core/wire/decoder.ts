@@ -12,8 +12,8 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, KwEventType, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, PathSource, ProbeChoice } from '../events';
-import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, VERDICT, WIRE_LAYOUT as L } from './layout';
+import type { AgentErrorRecord, AgentRecord, KwEventType, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, KernelFrame, PathSource, ProbeChoice, UserFrame } from '../events';
+import { FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_MIN, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
 const P = L.kw_proc.fields;
@@ -98,9 +98,10 @@ export class WireDecoder {
   private end = 0;
   /** Base64 of the last string read when it was not valid UTF-8, else undefined. */
   private b64: string | undefined;
-  /** n_anc and flags of the process record being decoded. */
+  /** n_anc, flags and pflags of the process record being decoded. */
   private ancN = 0;
   private procFlags = 0;
+  private procPflags = 0;
   /** cmdSlot() cache: per slot, the last bytes and what they decoded to. */
   private readonly cmdBytes: (Uint8Array | undefined)[] = [];
   private readonly cmdVal: (Cmd | null)[] = [];
@@ -460,6 +461,7 @@ export class WireDecoder {
     } as Record<string, unknown>;
     this.ancN = dv.getUint32(p + P.n_anc[0], true);
     this.procFlags = flags;
+    this.procPflags = dv.getUint32(p + P.pflags[0], true);
     if (commB64 !== undefined) o.comm_b64 = commB64;
     if (exeB64 !== undefined) o.exe_b64 = exeB64;
     if (cwdB64 !== undefined) o.cwd_b64 = cwdB64;
@@ -483,7 +485,82 @@ export class WireDecoder {
     const n = this.ancN;
     if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
     o.ancestors = this.ancestors(n, withCmd);
+    if (this.procPflags & PROC_FLAG.KW_PF_STACKS) this.stacks(o);
     return o as unknown as AgentRecord;
+  }
+
+  /**
+   * The STACK TAIL (kwitness_wire.h) into kstack/ustack (and kstack_error/ustack_error when the
+   * kernel could not take one), keyed exactly as the agent's json prints them (native/emit.c
+   * json_frames): sym and off with KW_FR_SYM; module for a kernel frame of a module; file,
+   * file_off and a non-empty build_id for a user frame with KW_FR_FILE; src and line with
+   * KW_FR_LINE; inferred with KW_FR_INFERRED.
+   */
+  private stacks(o: Record<string, unknown>): void {
+    const dv = this.dv;
+    const at = this.pos;
+    if (at + STACK_HEAD > this.end) throw new BadFrame('the stack tail runs past the record end');
+    const kerr = dv.getInt32(at, true);
+    const uerr = dv.getInt32(at + 4, true);
+    const kn = dv.getUint32(at + 8, true);
+    const un = dv.getUint32(at + 12, true);
+    this.pos = at + STACK_HEAD;
+    if (kn + un > (this.end - this.pos) / FRAME_MIN) throw new BadFrame(`${kn} kernel and ${un} user frames exceed the record`);
+    const k: KernelFrame[] = new Array(kn);
+    for (let i = 0; i < kn; i++) k[i] = this.frame(false) as KernelFrame;
+    o.kstack = k;
+    if (kerr !== 0) o.kstack_error = kerr;
+    const u: UserFrame[] = new Array(un);
+    for (let i = 0; i < un; i++) u[i] = this.frame(true);
+    o.ustack = u;
+    if (uerr !== 0) o.ustack_error = uerr;
+  }
+
+  /** One frame of the stack tail (its size was checked against the record by stacks()). */
+  private frame(user: boolean): UserFrame {
+    const dv = this.dv;
+    const at = this.pos;
+    if (at + FRAME_FIXED > this.end) throw new BadFrame('a stack frame runs past the record end');
+    const f: UserFrame = { addr: '0x' + dv.getBigUint64(at, true).toString(16) };
+    const off = this.u64(at + 8);
+    const fileOff = this.u64(at + 16);
+    const line = dv.getUint32(at + 24, true);
+    const flags = dv.getUint32(at + 28, true);
+    this.pos = at + FRAME_FIXED;
+    const sym = this.str();
+    const symB64 = this.b64;
+    const obj = this.str();
+    const objB64 = this.b64;
+    const buildId = this.str();
+    const buildIdB64 = this.b64;
+    const src = this.str();
+    const srcB64 = this.b64;
+    if (flags & FRAME_FLAG.KW_FR_SYM) {
+      f.sym = sym;
+      if (symB64 !== undefined) f.sym_b64 = symB64;
+      f.off = off;
+    }
+    if (!user && obj !== '') {
+      const kf = f as KernelFrame;
+      kf.module = obj;
+      if (objB64 !== undefined) kf.module_b64 = objB64;
+    }
+    if (user && flags & FRAME_FLAG.KW_FR_FILE) {
+      f.file = obj;
+      if (objB64 !== undefined) f.file_b64 = objB64;
+      f.file_off = fileOff;
+      if (buildId !== '') {
+        f.build_id = buildId;
+        if (buildIdB64 !== undefined) f.build_id_b64 = buildIdB64;
+      }
+    }
+    if (flags & FRAME_FLAG.KW_FR_LINE) {
+      f.src = src;
+      if (srcB64 !== undefined) f.src_b64 = srcB64;
+      f.line = line;
+    }
+    if (flags & FRAME_FLAG.KW_FR_INFERRED) f.inferred = true;
+    return f;
   }
 
   private fileRecord(kind: number, at: number, size: number): AgentRecord {

@@ -3,8 +3,8 @@
 // need hand-built frames (decoder unit tests, fuzzing, throughput). Uses the same layout table
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
-import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp } from '../events';
-import { FILE_FLAG, FLAG, FRAME_PREFIX, KIND, OP, VERDICT, WIRE_LAYOUT as L } from './layout';
+import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp, type KernelFrame, type StackFields, type UserFrame } from '../events';
+import { FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_PREFIX, KIND, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
   unlink: OP.KW_OP_UNLINK,
@@ -72,6 +72,43 @@ function cmdBytes(c: CommandLine): Uint8Array {
   const n = Buffer.alloc(4);
   n.writeUInt32LE(body.byteLength, 0);
   return Buffer.concat([n, body]);
+}
+
+/** The STACK TAIL of kwitness_wire.h for an event's kstack/ustack (either absent = empty). */
+function stackTail(s: StackFields): Uint8Array {
+  const w = new Writer();
+  const head = new Uint8Array(STACK_HEAD);
+  const hv = new DataView(head.buffer);
+  const k = s.kstack ?? [];
+  const u = s.ustack ?? [];
+  hv.setInt32(0, s.kstack_error ?? 0, true);
+  hv.setInt32(4, s.ustack_error ?? 0, true);
+  hv.setUint32(8, k.length, true);
+  hv.setUint32(12, u.length, true);
+  w.bytes(head);
+  const frame = (f: KernelFrame & UserFrame, user: boolean): void => {
+    const fixed = new Uint8Array(FRAME_FIXED);
+    const dv = new DataView(fixed.buffer);
+    let flags = 0;
+    if (f.sym !== undefined) flags |= FRAME_FLAG.KW_FR_SYM;
+    if (user && f.file !== undefined) flags |= FRAME_FLAG.KW_FR_FILE;
+    if (f.src !== undefined || f.line !== undefined) flags |= FRAME_FLAG.KW_FR_LINE;
+    if (f.inferred) flags |= FRAME_FLAG.KW_FR_INFERRED;
+    dv.setBigUint64(0, BigInt(f.addr), true);
+    dv.setBigUint64(8, BigInt(f.off ?? 0), true);
+    dv.setBigUint64(16, BigInt(f.file_off ?? 0), true);
+    dv.setUint32(24, f.line ?? 0, true);
+    dv.setUint32(28, flags, true);
+    w.bytes(fixed);
+    w.str(f.sym ?? '', f.sym_b64);
+    if (user) w.str(f.file ?? '', f.file_b64);
+    else w.str(f.module ?? '', f.module_b64);
+    w.str(f.build_id ?? '', f.build_id_b64);
+    w.str(f.src ?? '', f.src_b64);
+  };
+  for (const f of k) frame(f, false);
+  for (const f of u) frame(f, true);
+  return w.concat();
 }
 
 /** One frame (u32 length prefix + record) for a record. */
@@ -191,6 +228,9 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     w.str(a.exe, a.exe_b64);
     if (withCmd) w.bytes(cmdBytes(a));
   }
+  // the stack tail travels when the event has stacks (a trace with --stacks: both arrays)
+  const stacks = isKwEvent(r) && r.type !== 'exit' && (r.kstack !== undefined || r.ustack !== undefined) ? r : undefined;
+  if (stacks) w.bytes(stackTail(stacks));
   const dv = new DataView(fixed.buffer);
   const wall = 'time' in r ? isoToNs(r.time) : 0n;
   const H = L.kw_hdr.fields;
@@ -211,6 +251,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     dv.setUint32(p + P.gid[0], r.gid, true);
     dv.setInt32(p + P.ret[0], r.ret, true);
     dv.setUint32(p + P.n_anc[0], anc.length, true);
+    dv.setUint32(p + P.pflags[0], stacks ? PROC_FLAG.KW_PF_STACKS : 0, true);
   }
   switch (r.type) {
     case 'unlink':

@@ -34,7 +34,7 @@ export const WIRE_LAYOUT = {
       gid: [32, 4],
       ret: [36, 4],
       n_anc: [40, 4],
-      _pad0: [44, 4],
+      pflags: [44, 4],
     },
   },
   kw_file_rec: {
@@ -134,8 +134,31 @@ export const VERDICT = {
   KW_VERDICT_WOULD_DENY: 2,
 } as const;
 
+/** enum kw_proc_flag (kw_proc.pflags) */
+export const PROC_FLAG = {
+  KW_PF_STACKS: 1 << 0,
+} as const;
+
+/** enum kw_frame_flag (each frame of the STACK TAIL) */
+export const FRAME_FLAG = {
+  KW_FR_SYM: 1 << 0,
+  KW_FR_FILE: 1 << 1,
+  KW_FR_INFERRED: 1 << 2,
+  KW_FR_LINE: 1 << 3,
+} as const;
+
+/**
+ * The STACK TAIL (after the process tail, with KW_PF_STACKS): s32 kerr, s32 uerr, u32 kn, u32 un,
+ * then kn + un frames of FRAME_FIXED bytes (u64 addr, u64 off, u64 file_off, u32 line, u32 flags)
+ * each followed by four strings (sym, obj, build_id, src). Not structs of the header: byte counts.
+ */
+export const STACK_HEAD = 16;
+export const FRAME_FIXED = 32;
+/** The smallest frame: its fixed part and four empty strings. */
+export const FRAME_MIN = FRAME_FIXED + 4 * 4;
+
 /** kw_lost_rec as older agents wrote it (before `untracked`): still decoded, untracked = 0. */
 export const LOST_REC_V1_SIZE = 56;
 
 /** All enum constants the decoder relies on, for the layout test. */
-export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP, ...VERDICT };
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP, ...VERDICT, ...PROC_FLAG, ...FRAME_FLAG };
