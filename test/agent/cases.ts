@@ -8,6 +8,7 @@ import type { KwEvent } from '../../src/core/events';
 import { absPath, bytesOf, need, positive, pred, shq, startsWith, type AgentCase, type CaseContext, type Want } from './suite';
 import { WRITE_CASES } from './write-cases';
 import { NAMESPACE_CASES } from './namespace-cases';
+import { STACK_CASES } from './stack-cases';
 
 /** dev/ino of a `kw_stat` line. */
 function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
@@ -806,6 +807,7 @@ export const CASES: AgentCase[] = [
   // ---- write (opens for writing): write-cases.ts ----
   ...WRITE_CASES,
   ...NAMESPACE_CASES,
+  ...STACK_CASES,
 ];
 
 /**

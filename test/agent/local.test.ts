@@ -103,6 +103,9 @@ describe('bad command lines: exit 2 with one line naming the cause', () => {
     [['guard', '--deny-write', '/srv', '--pid', '1'], /guard: --pid is a trace filter/],
     [['guard', '--deny-write', '/srv', '--attach', 'kprobe'], /guard --attach: expected auto, lsm or fmod_ret, got 'kprobe'/],
     [['trace', 'unlink', '--deny-delete', '/x'], /--deny-delete belongs to guard/],
+    [['trace', 'unlink', '--stacks', 'everything'], /--stacks: expected kernel, user or kernel,user, got 'everything'/],
+    [['trace', 'unlink', '--stacks'], /--stacks: expected kernel, user or kernel,user/],
+    [['guard', '--deny-write', '/srv', '--stacks', 'kernel'], /guard: --stacks is a trace filter/],
   ];
   it('kwitness-agent (nothing): usage, exit 2', async () => {
     const r = await target.run(`exec '${target.agentPath}' < /dev/null`, { timeoutMs: 10000 });

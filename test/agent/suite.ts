@@ -742,6 +742,11 @@ export function selectEvents(records: AgentRecord[], c: AgentCase, ctx: CaseCont
 }
 
 /** Problems of one agent run against the case. */
+/** The ready record's probes of the event families (--stacks' entry hook has a mode of its own: vma or maps). */
+function attachProbes(ready: ReadyRecord): ReadyRecord['probes'] {
+  return ready.probes.filter((x) => (x.family as string) !== 'stacks');
+}
+
 export function checkRun(c: AgentCase, ctx: CaseContext, run: AgentRun, want: Want[] | undefined): string[] {
   const p: string[] = [];
   const tag = (s: string) => `${run.format}: ${s}`;
@@ -752,11 +757,11 @@ export function checkRun(c: AgentCase, ctx: CaseContext, run: AgentRun, want: Wa
     const fams = new Set(ready.probes.map((x) => x.family));
     for (const f of c.families) if (!fams.has(f)) p.push(tag(`ready record has no probe for family ${f}`));
     if (ctx.mode === 'tracepoint') {
-      for (const x of ready.probes) if (x.mode !== 'tracepoint') p.push(tag(`asked for --attach tracepoint, ready says ${x.probe} (${x.mode})`));
+      for (const x of attachProbes(ready)) if (x.mode !== 'tracepoint') p.push(tag(`asked for --attach tracepoint, ready says ${x.probe} (${x.mode})`));
     } else if (ctx.mode !== 'auto') {
       // Events come from the syscall-exit tracepoints in every mode (native/README.md); a forced
       // fentry/kprobe mode adds the VFS hooks of that mode for each file family, and no other kind.
-      for (const x of ready.probes) if (x.mode !== ctx.mode && x.mode !== 'tracepoint') p.push(tag(`asked for --attach ${ctx.mode}, ready says ${x.probe} (${x.mode})`));
+      for (const x of attachProbes(ready)) if (x.mode !== ctx.mode && x.mode !== 'tracepoint') p.push(tag(`asked for --attach ${ctx.mode}, ready says ${x.probe} (${x.mode})`));
       for (const f of c.families) {
         if (f !== 'exec' && !ready.probes.some((x) => x.family === f && x.mode === ctx.mode)) p.push(tag(`asked for --attach ${ctx.mode}, ready has no ${ctx.mode} probe for ${f}`));
       }

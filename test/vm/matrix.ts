@@ -82,7 +82,7 @@ function artifacts(): Files {
   const agent = process.env.KW_AGENT ?? path.join(root, 'dist', 'agent', 'kwitness-agent-x86_64');
   if (!fs.existsSync(agent)) throw new Error(`matrix: agent not built: ${agent} is missing (run scripts/build.sh)`);
   const files: Files = [{ local: agent, name: 'kwitness-agent' }];
-  for (const f of [path.join(root, 'build', 'kw-trigger'), path.join(root, 'build', 'vm', 'kw-iouring')]) {
+  for (const f of [path.join(root, 'build', 'kw-trigger'), path.join(root, 'build', 'kw-stack-victim'), path.join(root, 'build', 'kw-stack-victim-go'), path.join(root, 'build', 'vm', 'kw-iouring')]) {
     if (fs.existsSync(f)) files.push({ local: f });
   }
   return files;

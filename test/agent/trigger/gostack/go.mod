@@ -1,0 +1,3 @@
+module kwitness.test/gostack
+
+go 1.19
