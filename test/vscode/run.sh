@@ -62,6 +62,9 @@ fi
 # a running part. (Under the repo, so node_modules still resolves.)
 JS=$OUT/js; mkdir -p "$JS/test"; cp -r out/test/vscode "$JS/test/"
 export KW_VM_SH=$KW_ROOT/test/vm/vm.sh KW_VSCODE_JS=$JS
+# journey 9's program with a known call chain (test/agent/trigger; built here too for a lone vscode run)
+make -s -C test/agent/trigger >/dev/null || { echo "vscode: building test/agent/trigger failed"; echo "0 passed, 1 failed"; exit 1; }
+export KW_STACK_VICTIM=$KW_ROOT/build/kw-stack-victim
 
 # --- a test VM (Debian 12 kernel under qemu) boots meanwhile: journey 1 lists it -----------------
 # KW_VSCODE_VM=0 skips it (then journey 1 checks This Machine and the loopback host only).

@@ -308,6 +308,40 @@ async function main(): Promise<number> {
     await shot('journey-6-start-trace-pattern.png');
   });
 
+  // 9. Why, not just who: a trace with stacks; the deletion's row shows the C program's chain and
+  //    the kernel's path; a kernel frame opens the Kernel Symbol view.
+  await steps.step('journey 9: Start Trace… with Capture stacks; the details show main > cleanup_volume > delete_it and vfs_unlink; a kernel frame opens the Kernel Symbol view', async () => {
+    const base = `${dir}/stacks-${tag}`;
+    const victimBin = process.env.KW_STACK_VICTIM;
+    if (!victimBin || !fs.existsSync(victimBin)) throw new Error(`KW_STACK_VICTIM (build/kw-stack-victim) is missing: ${victimBin}`);
+    onTarget(target, `mkdir -p ${base} && cp ${victimBin} ${base}/kw-stack-victim && echo img > ${base}/disk.img`);
+    await wb.runCommand('View: Close All Editor Groups');
+    await wb.runCommand('Kernel Witness: Start Trace…');
+    await wb.pick(target.alias);
+    await answerQuickInput(wb, /what to record/); // unlink
+    await answerQuickInput(wb, /under which paths/, base);
+    await waitUntil(async () => /narrow it down/.test(await wb.page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '')), 30_000, 'the optional filters');
+    await wb.pick(/Capture stacks/); // a multi-select: the click ticks it
+    await wb.page.locator('.quick-input-widget .quick-input-box input').press('Enter');
+    const panel = await runningPanel(wb, 'unlink');
+    const args = agentsUnder(target.sshdPid).map((p) => fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').join(' ')).join(' | ');
+    if (!/--stacks kernel,user/.test(args)) throw new Error(`no agent was started with --stacks kernel,user: ${args}`);
+    onTarget(target, `${base}/kw-stack-victim ${base}/disk.img`);
+    await panel.locator('.vt-row', { hasText: `${base}/disk.img` }).filter({ visible: true }).first().locator('.vt-cell').first().click({ timeout: 60_000 });
+    const user = panel.locator('#details #ustack');
+    await user.waitFor({ timeout: 30_000 });
+    const frames = (await user.locator('li.frame').allInnerTexts()).map((t) => t.trim());
+    const order = ['delete_it', 'cleanup_volume', 'main'].map((f) => frames.findIndex((t) => t.startsWith(`${f}+`)));
+    if (order.some((i) => i < 0) || !(order[0] < order[1] && order[1] < order[2])) throw new Error(`user stack lacks main > cleanup_volume > delete_it in order: ${JSON.stringify(frames)}`);
+    const kernelFrame = panel.locator('#details #kstack a.link', { hasText: /^vfs_unlink\+/ }).first();
+    await kernelFrame.waitFor({ timeout: 10_000 });
+    await shot('journey-9-stacks.png');
+    await kernelFrame.click();
+    const sym = await wb.webview('body.symbol table.sym', /Address/, 30_000);
+    const text = await sym.locator('table.sym').innerText();
+    if (!/vfs_unlink/.test(text) || !/[0-9a-f]{8,}/.test(text)) throw new Error(`symbol view lacks vfs_unlink or its address: ${text}`);
+  });
+
   // Leave nothing running: stop every trace through the UI, then check no agent of ours is left.
   // 8. A reload is not an ending: a running trace keeps running on the host while the window
   //    reloads, and comes back into its panel with the events from before and during the reload.
