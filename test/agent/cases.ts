@@ -532,8 +532,11 @@ export const CASES: AgentCase[] = [
     name: 'exit events: exit code, signal, duration',
     families: ['exec'],
     types: ['exec', 'exit'],
-    // kill sleep only once it runs (comm changed by its exec), read with builtins only
-    trigger: () => `/bin/sh -c 'exit 3'\n/bin/sleep 5 & p=$!\nfor ((i = 0; i < 5000; i++)); do read -r c < /proc/$p/comm; [ "$c" = sleep ] && break; done\nkill -9 $p; wait $p; true`,
+    // kill sleep only once it sleeps: its exec is over (the comm changes inside execve, before the
+    // exec completes: a SIGKILL then fails the exec with EFAULT, a different, truthful event) and it
+    // waits in its nanosleep (state S; an exec in progress runs or waits uninterruptibly).
+    // Read with builtins only.
+    trigger: () => `/bin/sh -c 'exit 3'\n/bin/sleep 5 & p=$!\nfor ((i = 0; i < 100000; i++)); do read -r c < /proc/$p/comm; read -r st < /proc/$p/stat; s=\${st##*) }; [ "$c" = sleep ] && [ "\${s%% *}" = S ] && break; done\nkill -9 $p; wait $p; true`,
     expect: () => [
       { type: 'exec', filename: '/bin/sh', ...ok },
       { type: 'exit', comm: /sh$/, exit_code: 3, signal: 0, duration_ns: positive },
