@@ -368,11 +368,13 @@ int handle_event(void *ctx, void *data, size_t size)
 		walk_on_host(&b_exe, NULL, r, dsz, KW_S_EXE);
 		struct sv av = slot(r, dsz, KW_S_ARGV);
 		proc_exec(r->pid, comm, b_exe.p, r->hdr.ktime_ns, av.p, av.n);
+		stacks_forget(r->pid);
 		return 0;
 	}
 	case KW_RAW_EXIT_NOTE:
 		proc_exit(r->pid);
 		tcache_drop(r->pid);
+		stacks_forget(r->pid);
 		return 0;
 	case KW_RAW_CGROUP: {
 		struct sv x = slot(r, dsz, KW_S_NAME);
@@ -588,6 +590,7 @@ int handle_event(void *ctx, void *data, size_t size)
 			}
 			/* the table keeps what this event called exe (the script for #! runs) */
 			proc_exec(r->pid, comm, e.exe.p, r->hdr.ktime_ns, e.argv.p, e.argv.n);
+			stacks_forget(r->pid);
 			if (!prefix_match(e.exe.p, e.exe.n))
 				return 0;
 		} else {
@@ -598,6 +601,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	} else { /* KW_EXIT */
 		struct proc_ent *pe = proc_get(r->pid);
 		tcache_drop(r->pid); /* the process is gone: its main thread's paths too */
+		stacks_forget(r->pid);
 		e.exe = sv_c(proc_exe(r->pid));
 		e.exit_code = (r->exit_code >> 8) & 0xff;
 		e.signal = r->exit_code & 0x7f;

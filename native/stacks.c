@@ -94,6 +94,13 @@ static struct pmaps *maps_of(uint32_t pid, bool refresh)
 	return maps_read(p, pid) ? p : NULL;
 }
 
+void stacks_forget(uint32_t pid)
+{
+	for (unsigned i = 0; i < KW_PMAPS_KEEP; i++)
+		if (pm[i].pid == pid)
+			pm[i].pid = 0;
+}
+
 static const struct mapping *maps_find(const struct pmaps *p, uint64_t addr)
 {
 	for (size_t i = 0; p && i < p->n; i++)

@@ -28,6 +28,9 @@ struct ev_stacks {
  * to find the file of frames of a process that is gone). */
 bool stacks_resolve(const struct kw_raw *r, size_t data_sz, struct sv exe, struct ev_stacks *out);
 
+/* A process exec'd or ended: the mappings kept for it name another image now (or nothing). */
+void stacks_forget(uint32_t pid);
+
 /* Tests (the fuzzer): name user frames from no file, so records never reach into this machine's processes. */
 void stacks_use_files(bool on);
 
