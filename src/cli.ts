@@ -18,13 +18,18 @@ import type { TraceOptions } from './core/trace-api';
 import { decoderFor, DEFAULT_FORMAT } from './core/session/decoders';
 import { watchCommand } from './cli-watch';
 import { guardArgs, parseBytes, type GuardRules } from './core/guard';
+import { callText, checkFuncs, checkWhere, isFuncName } from './core/calls';
 
 const USAGE = `usage:
   kwitness hosts [--json]
   kwitness probe HOST [--json]
-  kwitness trace unlink|create|write|exec[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
-        [--uid U] [--cgroup PATH] [--failed-only] [--attach auto|fentry|kprobe|tracepoint]
+  kwitness trace unlink|create|write|exec|func:NAME[,...] --host HOST [--path-prefix P]... [--path-glob G]... [--pid N] [--comm NAME]
+        [--uid U] [--cgroup PATH] [--failed-only] [--where EXPR]... [--attach auto|fentry|kprobe|tracepoint]
         [--ringbuf-kb N] [--stacks kernel|user|kernel,user] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
+  func:NAME: every call of the kernel function NAME (up to 8, mixed with families or alone), one
+        line per call: who, the arguments, the return value, how long it took
+  --where EXPR: only calls for which ARG OP VALUE holds (repeatable: all must), ARG a parameter
+        name or ret, OP == != < <= > >=, VALUE an integer or a "string"; e.g. 'ret < 0'
   --stacks: each event carries the call's kernel and/or user stack (named on the host), printed
         under its line (or as kstack/ustack with --json)
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;
@@ -66,6 +71,7 @@ const VALUE_FLAGS = new Set([
   'timeout', 'count', 'duration', 'format', 'batch-ms', 'heartbeat',
   'name', 'max-mb', 'keep-free-mb', 'on-hit', 'until', 'max-events', 'since', 'limit', 'service', 'memory-max-mb', 'cpu-quota', // watch
   'deny-delete', 'deny-write', 'quota', // guard
+  'where', // func probes
 ]);
 const BOOL_FLAGS = new Set(['json', 'failed-only', 'accept-new-host-key', 'ssh-debug', 'help', 'keep', 'persistent', 'audit-only']);
 
@@ -143,17 +149,32 @@ export function traceOptionsFrom(a: Args): TraceOptions {
   for (const f of ['deny-delete', 'deny-write', 'quota', 'audit-only']) {
     if (a.flags.has(f)) throw new KwError('bad-input', `--${f} belongs to a guard (kwitness guard ...)`);
   }
-  if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, write, exec; comma-separated)');
+  if (!famText) throw new KwError('bad-input', 'trace: which families? (unlink, create, write, exec, func:NAME; comma-separated)');
   if (a.positional.length > 1) throw new KwError('bad-input', `trace: unexpected argument "${a.positional[1]}"`);
-  const families = famText.split(',').map((f) => f.trim());
-  for (const f of families) if (!FAMILIES.includes(f as Family)) throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create, write or exec)`);
+  const families: Family[] = [];
+  const funcs: string[] = [];
+  for (const f of famText.split(',').map((x) => x.trim())) {
+    if (f.startsWith('func:')) {
+      const name = f.slice(5);
+      if (!isFuncName(name)) throw new KwError('bad-input', `trace: "${f}": expected func:NAME with NAME a kernel function (a C identifier such as vfs_unlink)`);
+      funcs.push(name);
+    } else if (FAMILIES.includes(f as Family)) families.push(f as Family);
+    else throw new KwError('bad-input', `trace: unknown family "${f}" (expected unlink, create, write, exec or func:NAME)`);
+  }
+  const badFuncs = checkFuncs(funcs);
+  if (badFuncs) throw new KwError('bad-input', `trace: ${badFuncs}`);
+  const where = a.flags.get('where');
+  if (where && !funcs.length) throw new KwError('bad-input', 'trace: --where filters calls of kernel functions: add func:NAME');
+  if (where) checkWhere(where); // a bad condition is a usage error before anything connects
   const stacks = one(a, 'stacks');
   const attach = one(a, 'attach');
   if (attach !== undefined && !['auto', 'fentry', 'kprobe', 'tracepoint'].includes(attach)) {
     throw new KwError('bad-input', `--attach must be auto, fentry, kprobe or tracepoint, got "${attach}"`);
   }
   return {
-    families: families as Family[],
+    families,
+    ...(funcs.length ? { funcs } : {}),
+    ...(where ? { where } : {}),
     pathPrefixes: a.flags.get('path-prefix'),
     pathGlobs: a.flags.get('path-glob'),
     pid: intFlag(a, 'pid'),
@@ -170,6 +191,8 @@ export function traceOptionsFrom(a: Args): TraceOptions {
 /** One human-readable line per event. */
 export function formatEvent(e: KwEvent): string {
   const t = e.time.length >= 23 ? e.time.slice(11, 23) : e.time;
+  // a call of a probed kernel function: `rm[4242] vfs_unlink(dir=/tmp/x ino 12, ...) = -2 ENOENT  3.2 µs`
+  if (e.type === 'call') return `${t} ${callText(e, termText)}`;
   const cmd = e.type !== 'exec' && e.cmdline ? ` cmd=${JSON.stringify(e.cmdline.join(' ') + (e.cmdline_truncated ? ' …' : ''))}` : '';
   const who = `pid=${e.pid} ppid=${e.ppid} uid=${e.uid} comm=${JSON.stringify(e.comm)} exe=${e.exe || '-'}${cmd}${e.container ? ` container=${e.container.slice(0, 12)}` : ''}`;
   const ret = e.ret < 0 ? ` ret=${e.ret}` : '';
@@ -196,6 +219,11 @@ export function formatEvent(e: KwEvent): string {
     case 'exit':
       return `${t} exit   pid=${e.pid} code=${e.exit_code}${e.signal ? ` signal=${e.signal}` : ''} after ${(e.duration_ns / 1e6).toFixed(1)} ms  comm=${JSON.stringify(e.comm)}`;
   }
+}
+
+/** What a trace records, for its first line: "unlink,create", "vfs_unlink()", "unlink + vfs_unlink()". */
+export function traceWords(o: TraceOptions): string {
+  return [o.families.join(','), (o.funcs ?? []).map((f) => `${f}()`).join(', ')].filter(Boolean).join(' + ');
 }
 
 /** Names on a terminal: control characters escaped as in a JSON string (no raw ESC reaches it). */
@@ -445,7 +473,7 @@ async function trace(a: Args, hosts: HostManager, json: boolean): Promise<number
     log: (l) => process.env.KWITNESS_VERBOSE && process.stderr.write(`kwitness: ${l}\n`),
     onRecord: (r: AgentRecord) => {
       if (json) process.stdout.write(JSON.stringify(r) + '\n');
-      else if (r.type === 'ready') process.stderr.write(`kwitness: ${options.guard ? 'guarding' : `tracing ${options.families.join(',')}`} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
+      else if (r.type === 'ready') process.stderr.write(`kwitness: ${options.guard ? 'guarding' : `tracing ${traceWords(options)}`} on ${conn.ref.label} (kernel ${r.kernel}; ${[...new Set(r.probes.map((p) => `${p.family}: ${p.mode}`))].join(', ')}); Ctrl-C stops\n`);
       else if (r.type === 'lost') {
         if (r.count > 0) process.stderr.write(`kwitness: ${r.count} events lost (total ${r.total})\n`);
         if (r.unjudged > 0) process.stderr.write(`kwitness: ${r.unjudged} events dropped before the path filter could judge them (total ${r.unjudged_total}); they may not have matched\n`);

@@ -103,8 +103,10 @@ export function guardFromReady(r: GuardReady): GuardRules {
 }
 
 /** What a trace is, in a few words: "unlink, create trace", or a guard's title. */
-export function traceWhat(o: { families: readonly string[]; guard?: GuardRules }): string {
-  return o.guard ? guardTitle(o.guard) : `${o.families.join(', ')} trace`;
+export function traceWhat(o: { families: readonly string[]; funcs?: readonly string[]; guard?: GuardRules }): string {
+  if (o.guard) return guardTitle(o.guard);
+  const calls = o.funcs?.length ? `calls of ${o.funcs.join(', ')}` : '';
+  return o.families.length ? `${o.families.join(', ')} trace${calls ? ` + ${calls}` : ''}` : calls;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Family, KwEvent, ProbeChoice, ProbeReport } from './events';
 import type { FileKind } from './file-kinds';
 import type { GuardRules } from './guard';
 import type { IDisposable } from './lifecycle';
+import type { KernelFunctionList } from './kernel-funcs';
 
 /** A target host. id 'local' is This Machine; others are ~/.ssh/config aliases or user-added names. */
 export interface HostRef {
@@ -22,8 +23,19 @@ export type TraceState =
   | { kind: 'failed'; message: string };
 
 export interface TraceOptions {
-  /** What to trace; empty for a guard. */
+  /** What to trace; empty for a guard, and may be empty when `funcs` names functions. */
   families: Family[];
+  /**
+   * Kernel functions to probe by name (`func:NAME` beside the families; at most 8): one call
+   * event per call that returned (events.ts CallEvent). Names as BTF has them (C identifiers).
+   */
+  funcs?: string[];
+  /**
+   * Conditions on the probed functions' calls, all of which must hold (`--where`): `ARG OP VALUE`
+   * with ARG a parameter name or `ret`, OP == != < <= > >=, VALUE an integer or a double-quoted
+   * string (src/core/calls.ts parseWhere). Needs `funcs`.
+   */
+  where?: string[];
   /** A guard (`kwitness-agent guard`): refuses what its rules say and reports each refusal; the filters below do not apply. */
   guard?: GuardRules;
   pathPrefixes?: string[];
@@ -108,4 +120,9 @@ export interface HostAgent {
   btf(host: HostRef, func: string): Promise<string>;
   /** `kwitness-agent ksym NAME`-like lookup: address and module from /proc/kallsyms (root). */
   ksym(host: HostRef, name: string): Promise<{ address: string; module: string | null } | null>;
+  /**
+   * `kwitness-agent funcs`: every function the host's BTF describes (vmlinux and modules), whether
+   * it can be probed, and the names a newer kernel changed (src/core/kernel-funcs.ts).
+   */
+  funcs?(host: HostRef): Promise<KernelFunctionList>;
 }

@@ -7,14 +7,18 @@ import { stacksWords } from '../core/path-scope';
 
 export interface TitledTrace {
   host: HostRef;
-  options: Pick<TraceOptions, 'families' | 'guard' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly' | 'stacks'>;
+  options: Pick<TraceOptions, 'families' | 'funcs' | 'where' | 'guard' | 'pathPrefixes' | 'pathGlobs' | 'comm' | 'pid' | 'uid' | 'failedOnly' | 'stacks'>;
   /** A watch's name: it says what the trace is for better than its scope. */
   label?: string;
 }
 
 /** "Unlink under /srv/data — build-01 · 09:31" (the time the panel opened, local, to the minute). */
 export function traceTitle(t: TitledTrace, started?: Date): string {
-  const fams = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
+  const funcs = t.options.funcs ?? [];
+  // "Unlink, Create", "Calls of vfs_unlink", "Unlink + calls of vfs_unlink"
+  const calls = funcs.length ? `calls of ${funcs.join(', ')}` : '';
+  const famList = t.options.families.map((f) => f[0].toUpperCase() + f.slice(1)).join(', ');
+  const fams = famList && calls ? `${famList} + ${calls}` : famList || calls[0]?.toUpperCase() + calls.slice(1);
   const g = t.options.guard && guardTitle(t.options.guard);
   const guard = g && g[0].toUpperCase() + g.slice(1); // "Guard: disk.img"
   // a watch's name says what it is for; that it takes stacks still shows (its events are heavier)
@@ -28,6 +32,7 @@ export function traceTitle(t: TitledTrace, started?: Date): string {
 export function scopeText(o: TitledTrace['options']): string {
   const parts: string[] = [];
   const more = (n: number) => (n > 1 ? ` +${n - 1}` : '');
+  if (o.where?.length) parts.push(`where ${o.where.join(' && ')}`);
   if (o.pathPrefixes?.length) parts.push(`under ${short(o.pathPrefixes[0])}${more(o.pathPrefixes.length)}`);
   else if (o.pathGlobs?.length) parts.push(`matching ${short(o.pathGlobs[0])}${more(o.pathGlobs.length)}`);
   if (o.comm) parts.push(`by ${o.comm}`);

@@ -186,7 +186,7 @@ describe('wire layout: decoder tables vs the C header', () => {
   });
 
   it('record kinds and file ops have distinct numbers (never reused), the write family included', () => {
-    const kinds = Object.entries(WIRE_ENUMS).filter(([n]) => /^KW_(UNLINK|CREATE|WRITE|EXEC|EXIT|READY|LOST|ERROR|GAP|CURSOR|WATCH_END)$/.test(n));
+    const kinds = Object.entries(WIRE_ENUMS).filter(([n]) => /^KW_(UNLINK|CREATE|WRITE|EXEC|EXIT|READY|LOST|ERROR|GAP|CURSOR|WATCH_END|RESUMED|DENIED|CALL)$/.test(n));
     assert.equal(new Set(kinds.map(([, v]) => v)).size, kinds.length, JSON.stringify(kinds));
     const ops = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_OP_'));
     assert.equal(new Set(ops.map(([, v]) => v)).size, ops.length, JSON.stringify(ops));
@@ -222,6 +222,24 @@ describe('wire layout: decoder tables vs the C header', () => {
     assert.match(text, /s32 kerr, s32 uerr, u32 kn, u32 un/);
     assert.equal(FRAME_FIXED, 3 * 8 + 2 * 4);
     assert.equal(STACK_HEAD, 4 * 4);
+  });
+
+  it('calls (KW_CALL 14): kw_call_rec is 88 bytes, its attach modes and flags are distinct bits, the BPF object carries it', () => {
+    assert.equal(WIRE_ENUMS.KW_CALL, 14);
+    assert.equal(WIRE_LAYOUT.kw_call_rec.size, 88);
+    assert.deepEqual(WIRE_LAYOUT.kw_call_rec.fields.proc, WIRE_LAYOUT.kw_file_rec.fields.proc, 'kw_proc at the offset every process record has it');
+    assert.deepEqual([WIRE_ENUMS.KW_CA_FENTRY, WIRE_ENUMS.KW_CA_KPROBE], [1, 2]);
+    const cf = Object.entries(WIRE_ENUMS).filter(([n]) => n.startsWith('KW_CF_'));
+    assert.deepEqual(cf.map(([n]) => n).sort(), ['KW_CF_ARGS_CUT', 'KW_CF_RET_PTR', 'KW_CF_RET_UNSIGNED', 'KW_CF_VOID']);
+    assert.equal(cf.reduce((m, [, v]) => m | v, 0), cf.reduce((m, [, v]) => m + v, 0), JSON.stringify(cf));
+    // cflags is a u8: every flag must fit it
+    for (const [n, v] of cf) assert.ok(v > 0 && v < 256, n);
+    // the kernel side declares kw_btf_call_rec (bpf/record.bpf.h) so that its layout is in the object's BTF
+    const obj = bpfObject();
+    assert.ok(obj, 'no BPF object (build/kwitness.bpf.o): run make -C native first');
+    const btf = btfLayouts(obj);
+    assert.ok('kw_call_rec' in btf, `BTF of ${obj} has no struct kw_call_rec (kw_btf_call_rec in bpf/record.bpf.h)`);
+    assert.deepEqual(compare(`BTF ${path.basename(obj)}`, btf, ['kw_call_rec']), []);
   });
 
   it('the BPF object BTF agrees for every wire struct it carries', (t) => {

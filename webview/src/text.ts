@@ -84,12 +84,5 @@ export function visibleField(printable: string, b64: string | undefined): string
   return visible(printable);
 }
 
-const ERRNO: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 8: 'ENOEXEC', 9: 'EBADF', 10: 'ECHILD',
-  11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR',
-  21: 'EISDIR', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 26: 'ETXTBSY', 27: 'EFBIG', 28: 'ENOSPC', 30: 'EROFS', 31: 'EMLINK',
-  36: 'ENAMETOOLONG', 39: 'ENOTEMPTY', 40: 'ELOOP', 95: 'EOPNOTSUPP', 116: 'ESTALE', 122: 'EDQUOT',
-};
-export function errnoName(ret: number): string {
-  return ERRNO[-ret] ?? `E${-ret}`;
-}
+// errno names: one table for the CLI and the panel (src/core/errno.ts)
+export { errnoName } from '../../src/core/errno';

@@ -9,6 +9,7 @@ import type { ProbeReport } from '../events';
 import { Disposable, Emitter } from '../lifecycle';
 import { KwError, classifyAgentFailure, errorMessage } from '../errors';
 import { isKernelSymbol } from '../kernel-symbol';
+import { parseFunctionList, type KernelFunctionList } from '../kernel-funcs';
 import type { HostAgent, HostDirEntry, HostFileStat, HostFiles, HostRef } from '../trace-api';
 import { SshConfig } from '../ssh/config';
 import { SshConnection, SshPrompts } from '../ssh/connection';
@@ -266,6 +267,7 @@ export class HostConnection extends Disposable {
     this.ready = undefined;
     this.readyP = undefined;
     this.deployP = undefined;
+    this.funcsCache = undefined;
     this.sudoPassword.clear();
     runner.dispose();
     this.env.log(`${this.ref.label}: connection closed (${why})`);
@@ -383,6 +385,32 @@ export class HostConnection extends Disposable {
       );
     }
     throw new KwError('agent-failed', `${this.ref.label}: cannot signal agent pid ${id.pid}: ${r.stderr.trim() || out || `exit ${r.code}`}`);
+  }
+
+  private funcsCache: { sha256: string; list: Promise<KernelFunctionList> } | undefined;
+
+  /**
+   * `kwitness-agent funcs`: the kernel functions the host's BTF describes. Asked once per
+   * installed agent (its sha256) and connection: a closed connection may mean a reboot into
+   * another kernel.
+   */
+  async kernelFunctions(): Promise<KernelFunctionList> {
+    const d = await this.deploy();
+    if (this.funcsCache?.sha256 !== d.sha256) {
+      const list = this.runAgent(['funcs'], 180000).then((r) => {
+        if (r.code !== 0) throw classifyAgentFailure(this.ref.label, r.stderr, r.code);
+        const l = parseFunctionList(r.stdout.toString('utf8'));
+        if (l.skipped) this.env.log(`${this.ref.label}: kwitness-agent funcs: ${l.skipped} lines were not a function, skipped`);
+        if (!l.functions.length) throw new KwError('agent-failed', `${this.ref.label}: the agent listed no kernel functions (${r.stderr.trim().split('\n').pop() || 'no BTF?'})`);
+        return l;
+      });
+      const entry = { sha256: d.sha256, list };
+      this.funcsCache = entry;
+      list.catch(() => {
+        if (this.funcsCache === entry) this.funcsCache = undefined;
+      });
+    }
+    return this.funcsCache.list;
   }
 
   async refreshProbe(): Promise<ProbeReport> {
@@ -511,6 +539,9 @@ export class HostManager extends Disposable implements HostAgent, HostFiles {
     const r = await this.get(host).runAgent(['btf', func]);
     if (r.code !== 0) throw classifyAgentFailure(host.label, r.stderr, r.code);
     return r.stdout.toString('utf8');
+  }
+  funcs(host: HostRef): Promise<KernelFunctionList> {
+    return this.get(host).kernelFunctions();
   }
   async ksym(host: HostRef, name: string): Promise<{ address: string; module: string | null } | null> {
     if (!isKernelSymbol(name)) throw new KwError('bad-input', `"${name}" is not a kernel symbol name`);

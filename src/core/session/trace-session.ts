@@ -21,6 +21,7 @@ import { KwError, classifyAgentFailure, errorMessage, isKwError } from '../error
 import type { HostRef, StackChoice, TraceHandle, TraceOptions, TraceState } from '../trace-api';
 import { MAX_PATHS } from '../path-scope';
 import { guardArgs, nameRule } from '../guard';
+import { checkFuncs, checkWhere } from '../calls';
 import type { HostConnection } from '../host/host';
 import type { AgentIdentity } from '../host/deploy';
 import type { ProcessHandle } from '../host/runner';
@@ -80,15 +81,20 @@ export function agentTraceArgs(o: TraceOptions, format: StreamFormat): string[] 
 export function agentTraceParts(o: TraceOptions): { families: string; filters: string[] } {
   if (o.guard) {
     // a guard: its rules in the families' place (the agent's `trace guard ...`, args.c)
-    if (o.families.length || o.pathPrefixes?.length || o.pathGlobs?.length || o.pid !== undefined || o.comm !== undefined || o.uid !== undefined || o.cgroup !== undefined || o.failedOnly) {
+    if (o.families.length || o.funcs?.length || o.where?.length || o.pathPrefixes?.length || o.pathGlobs?.length || o.pid !== undefined || o.comm !== undefined || o.uid !== undefined || o.cgroup !== undefined || o.failedOnly) {
       throw new KwError('bad-input', 'a guard takes rules, not trace families or filters');
     }
     if (stacksArg(o.stacks)) throw new KwError('bad-input', 'a guard takes no stacks (--stacks is a trace option)');
     return { families: 'guard', filters: guardArgs(o.guard) };
   }
-  if (!o.families.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, write, exec)');
+  const funcs = [...new Set(o.funcs ?? [])];
+  if (!o.families.length && !funcs.length) throw new KwError('bad-input', 'a trace needs at least one family (unlink, create, write, exec) or kernel function (func:NAME)');
   for (const f of o.families) if (!FAMILIES.includes(f)) throw new KwError('bad-input', `unknown trace family "${f}" (expected unlink, create, write or exec)`);
+  const badFunc = checkFuncs(funcs);
+  if (badFunc) throw new KwError('bad-input', badFunc);
+  if (o.where?.length && !funcs.length) throw new KwError('bad-input', '--where filters calls of kernel functions: name one with func:NAME');
   const args: string[] = [];
+  for (const w of checkWhere(o.where ?? [])) args.push('--where', w);
   for (const p of o.pathPrefixes ?? []) {
     if (!p.startsWith('/')) throw new KwError('bad-input', `path prefix "${p}" must be absolute`);
     args.push('--path-prefix', p);
@@ -115,7 +121,7 @@ export function agentTraceParts(o: TraceOptions): { families: string; filters: s
   int('ringbuf size (KiB)', o.ringbufKb, '--ringbuf-kb');
   const stacks = stacksArg(o.stacks);
   if (stacks) args.push('--stacks', stacks);
-  return { families: [...new Set<Family>(o.families)].join(','), filters: args };
+  return { families: [...new Set<Family>(o.families), ...funcs.map((f) => `func:${f}`)].join(','), filters: args };
 }
 
 /** The value of `--stacks` for a choice ("kernel,user", "kernel", "user"), undefined for none. */

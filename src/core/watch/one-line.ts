@@ -1,11 +1,16 @@
 // One event as the one line a notification answers the question with:
 // "kubelet (pid 2211, /usr/bin/kubelet) deleted /var/lib/…/disk.img". No vscode import (src/core).
 import type { KwEvent } from '../events';
+import { argsText, retInfo } from '../calls';
 
 export function oneLine(e: KwEvent): string {
   // the arguments say which script and how ("python3 … /srv/cleaner.py --mode nightly"); exec lines name the program
   const args = e.type !== 'exec' && e.cmdline && e.cmdline.length > 1 ? ` ${clip(e.cmdline.slice(1).join(' '), 80)}` : '';
   const who = `${e.comm} (pid ${e.pid}${e.exe ? `, ${e.exe}${args}` : args})`;
+  if (e.type === 'call') {
+    const r = e.ret === null ? '' : ` = ${retInfo(e.ret, asIs).text}`;
+    return `${who} called ${e.func}(${clip(argsText(e.args, e.arg_types, asIs), 120)})${r}`;
+  }
   const failed = e.ret < 0 ? ` — failed (${e.ret})` : '';
   switch (e.type) {
     case 'unlink':
@@ -34,6 +39,8 @@ const DENIED_OP: Partial<Record<string, string>> = {
   unlink: 'deleting', rmdir: 'removing the directory', rename: 'renaming', open: 'creating', mkdir: 'creating the directory',
   mknod: 'creating', link: 'linking', symlink: 'creating the symlink', open_write: 'opening for writing', truncate: 'truncating', write: 'writing',
 };
+
+const asIs = (s: string): string => s;
 
 function clip(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;

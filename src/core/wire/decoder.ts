@@ -12,8 +12,8 @@
 // path, objects built as literals of a fixed shape; bytes that are not UTF-8 fall back to a
 // U+FFFD printable form plus the exact bytes in base64 (X_b64), as events.ts defines.
 // No vscode import (src/core).
-import type { AgentErrorRecord, AgentRecord, KwEventType, Ancestor, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, KernelFrame, PathSource, ProbeChoice, UserFrame } from '../events';
-import { FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_MIN, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
+import type { AgentErrorRecord, AgentRecord, KwEventType, Ancestor, CallArgValue, CommandLine, Family, PodRef, FileOp, AttachMode, InodeNumber, KernelFrame, PathSource, ProbeChoice, UserFrame } from '../events';
+import { CALL_ATTACH, CALL_FLAG, FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_MIN, FRAME_PREFIX, KIND, LOST_REC_V1_SIZE, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const H = L.kw_hdr.fields;
 const P = L.kw_proc.fields;
@@ -29,10 +29,11 @@ const GP = L.kw_gap_rec.fields;
 const CU = L.kw_cursor_rec.fields;
 const WE = L.kw_watch_end_rec.fields;
 const RS = L.kw_resumed_rec.fields;
+const CR = L.kw_call_rec.fields;
 
 // The process part sits at the same offset in every process record (checked by the layout test).
 const PROC = FR.proc[0];
-if (EX.proc[0] !== PROC || XT.proc[0] !== PROC) throw new Error('wire layout: kw_proc offset differs between records');
+if (EX.proc[0] !== PROC || XT.proc[0] !== PROC || CR.proc[0] !== PROC) throw new Error('wire layout: kw_proc offset differs between records');
 
 const HDR_SIZE = L.kw_hdr.size;
 /** Largest frame accepted; anything bigger means the stream is corrupt (records are < 1 MiB). */
@@ -67,6 +68,14 @@ const SLOT_ANC = 6;
 const SLOT_ANC_MAX = 16;
 /** Container runtime, name and the process's pod (5 slots; a busy container repeats them). */
 const SLOT_POD = SLOT_ANC + 2 * SLOT_ANC_MAX;
+/** A call's function and return type, then (name, type) per argument: the same for every call of a function. */
+const SLOT_FUNC = SLOT_POD + 5;
+const SLOT_ARGS = SLOT_FUNC + 2;
+/** BPF trampolines pass at most 12 arguments; room for more (kprobes read more from the stack). */
+const SLOT_ARGS_MAX = 16;
+/** The largest errno an ERR_PTR carries (include/linux/err.h MAX_ERRNO). */
+const MAX_ERRNO = 4095n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** cmdSlot() slots: the process's command line, then one per ancestor (up to SLOT_ANC_MAX). */
 const CMD_SELF = 0;
 const CMD_ANC = 1;
@@ -353,6 +362,8 @@ export class WireDecoder {
         return this.execRecord(at, size);
       case KIND.KW_EXIT:
         return this.exitRecord(at, size);
+      case KIND.KW_CALL:
+        return this.callRecord(at, size);
       case KIND.KW_READY:
         return this.readyRecord(at, size);
       case KIND.KW_LOST: {
@@ -480,7 +491,7 @@ export class WireDecoder {
       if (runtime) o.runtime = runtime;
       if (containerName) o.container_name = containerName;
       if (pod) o.pod = pod;
-      if (pathPod && o.type !== 'exec' && o.type !== 'exit') o.path_pod = pathPod;
+      if (pathPod && o.type !== 'exec' && o.type !== 'exit' && o.type !== 'call') o.path_pod = pathPod;
     }
     const n = this.ancN;
     if (n > (this.end - this.pos) / (withCmd ? 16 : 12)) throw new BadFrame(`${n} ancestors exceed the record`);
@@ -649,6 +660,72 @@ export class WireDecoder {
     o.signal = this.dv.getUint32(at + XT.signal[0], true);
     o.duration_ns = this.u64(at + XT.duration_ns[0]);
     return this.finish(o);
+  }
+
+  /**
+   * KW_CALL: one call of a probed kernel function. `ret` as events.ts CallEvent says (from the
+   * s64 and cflags), the arguments' JSON texts parsed into `args` (a value that is not JSON is a
+   * bad frame), their C types into `arg_types`, both keyed by parameter name in their order.
+   */
+  private callRecord(at: number, size: number): AgentRecord {
+    this.need(at, size, L.kw_call_rec.size);
+    const dv = this.dv;
+    const flags = dv.getUint16(at + H.flags[0], true);
+    const nArgs = dv.getUint32(at + CR.n_args[0], true);
+    const attachNum = this.u8[at + CR.attach[0]];
+    const attach = attachNum === CALL_ATTACH.KW_CA_FENTRY ? 'fentry' : attachNum === CALL_ATTACH.KW_CA_KPROBE ? 'kprobe' : undefined;
+    if (attach === undefined) throw new BadFrame(`unknown attach mode ${attachNum}`);
+    const cflags = this.u8[at + CR.cflags[0]];
+    const o = this.proc(at, flags, 'call');
+    o.ret = this.callRet(at + CR.ret[0], cflags);
+    o.func = this.strSlot(SLOT_FUNC);
+    if (this.b64 !== undefined) o.func_b64 = this.b64;
+    o.attach = attach;
+    o.ret_type = this.strSlot(SLOT_FUNC + 1);
+    if (nArgs > (this.end - this.pos) / 12) throw new BadFrame(`n_args ${nArgs} exceeds the record`);
+    const args: Record<string, CallArgValue> = {};
+    const types: Record<string, string> = {};
+    for (let i = 0; i < nArgs; i++) {
+      const slotted = i < SLOT_ARGS_MAX;
+      const name = slotted ? this.strSlot(SLOT_ARGS + 2 * i) : this.str();
+      const type = slotted ? this.strSlot(SLOT_ARGS + 2 * i + 1) : this.str();
+      const text = this.str();
+      if (this.b64 !== undefined) throw new BadFrame(`argument ${i} (${name}): its value is not UTF-8 text`);
+      let value: CallArgValue;
+      try {
+        value = JSON.parse(text) as CallArgValue;
+      } catch {
+        throw new BadFrame(`argument ${i} (${name}): its value is not JSON`);
+      }
+      if (Object.prototype.hasOwnProperty.call(args, name)) throw new BadFrame(`argument ${i}: a second parameter named ${name}`);
+      // own properties, as JSON.parse makes them (a key "__proto__" must not become a prototype)
+      Object.defineProperty(args, name, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(types, name, { value: type, enumerable: true, writable: true, configurable: true });
+    }
+    o.args = args;
+    o.arg_types = types;
+    o.duration_ns = this.u64(at + CR.duration_ns[0]);
+    if (cflags & CALL_FLAG.KW_CF_ARGS_CUT) o.args_truncated = true;
+    return this.finish(o);
+  }
+
+  /** kw_call_rec.ret as CallEvent.ret: null (void), a number, "0x..." (a pointer), or digits. */
+  private callRet(at: number, cflags: number): number | string | null {
+    if (cflags & CALL_FLAG.KW_CF_VOID) return null;
+    const dv = this.dv;
+    const lo = dv.getUint32(at, true);
+    const hi = dv.getUint32(at + 4, true);
+    if (cflags & CALL_FLAG.KW_CF_RET_PTR) {
+      // an ERR_PTR is -errno; any other pointer in hex, as the stacks' addresses are
+      if (hi === 0xffffffff && lo >= 0x100000000 - Number(MAX_ERRNO)) return lo - 0x100000000;
+      return '0x' + dv.getBigUint64(at, true).toString(16);
+    }
+    if (cflags & CALL_FLAG.KW_CF_RET_UNSIGNED) return this.u64Exact(at);
+    // the common small values without a BigInt
+    if (hi === 0 && lo < 0x80000000) return lo;
+    if (hi === 0xffffffff && lo >= 0x80000000) return lo - 0x100000000;
+    const v = dv.getBigInt64(at, true);
+    return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
   }
 
   private readyRecord(at: number, size: number): AgentRecord {

@@ -4,7 +4,7 @@
 // as the decoder, which the layout test checks against the C compiler and the BPF object.
 // No vscode import (src/core).
 import { isKwEvent, rawBytes, type AgentRecord, type Ancestor, type CommandLine, type FileOp, type KernelFrame, type StackFields, type UserFrame } from '../events';
-import { FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_PREFIX, KIND, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
+import { CALL_ATTACH, CALL_FLAG, FILE_FLAG, FLAG, FRAME_FIXED, FRAME_FLAG, FRAME_PREFIX, KIND, OP, PROC_FLAG, STACK_HEAD, VERDICT, WIRE_LAYOUT as L } from './layout';
 
 const OP_NUM: Record<FileOp, number> = {
   unlink: OP.KW_OP_UNLINK,
@@ -111,6 +111,20 @@ function stackTail(s: StackFields): Uint8Array {
   return w.concat();
 }
 
+/**
+ * kw_call_rec.ret and the cflags that say how to read it, for a CallEvent's ret: null -> void,
+ * "0x..." -> a pointer, -4095..-1 of a pointer-returning function -> an ERR_PTR, digits beyond
+ * 2^63-1 -> unsigned; anything else a signed 64-bit integer.
+ */
+function callRet(ret: number | string | null, retType: string): { value: bigint; cflags: number } {
+  if (ret === null) return { value: 0n, cflags: CALL_FLAG.KW_CF_VOID };
+  if (typeof ret === 'string' && ret.startsWith('0x')) return { value: BigInt(ret), cflags: CALL_FLAG.KW_CF_RET_PTR };
+  const v = BigInt(ret);
+  if (v >= 1n << 63n) return { value: v, cflags: CALL_FLAG.KW_CF_RET_UNSIGNED };
+  if (retType.includes('*') && v < 0n && v >= -4095n) return { value: BigInt.asUintN(64, v), cflags: CALL_FLAG.KW_CF_RET_PTR };
+  return { value: BigInt.asUintN(64, v), cflags: 0 };
+}
+
 /** One frame (u32 length prefix + record) for a record. */
 export function encodeRecord(r: AgentRecord): Uint8Array {
   let fixed: Uint8Array;
@@ -171,6 +185,18 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       kind = KIND.KW_EXIT;
       fixed = new Uint8Array(L.kw_exit_rec.size);
       procStrings();
+      break;
+    case 'call':
+      kind = KIND.KW_CALL;
+      fixed = new Uint8Array(L.kw_call_rec.size);
+      procStrings();
+      w.str(r.func, r.func_b64);
+      w.str(r.ret_type);
+      for (const [name, value] of Object.entries(r.args)) {
+        w.str(name);
+        w.str(r.arg_types[name] ?? '');
+        w.str(JSON.stringify(value));
+      }
       break;
     case 'ready':
       kind = KIND.KW_READY;
@@ -249,7 +275,7 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
     dv.setUint32(p + P.ppid[0], r.ppid, true);
     dv.setUint32(p + P.uid[0], r.uid, true);
     dv.setUint32(p + P.gid[0], r.gid, true);
-    dv.setInt32(p + P.ret[0], r.ret, true);
+    dv.setInt32(p + P.ret[0], r.type === 'call' ? 0 : r.ret, true); // a call's own ret is in kw_call_rec
     dv.setUint32(p + P.n_anc[0], anc.length, true);
     dv.setUint32(p + P.pflags[0], stacks ? PROC_FLAG.KW_PF_STACKS : 0, true);
   }
@@ -278,6 +304,16 @@ export function encodeRecord(r: AgentRecord): Uint8Array {
       dv.setBigUint64(X.duration_ns[0], BigInt(r.duration_ns), true);
       dv.setInt32(X.exit_code[0], r.exit_code, true);
       dv.setUint32(X.signal[0], r.signal, true);
+      break;
+    }
+    case 'call': {
+      const C = L.kw_call_rec.fields;
+      const ret = callRet(r.ret, r.ret_type);
+      dv.setBigUint64(C.ret[0], ret.value, true);
+      dv.setBigUint64(C.duration_ns[0], BigInt(r.duration_ns), true);
+      dv.setUint32(C.n_args[0], Object.keys(r.args).length, true);
+      dv.setUint8(C.attach[0], r.attach === 'kprobe' ? CALL_ATTACH.KW_CA_KPROBE : CALL_ATTACH.KW_CA_FENTRY);
+      dv.setUint8(C.cflags[0], ret.cflags | (r.args_truncated ? CALL_FLAG.KW_CF_ARGS_CUT : 0));
       break;
     }
     case 'ready':

@@ -73,6 +73,10 @@ export const WIRE_LAYOUT = {
     size: 32,
     fields: { hdr: [0, 16], wall_ns: [16, 8], next_cursor: [24, 8] },
   },
+  kw_call_rec: {
+    size: 88,
+    fields: { hdr: [0, 16], proc: [16, 48], ret: [64, 8], duration_ns: [72, 8], n_args: [80, 4], attach: [84, 1], cflags: [85, 1], _pad0: [86, 2] },
+  },
   kw_resumed_rec: {
     size: 64,
     fields: { hdr: [0, 16], wall_ns: [16, 8], next_event: [24, 8], not_kept: [32, 8], away_ns: [40, 8], start_ticks: [48, 8], pid: [56, 4], _pad0: [60, 4] },
@@ -82,7 +86,7 @@ export const WIRE_LAYOUT = {
 export type WireStruct = keyof typeof WIRE_LAYOUT;
 
 /** enum kw_kind */
-export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11, KW_WRITE: 12, KW_DENIED: 13 } as const;
+export const KIND = { KW_UNLINK: 1, KW_CREATE: 2, KW_EXEC: 3, KW_EXIT: 4, KW_READY: 5, KW_LOST: 6, KW_ERROR: 7, KW_GAP: 8, KW_CURSOR: 9, KW_WATCH_END: 10, KW_RESUMED: 11, KW_WRITE: 12, KW_DENIED: 13, KW_CALL: 14 } as const;
 
 /** enum kw_flag */
 export const FLAG = {
@@ -134,6 +138,20 @@ export const VERDICT = {
   KW_VERDICT_WOULD_DENY: 2,
 } as const;
 
+/** enum kw_call_attach (kw_call_rec.attach): how a kernel function was probed */
+export const CALL_ATTACH = {
+  KW_CA_FENTRY: 1,
+  KW_CA_KPROBE: 2,
+} as const;
+
+/** enum kw_call_flag (kw_call_rec.cflags) */
+export const CALL_FLAG = {
+  KW_CF_VOID: 1 << 0,
+  KW_CF_RET_PTR: 1 << 1,
+  KW_CF_RET_UNSIGNED: 1 << 2,
+  KW_CF_ARGS_CUT: 1 << 3,
+} as const;
+
 /** enum kw_proc_flag (kw_proc.pflags) */
 export const PROC_FLAG = {
   KW_PF_STACKS: 1 << 0,
@@ -161,4 +179,4 @@ export const FRAME_MIN = FRAME_FIXED + 4 * 4;
 export const LOST_REC_V1_SIZE = 56;
 
 /** All enum constants the decoder relies on, for the layout test. */
-export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP, ...VERDICT, ...PROC_FLAG, ...FRAME_FLAG };
+export const WIRE_ENUMS: Readonly<Record<string, number>> = { KW_WIRE_VERSION: WIRE_VERSION, KW_LOST_REC_V1_SIZE: LOST_REC_V1_SIZE, ...KIND, ...FLAG, ...FILE_FLAG, ...OP, ...VERDICT, ...PROC_FLAG, ...FRAME_FLAG, ...CALL_ATTACH, ...CALL_FLAG };

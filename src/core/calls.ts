@@ -1,0 +1,208 @@
+// Probing kernel functions by name (`kwitness-agent trace func:NAME --where EXPR`): what a user may
+// ask for, checked before anything connects, and one call (events.ts CallEvent) as text: its
+// arguments, its return value with the errno's name, its duration. Said once for the CLI, the
+// trace session, the panel and the Kernel Symbol view. No vscode, node or DOM import (the webview
+// bundles it).
+import type { CallArgValue, CallEvent } from './events';
+import type { Escape } from './stacks';
+import { KwError } from './errors';
+import { knownErrno } from './errno';
+
+/** Functions one trace may probe (the agent's limit). */
+export const MAX_FUNCS = 8;
+/** --where expressions one trace may carry (all must hold). */
+export const MAX_WHERE = 16;
+/** Longest string a --where compares with (a path is at most PATH_MAX bytes). */
+const MAX_WHERE_STRING = 4096;
+
+/** A function name as BTF has it: a C identifier (no `.isra.0` clones: BTF does not describe them). */
+const FUNC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+export function isFuncName(name: string): boolean {
+  return FUNC_NAME.test(name);
+}
+
+/** Why these function names cannot be probed, or undefined (duplicates count once). */
+export function checkFuncs(funcs: readonly string[]): string | undefined {
+  for (const f of funcs) {
+    if (!isFuncName(f)) return `func:${f}: not a kernel function name (a C identifier such as vfs_unlink)`;
+  }
+  const n = new Set(funcs).size;
+  if (n > MAX_FUNCS) return `at most ${MAX_FUNCS} kernel functions per trace, got ${n}`;
+  return undefined;
+}
+
+export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+/** One --where condition: a parameter (or `ret`), an operator, an integer or a string. */
+export interface WhereExpr {
+  arg: string;
+  op: WhereOp;
+  value: { kind: 'int'; text: string; value: bigint } | { kind: 'string'; value: string };
+}
+
+const WHERE = /^([A-Za-z_][A-Za-z0-9_]{0,127})\s*(==|!=|<=|>=|<|>)\s*(.*)$/s;
+const INT = /^-?(?:0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$/;
+const EXAMPLE = 'e.g. ret < 0, or dentry == "disk.img"';
+
+/**
+ * `ARG OP VALUE`: ARG a parameter name as BTF has it or `ret`, OP one of == != < <= > >=, VALUE an
+ * integer (decimal, 0x hex, negative; within the 64 bits a parameter has) or a double-quoted
+ * string (\" and \\ escape) compared with the argument's captured name or string. Throws a
+ * one-line bad-input error naming what is wrong.
+ */
+export function parseWhere(text: string): WhereExpr {
+  const t = text.trim();
+  const bad = (why: string): never => {
+    throw new KwError('bad-input', `--where ${JSON.stringify(t)}: ${why}`);
+  };
+  const m = WHERE.exec(t);
+  if (!m) return bad(`expected ARGUMENT OPERATOR VALUE (operators == != < <= > >=), ${EXAMPLE}`);
+  const [, arg, op, raw] = m;
+  if (raw === '') return bad(`no value after ${op}, ${EXAMPLE}`);
+  if (raw.startsWith('"')) {
+    let s = '';
+    let i = 1;
+    for (; i < raw.length; i++) {
+      const c = raw[i];
+      if (c === '"') break;
+      if (c === '\\') {
+        const n = raw[++i];
+        if (n !== '"' && n !== '\\') return bad('in a string only \\" and \\\\ are escapes');
+        s += n;
+      } else s += c;
+    }
+    if (i >= raw.length) return bad('the string has no closing "');
+    if (i !== raw.length - 1) return bad(`unexpected text after the string: ${JSON.stringify(raw.slice(i + 1))}`);
+    if (/[\u0000-\u001f\u007f]/.test(s)) return bad('the string has control characters');
+    if (new TextEncoder().encode(s).length > MAX_WHERE_STRING) return bad(`the string is longer than ${MAX_WHERE_STRING} bytes`);
+    return { arg, op: op as WhereOp, value: { kind: 'string', value: s } };
+  }
+  if (!INT.test(raw)) return bad(`the value must be an integer (42, -2, 0x1f) or a double-quoted string, got ${JSON.stringify(raw)}`);
+  const neg = raw.startsWith('-');
+  const v = neg ? -BigInt(raw.slice(1)) : BigInt(raw);
+  if (v < -(1n << 63n) || v >= 1n << 64n) return bad('the integer does not fit 64 bits');
+  return { arg, op: op as WhereOp, value: { kind: 'int', text: raw, value: v } };
+}
+
+/** The expression as passed to the agent: `ret < 0`, `dentry == "disk.img"`. */
+export function whereText(w: WhereExpr): string {
+  const v = w.value.kind === 'int' ? w.value.text : `"${w.value.value.replace(/["\\]/g, '\\$&')}"`;
+  return `${w.arg} ${w.op} ${v}`;
+}
+
+/** Checks a trace's --where list; returns the expressions as the agent gets them. Throws bad-input. */
+export function checkWhere(list: readonly string[]): string[] {
+  if (list.length > MAX_WHERE) throw new KwError('bad-input', `at most ${MAX_WHERE} --where conditions, got ${list.length}`);
+  return list.map((w) => whereText(parseWhere(w)));
+}
+
+/**
+ * Conditions typed in one line and joined by `&&` (an input box): split where `&&` stands outside
+ * a string; each part is then checked by parseWhere. Empty text: no condition.
+ */
+export function splitWhereLine(text: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let inStr = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inStr && c === '\\' && i + 1 < text.length) {
+      cur += c + text[++i];
+      continue;
+    }
+    if (c === '"') inStr = !inStr;
+    if (!inStr && c === '&' && text[i + 1] === '&') {
+      parts.push(cur);
+      cur = '';
+      i++;
+      continue;
+    }
+    cur += c;
+  }
+  parts.push(cur);
+  return parts.map((p) => p.trim()).filter((p) => p !== '');
+}
+
+// ------------------------------------------------------------------ a call as text
+
+/** 850 ns, 3.2 µs, 1.5 ms, 2.04 s. */
+export function formatDuration(ns: number): string {
+  if (!Number.isFinite(ns) || ns < 0) return '?';
+  if (ns < 1e3) return `${Math.round(ns)} ns`;
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(1)} µs`;
+  if (ns < 1e9) return `${(ns / 1e6).toFixed(1)} ms`;
+  return `${(ns / 1e9).toFixed(2)} s`;
+}
+
+/** A `char *` (or an array of char): its value is the string itself, shown quoted. */
+function isCharPointer(type: string): boolean {
+  return /\bchar\s*(?:const\s*)?\*/.test(type);
+}
+
+const quoted = (s: string, esc: Escape) => `"${esc(s, undefined)}"`;
+
+/**
+ * One argument's value in a few words: `"disk.img" /tmp/x/disk.img` (a dentry: name and path),
+ * `/tmp/x ino 12` (an inode or a file: path and inode), `bash[4242]` (a task), `"abc"` (a char *),
+ * `0xffff8881…` (another pointer), NULL, 42, true, an enumerator's name. Names go through `esc`.
+ */
+export function argText(v: unknown, type: string, esc: Escape): string {
+  if (v === null) return type.includes('*') ? 'NULL' : 'null';
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return isCharPointer(type) ? quoted(v, esc) : esc(v, undefined);
+  if (typeof v !== 'object' || Array.isArray(v)) return esc(JSON.stringify(v) ?? '', undefined);
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof o.comm === 'string' || typeof o.pid === 'number') parts.push(`${esc(String(o.comm ?? ''), undefined)}[${String(o.pid ?? '?')}]`);
+  if (o.family !== undefined || o.sport !== undefined || o.dport !== undefined) {
+    parts.push(`${o.family !== undefined ? `${esc(String(o.family), undefined)} ` : ''}:${String(o.sport ?? '?')} → :${String(o.dport ?? '?')}`);
+  }
+  if (typeof o.name === 'string') parts.push(quoted(o.name, esc));
+  if (typeof o.path === 'string') parts.push(esc(o.path, undefined));
+  // a name says which file; without one (an inode, a file) its inode number does
+  if (typeof o.name !== 'string' && (typeof o.ino === 'number' || typeof o.ino === 'string')) parts.push(`ino ${String(o.ino)}`);
+  if (parts.length === 0) return typeof o.addr === 'string' ? esc(o.addr, undefined) : '{}';
+  return parts.join(' ');
+}
+
+/** `dir=/tmp/x ino 12, dentry="disk.img" /tmp/x/disk.img` (parameter order). */
+export function argsText(args: Readonly<Record<string, CallArgValue | unknown>>, types: Readonly<Record<string, string>>, esc: Escape): string {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(args)) out.push(`${esc(k, undefined)}=${argText(v, typeof types[k] === 'string' ? types[k] : '', esc)}`);
+  return out.join(', ');
+}
+
+/**
+ * The return value: `0`, `-2 ENOENT` (a negative errno, an ERR_PTR among them), `0xffff8881…` (a
+ * pointer), `void`, digits beyond 2^53-1. `failed`: a negative errno came back.
+ */
+export function retInfo(ret: unknown, esc: Escape): { text: string; failed: boolean } {
+  if (ret === null || ret === undefined) return { text: 'void', failed: false };
+  if (typeof ret === 'number') {
+    const name = knownErrno(ret);
+    return { text: name ? `${ret} ${name}` : String(ret), failed: ret < 0 && ret >= -4095 };
+  }
+  if (typeof ret === 'string') return { text: esc(ret, undefined), failed: false };
+  return { text: esc(JSON.stringify(ret) ?? '', undefined), failed: false };
+}
+
+/**
+ * `rm[4242] vfs_unlink(dir=/tmp/x ino 12, dentry="disk.img" /tmp/x/disk.img) = 0  3.2 µs` (no
+ * `= …` for a void function; ` [args cut]` when the agent cut a string of them).
+ */
+export function callText(e: Pick<CallEvent, 'comm' | 'comm_b64' | 'pid' | 'func' | 'func_b64' | 'args' | 'arg_types' | 'ret' | 'duration_ns' | 'args_truncated'>, esc: Escape): string {
+  const r = e.ret === null ? '' : ` = ${retInfo(e.ret, esc).text}`;
+  const cut = e.args_truncated ? ' [args cut]' : '';
+  return `${esc(e.comm, e.comm_b64)}[${e.pid}] ${esc(e.func, e.func_b64)}(${argsText(e.args, e.arg_types, esc)})${cut}${r}  ${formatDuration(e.duration_ns)}`;
+}
+
+/** The paths an argument carries (a dentry's, a file's), in parameter order: what a path filter matches. */
+export function argPaths(args: unknown): string[] {
+  const out: string[] = [];
+  if (typeof args !== 'object' || args === null) return out;
+  for (const v of Object.values(args as Record<string, unknown>)) {
+    if (typeof v === 'object' && v !== null && typeof (v as { path?: unknown }).path === 'string') out.push((v as { path: string }).path);
+  }
+  return out;
+}
