@@ -38,3 +38,4 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "ia32.bpf.h"
 #include "process.bpf.h"
 #include "guard.bpf.h"
+#include "func.bpf.h"

@@ -240,4 +240,74 @@ struct kw_guard_rule {
 	__u32 quota_slot;       /* KW_G_QUOTA: index into guard_quota */
 };
 
+/*
+ * `trace func:NAME` (bpf/func.bpf.h, native/func.c): any kernel function BTF describes. Each of
+ * up to KW_FUNC_SLOTS functions gets its own copy of one generic entry and exit program (fentry
+ * and fexit, or kprobe and kretprobe): the copy's number says which function fired, on every
+ * kernel (no cookies or bpf_get_func_ip before 5.15). User space reads BTF and tells each slot
+ * how to read its arguments (struct kw_func_spec); the entry builds the record, keeps it until
+ * the return, which adds the return value and the duration and submits it.
+ */
+#define KW_FUNC_SLOTS 8
+#define KW_FUNC_ARGS 6        /* arguments read (registers on every 64-bit ABI we support) */
+#define KW_FUNC_WHERE 4       /* --where clauses per function */
+#define KW_FW_STR 64          /* a --where string, NUL included */
+#define KW_FW_RET 6           /* kw_func_where.arg: the return value */
+#define KW_FUNC_REC 16384     /* bytes of a call's record kept from entry to return */
+#define KW_FUNC_STR 256       /* a char * argument's capture limit */
+
+/* What an argument is, for what the entry reads behind it (kw_func_spec.kind). */
+enum kw_farg {
+	KW_FA_SKIP = 0,       /* a value only: integers, enums, other pointers (user space formats it) */
+	KW_FA_STR,            /* char *: a kernel string, else a user string */
+	KW_FA_USTR,           /* char __user *: a user string */
+	KW_FA_DENTRY,         /* struct dentry *: its path in its file system, ino, dev */
+	KW_FA_FILE,           /* struct file *: its path, ino, dev, f_flags */
+	KW_FA_PATH,           /* struct path *: its path, ino, dev */
+	KW_FA_INODE,          /* struct inode *: ino, dev, mode | nlink << 32, size */
+	KW_FA_FILENAME,       /* struct filename *: ->name */
+	KW_FA_QSTR,           /* struct qstr *: ->name */
+	KW_FA_TASK,           /* struct task_struct *: tgid, pid, comm */
+	KW_FA_SOCK,           /* struct sock *: family, local port, remote port */
+};
+
+enum kw_fw_op { KW_FW_EQ = 1, KW_FW_NE, KW_FW_LT, KW_FW_LE, KW_FW_GT, KW_FW_GE };
+
+/* One --where clause: an argument (or the return value) against a number or a string. */
+struct kw_func_where {
+	__s64 val;
+	__u8 arg;             /* 0 .. KW_FUNC_ARGS-1, or KW_FW_RET */
+	__u8 op;              /* enum kw_fw_op; strings: EQ or NE */
+	__u8 is_str;          /* compare the argument's captured string (a path's last name) with str */
+	__u8 is_signed;       /* integers: the type is signed */
+	__u8 size;            /* integers: bytes of the type (the register's upper bits are not its) */
+	__u8 _pad[3];
+	char str[KW_FW_STR];
+};
+
+struct kw_func_spec {
+	__u8 kind[KW_FUNC_ARGS];  /* enum kw_farg per argument */
+	__u8 nargs;               /* BTF's count: fexit finds the return value after them */
+	__u8 n_where;
+	__u8 ret_size;            /* bytes of the return type (0: void) */
+	__u8 ret_signed;
+	__u8 _pad[6];
+	struct kw_func_where w[KW_FUNC_WHERE];
+};
+
+/* A call record's data area starts with this (kw_raw.kind KW_CALL); arguments' strings are in
+ * string slots 0 .. KW_FUNC_ARGS-1, one per argument. */
+struct kw_call_data {
+	__u64 a[KW_FUNC_ARGS];    /* the raw argument values */
+	__u64 n[KW_FUNC_ARGS][4]; /* numbers read behind them (enum kw_farg says which) */
+	__u64 t0;                 /* entry (monotonic ns) */
+	__u64 ret;
+	__u64 duration_ns;
+	__u32 used;               /* data bytes used (this struct and the strings) */
+	__u8 slot;
+	__u8 attach;              /* enum kw_call_attach */
+	__u8 cut;                 /* an argument's string or path did not fit */
+	__u8 _pad;
+};
+
 #endif

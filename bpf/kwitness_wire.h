@@ -76,6 +76,17 @@
  * from event N on (events are numbered 0, 1, 2, ... in the order the trace emitted them; a
  * client that received N events asks for --from N), then live records. Never in a journal.
  *   KW_RESUMED (11): struct kw_resumed_rec, no strings.
+ *
+ * A trace of kernel functions (`trace func:NAME[,func:NAME...]`, native/func.c) writes one record
+ * per call that returned (and passed --where):
+ *   KW_CALL (14): struct kw_call_rec, then
+ *     comm, exe, cwd, cgroup, container, probe, func, ret_type, then n_args times:
+ *     name, type, value, then the PROCESS TAIL, then the STACK TAIL (KW_PF_STACKS).
+ *     func: the function as the kernel names it (what was attached: 7.x's filename_unlinkat for
+ *     a request of do_unlinkat); ret_type/type: C spelling of the BTF type ("int",
+ *     "struct dentry *"); name: the BTF parameter name (argN when BTF has none); value: JSON text
+ *     (a number, a string, true/false, null, or an object for the kernel's common objects; see
+ *     kw_call_rec), captured when the function was entered.
  */
 #ifndef KWITNESS_WIRE_H
 #define KWITNESS_WIRE_H
@@ -101,6 +112,7 @@ enum kw_kind {
 	KW_RESUMED = 11,
 	KW_WRITE = 12,
 	KW_DENIED = 13,
+	KW_CALL = 14,
 };
 
 /* kw_hdr.flags bits (meaning depends on kind as noted). */
@@ -363,6 +375,42 @@ struct kw_resumed_rec {
 	__u64 start_ticks; /* the agent's start time, clock ticks since boot */
 	__u32 pid;         /* the tracing agent (not the `attach` relay) */
 	__u32 _pad0;
+};
+
+/*
+ * KW_CALL. 16 + 48 + 24 = 88 bytes. One call of a probed kernel function, from entry to return.
+ * proc.ret is 0 (the function's own return value is `ret`). An argument's value (JSON text):
+ *   integers: a number (a decimal string beyond 2^53-1); bool: true/false; enums: the
+ *   enumerator's name as a string when BTF names the value, else a number; char *: the string
+ *   (null for NULL, {"addr":"0x..."} when unreadable); other pointers: "0x..." (null for NULL);
+ *   struct dentry *: {"name","path","ino","dev"}; struct file * and struct path *:
+ *   {"path","ino","dev"}; struct inode *: {"ino","dev","mode","nlink","size"};
+ *   struct filename * and struct qstr *: {"name"}; struct task_struct *: {"pid","tid","comm"};
+ *   struct sock *: {"family","sport","dport"}. Paths are the host's (as for file records) where the
+ *   host mounts the file system, else from the file system's root. A field that could not be read
+ *   is left out; every object also has "addr" ("0x...").
+ */
+struct kw_call_rec {
+	struct kw_hdr hdr;
+	struct kw_proc proc;
+	__s64 ret;         /* the return value, sign-extended from the function's return type */
+	__u64 duration_ns; /* from entry to return */
+	__u32 n_args;      /* (name, type, value) string triples after ret_type */
+	__u8 attach;       /* enum kw_call_attach: how the function was probed */
+	__u8 cflags;       /* enum kw_call_flag */
+	__u8 _pad0[2];
+};
+
+enum kw_call_attach {
+	KW_CA_FENTRY = 1,  /* fentry + fexit (BPF trampolines) */
+	KW_CA_KPROBE = 2,  /* kprobe + kretprobe */
+};
+
+enum kw_call_flag {
+	KW_CF_VOID = 1 << 0,     /* the function returns nothing: ret is 0 */
+	KW_CF_RET_PTR = 1 << 1,  /* ret is a pointer (show it in hex; an ERR_PTR is -errno) */
+	KW_CF_RET_UNSIGNED = 1 << 2, /* ret's type is unsigned: read it as a u64 */
+	KW_CF_ARGS_CUT = 1 << 3, /* a string or path of an argument was cut (room or length) */
 };
 
 #endif /* KWITNESS_WIRE_H */

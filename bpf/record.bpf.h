@@ -54,6 +54,7 @@ struct kw_exit_rec kw_btf_exit_rec __attribute__((used));
 struct kw_ready_rec kw_btf_ready_rec __attribute__((used));
 struct kw_lost_rec kw_btf_lost_rec __attribute__((used));
 struct kw_error_rec kw_btf_error_rec __attribute__((used));
+struct kw_call_rec kw_btf_call_rec __attribute__((used));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -38,6 +38,7 @@ static inline const char *kw_event_type(unsigned kind, unsigned verdict)
 	case KW_EXEC: return "exec";
 	case KW_EXIT: return "exit";
 	case KW_DENIED: return verdict == KW_VERDICT_WOULD_DENY ? "would-deny" : "denied";
+	case KW_CALL: return "call";
 	default: return NULL;
 	}
 }
@@ -70,6 +71,10 @@ struct kw_opts {
 	uint32_t backlog_mb;      /* --backlog-mb: what a lingering trace keeps for the next client */
 	const char *session;      /* --session: the name a client attaches by */
 	unsigned stacks;          /* --stacks: KW_STK_KERNEL | KW_STK_USER (bpf/stacks.bpf.h) */
+	char *funcs[KW_FUNC_SLOTS]; /* func:NAME in the families' list (malloc'd): kernel functions (func.c) */
+	int n_funcs;
+	char *where[2 * KW_FUNC_WHERE]; /* --where clauses as given (malloc'd) */
+	int n_where;
 	/* `guard` (guard.c): rules instead of families; the trace filters do not apply */
 	bool guard;
 	struct kw_grule {
@@ -130,6 +135,10 @@ void emit_error(const char *msg);
 
 /* ---- enrich.c: a raw ring buffer sample -> pid table, or an event on `out` ---- */
 int handle_event(void *ctx, void *data, size_t size);
+
+/* A walk slot of a raw record as the host names the path (a foreign walk mapped to where the host
+ * mounts its file system); false when the host does not (then the walk as it is). */
+bool walk_slot_on_host(struct buf *dst, const struct kw_raw *r, size_t dsz, int s);
 
 /* ---- client.c: stdin EOF and heartbeats, waiting on a full stdout ---- */
 extern volatile sig_atomic_t stop; /* main.c: set by signals, stdin EOF, a silent client */

@@ -4,6 +4,7 @@
  * argument comes back as one line naming the cause (main() prints it and exits 2), so the
  * parser can run in a loop under a fuzzer (test/fuzz/fuzz_args.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -100,16 +101,36 @@ static int parse_families(struct kw_opts *o, struct perr *e, const char *arg)
 		return fail(e, "out of memory");
 	for (char *save, *t = strtok_r(fams, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int f = 0;
+		if (!strncmp(t, "func:", 5)) {
+			/* a kernel function by name (func.c checks it against BTF when the trace starts) */
+			const char *name = t + 5;
+			size_t k = 0;
+			while (name[k] && (isalnum((unsigned char)name[k]) || name[k] == '_' || name[k] == '.'))
+				k++;
+			if (!k || name[k] || k > 127 || isdigit((unsigned char)name[0])) {
+				rc = fail(e, "trace: func:%s: expected a kernel function name (e.g. func:vfs_unlink)", name);
+				break;
+			}
+			if (o->n_funcs == KW_FUNC_SLOTS) {
+				rc = fail(e, "trace: at most %d kernel functions per trace", KW_FUNC_SLOTS);
+				break;
+			}
+			if (!(o->funcs[o->n_funcs++] = strdup(name))) {
+				rc = fail(e, "out of memory");
+				break;
+			}
+			continue;
+		}
 		while (f < KW_NFAM && strcmp(t, kw_fam_names[f]))
 			f++;
 		if (f == KW_NFAM) {
-			rc = fail(e, "trace: unknown family '%s' (expected unlink, create, write, exec)", t);
+			rc = fail(e, "trace: unknown family '%s' (expected unlink, create, write, exec or func:NAME)", t);
 			break;
 		}
 		o->families |= 1u << f;
 	}
 	free(fams);
-	if (!rc && !o->families)
+	if (!rc && !o->families && !o->n_funcs)
 		rc = fail(e, "trace: missing families (e.g. unlink,create,exec)");
 	return rc;
 }
@@ -176,6 +197,10 @@ void opts_reset(struct kw_opts *o)
 		free(o->grule[i].path);
 		free(o->grule[i].real);
 	}
+	for (int i = 0; i < o->n_funcs; i++)
+		free(o->funcs[i]);
+	for (int i = 0; i < o->n_where; i++)
+		free(o->where[i]);
 	*o = (struct kw_opts)KW_OPTS_DEFAULT;
 }
 
@@ -204,7 +229,7 @@ static int parse_stacks(struct kw_opts *o, const char *v)
 static bool is_trace_filter(const char *a)
 {
 	static const char *const f[] = { "--path-prefix", "--path-glob", "--pid", "--uid", "--comm", "--cgroup",
-					 "--failed-only", "--ia32", "--pending-max", "--argv-max", "--stacks" };
+					 "--failed-only", "--ia32", "--pending-max", "--argv-max", "--stacks", "--where" };
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (!strcmp(a, f[i]))
 			return true;
@@ -348,6 +373,15 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 				return fail(&e, "--cgroup needs a cgroup path");
 			o->cgroup = v;
 			i++;
+		} else if (!strcmp(a, "--where")) {
+			/* func.c binds it to the functions' parameters once BTF is read */
+			if (!v || !*v)
+				return fail(&e, "--where needs a clause, e.g. 'ret < 0' or 'dentry == \"disk.img\"'");
+			if (o->n_where == (int)(sizeof(o->where) / sizeof(o->where[0])))
+				return fail(&e, "--where: at most %d clauses", (int)(sizeof(o->where) / sizeof(o->where[0])));
+			if (!(o->where[o->n_where++] = strdup(v)))
+				return fail(&e, "out of memory");
+			i++;
 		} else if (!strcmp(a, "--failed-only")) {
 			o->failed_only = true;
 		} else if (!strcmp(a, "--stacks")) {
@@ -416,6 +450,10 @@ int parse_trace_args(struct kw_opts *o, int argc, char **argv, char *err, size_t
 			return fail(&e, "trace: unknown flag '%s'", a);
 		}
 	}
+	if (o->n_where && !o->n_funcs)
+		return fail(&e, "--where: only with func:NAME (a kernel function to probe)");
+	if (o->n_funcs && (o->n_prefix || o->n_glob) && !o->families)
+		return fail(&e, "--path-prefix/--path-glob: a func: trace has no paths to filter; use --where on an argument");
 	if (o->guard && !o->n_grule)
 		return fail(&e, "guard: no rule (give --deny-delete PATH, --deny-write PATH or --quota DIR=BYTES)");
 	if (o->linger_s && !o->session)

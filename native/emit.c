@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "record.h"
+#include "func.h"
 #include "guard.h"
 #include "stacks.h"
 
@@ -209,8 +210,36 @@ void emit_json(struct ev *e)
 		frag_gen = proc_generation;
 	}
 	buf_put(b, frag.p, frag.len);
-	buf_printf(b, ",\"ret\":%d,\"probe\":\"%s\"", r->ret, e->probe.p);
-	if (kw_kind_is_file(e->kind)) {
+	if (e->kind == KW_CALL)
+		func_json_ret(b, e->call);
+	else
+		buf_printf(b, ",\"ret\":%d", r->ret);
+	buf_printf(b, ",\"probe\":\"%s\"", e->probe.p);
+	if (e->kind == KW_CALL) {
+		const struct call_ev *c = e->call;
+		json_sv(b, "func", c->func);
+		buf_printf(b, ",\"attach\":\"%s\"", c->attach == KW_CA_FENTRY ? "fentry" : "kprobe");
+		json_sv(b, "ret_type", c->ret_type);
+		buf_puts(b, ",\"args\":{");
+		for (uint32_t i = 0; i < c->n_args; i++) {
+			if (i)
+				buf_put(b, ",", 1);
+			json_escape(b, c->name[i].p, c->name[i].n);
+			buf_put(b, ":", 1);
+			buf_put(b, c->value[i].p, c->value[i].n);
+		}
+		buf_puts(b, "},\"arg_types\":{");
+		for (uint32_t i = 0; i < c->n_args; i++) {
+			if (i)
+				buf_put(b, ",", 1);
+			json_escape(b, c->name[i].p, c->name[i].n);
+			buf_put(b, ":", 1);
+			json_escape(b, c->type[i].p, c->type[i].n);
+		}
+		buf_printf(b, "},\"duration_ns\":%llu", (unsigned long long)c->duration_ns);
+		if (c->cflags & KW_CF_ARGS_CUT)
+			buf_puts(b, ",\"args_truncated\":true");
+	} else if (kw_kind_is_file(e->kind)) {
 		buf_printf(b, ",\"op\":\"%s\"", op_names[e->op]);
 		json_sv(b, "path", e->path);
 		if (e->flags & KW_F_PODINFO)
@@ -284,6 +313,12 @@ void emit_wire(struct ev *e)
 	} else if (e->kind == KW_EXEC) {
 		struct kw_exec_rec x = { .hdr = hdr, .proc = proc, .argc = e->argc };
 		buf_put(b, &x, sizeof(x));
+	} else if (e->kind == KW_CALL) {
+		const struct call_ev *c = e->call;
+		struct kw_call_rec x = { .hdr = hdr, .proc = proc, .ret = c->ret, .duration_ns = c->duration_ns,
+					 .n_args = c->n_args, .attach = c->attach, .cflags = c->cflags };
+		x.proc.ret = 0;
+		buf_put(b, &x, sizeof(x));
 	} else {
 		struct kw_exit_rec x = { .hdr = hdr, .proc = proc, .duration_ns = e->duration,
 					 .exit_code = e->exit_code, .signal = e->signal };
@@ -305,6 +340,15 @@ void emit_wire(struct ev *e)
 			wire_sv(b, e->proc_path);
 		if (e->fflags & KW_FF_REAL_PATH)
 			wire_sv(b, e->real_path);
+	} else if (e->kind == KW_CALL) {
+		const struct call_ev *c = e->call;
+		wire_sv(b, c->func);
+		wire_sv(b, c->ret_type);
+		for (uint32_t i = 0; i < c->n_args; i++) {
+			wire_sv(b, c->name[i]);
+			wire_sv(b, c->type[i]);
+			wire_sv(b, c->value[i]);
+		}
 	} else if (e->kind == KW_EXEC) {
 		wire_sv(b, e->filename);
 		wire_sv(b, e->interp);

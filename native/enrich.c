@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "record.h"
+#include "func.h"
 #include "k8s.h"
 #include "stacks.h"
 
@@ -174,6 +175,11 @@ static enum view walk_on_host(struct buf *dst, struct buf *proc, const struct kw
 		return VIEW_MAPPED;
 	path_from_walk(dst, w.p, w.n);
 	return VIEW_NOT_ON_HOST;
+}
+
+bool walk_slot_on_host(struct buf *dst, const struct kw_raw *r, size_t dsz, int s)
+{
+	return walk_on_host(dst, NULL, r, dsz, s) != VIEW_NOT_ON_HOST;
 }
 
 /* A directory walk slot into `host` (and `proc`), as a struct dirv. */
@@ -387,6 +393,7 @@ int handle_event(void *ctx, void *data, size_t size)
 	case KW_DENIED:
 	case KW_EXEC:
 	case KW_EXIT:
+	case KW_CALL:
 		break;
 	default:
 		emit_error("unknown raw record kind");
@@ -429,6 +436,14 @@ int handle_event(void *ctx, void *data, size_t size)
 		}
 		b_cwd.len = 0;
 		buf_put(&b_cwd, cwd.host.p, cwd.host.n);
+	} else if (e.kind == KW_CALL) {
+		/* a call's slots are its arguments': the cwd is the process's now */
+		char p[64], t[4096];
+		snprintf(p, sizeof(p), "/proc/%u/cwd", r->pid);
+		ssize_t n = readlink(p, t, sizeof(t));
+		b_cwd.len = 0;
+		if (n > 0)
+			buf_put(&b_cwd, t, n);
 	} else {
 		b_cwd.len = 0;
 		walk_on_host(&b_cwd, NULL, r, dsz, KW_S_CWD);
@@ -598,6 +613,13 @@ int handle_event(void *ctx, void *data, size_t size)
 			if (!prefix_match(e.exe.p, e.exe.n))
 				return 0;
 		}
+	} else if (e.kind == KW_CALL) {
+		e.exe = sv_c(proc_exe(r->pid));
+		if (!func_event(r, dsz, &e)) {
+			emit_error("call record of an unknown function slot");
+			return 0;
+		}
+		e.probe = sv_c(func_probe_name(((const struct kw_call_data *)r->data)->slot));
 	} else { /* KW_EXIT */
 		struct proc_ent *pe = proc_get(r->pid);
 		tcache_drop(r->pid); /* the process is gone: its main thread's paths too */

@@ -30,6 +30,7 @@
 #include "guard.h"
 #include "stacks.h"
 #include "kwitness.skel.h"
+#include "func.h"
 
 #define EXIT_USAGE 2
 
@@ -90,6 +91,7 @@ struct prog_info {
 	bool guard_load;   /* ... that this guard needs (guard.c chose) */
 	bool stacks;       /* --stacks' sys_enter program (bpf/stacks.bpf.h) */
 	bool stacks_load;  /* ... the build this trace loads (stack_setup.c chose) */
+	bool func;         /* a func:NAME slot's program (bpf/func.bpf.h); name: the function */
 };
 
 /* The syscalls whose enter/exit tracepoints make events, and their families. */
@@ -200,6 +202,16 @@ static bool classify(struct bpf_program *p, struct prog_info *pi)
 	struct prog_info_guard gp;
 
 	memset(pi, 0, sizeof(*pi));
+	int slot;
+	bool fret, fe;
+	if (func_program(p, &slot, &fret, &fe)) {
+		pi->func = true;
+		pi->cat = fe ? (fret ? "fexit" : "fentry") : (fret ? "kretprobe" : "kprobe");
+		pi->name = func_name(slot);
+		pi->mode = fe ? "fentry" : "kprobe";
+		pi->primary = fret;
+		return true;
+	}
 	if (stack_program(p, &pi->stacks_load)) {
 		pi->stacks = true;
 		pi->cat = "raw_tp";
@@ -351,11 +363,12 @@ static void emit_ready(const struct attached *att, int n_att)
 		struct prog_info pi = att[i].pi;
 		if (!pi.primary)
 			continue;
-		if (pi.guard || pi.stacks) {
-			/* a guard's hooks, and --stacks' entry hook (mode: how user frames find their files) */
-			const char *fam = pi.guard ? "guard" : "stacks";
-			char probe[128];
-			snprintf(probe, sizeof(probe), "%s:%s", pi.cat, pi.name);
+		if (pi.guard || pi.stacks || pi.func) {
+			/* a guard's hooks, --stacks' entry hook (mode: how user frames find their files),
+			 * a kernel function's (named as its events name it: fentry:NAME or kprobe:NAME) */
+			const char *fam = pi.guard ? "guard" : pi.stacks ? "stacks" : "func";
+			char probe[160];
+			snprintf(probe, sizeof(probe), "%s:%s", pi.func ? pi.mode : pi.cat, pi.name);
 			if (opt.wire) {
 				buf_str(&probes, fam, strlen(fam));
 				buf_str(&probes, probe, strlen(probe));
@@ -513,6 +526,14 @@ static int cmd_trace(void)
 	}
 	if (mount_fs() < 0)
 		return 1;
+	{
+		char ferr[512];
+		if (func_prepare(ferr, sizeof(ferr))) {
+			out_flush(); /* a rename's note */
+			fprintf(stderr, "kwitness-agent: %s\n", ferr);
+			return EXIT_USAGE;
+		}
+	}
 	if (opt.guard) {
 		char gerr[512];
 		if (guard_prepare(gerr, sizeof(gerr))) {
@@ -668,9 +689,12 @@ static int cmd_trace(void)
 	if (opt.guard)
 		guard_configure(skel);
 	stack_configure(skel);
+	func_configure(skel);
 	bpf_object__for_each_program(p, skel->obj) {
 		n_progs++;
 		bool want = classify(p, &pi) && (pi.fam == 0 || (pi.fam & opt.families));
+		if (pi.func)
+			continue; /* func_configure() below */
 		if (pi.guard) {
 			want = pi.guard_load;
 		} else if (pi.stacks) {
@@ -715,6 +739,14 @@ static int cmd_trace(void)
 		char serr[256];
 		if (stack_fill(skel, serr, sizeof(serr))) {
 			fprintf(stderr, "kwitness-agent: %s\n", serr);
+			err = 1;
+			goto cleanup;
+		}
+	}
+	{
+		char ferr[256];
+		if (func_fill(skel, ferr, sizeof(ferr))) {
+			fprintf(stderr, "kwitness-agent: %s\n", ferr);
 			err = 1;
 			goto cleanup;
 		}
@@ -784,6 +816,9 @@ static int cmd_trace(void)
 					continue;
 				at.name = strdup(tp); /* kept for the ready record, freed at exit */
 				l = bpf_program__attach_tracepoint(p, "syscalls", tp);
+			} else if (pi.func) {
+				l = pi.mode[0] == 'k' ? bpf_program__attach_kprobe(p, !strcmp(pi.cat, "kretprobe"), at.name)
+						      : bpf_program__attach(p);
 			} else if (pi.kcall) {
 				/* under this kernel's name: fentry's target was set before the load */
 				at.name = kcall_target(pi.name);
@@ -795,6 +830,13 @@ static int cmd_trace(void)
 			}
 			if (pi.shared && !pi.ia32)
 				at.primary = true;
+			if (!l && pi.func) {
+				/* the user asked for this very function: no partial answer */
+				out_flush();
+				fprintf(stderr, "kwitness-agent: func:%s: cannot attach %s: %s\n", at.name, at.cat, strerror(errno));
+				err = 1;
+				goto cleanup;
+			}
 			if (!l && pi.guard) {
 				/* a guard with a hole in it is worse than none: refuse */
 				out_flush();
@@ -983,6 +1025,11 @@ int main(int argc, char **argv)
 			usage_error("probe: unexpected argument '%s'", argv[2]);
 		return cmd_probe();
 	}
+	if (!strcmp(argv[1], "funcs")) {
+		if (argc > 3)
+			usage_error("funcs: expected at most one substring to look for");
+		return cmd_funcs(argc, argv);
+	}
 	if (!strcmp(argv[1], "btf")) {
 		if (argc != 3 || !argv[2][0])
 			usage_error("btf: expected exactly one kernel function name");
@@ -1007,5 +1054,5 @@ int main(int argc, char **argv)
 		return cmd_attach(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "replay"))
 		return cmd_replay(argc - 2, argv + 2);
-	usage_error("unknown command '%s' (expected probe, trace, guard, attach, watch, replay or btf)", argv[1]);
+	usage_error("unknown command '%s' (expected probe, trace, guard, attach, watch, replay, btf or funcs)", argv[1]);
 }

@@ -61,6 +61,8 @@ struct ev {
 	struct sv anc_comm[MAX_ANC], anc_exe[MAX_ANC], anc_cmdline[MAX_ANC];
 	/* --stacks: the call's stacks, named (NULL: none) */
 	const struct ev_stacks *stk;
+	/* KW_CALL (func.c): the function, its arguments, ret and duration */
+	const struct call_ev *call;
 };
 
 void emit_json(struct ev *e);
