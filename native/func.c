@@ -34,6 +34,7 @@ struct fn {
 	int proto;                /* its FUNC_PROTO's type id */
 	bool fentry;              /* else kprobe */
 	bool renamed;             /* probed under this kernel's other name for it */
+	int func_id;              /* its FUNC's id in btf */
 	char *ret_type;
 	char *arg_name[KW_FUNC_ARGS], *arg_type[KW_FUNC_ARGS];
 	int arg_tid[KW_FUNC_ARGS];
@@ -420,7 +421,7 @@ static int prepare_one(struct fn *f, char *err, size_t errsz)
 		snprintf(note, sizeof(note), "func:%s: this kernel names it %s (renamed in 7.0, same arguments): probing that",
 			 f->asked, alt);
 		f->renamed = true;
-		emit_error(note);
+		fprintf(stderr, "kwitness-agent: %s\n", note); /* the ready record and the events name it too */
 	}
 	if (id < 0) {
 		char near[256];
@@ -489,7 +490,14 @@ static int prepare_one(struct fn *f, char *err, size_t errsz)
 	} else if (pt->type) {
 		f->spec.ret_size = 8;
 	}
-	/* attach mode: fentry where it loads and attaches, else kprobe (--attach forces one) */
+	f->func_id = id;
+	return 0;
+}
+
+/* fentry where it loads and attaches, else kprobe (--attach forces one) */
+static int choose_mode(struct fn *f, char *err, size_t errsz)
+{
+	int id = f->func_id, np = f->spec.nargs;
 	bool want_fe = strcmp(opt.attach, "kprobe") != 0, want_kp = strcmp(opt.attach, "fentry") != 0;
 	if (!strcmp(opt.attach, "tracepoint")) {
 		snprintf(err, errsz, "func:%s: --attach tracepoint: a kernel function is probed with fentry or kprobe", f->name);
@@ -501,8 +509,10 @@ static int prepare_one(struct fn *f, char *err, size_t errsz)
 		const char *why;
 		if (want_kp && kprobe_blacklisted(f->name))
 			why = "it is on the kernel's kprobe blacklist";
+		else if (want_fe && want_kp && access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+			why = "the kernel refuses fentry on it and has no kprobes (CONFIG_KPROBES off)";
 		else if (want_fe && want_kp)
-			why = "the kernel refuses both fentry and kprobe on it (no BPF trampolines or kprobes here, or lockdown)";
+			why = "the kernel refuses both fentry and kprobe on it (no BPF trampolines here, lockdown, or a blacklisted function)";
 		else if (want_fe)
 			why = "the kernel refuses fentry on it (try --attach kprobe)";
 		else
@@ -719,6 +729,8 @@ int func_prepare(char *err, size_t errsz)
 	}
 	for (int i = 0; i < opt.n_where && !rc; i++)
 		rc = bind_where(opt.where[i], err, errsz);
+	for (int i = 0; i < n_fns && !rc; i++)
+		rc = choose_mode(&fns[i], err, errsz);
 	for (int i = 0; i < n_fns && !rc; i++)
 		describe(i);
 out:
