@@ -9,6 +9,7 @@ import { absPath, bytesOf, need, positive, pred, shq, startsWith, type AgentCase
 import { WRITE_CASES } from './write-cases';
 import { NAMESPACE_CASES } from './namespace-cases';
 import { STACK_CASES } from './stack-cases';
+import { FUNC_CASES } from './func-cases';
 
 /** dev/ino of a `kw_stat` line. */
 function inode(ctx: CaseContext, key: string): { dev: number; ino: number } {
@@ -811,6 +812,7 @@ export const CASES: AgentCase[] = [
   ...WRITE_CASES,
   ...NAMESPACE_CASES,
   ...STACK_CASES,
+  ...FUNC_CASES,
 ];
 
 /**

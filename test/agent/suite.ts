@@ -519,6 +519,8 @@ export const OVERLAY_ROOT_CHECK =
 export interface AgentCase {
   name: string;
   families: Family[];
+  /** Kernel functions to probe (func:NAME in the families' list); their events are of type 'call'. */
+  funcs?: string[];
   /** Tools/features the target must have (see Target.has), else the case is skipped. */
   needs?: string[];
   /** Extra agent arguments (filters, --ringbuf-kb ...). */
@@ -648,7 +650,8 @@ export async function runCase(target: Target, c: AgentCase, opts: RunOptions): P
       if (ctx.setupOut.code !== 0) throw new Error(`setup failed (${ctx.setupOut.code}): ${ctx.setupOut.stderr.trim()}`);
       parseVars(ctx.setupOut.stdout, ctx.vars);
     }
-    const args = ['trace', c.families.join(','), '--attach', opts.mode, ...(c.args ? c.args(ctx) : [])];
+    const what = [...c.families, ...(c.funcs ?? []).map((f) => `func:${f}`)].join(',');
+    const args = ['trace', what, '--attach', opts.mode, ...(c.args ? c.args(ctx) : [])];
     const agents = formats.map((f) => target.startAgent([...args, '--format', f]));
     try {
       // Generous: BPF verification of long --path-prefix filters takes seconds on a busy machine

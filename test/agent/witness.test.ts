@@ -85,6 +85,7 @@ function have(tool: string): boolean {
 
 /** The agent event as the witness would see it (its spelling: named when the kernel's path differs). */
 function asWitnessed(e: KwEvent): Witnessed | undefined {
+  if (e.type === 'call') return undefined; // a kernel function's call: strace sees system calls only
   const result = e.ret < 0 ? ERRNO_NAME.get(e.ret) ?? `E${-e.ret}` : 'ok';
   if (e.type === 'exec') {
     // a #! script's process runs the interpreter with the kernel's argv: the #! line's words,

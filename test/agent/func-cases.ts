@@ -1,0 +1,99 @@
+// The `trace func:NAME` cases (issue 13, "Any kernel function, by name"): calls of kernel
+// functions named on the command line, arguments read by their BTF types, the return value and
+// the duration, --where run in the kernel. They need fentry or kprobe (modes), so this machine's
+// kernel (neither) skips them and test/vm runs them in every guest in both modes and auto.
+import type { KwEvent } from '../../src/core/events';
+import type { AgentCase, CaseContext } from './suite';
+
+type Obj = Record<string, unknown>;
+const args = (e: KwEvent): Obj => ((e as unknown as { args?: Obj }).args ?? {});
+const field = (e: KwEvent, k: string): unknown => (e as unknown as Obj)[k];
+
+/** The attach mode the call came through: the forced one, or under auto the best one (fentry). */
+function modeChecks(e: KwEvent, ctx: CaseContext): string[] {
+  const p: string[] = [];
+  const attach = field(e, 'attach');
+  if (ctx.mode !== 'auto' && attach !== ctx.mode) p.push(`attach ${String(attach)}, asked for ${ctx.mode}`);
+  if (field(e, 'probe') !== `${String(attach)}:${String(field(e, 'func'))}`) p.push(`probe ${String(field(e, 'probe'))} is not attach:func`);
+  const d = field(e, 'duration_ns');
+  if (typeof d !== 'number' || d <= 0) p.push(`duration_ns ${String(d)}`);
+  return p;
+}
+
+// the io_uring-era names changed in 7.0 (filename_unlinkat); either is asked for as do_unlinkat
+const UNLINKAT = /^(do_unlinkat|filename_unlinkat)$/;
+
+export const FUNC_CASES: AgentCase[] = [
+  {
+    name: 'func: vfs_unlink names the removed file from its dentry, ret 0',
+    families: [],
+    funcs: ['vfs_unlink'],
+    types: ['call'],
+    modes: ['fentry', 'kprobe'],
+    setup: () => `mkdir "$D/vol"\necho data > "$D/vol/disk.img"`,
+    trigger: () => `rm "$D/vol/disk.img"`,
+    expect: () => [{ type: 'call', func: 'vfs_unlink', ret: 0, comm: 'rm' }],
+    check: (events, ctx) => {
+      const e = events[0];
+      if (!e) return ['no call'];
+      const a = args(e);
+      const d = a.dentry as Obj | undefined;
+      const dir = a.dir as Obj | undefined;
+      const p = modeChecks(e, ctx);
+      if (d?.name !== 'disk.img') p.push(`dentry.name ${JSON.stringify(d?.name)}`);
+      if (d?.path !== `${ctx.dir}/vol/disk.img`) p.push(`dentry.path ${JSON.stringify(d?.path)}, not ${ctx.dir}/vol/disk.img`);
+      if (typeof d?.ino !== 'number' || !(d.ino as number)) p.push(`dentry.ino ${JSON.stringify(d?.ino)}`);
+      if (typeof dir?.ino !== 'number' || dir?.mode !== '040755') p.push(`dir ${JSON.stringify(dir)} (an inode: ino, mode 040755)`);
+      const types = field(e, 'arg_types') as Obj | undefined;
+      if (types?.dentry !== 'struct dentry *' || types?.dir !== 'struct inode *') p.push(`arg_types ${JSON.stringify(types)}`);
+      if (field(e, 'ret_type') !== 'int') p.push(`ret_type ${String(field(e, 'ret_type'))}`);
+      return p;
+    },
+  },
+  {
+    name: 'func: do_unlinkat (7.x: filename_unlinkat) of a missing file returns -2 with the name',
+    families: [],
+    funcs: ['do_unlinkat'],
+    types: ['call'],
+    modes: ['fentry', 'kprobe'],
+    allowFail: true,
+    trigger: () => `rm "$D/missing.img"`,
+    expect: () => [{ type: 'call', func: UNLINKAT, ret: -2, comm: 'rm' }],
+    check: (events, ctx) => {
+      const e = events[0];
+      if (!e) return ['no call'];
+      const p = modeChecks(e, ctx);
+      const n = args(e).name as Obj | undefined;
+      if (n?.name !== `${ctx.dir}/missing.img`) p.push(`name.name ${JSON.stringify(n?.name)}: the kernel's copy of the caller's name`);
+      if (args(e).dfd !== -100) p.push(`dfd ${JSON.stringify(args(e).dfd)}, not AT_FDCWD (-100)`);
+      const ready = (ctx.ready?.probes ?? []).filter((x) => (x.family as string) === 'func');
+      if (ready.length !== 1 || !UNLINKAT.test(ready[0].probe.replace(/^\w+:/, ''))) p.push(`ready func probes ${JSON.stringify(ready)}`);
+      return p;
+    },
+  },
+  {
+    name: 'func: --where on a name and on ret runs in the kernel: only the matching calls come',
+    families: [],
+    funcs: ['vfs_unlink', 'do_unlinkat'],
+    args: () => ['--where', 'dentry == "keep.me"', '--where', 'ret < 0'],
+    types: ['call'],
+    modes: ['fentry', 'kprobe'],
+    allowFail: true,
+    setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
+    // every call of vfs_unlink but keep.me's, and every do_unlinkat that succeeded, is dropped;
+    // vfs_unlink has a dentry and returns 0 here, so `ret < 0` drops it too: no vfs_unlink call
+    trigger: () => `rm "$D/other.txt"\nrm "$D/keep.me"\nrm "$D/never-was"`,
+    expect: (ctx) => [{ type: 'call', func: UNLINKAT, ret: -2, args: { name: { name: `${ctx.dir}/never-was` } } }],
+  },
+  {
+    name: 'func: --where on a dentry name alone keeps that call only, ret 0',
+    families: [],
+    funcs: ['vfs_unlink'],
+    args: () => ['--where', 'dentry == "keep.me"'],
+    types: ['call'],
+    modes: ['fentry', 'kprobe'],
+    setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
+    trigger: () => `rm "$D/other.txt" "$D/keep.me"`,
+    expect: (ctx) => [{ type: 'call', func: 'vfs_unlink', ret: 0, args: { dentry: { name: 'keep.me', path: `${ctx.dir}/keep.me` } } }],
+  },
+];
