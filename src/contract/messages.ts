@@ -39,6 +39,13 @@ export interface HostToWebviewMap {
     restartable?: boolean;
     /** This panel's previous trace, when this one is its restart: the filters stay. */
     restartOf?: string;
+    /**
+     * What the trace records: its families and the kernel functions it probes (`func:NAME`).
+     * A trace with functions shows the call columns (Function, Args, Return, Duration).
+     * Absent for a panel restored after its trace ended.
+     */
+    families?: string[];
+    funcs?: string[];
   };
   /** A batch of events (the host batches every ~50 ms; `replay` marks backlog after `ready`). */
   events: { traceId: string; events: KwEvent[]; replay: boolean };
@@ -83,8 +90,9 @@ export interface WebviewToHostMap {
   restartTrace: { traceId: string };
 }
 
-export type PathField = 'path' | 'old_path' | 'exe' | 'cwd' | 'filename' | 'interpreter' | 'ancestor_exe' | 'target';
-export const PATH_FIELDS: readonly PathField[] = ['path', 'old_path', 'exe', 'cwd', 'filename', 'interpreter', 'ancestor_exe', 'target'];
+/** `arg_path`: the path of a probed function's argument (a dentry's, a file's). */
+export type PathField = 'path' | 'old_path' | 'exe' | 'cwd' | 'filename' | 'interpreter' | 'ancestor_exe' | 'target' | 'arg_path';
+export const PATH_FIELDS: readonly PathField[] = ['path', 'old_path', 'exe', 'cwd', 'filename', 'interpreter', 'ancestor_exe', 'target', 'arg_path'];
 
 export type MessageOf<M> = { [K in keyof M]: { type: K } & M[K] }[keyof M];
 export type HostToWebview = MessageOf<HostToWebviewMap>;
@@ -101,13 +109,17 @@ export function dispatch<M>(handlers: Handlers<M>, msg: MessageOf<M>): void {
 
 // ---------------------------------------------------------------- persisted webview state
 export type ColumnId =
-  | 'time' | 'type' | 'process' | 'user' | 'exe' | 'path' | 'result' | 'container' | 'pod' | 'path_pod'
+  | 'time' | 'type' | 'process' | 'user' | 'exe' | 'path' | 'result' | 'func' | 'args' | 'return' | 'duration' | 'container' | 'pod' | 'path_pod'
   | 'ppid' | 'cwd' | 'cgroup' | 'probe' | 'ktime';
 /** Also the order in which shown columns appear (the pod columns sit next to the container). */
 export const COLUMN_IDS: readonly ColumnId[] = [
-  'time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container', 'pod', 'path_pod', 'ppid', 'cwd', 'cgroup', 'probe', 'ktime',
+  'time', 'type', 'process', 'user', 'exe', 'path', 'result', 'func', 'args', 'return', 'duration', 'container', 'pod', 'path_pod', 'ppid', 'cwd', 'cgroup', 'probe', 'ktime',
 ];
 export const DEFAULT_COLUMNS: readonly ColumnId[] = ['time', 'type', 'process', 'user', 'exe', 'path', 'result', 'container'];
+/** The columns of a call of a probed kernel function (shown once a trace probes functions). */
+export const CALL_COLUMNS: readonly ColumnId[] = ['func', 'args', 'return', 'duration'];
+/** A trace of kernel functions alone: who called, what, with what, what came back, how long. */
+export const CALLS_ONLY_COLUMNS: readonly ColumnId[] = ['time', 'process', 'user', 'func', 'args', 'return', 'duration'];
 
 export interface PanelFilters {
   /** Free text, matched case-insensitively against every text field (argv too). */

@@ -6,7 +6,7 @@ import {
   type ColumnId, type PanelFilters, type PanelViewState, type WebviewToHost, type WebviewToHostMap,
 } from './messages';
 import { isKernelSymbol } from '../core/kernel-symbol';
-import { MAX_STACK_FRAMES, type KernelFrame, type StackFields, type UserFrame } from '../core/events';
+import { MAX_STACK_FRAMES, type CallArgValue, type CallAttach, type KernelFrame, type StackFields, type UserFrame } from '../core/events';
 import { MAX_SIGNATURE } from '../core/stacks';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -130,7 +130,7 @@ function filters(x: unknown): PanelFilters {
   const optStr = (k: string, max: number) => (o[k] === undefined ? '' : str(o, k, w, max));
   return {
     text: str(o, 'text', w, 4096),
-    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny'] as const),
+    type: oneOf(o, 'type', w, ['', 'unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny', 'call'] as const),
     pid: str(o, 'pid', w, 32),
     comm: str(o, 'comm', w, 256),
     uid: str(o, 'uid', w, 256),
@@ -238,5 +238,100 @@ export function validateStacks(e: Readonly<Record<string, unknown>>): Validated<
   } catch (e) {
     if (e instanceof Invalid) return { ok: false, error: e.message };
     throw e;
+  }
+}
+
+// ---------------------------------------------------------------- a call of a probed function
+// The same reasoning as for stacks: a call's arguments are the traced host's data (names of
+// files, strings from the caller's memory), so the panel checks their shape before it renders
+// them (webview/src/store.ts, details.ts): a bounded number of parameters, each value a
+// primitive or a flat object of primitives.
+
+/** Parameters a call may carry (BPF trampolines pass at most 12). */
+export const MAX_CALL_ARGS = 16;
+const PARAM = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const MAX_VALUE = 8192;
+
+/** The parts every call of one function shares (one interned JSON per function in the store). */
+export interface CallShape {
+  func: string;
+  func_b64?: string;
+  attach: CallAttach;
+  ret_type: string;
+  arg_types: Record<string, string>;
+}
+
+const SHAPE_KEYS = ['func', 'func_b64', 'attach', 'ret_type', 'arg_types'];
+
+/** Checks func, attach, ret_type and arg_types (any other field is ignored); never throws. */
+export function validateCallShape(e: Readonly<Record<string, unknown>>): Validated<CallShape> {
+  try {
+    const w = 'call';
+    const func = str(e as Record<string, unknown>, 'func', w, 256);
+    if (e.func_b64 !== undefined) {
+      const b = str(e as Record<string, unknown>, 'func_b64', w, 512);
+      if (!B64.test(b) || b.length % 4 !== 0) throw new Invalid('call.func_b64 is not base64');
+    } else if (!isKernelSymbol(func)) throw new Invalid('call.func is not a kernel function name');
+    const attach = oneOf(e as Record<string, unknown>, 'attach', w, ['fentry', 'kprobe'] as const);
+    const retType = str(e as Record<string, unknown>, 'ret_type', w, 512);
+    const types = obj(e.arg_types, 'call.arg_types');
+    const names = Object.keys(types);
+    if (names.length > MAX_CALL_ARGS) throw new Invalid(`call has ${names.length} parameters, more than ${MAX_CALL_ARGS}`);
+    for (const n of names) {
+      if (!PARAM.test(n)) throw new Invalid(`call.arg_types: ${JSON.stringify(n.slice(0, 40))} is not a parameter name`);
+      str(types, n, 'call.arg_types', 512);
+    }
+    const out: CallShape = { func, attach, ret_type: retType, arg_types: types as Record<string, string> };
+    if (e.func_b64 !== undefined) out.func_b64 = e.func_b64 as string;
+    return { ok: true, value: out };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, error: err.message };
+    throw err;
+  }
+}
+
+/** The keys of a call's shape (what validateCallShape reads). */
+export function isCallShapeKey(k: string): boolean {
+  return SHAPE_KEYS.includes(k);
+}
+
+function primitive(v: unknown, w: string): void {
+  if (v === null || typeof v === 'boolean') return;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Invalid(`${w} is not a finite number`);
+    return;
+  }
+  if (typeof v === 'string') {
+    if (v.length > MAX_VALUE) throw new Invalid(`${w} is longer than ${MAX_VALUE} characters`);
+    return;
+  }
+  throw new Invalid(`${w} is not a number, string, boolean or null`);
+}
+
+/**
+ * Checks a call's arguments against its parameter names (the same, in the same order): each a
+ * primitive or a flat object of at most 16 primitive fields. Never throws.
+ */
+export function validateCallArgs(args: unknown, argTypes: Readonly<Record<string, string>>): Validated<Record<string, CallArgValue>> {
+  try {
+    const a = obj(args, 'call.args');
+    const names = Object.keys(a);
+    const want = Object.keys(argTypes);
+    if (names.length !== want.length || names.some((n, i) => n !== want[i])) throw new Invalid('call.args and call.arg_types name other parameters');
+    for (const n of names) {
+      const v = a[n];
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+        const fields = Object.keys(v);
+        if (fields.length > 16) throw new Invalid(`call.args.${n} has more than 16 fields`);
+        for (const f of fields) {
+          if (!PARAM.test(f) || f.length > 64) throw new Invalid(`call.args.${n}: ${JSON.stringify(f.slice(0, 40))} is not a field name`);
+          primitive((v as Record<string, unknown>)[f], `call.args.${n}.${f}`);
+        }
+      } else primitive(v, `call.args.${n}`);
+    }
+    return { ok: true, value: a as Record<string, CallArgValue> };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, error: err.message };
+    throw err;
   }
 }

@@ -69,6 +69,7 @@ export class TracePanel extends Disposable {
         type: 'init', traceId: this.traceId, host: this.host, title: this.title, state: this.state(),
         lostTotal: this.trace?.lostTotal ?? 0, config: { maxEvents: Math.max(1000, Math.floor(setting('maxEvents', 1_000_000))) },
         users: this.users, live: this.trace !== null, restartable: this.restartScope !== null, restartOf,
+        ...(trace ? { families: [...trace.options.families], funcs: [...(trace.options.funcs ?? [])] } : {}),
       }),
     }));
     panel.title = this.title;

@@ -4,7 +4,8 @@
 // function opens the symbol view, a source position opens the file from the workspace.
 import type { KernelFrame, KwEvent, PodRef, StackFields, UserFrame } from '../../src/core/events';
 import type { PathField } from '../../src/contract/messages';
-import { validateStacks } from '../../src/contract/validate';
+import { validateCallArgs, validateStacks } from '../../src/contract/validate';
+import { argText, formatDuration, retInfo } from '../../src/core/calls';
 import { isKernelSymbol } from '../../src/core/kernel-symbol';
 import { kernelFrameText, userFrameText } from '../../src/core/stacks';
 import { exactB64, visible, visibleField, bytesToB64, b64ToBytes, errnoName } from './text';
@@ -28,11 +29,18 @@ export interface DetailActions {
 
 /** The event fields of its stacks (rendered in their own sections, never as rows). */
 const STACK_KEYS = ['kstack', 'ustack', 'kstack_error', 'ustack_error'];
+/** A call's fields shown with others (each argument's type beside it, the return type beside ret). */
+const CALL_SHOWN_WITH = ['arg_types', 'ret_type', 'func_b64'];
+
+const ATTACH_TEXT: Record<string, string> = {
+  fentry: 'fentry + fexit (BPF trampolines)',
+  kprobe: 'kprobe + kretprobe',
+};
 
 const PATH_KEYS: Record<string, PathField> = {
   path: 'path', old_path: 'old_path', exe: 'exe', cwd: 'cwd', filename: 'filename', interpreter: 'interpreter', target: 'target',
 };
-const ORDER = ['type', 'op', 'time', 'ktime_ns', 'ret', 'path', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
+const ORDER = ['type', 'op', 'time', 'ktime_ns', 'func', 'args', 'ret', 'duration_ns', 'attach', 'args_truncated', 'path', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer', 'path_source', 'old_path', 'filename', 'target', 'argv', 'interpreter', 'exe', 'cmdline', 'cwd', 'pid', 'tid', 'ppid', 'uid', 'gid', 'comm', 'pod', 'container_name', 'container', 'runtime', 'path_pod', 'cgroup', 'probe', 'dev', 'ino'];
 
 /** What the agent's path_source means for how far the path can be trusted (events.ts). */
 const PATH_SOURCE_TEXT: Record<string, string> = {
@@ -63,11 +71,28 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     dd.append(v);
     dl.append(dd);
   };
-  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && k !== 'cmdline_truncated' && !k.endsWith('_b64') && !STACK_KEYS.includes(k)).sort()];
+  const isCall = o.type === 'call';
+  const keys = [...ORDER.filter((k) => k in o), ...Object.keys(o).filter((k) => !ORDER.includes(k) && k !== 'ancestors' && k !== 'cmdline_truncated' && !k.endsWith('_b64') && !STACK_KEYS.includes(k) && !(isCall && CALL_SHOWN_WITH.includes(k))).sort()];
   for (const k of keys) {
     const v = o[k];
     if (k.endsWith('_b64')) continue;
-    if (k === 'path' && o.path_on_host === false && typeof v === 'string') {
+    if (isCall && k === 'func' && typeof v === 'string') {
+      // the function's page: address, prototype, source, and its own live probe
+      const text = visibleField(v, b64('func'));
+      row('function', b64('func') === undefined && isKernelSymbol(v) ? link(text, `Show ${v} in the Kernel Symbol view`, () => act.kernelSymbol(v)) : el('span', undefined, text));
+    } else if (isCall && k === 'args') {
+      row('arguments', callArgs(o, act));
+    } else if (isCall && k === 'ret') {
+      const r = retInfo(v, visibleField);
+      const type = typeof o.ret_type === 'string' ? ` (${visible(o.ret_type)})` : '';
+      row('returned', el('span', r.failed ? 'fail' : undefined, `${r.text}${type}`));
+    } else if (isCall && k === 'attach' && typeof v === 'string') {
+      row('probed by', ATTACH_TEXT[v] ?? visible(v));
+    } else if (isCall && k === 'args_truncated') {
+      row('cut', el('span', 'muted', 'a string or path of an argument was longer than the agent keeps, and was cut'));
+    } else if (k === 'duration_ns' && typeof v === 'number') {
+      row(isCall ? 'took' : 'duration', `${formatDuration(v)} (${v.toLocaleString('en-US')} ns)`);
+    } else if (k === 'path' && o.path_on_host === false && typeof v === 'string') {
       // the process's view on a file system the host does not mount: opening it would open another file
       row(k, el('span', undefined, visibleField(v, b64(k))));
     } else if (k === 'path_on_host') {
@@ -154,9 +179,46 @@ export function renderDetails(root: HTMLElement, ev: KwEvent, users: Record<stri
     if (Array.isArray(a.cmdline)) li.append(el('div', 'cmdline', cmdlineText(a)));
     chain.append(li);
   }
-  const h1 = el('h3', undefined, 'Event');
+  const h1 = el('h3', undefined, isCall ? 'Call' : 'Event');
   const h2 = el('h3', undefined, `Ancestry: this process and ${anc.length} ${anc.length === 1 ? 'ancestor' : 'ancestors'}`);
   root.replaceChildren(h1, dl, ...stackSections(o, act, sameStack), h2, chain);
+}
+
+/**
+ * A call's arguments, one a line: name, C type, value; an object's fields under it, a path among
+ * them a link that opens the file on the traced host. Checked first (validateCallArgs): a shape
+ * the panel does not know is said, not rendered.
+ */
+function callArgs(o: Record<string, unknown>, act: DetailActions): Node {
+  const types = typeof o.arg_types === 'object' && o.arg_types !== null && !Array.isArray(o.arg_types) ? (o.arg_types as Record<string, string>) : null;
+  const v = types ? validateCallArgs(o.args, types) : { ok: false as const, error: 'no parameter types' };
+  if (!v.ok || !types) return el('span', 'muted', `not shown: ${visible(v.ok ? '' : v.error)}`);
+  const names = Object.keys(v.value);
+  if (names.length === 0) return el('span', 'muted', 'none');
+  const list = el('ol', 'call-args');
+  list.id = 'call-args';
+  for (const n of names) {
+    const li = el('li', 'call-arg');
+    li.dataset.param = n;
+    const val = v.value[n];
+    li.append(el('span', 'arg-name', visible(n)), el('span', 'muted arg-type', ` ${visible(types[n] ?? '')} `));
+    if (typeof val === 'object' && val !== null) {
+      li.append(el('span', 'arg-value', argText(val, types[n] ?? '', visibleField)));
+      const fields = el('dl', 'arg-fields');
+      for (const [f, fv] of Object.entries(val)) {
+        fields.append(el('dt', undefined, visible(f)));
+        const dd = el('dd');
+        if (f === 'path' && typeof fv === 'string' && fv.startsWith('/')) {
+          const bytes = exactB64(fv, undefined);
+          dd.append(link(visible(fv), 'Open on the traced host', () => act.open('arg_path', bytes)));
+        } else dd.append(typeof fv === 'string' ? visible(fv) : String(fv));
+        fields.append(dd);
+      }
+      li.append(fields);
+    } else li.append(el('span', 'arg-value', argText(val, types[n] ?? '', visibleField)));
+    list.append(li);
+  }
+  return list;
 }
 
 /** The Kernel stack and User stack sections of an event with stacks, and how many share them; none without. */

@@ -5,6 +5,9 @@ import type { KernelFrame, UserFrame } from '../../src/core/events';
 import { validateStacks } from '../../src/contract/validate';
 import { kernelFrameText, userFrameText } from '../../src/core/stacks';
 import { errnoName, visible, visibleField } from './text';
+import { argsText, formatDuration, retInfo } from '../../src/core/calls';
+import type { CallArgValue } from '../../src/core/events';
+import { validateCallArgs } from '../../src/contract/validate';
 import type { EventStore } from './store';
 import { containerLabel, podLabel, podRef, shownPathPod } from './pods';
 
@@ -34,7 +37,38 @@ export const COLUMNS: Record<ColumnId, ColumnDef> = {
   cgroup: { id: 'cgroup', label: 'Cgroup', width: 26 },
   probe: { id: 'probe', label: 'Probe', width: 32 },
   ktime: { id: 'ktime', label: 'ktime (ns)', width: 15 },
+  func: { id: 'func', label: 'Function', width: 22 },
+  args: { id: 'args', label: 'Args', width: 40, grow: true },
+  return: { id: 'return', label: 'Return', width: 14 },
+  duration: { id: 'duration', label: 'Duration', width: 10 },
 };
+
+/**
+ * A call's arguments, checked against its parameters (validateCallArgs), with their types; null
+ * when the event is no call the panel can render (then the details show the raw fields).
+ */
+export function callArgsOf(store: EventStore, seq: number): { args: Record<string, CallArgValue>; types: Record<string, string> } | { error: string } | null {
+  const shape = store.callOf(seq);
+  if (!shape) return null;
+  const v = validateCallArgs(store.extraOf(seq).args, shape.arg_types);
+  return v.ok ? { args: v.value, types: shape.arg_types } : { error: v.error };
+}
+
+/** The compact "name=value, …" of a call's arguments (Args column). */
+export function argsLabel(store: EventStore, seq: number): string {
+  const a = callArgsOf(store, seq);
+  if (!a) return '';
+  if ('error' in a) return `(not shown: ${visible(a.error)})`;
+  return argsText(a.args, a.types, visibleField) + (store.extraOf(seq).args_truncated === true ? ' …' : '');
+}
+
+/** A call's return value with the errno's name ("-2 ENOENT", "0xffff…", "void"); '' for other events. */
+export function returnLabel(store: EventStore, seq: number): { text: string; failed: boolean } {
+  if (store.typeOf(seq) !== 'call') return { text: '', failed: false };
+  const x = store.extraOf(seq);
+  const ret = 'ret' in x ? x.ret : store.ret[store.slot(seq)];
+  return retInfo(ret, visibleField);
+}
 
 function b64(extra: Record<string, unknown>, k: string): string | undefined {
   const v = extra[`${k}_b64`];
@@ -55,6 +89,7 @@ export function resultLabel(store: EventStore, seq: number): { text: string; fai
     const sig = Number(x.signal ?? 0);
     return sig ? { text: `signal ${sig}`, failed: true } : { text: `exit ${Number(x.exit_code ?? 0)}`, failed: Number(x.exit_code ?? 0) !== 0 };
   }
+  if (t === 'call') return returnLabel(store, seq);
   const ret = store.ret[p];
   // a guard's report: the call was refused with that errno, or (audit) went ahead and would have been
   if (t === 'denied') return { text: `refused: ${errnoName(ret)}`, failed: true };
@@ -97,6 +132,10 @@ export function cellText(store: EventStore, seq: number, col: ColumnId, users: R
     case 'cgroup': return { text: visibleStr(store, seq, 'cgroup') };
     case 'probe': return { text: visibleStr(store, seq, 'probe') };
     case 'ktime': return { text: String(store.ktime[p]) };
+    case 'func': { const c = store.callOf(seq); return { text: c ? visibleField(c.func, c.func_b64) : '' }; }
+    case 'args': return { text: argsLabel(store, seq) };
+    case 'return': { const r = returnLabel(store, seq); return { text: r.text, failed: r.failed }; }
+    case 'duration': { const d = store.durationOf(seq); return { text: Number.isNaN(d) ? '' : formatDuration(d) }; }
   }
 }
 
@@ -122,6 +161,8 @@ export const CSV_COLUMNS = [
   'path_source', 'named', 'proc_path', 'path_on_host', 'real_path', 'layer',
   // `--stacks`: frames innermost first, as the details pane shows them
   'kstack', 'ustack',
+  // calls of probed kernel functions (`func:NAME`): args and arg_types as JSON objects
+  'func', 'attach', 'args', 'arg_types', 'ret_type', 'duration_ns', 'args_truncated',
 ] as const;
 
 /** Names as they are (a CSV cell is quoted as a whole). */
@@ -137,7 +178,7 @@ export function csvCell(v: unknown): string {
 export function csvRow(ev: Record<string, unknown>): string {
   return CSV_COLUMNS.map((c) => {
     switch (c) {
-      case 'errno': return csvCell(typeof ev.ret === 'number' && ev.ret < 0 ? errnoName(ev.ret) : '');
+      case 'errno': return csvCell(typeof ev.ret === 'number' && ev.ret < 0 && ev.ret >= -4095 ? errnoName(ev.ret) : '');
       case 'argv': return csvCell(Array.isArray(ev.argv) ? ev.argv.join(' ') : '');
       case 'cmdline': return csvCell(Array.isArray(ev.cmdline) ? ev.cmdline.join(' ') + (ev.cmdline_truncated === true ? ' …' : '') : '');
       case 'ancestors': return csvCell(Array.isArray(ev.ancestors) ? (ev.ancestors as Array<{ pid: number; comm: string }>).map((a) => `${a.comm}(${a.pid})`).join(' < ') : '');
@@ -155,8 +196,8 @@ export function csvRow(ev: Record<string, unknown>): string {
         const err = v.value[`${c}_error`];
         return csvCell(frames.length ? frames.map(text).join(' < ') : err !== undefined ? `(error ${err})` : '');
       }
-      case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino':
-        return ev[c] === undefined ? '' : String(ev[c]);
+      case 'ktime_ns': case 'pid': case 'tid': case 'ppid': case 'uid': case 'gid': case 'ret': case 'exit_code': case 'signal': case 'dev': case 'ino': case 'duration_ns':
+        return ev[c] === undefined || ev[c] === null ? '' : String(ev[c]);
       default: return csvCell(ev[c]);
     }
   }).join(',');

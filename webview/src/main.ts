@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { KwEvent } from '../../src/core/events';
 import type { HostRef, TraceState } from '../../src/core/trace-api';
 import {
-  COLUMN_IDS, CONTRACT_VERSION, DEFAULT_COLUMNS, EMPTY_FILTERS, dispatch,
+  CALL_COLUMNS, CALLS_ONLY_COLUMNS, COLUMN_IDS, CONTRACT_VERSION, DEFAULT_COLUMNS, EMPTY_FILTERS, dispatch,
   type ColumnId, type ExportFormat, type Handlers, type HostToWebview, type HostToWebviewMap, type PanelFilters,
   type PanelViewState, type PathField, type WebviewToHost,
 } from '../../src/contract/messages';
@@ -173,7 +173,7 @@ function selectField(id: string, options: Array<[string, string]>, value: string
   f.style.width = width;
   return f;
 }
-const fType = selectField('f-type', [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit'], ['denied', 'denied'], ['would-deny', 'would deny']], filters.type, '110px');
+const fType = selectField('f-type', [['', 'All types'], ['unlink', 'unlink'], ['create', 'create'], ['write', 'write'], ['exec', 'exec'], ['exit', 'exit'], ['denied', 'denied'], ['would-deny', 'would deny'], ['call', 'call']], filters.type, '110px');
 const fPid = textField('f-pid', 'pid', filters.pid, '72px');
 const fComm = textField('f-comm', 'comm', filters.comm, '110px');
 const fUid = textField('f-uid', 'uid / user', filters.uid, '90px');
@@ -244,7 +244,8 @@ const table = new VirtualTable(
       const seq = view.at(row, sort.descending);
       const c = cellText(store, seq, col as ColumnId, users);
       // a pod cell filters on its pod, like the pod in the details pane
-      const link = col === 'path' || col === 'exe' || col === 'cwd' || col === 'pod' || col === 'path_pod';
+      // a call's function opens the Kernel Symbol view
+      const link = col === 'path' || col === 'exe' || col === 'cwd' || col === 'pod' || col === 'path_pod' || col === 'func';
       // a guard's refusal stands out in every cell of its row (panel.css .guard-denied)
       const t = store.typeOf(seq);
       const guard = t === 'denied' ? 'guard-denied' : t === 'would-deny' ? 'guard-would' : '';
@@ -263,6 +264,11 @@ const table = new VirtualTable(
       if (col === 'pod' || col === 'path_pod') {
         const p = col === 'pod' ? store.podOf(seq) : store.pathPodOf(seq);
         if (p) filterBy('pod', podFilterValue(p));
+        return;
+      }
+      if (col === 'func') {
+        const c = store.callOf(seq);
+        if (c && c.func_b64 === undefined && traceId) post({ type: 'showKernelSymbol', traceId, hostId: host.id, symbol: c.func, probe: store.s('probe', seq) });
         return;
       }
       openField(seq, col === 'path' ? (store.typeOf(seq) === 'exec' ? 'filename' : 'path') : (col as PathField));
@@ -292,6 +298,15 @@ function syncSide(): void { sideEl.hidden = summaryEl.hidden && detailsEl.hidden
 const timeline = new TimelineStrip(store, { range: () => timeRange(), setRange: (r) => setTimeRange(r) });
 app.append(header, toolbar, filterBar, colsPop, timeline.el, main, statusEl);
 document.body.append(app);
+
+/** The Columns chooser's boxes as `columns` says (after a change that did not come from them). */
+function syncColumnChooser(): void {
+  for (const cb of Array.from(colsPop.querySelectorAll('vscode-checkbox')) as HTMLElement[]) {
+    const on = columns.includes(cb.dataset.col as ColumnId);
+    cb.toggleAttribute('checked', on);
+    (cb as unknown as { checked: boolean }).checked = on;
+  }
+}
 
 function applyColumns(): void {
   table.setColumns(columns.map((id) => COLUMNS[id]));
@@ -839,6 +854,14 @@ const handlers: Handlers<HostToWebviewMap> = {
       filters = { ...EMPTY_FILTERS };
       pendingScrollRow = 0;
       syncControls();
+      // a trace of kernel functions shows the call's columns (the user may take them away again)
+      if (m.funcs?.length) {
+        const defaults = columns.length === DEFAULT_COLUMNS.length && columns.every((c, i) => c === DEFAULT_COLUMNS[i]);
+        const want = defaults && !m.families?.length ? CALLS_ONLY_COLUMNS : [...columns, ...CALL_COLUMNS];
+        columns = COLUMN_IDS.filter((c) => want.includes(c));
+        syncColumnChooser();
+        applyColumns();
+      }
     }
     traceId = m.traceId;
     host = m.host;

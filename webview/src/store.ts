@@ -8,17 +8,23 @@
 // columns and filters read them from there and add nothing per event. The call's stacks
 // (`--stacks`: kstack, ustack and their errors), once checked (validateStacks), are one interned
 // JSON in the 'stack' column: the events that came the same way share it, and the stack groups
-// read their signature from it (stackSignatureOf). `get(seq)` rebuilds the exact event.
+// read their signature from it (stackSignatureOf). A call of a probed kernel function keeps what
+// every call of that function shares (func, attach, ret_type, arg_types; once checked,
+// validateCallShape) as one interned JSON in the 'call' column, its duration in a number column
+// (exit events' too), its arguments in 'extra'. `get(seq)` rebuilds the exact event.
 // Events are addressed by a global sequence number; the store is a ring: beyond `cap` the oldest
 // are dropped and counted in `dropped`.
 import type { KwEvent, KwEventType, PodRef, StackFields } from '../../src/core/events';
+import { isCallShapeKey, validateCallShape, type CallShape } from '../../src/contract/validate';
 import { validateStacks } from '../../src/contract/validate';
 import { stackSignature } from '../../src/core/stacks';
 import { podRef } from './pods';
 
 // codes live only in this store's columns (never saved): the file events first, in sort order
 // (a guard's refusals, denied and would-deny, are file events too; they come last so the others keep their codes)
-export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny'];
+export const TYPES: readonly KwEventType[] = ['unlink', 'create', 'write', 'exec', 'exit', 'denied', 'would-deny', 'call'];
+/** Code of a call of a probed kernel function in the `type` column. */
+export const CALL_TYPE = TYPES.indexOf('call');
 const OPS = ['', 'unlink', 'rmdir', 'rename', 'open', 'mkdir', 'mknod', 'link', 'symlink', 'open_write', 'truncate', 'exchange', 'write'] as const;
 
 /** Reference-counted string table. Id 0 is the empty string and is never freed. */
@@ -74,10 +80,10 @@ const U32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteg
 const F64 = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Presence bits for optional columns. */
-const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HAS_TIME = 32;
+const HAS_OP = 1, HAS_PATH = 2, HAS_DEV = 4, HAS_INO = 8, HAS_CONTAINER = 16, HAS_TIME = 32, HAS_DUR = 64;
 
-export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra' | 'stack';
-const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra', 'stack'];
+export type StrColumn = 'comm' | 'exe' | 'cwd' | 'path' | 'cgroup' | 'container' | 'probe' | 'ancestors' | 'cmd' | 'extra' | 'stack' | 'call';
+const STR_COLUMNS: readonly StrColumn[] = ['comm', 'exe', 'cwd', 'path', 'cgroup', 'container', 'probe', 'ancestors', 'cmd', 'extra', 'stack', 'call'];
 /**
  * The fields that belong to the process, not the event (events.ts CommandLine, ContainerFields):
  * one interned JSON per process in the 'cmd' column, not one per event in 'extra'.
@@ -111,6 +117,8 @@ export class EventStore {
   tns = new Uint32Array(0);
   dev = new Float64Array(0);
   ino = new Float64Array(0);
+  /** duration_ns of calls and exits (HAS_DUR). */
+  dur = new Float64Array(0);
   str: Record<StrColumn, Uint32Array>;
 
   constructor(cap: number) {
@@ -140,6 +148,7 @@ export class EventStore {
     this.tns = move(this.tns, (k) => new Uint32Array(k));
     this.dev = move(this.dev, (k) => new Float64Array(k));
     this.ino = move(this.ino, (k) => new Float64Array(k));
+    this.dur = move(this.dur, (k) => new Float64Array(k));
     for (const c of STR_COLUMNS) this.str[c] = move(this.str[c], (k) => new Uint32Array(k));
     this.capacity = n;
     this.start = 0;
@@ -185,6 +194,7 @@ export class EventStore {
     const strs = this.strings;
     const S = this.str;
     const pathKey = ev.type === 'exec' ? 'filename' : 'path';
+    const isCall = ev.type === 'call';
     let extra: Record<string, unknown> | null = null;
     let has = 0;
     let type = 255;
@@ -193,6 +203,8 @@ export class EventStore {
     S.comm[p] = 0; S.exe[p] = 0; S.cwd[p] = 0; S.path[p] = 0; S.cgroup[p] = 0; S.container[p] = 0; S.probe[p] = 0; S.ancestors[p] = 0;
     let cmd: Record<string, unknown> | null = null;
     let stack: Record<string, unknown> | null = null;
+    let call: Record<string, unknown> | null = null;
+    this.dur[p] = 0;
     for (const k in e) {
       const v = e[k];
       let kept = true;
@@ -207,7 +219,13 @@ export class EventStore {
         case 'ppid': if ((kept = I32(v))) this.ppid[p] = v as number; break;
         case 'uid': if ((kept = U32(v))) this.uid[p] = v as number; break;
         case 'gid': if ((kept = U32(v))) this.gid[p] = v as number; break;
-        case 'ret': if ((kept = I32(v))) this.ret[p] = v as number; break;
+        case 'ret':
+          // a call's return value may be a pointer, a 64-bit number or null (void): exact in extra,
+          // its sign in the column so that the result filters and the sort still read it
+          if ((kept = I32(v))) this.ret[p] = v as number;
+          else this.ret[p] = typeof v === 'number' && v < 0 ? -2147483648 : typeof v === 'number' && v > 0 ? 2147483647 : 0;
+          break;
+        case 'duration_ns': if ((kept = F64(v))) { this.dur[p] = v as number; has |= HAS_DUR; } break;
         case 'ktime_ns': if ((kept = F64(v))) this.ktime[p] = v as number; break;
         case 'dev': if ((kept = F64(v))) { this.dev[p] = v as number; has |= HAS_DEV; } break;
         // an inode above 2^53-1 is a string (events.ts InodeNumber): kept exact in extra
@@ -243,6 +261,7 @@ export class EventStore {
         default:
           if (k === pathKey && typeof v === 'string') { S.path[p] = strs.intern(v); has |= HAS_PATH; }
           else if (STACK_KEYS.has(k)) (stack ??= {})[k] = v; // checked below, as a whole
+          else if (isCall && isCallShapeKey(k)) (call ??= {})[k] = v; // likewise
           else kept = false;
       }
       if (!kept) (extra ??= {})[k] = v;
@@ -256,8 +275,32 @@ export class EventStore {
       if (this.stackValid(json, stack)) S.stack[p] = strs.intern(json);
       else Object.assign((extra ??= {}), stack);
     }
+    S.call[p] = 0;
+    if (call) {
+      // a shape the panel cannot render stays in the event as it came
+      const json = JSON.stringify(call);
+      if (this.shapeValid(json, call)) S.call[p] = strs.intern(json);
+      else Object.assign((extra ??= {}), call);
+    }
     S.extra[p] = extra ? strs.intern(JSON.stringify(extra)) : 0;
     this.has[p] = has;
+  }
+
+  /** validateCallShape results by the shape's JSON: every call of a function has the same (bounded by size). */
+  private readonly validShapes = new Map<string, boolean>();
+  private validShapesChars = 0;
+  private shapeValid(json: string, shape: Record<string, unknown>): boolean {
+    let ok = this.validShapes.get(json);
+    if (ok === undefined) {
+      ok = validateCallShape(shape).ok;
+      if (this.validShapesChars > 8_000_000) {
+        this.validShapes.clear();
+        this.validShapesChars = 0;
+      }
+      this.validShapes.set(json, ok);
+      this.validShapesChars += json.length;
+    }
+    return ok;
   }
 
   /** validateStacks results by the stacks' JSON: a code path repeats, its check need not (bounded by size). */
@@ -282,9 +325,23 @@ export class EventStore {
     const t = this.type[p];
     return t === 255 ? String(this.extraOf(seq).type) : TYPES[t];
   }
+  /** The file operation; for a call, the function it called. */
   opOf(seq: number): string {
     const p = this.slot(seq);
-    return this.has[p] & HAS_OP ? OPS[this.op[p]] : typeof this.extraOf(seq).op === 'string' ? String(this.extraOf(seq).op) : '';
+    if (this.has[p] & HAS_OP) return OPS[this.op[p]];
+    if (this.type[p] === CALL_TYPE) return this.callOf(seq)?.func ?? '';
+    return typeof this.extraOf(seq).op === 'string' ? String(this.extraOf(seq).op) : '';
+  }
+  private callCache = new Map<number, unknown>();
+  /** A call's checked shape (func, attach, ret_type, arg_types), or null (not a call, or not renderable). */
+  callOf(seq: number): CallShape | null {
+    const id = this.str.call[this.slot(seq)];
+    return id === 0 ? null : (this.parsed(id, this.callCache, '{}') as CallShape);
+  }
+  /** duration_ns of a call or an exit, else NaN. */
+  durationOf(seq: number): number {
+    const p = this.slot(seq);
+    return this.has[p] & HAS_DUR ? this.dur[p] : NaN;
   }
   s(col: StrColumn, seq: number): string {
     return this.strings.strs[this.str[col][this.slot(seq)]];
@@ -363,6 +420,7 @@ export class EventStore {
       this.ancCache.clear();
       this.cmdCache.clear();
       this.stackCache.clear();
+      this.callCache.clear();
       this.extraGen = this.strings.generation;
     }
     let v = cache.get(id);
@@ -410,6 +468,8 @@ export class EventStore {
     if (has & HAS_PATH) o[o.type === 'exec' ? 'filename' : 'path'] = this.s('path', seq);
     if (has & HAS_DEV) o.dev = this.dev[p];
     if (has & HAS_INO) o.ino = this.ino[p];
+    if (has & HAS_DUR) o.duration_ns = this.dur[p];
+    Object.assign(o, this.callOf(seq));
     for (const [k, v] of Object.entries(extra)) o[k] = v;
     Object.assign(o, this.stackOf(seq));
     return o as unknown as KwEvent;

@@ -86,7 +86,7 @@ export class Summary {
     const p = s.slot(seq);
     if (p < 0) return null;
     const type = s.typeOf(seq);
-    const file = TYPES.indexOf(type as (typeof TYPES)[number]) >= 0 && type !== 'exec' && type !== 'exit';
+    const file = TYPES.indexOf(type as (typeof TYPES)[number]) >= 0 && type !== 'exec' && type !== 'exit' && type !== 'call';
     const op = s.opOf(seq);
     let directory = '';
     if (file && s.hasPath(seq)) {
@@ -191,6 +191,7 @@ const NOUN: Record<string, [string, string]> = {
   exit: ['exit', 'exits'],
   denied: ['refusal', 'refusals'],
   'would-deny': ['would-be refusal', 'would-be refusals'],
+  call: ['call', 'calls'],
 };
 
 /**

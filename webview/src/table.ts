@@ -124,7 +124,9 @@ export class VirtualTable {
     const fixed = this.columns.reduce((a, c) => a + px(c), 0);
     const avail = this.root.clientWidth;
     const extra = Math.max(0, avail - fixed - 2);
-    const widths = this.columns.map((c) => px(c) + (c.grow ? extra : 0));
+    // the room left is shared by the growing columns (the path, a call's arguments)
+    const grows = this.columns.filter((c) => c.grow).length;
+    const widths = this.columns.map((c) => px(c) + (c.grow ? Math.floor(extra / grows) : 0));
     this.root.style.setProperty('--vt-cols', widths.map((w) => `${w}px`).join(' '));
     this.root.style.setProperty('--vt-width', `${widths.reduce((a, b) => a + b, 0)}px`);
     this.viewH = this.root.clientHeight;

@@ -36,7 +36,7 @@ export class TimelineStrip {
     this.canvas.setAttribute('aria-label', 'Events per second over the trace; drag (or arrow keys, Shift+arrow keys, Enter) to filter by time, Escape clears');
     const axis = el('div', 'timeline-axis');
     const legend = el('span', 'timeline-legend');
-    for (const t of ['unlink', 'create', 'write', 'exec', 'exit', 'denied']) legend.append(el('span', `lg lg-${t}`), el('span', undefined, t));
+    for (const t of ['unlink', 'create', 'write', 'exec', 'exit', 'denied', 'call']) legend.append(el('span', `lg lg-${t}`), el('span', undefined, t));
     legend.append(el('span', 'muted', '· marks on top: events lost · drag to show only that time'));
     axis.append(this.start, legend, this.end);
     this.el.append(this.canvas, axis);

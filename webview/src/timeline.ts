@@ -92,8 +92,8 @@ export class TimelineCounts {
 }
 
 /** Colours per type from the theme's chart palette (VS Code's --vscode-charts-*). */
-const TYPE_COLOR_VARS = ['--vscode-charts-red', '--vscode-charts-green', '--vscode-charts-yellow', '--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-orange', '--vscode-charts-orange'];
-const FALLBACK = ['#f14c4c', '#89d185', '#cca700', '#3794ff', '#b180d7', '#d18616', '#d18616'];
+const TYPE_COLOR_VARS = ['--vscode-charts-red', '--vscode-charts-green', '--vscode-charts-yellow', '--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-orange', '--vscode-charts-orange', '--vscode-terminal-ansiCyan'];
+const FALLBACK = ['#f14c4c', '#89d185', '#cca700', '#3794ff', '#b180d7', '#d18616', '#d18616', '#29b8db'];
 
 export interface TimeRange {
   from: number; // seconds, UTC epoch, inclusive

@@ -4,7 +4,9 @@
 // appended incrementally; any other sort is rebuilt (throttled by the caller).
 import type { ColumnId, PanelFilters } from '../../src/contract/messages';
 import type { PodRef } from '../../src/core/events';
-import { EventStore, TYPES, type StrColumn } from './store';
+import { CALL_TYPE, EventStore, TYPES, type StrColumn } from './store';
+import { argPaths } from '../../src/core/calls';
+import { argsLabel } from './format';
 import { globToRegExp } from './glob';
 import { PodMatch, containerLabel, containerNameIn, podIn, podLabel, shownPathPod } from './pods';
 
@@ -111,8 +113,14 @@ export class RowFilter {
     if (this.comm && !this.strMatch(store, this.memoComm, S.comm[p], (s) => s.toLowerCase().includes(this.comm))) return false;
     if (this.glob) {
       const g = this.glob;
-      const id = store.type[p] === EXEC || S.path[p] === 0 ? S.exe[p] : S.path[p];
-      if (!this.strMatch(store, this.memoGlob, id, (s) => g.test(s))) return false;
+      if (store.type[p] === CALL_TYPE) {
+        // a call: the paths of its arguments (a dentry's, a file's), else the caller's exe
+        const paths = argPaths(store.extraOf(seq).args);
+        if (paths.length ? !paths.some((x) => g.test(x)) : !this.strMatch(store, this.memoGlob, S.exe[p], (s) => g.test(s))) return false;
+      } else {
+        const id = store.type[p] === EXEC || S.path[p] === 0 ? S.exe[p] : S.path[p];
+        if (!this.strMatch(store, this.memoGlob, id, (s) => g.test(s))) return false;
+      }
     }
     if (this.ancestor > 0 && store.pid[p] !== this.ancestor) {
       const a = this.ancestor;
@@ -137,7 +145,8 @@ export class RowFilter {
       const t = this.text;
       const hit = (s: string) => s.toLowerCase().includes(t);
       // the stacks too: a function name finds the events that passed through it
-      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'cmd', 'ancestors', 'stack'];
+      // a call's function ('call') and its arguments ('extra') too
+      const cols: StrColumn[] = ['comm', 'exe', 'path', 'cwd', 'container', 'cgroup', 'probe', 'extra', 'cmd', 'ancestors', 'stack', 'call'];
       let any = false;
       for (const c of cols) if (this.strMatch(store, this.memoText, S[c][p], hit)) { any = true; break; }
       if (!any && !store.typeOf(seq).includes(t) && !store.opOf(seq).includes(t)) return false;
@@ -201,6 +210,15 @@ function sortKeys(store: EventStore, rows: Float64Array, n: number, col: ColumnI
     case 'container': labelCol((seq) => containerLabel(store.containerNameOf(seq), store.container(seq))); break;
     case 'pod': labelCol((seq) => podText(store.podOf(seq))); break;
     case 'path_pod': labelCol((seq) => podText(shownPathPod(store.podOf(seq), store.pathPodOf(seq)))); break;
+    case 'func': labelCol((seq) => store.callOf(seq)?.func ?? ''); break;
+    case 'args': labelCol((seq) => argsLabel(store, seq)); break;
+    // the sign of a pointer or a 64-bit value is in the column (store.ts): an exact order is not needed
+    case 'return':
+      for (let i = 0; i < n; i++) { const p = store.slot(rows[i]); keys[i] = store.type[p] === CALL_TYPE ? store.ret[p] : -1e300; }
+      break;
+    case 'duration':
+      for (let i = 0; i < n; i++) { const d = store.durationOf(rows[i]); keys[i] = Number.isNaN(d) ? -1 : d; }
+      break;
   }
   return keys;
 }
