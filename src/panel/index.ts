@@ -46,7 +46,7 @@ export class PanelManager extends Disposable implements TracePanelHost {
     this.webviewRoot = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview');
     const hostRef = (id: string) => this.hostRef(id);
     this.opener = new PathOpener(deps.files, hostRef, deps.log);
-    this.symbols = this._register(new SymbolViews(deps.agent, hostRef, this.webviewRoot));
+    this.symbols = this._register(new SymbolViews(deps.agent, hostRef, this.webviewRoot, deps.startTrace && ((host, func, sink) => this.probeFunction(host, func, sink)), (m) => deps.log.info(m)));
     const fsp = this._register(new HostFileSystem(deps.files, hostRef));
     this._register(vscode.workspace.registerFileSystemProvider(FS_SCHEME, fsp, { isReadonly: true, isCaseSensitive: true }));
     this._register(vscode.window.registerWebviewPanelSerializer(EVENTS_VIEW_TYPE, {
@@ -60,8 +60,27 @@ export class PanelManager extends Disposable implements TracePanelHost {
     }));
   }
 
+  /** A Kernel Symbol view's probe waiting for its trace (showTrace hands it over). */
+  private probing: ((trace: TraceHandle) => void) | null = null;
+
+  /**
+   * Probe This Function: a trace of `func` started like the commands start one (its event panel
+   * opens); startTrace calls showTrace synchronously, which hands the trace to `sink` too.
+   */
+  probeFunction(host: HostRef, func: string, sink: (trace: TraceHandle) => void): Promise<unknown> {
+    this.probing = sink;
+    try {
+      return this.deps.startTrace!(host, { families: [], funcs: [func] });
+    } finally {
+      this.probing = null;
+    }
+  }
+
   /** Opens (or reveals) the panel of a trace. Call it as soon as the trace exists: events are kept from then on. */
   showTrace(trace: TraceHandle): void {
+    const sink = this.probing;
+    this.probing = null;
+    sink?.(trace);
     this.hosts.set(trace.host.id, trace.host);
     this.traces.set(trace.id, trace);
     const existing = this.panels.get(trace.id);

@@ -28,7 +28,17 @@ function familyOfProbe(probe: string): Family | null {
   return null;
 }
 
-export function renderSymbolHtml(info: SymbolInfo | null, symbol: string, cspSource: string, styleUri: string, loading = false): string {
+/** The view's script (its live probe): loaded by nonce, from the webview's own folder. */
+export interface SymbolScript {
+  nonce: string;
+  scriptUri: string;
+}
+
+/**
+ * The page. With `script`, it has a Probe This Function section that the script (webview/src/
+ * symbol.ts) brings to life; without, it is static (no script may run: CSP default-src 'none').
+ */
+export function renderSymbolHtml(info: SymbolInfo | null, symbol: string, cspSource: string, styleUri: string, loading = false, script?: SymbolScript): string {
   const e = escapeHtml;
   const rows: string[] = [];
   const row = (k: string, v: string) => rows.push(`<tr><th>${e(k)}</th><td>${v}</td></tr>`);
@@ -53,12 +63,20 @@ export function renderSymbolHtml(info: SymbolInfo | null, symbol: string, cspSou
     const url = elixirUrl(info.report?.kernel ?? '', info.symbol);
     row('Source', url ? `<a href="${e(url)}">${e(url)}</a>` : 'kernel release unknown');
   }
+  const csp = script ? `default-src 'none'; style-src ${e(cspSource)}; script-src 'nonce-${e(script.nonce)}';` : `default-src 'none'; style-src ${e(cspSource)};`;
+  const probe = script && !loading ? `<section id="probe" class="probe" aria-label="Live probe of ${e(symbol)}">
+<div class="probe-bar"><button id="probe-start" type="button" title="Trace every call of this function on ${e(info?.hostLabel ?? 'this host')}: the calls appear in an event panel, counted here">Probe This Function</button>
+<button id="probe-stop" type="button" hidden>Stop</button> <span id="probe-state" class="muted" role="status"></span></div>
+<div id="probe-counts" class="probe-counts" hidden></div>
+<div id="probe-histogram" class="probe-histogram" hidden></div>
+</section>
+<script nonce="${e(script.nonce)}" src="${e(script.scriptUri)}"></script>` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${e(cspSource)};">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="${e(styleUri)}">
 <title>${e(symbol)}</title></head>
-<body class="symbol"><h2><code>${e(symbol)}</code></h2>
-${loading ? '<p class="muted">Looking up /proc/kallsyms, BTF and attach modes…</p>' : `<table class="sym">${rows.join('\n')}</table>`}
+<body class="symbol" data-symbol="${e(symbol)}"><h2><code>${e(symbol)}</code></h2>
+${loading ? '<p class="muted">Looking up /proc/kallsyms, BTF and attach modes…</p>' : `${probe}\n<table class="sym">${rows.join('\n')}</table>`}
 </body></html>`;
 }

@@ -1,11 +1,19 @@
-// The Kernel Symbol view (`kwitness.symbol`): one static page per host and symbol with its
-// kallsyms address, its BTF prototype and a link to its source, looked up on the traced host.
+// The Kernel Symbol view (`kwitness.symbol`): one page per host and symbol with its kallsyms
+// address, its BTF prototype and a link to its source, looked up on the traced host, and its own
+// live probe: Probe This Function starts a trace of the function (the calls go to the event
+// panel) and the view counts them — calls, errors, a histogram of how long they took — until
+// Stop (symbol-probe.ts; messages through the typed contract src/contract/symbol.ts).
 import * as vscode from 'vscode';
 
 import { isKernelSymbol } from '../core/kernel-symbol';
-import type { HostAgent, HostRef } from '../core/trace-api';
+import type { HostAgent, HostRef, TraceHandle } from '../core/trace-api';
+import { makeNonce } from './html';
 import { kallsymsCandidates } from './paths';
 import { renderSymbolHtml, type SymbolInfo } from './symbol-html';
+import { SymbolProbe } from './symbol-probe';
+
+/** Starts a trace of a kernel function on a host; `sink` gets it as soon as it exists. */
+export type StartFuncTrace = (host: HostRef, func: string, sink: (trace: TraceHandle) => void) => Promise<unknown>;
 
 export const SYMBOL_VIEW_TYPE = 'kwitness.symbol';
 
@@ -44,12 +52,21 @@ export async function lookupSymbol(agent: HostAgent, host: HostRef, symbol: stri
 
 export class SymbolViews {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  private readonly probes = new Map<string, SymbolProbe>();
 
   constructor(
     private readonly agent: HostAgent,
     private readonly hostRef: (id: string) => HostRef,
     private readonly webviewRoot: vscode.Uri,
+    /** Undefined where this window cannot start traces: the view then has no probe button. */
+    private readonly startTrace?: StartFuncTrace,
+    private readonly log?: (message: string) => void,
   ) {}
+
+  /** The live probe of an open view (tests, diagnostics). */
+  probeOf(hostId: string, symbol: string): SymbolProbe | undefined {
+    return this.probes.get(`${hostId}\u0000${symbol}`);
+  }
 
   /**
    * `kwitness.showKernelSymbol(hostId, symbol, probe?)` or `({ hostId, symbol, probe? })`;
@@ -74,15 +91,38 @@ export class SymbolViews {
       panel.reveal();
       return panel;
     }
+    // the script runs only the view's probe (counts and a histogram); the lookup is static HTML
     panel = vscode.window.createWebviewPanel(SYMBOL_VIEW_TYPE, `${symbol} — ${host.label}`, vscode.ViewColumn.Beside, {
-      enableScripts: false, localResourceRoots: [this.webviewRoot],
+      enableScripts: true, localResourceRoots: [this.webviewRoot],
     });
-    this.panels.set(key, panel);
-    panel.onDidDispose(() => this.panels.delete(key));
-    panel.webview.html = renderSymbolHtml(null, symbol, panel.webview.cspSource, styleUri(panel.webview), true);
+    const view = panel;
+    this.panels.set(key, view);
+    let resolved: string | null = null;
+    const start = this.startTrace;
+    const live = new SymbolProbe({
+      symbol,
+      target: () => resolved ?? symbol,
+      post: (m) => void view.webview.postMessage(m),
+      start: start && ((func, sink) => start(host, func, sink)),
+      log: this.log,
+    });
+    this.probes.set(key, live);
+    const sub = view.webview.onDidReceiveMessage((m) => live.onMessage(m));
+    view.onDidDispose(() => {
+      sub.dispose();
+      live.dispose(); // the trace itself runs on in its event panel (Stop is there too)
+      this.probes.delete(key);
+      this.panels.delete(key);
+    });
+    const script = (wv: vscode.Webview) => ({ nonce: makeNonce(), scriptUri: wv.asWebviewUri(vscode.Uri.joinPath(this.webviewRoot, 'symbol.js')).toString() });
+    view.webview.html = renderSymbolHtml(null, symbol, view.webview.cspSource, styleUri(view.webview), true);
     const info = await lookupSymbol(this.agent, host, symbol, probe);
-    if (this.panels.get(key) === panel) panel.webview.html = renderSymbolHtml(info, symbol, panel.webview.cspSource, styleUri(panel.webview));
-    return panel;
+    resolved = info.resolved;
+    if (this.panels.get(key) === view) {
+      live.reloaded();
+      view.webview.html = renderSymbolHtml(info, symbol, view.webview.cspSource, styleUri(view.webview), false, live.canProbe ? script(view.webview) : undefined);
+    }
+    return view;
   }
 
   dispose(): void {

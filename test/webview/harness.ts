@@ -23,15 +23,22 @@ export const SAMPLE_SYMBOL: SymbolInfo = {
     families: { unlink: ['fentry', 'kprobe', 'tracepoint'], create: ['kprobe', 'tracepoint'], write: ['kprobe', 'tracepoint'], exec: ['tracepoint'] } },
 };
 
+/** A function the Kernel Symbol view can probe (its live page: /symbol-live.html). */
+export const LIVE_SYMBOL: SymbolInfo = {
+  ...SAMPLE_SYMBOL, symbol: 'vfs_unlink', resolved: 'vfs_unlink', probe: 'fentry:vfs_unlink', ksym: { address: 'ffffffff8a4c1000', module: null },
+  prototype: 'int vfs_unlink(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, struct inode **delegated_inode);',
+};
+
 export interface Rig {
   origin: string;
   browser: Browser;
   close(): Promise<void>;
-  newPage(opts?: { theme?: ThemeName; width?: number; height?: number }): Promise<{ page: Page; context: BrowserContext }>;
+  /** `path`: the page to open (default the event panel, /panel.html); it must say ready. */
+  newPage(opts?: { theme?: ThemeName; width?: number; height?: number; path?: string }): Promise<{ page: Page; context: BrowserContext }>;
 }
 
 export async function startRig(): Promise<Rig> {
-  for (const f of ['panel.js', 'panel.css']) {
+  for (const f of ['panel.js', 'panel.css', 'symbol.js']) {
     if (!fs.existsSync(path.join(DIST, f))) throw new Error(`dist/webview/${f} is missing: run scripts/build.sh (or node webview/build.mjs) first`);
   }
   const server = http.createServer((req, res) => {
@@ -49,9 +56,16 @@ export async function startRig(): Promise<Rig> {
       res.end(renderSymbolHtml(SAMPLE_SYMBOL, SAMPLE_SYMBOL.symbol, origin, `${origin}/panel.css`));
       return;
     }
+    if (url.pathname === '/symbol-live.html') {
+      // The same view with its live probe (Probe This Function): the built symbol.js by nonce.
+      const origin = `http://${req.headers.host}`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(renderSymbolHtml(LIVE_SYMBOL, LIVE_SYMBOL.symbol, origin, `${origin}/panel.css`, false, { nonce: makeNonce(), scriptUri: `${origin}/symbol.js` }));
+      return;
+    }
     const name = path.basename(url.pathname);
     const file = path.join(DIST, name);
-    if (!/^panel\.(js|css|js\.map)$/.test(name) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    if (!/^(panel|symbol)\.(js|css|js\.map)$/.test(name) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
     res.writeHead(200, { 'content-type': name.endsWith('.css') ? 'text/css' : 'text/javascript' });
     fs.createReadStream(file).pipe(res);
   });
@@ -81,7 +95,7 @@ export async function startRig(): Promise<Rig> {
         document.addEventListener('DOMContentLoaded', apply);
         apply();
       })();`);
-      await page.goto(`${origin}/panel.html`);
+      await page.goto(`${origin}${opts.path ?? '/panel.html'}`);
       await page.waitForFunction('window.__kw && window.__kw.posted.some(m => m.type === "ready")');
       return { page, context };
     },
