@@ -16,6 +16,7 @@ import { WatchRegistry } from './extension/watches';
 import { pickHost } from './extension/commands';
 import { watchCommandHandlers } from './extension/watch-commands';
 import { guardCommandHandlers } from './extension/guard-commands';
+import { PROBE_FUNCTION_COMMAND, probeFunctionHandler } from './extension/probe-function';
 import { affectsTrustedSettings, readTrustedSettings } from './extension/trusted-settings';
 
 /**
@@ -92,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): KernelWitnessApi | u
   };
   for (const [id, handler] of watchCommandHandlers(watchDeps)) register(vscode.commands.registerCommand(id, handler));
   for (const [id, handler] of guardCommandHandlers({ hosts, watches })) register(vscode.commands.registerCommand(id, handler));
+  register(vscode.commands.registerCommand(PROBE_FUNCTION_COMMAND, probeFunctionHandler({ hosts, pickHost: watchDeps.pickHost, startTrace: watchDeps.startTrace, log })));
   register(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!affectsTrustedSettings(e)) return;

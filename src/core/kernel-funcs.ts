@@ -80,3 +80,26 @@ export function probeTarget(f: KernelFunction, all?: readonly KernelFunction[]):
 function notTraceable(f: KernelFunction): string {
   return `${f.name} cannot be probed here: the kernel does not list it in tracefs available_filter_functions (inlined, marked notrace, or its module hides it)`;
 }
+
+/** How a function is offered in a picker: its name (old → new for a renamed one), module, prototype, and why not. */
+export function functionPickText(f: KernelFunction): { label: string; description: string; detail: string } {
+  const label = f.renamedTo !== undefined ? `${f.name} → ${f.renamedTo}` : f.name;
+  const marks = [f.module ? `[${f.module}]` : '', f.renamedTo === undefined && !f.traceable ? 'not traceable' : ''].filter(Boolean);
+  const detail = f.renamedTo !== undefined ? `renamed in this kernel: probes ${f.renamedTo}` : f.proto;
+  return { label, description: marks.join(' '), detail };
+}
+
+/**
+ * What a choice of functions probes: the names to pass (renamed ones by their new name, each
+ * once), and the ones refused with their reasons.
+ */
+export function chooseFunctions(chosen: readonly KernelFunction[], all?: readonly KernelFunction[]): { funcs: string[]; refused: string[] } {
+  const funcs: string[] = [];
+  const refused: string[] = [];
+  for (const f of chosen) {
+    const t = probeTarget(f, all);
+    if ('refused' in t) refused.push(t.refused);
+    else if (!funcs.includes(t.name)) funcs.push(t.name);
+  }
+  return { funcs, refused };
+}

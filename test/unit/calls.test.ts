@@ -10,7 +10,7 @@ import { argText, argsText, callText, checkFuncs, checkWhere, formatDuration, pa
 import { errnoName, knownErrno } from '../../src/core/errno';
 import { classifyAgentFailure } from '../../src/core/errors';
 import type { CallEvent } from '../../src/core/events';
-import { parseFunctionList, probeTarget } from '../../src/core/kernel-funcs';
+import { chooseFunctions, functionPickText, parseFunctionList, probeTarget } from '../../src/core/kernel-funcs';
 import { agentTraceArgs, agentTraceParts } from '../../src/core/session/trace-session';
 import { oneLine } from '../../src/core/watch/one-line';
 import { traceTitle } from '../../src/panel/title';
@@ -195,6 +195,18 @@ describe('the host\'s kernel functions (kwitness-agent funcs)', () => {
     assert.deepEqual(probeTarget(f('do_unlinkat'), l), { name: 'filename_unlinkat' });
     const no = probeTarget(f('inlined_one'), l);
     assert.ok('refused' in no && /inlined_one cannot be probed here: the kernel does not list it in tracefs available_filter_functions/.test(no.refused));
+  });
+
+  it('the picker: old → new for a renamed one, module and "not traceable" marks, the prototype; a choice becomes the names to probe', () => {
+    const l = parseFunctionList(text).functions;
+    const f = (n: string) => l.find((x) => x.name === n)!;
+    assert.deepEqual(functionPickText(f('do_unlinkat')), { label: 'do_unlinkat → filename_unlinkat', description: '', detail: 'renamed in this kernel: probes filename_unlinkat' });
+    assert.deepEqual(functionPickText(f('xfs_remove')), { label: 'xfs_remove', description: '[xfs]', detail: 'int xfs_remove(struct xfs_inode *dp, struct xfs_name *name, struct xfs_inode *ip)' });
+    assert.equal(functionPickText(f('inlined_one')).description, 'not traceable');
+    const c = chooseFunctions([f('vfs_unlink'), f('do_unlinkat'), f('filename_unlinkat'), f('inlined_one')], l);
+    assert.deepEqual(c.funcs, ['vfs_unlink', 'filename_unlinkat'], 'a renamed one and its new name are one probe');
+    assert.equal(c.refused.length, 1);
+    assert.match(c.refused[0], /^inlined_one cannot be probed here/);
   });
 
   it('the agent refusing an unknown function is shown as its own line, as a usage error', () => {

@@ -23,6 +23,7 @@ const AGREED: Record<string, string> = {
   'kwitness.removeHost': 'Remove Host',
   'kwitness.refreshHosts': 'Refresh Hosts',
   'kwitness.showHostCapabilities': 'Show Host Capabilities',
+  'kwitness.probeKernelFunction': 'Probe Kernel Function…',
 };
 
 test('package.json: the agreed commands with their titles, every command in category "Kernel Witness"', () => {
