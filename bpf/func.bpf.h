@@ -267,6 +267,12 @@ __noinline int func_capture(__u32 slot)
 		if (fw->is_str && fw->arg < KW_FUNC_ARGS && !fw_str_holds(r, fw, sp->kind[fw->arg & 7]))
 			return 0;
 	}
+	/* the caller's cwd (slot 7, past the arguments'): the process may be gone when it is read */
+	if (used <= KW_FUNC_DATA - KW_PATH_MAX) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		used = walk_path(used, KW_S_CALL_CWD, (__u64)BPF_CORE_READ(task, fs, pwd.dentry),
+				 (__u64)BPF_CORE_READ(task, fs, pwd.mnt));
+	}
 	c->used = used;
 	__u64 key = (__u64)r->tid << 32 | slot;
 	if (bpf_map_update_elem(&func_pend, &key, r, BPF_ANY)) {

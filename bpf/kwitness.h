@@ -296,7 +296,8 @@ struct kw_func_spec {
 };
 
 /* A call record's data area starts with this (kw_raw.kind KW_CALL); arguments' strings are in
- * string slots 0 .. KW_FUNC_ARGS-1, one per argument. */
+ * string slots 0 .. KW_FUNC_ARGS-1, one per argument, the caller's cwd in slot 7 (KW_S_CALL_CWD). */
+#define KW_S_CALL_CWD 7
 struct kw_call_data {
 	__u64 a[KW_FUNC_ARGS];    /* the raw argument values */
 	__u64 n[KW_FUNC_ARGS][4]; /* numbers read behind them (enum kw_farg says which) */

@@ -437,13 +437,9 @@ int handle_event(void *ctx, void *data, size_t size)
 		b_cwd.len = 0;
 		buf_put(&b_cwd, cwd.host.p, cwd.host.n);
 	} else if (e.kind == KW_CALL) {
-		/* a call's slots are its arguments': the cwd is the process's now */
-		char p[64], t[4096];
-		snprintf(p, sizeof(p), "/proc/%u/cwd", r->pid);
-		ssize_t n = readlink(p, t, sizeof(t));
+		/* a call's first slots are its arguments'; its cwd is walked into its own */
 		b_cwd.len = 0;
-		if (n > 0)
-			buf_put(&b_cwd, t, n);
+		walk_on_host(&b_cwd, NULL, r, dsz, KW_S_CALL_CWD);
 	} else {
 		b_cwd.len = 0;
 		walk_on_host(&b_cwd, NULL, r, dsz, KW_S_CWD);
@@ -639,7 +635,8 @@ int handle_event(void *ctx, void *data, size_t size)
 	add_podinfo(&e, e.has_container ? cid : NULL);
 	fill_ancestors(&e, r);
 	static struct ev_stacks stk;
-	if (r->stacks && stacks_resolve(r, dsz, e.exe, &stk))
+	/* the kernel puts stacks in call, file and exec records only; an exit never carries any */
+	if (r->stacks && e.kind != KW_EXIT && stacks_resolve(r, dsz, e.exe, &stk))
 		e.stk = &stk;
 	if (opt.wire)
 		emit_wire(&e);

@@ -29,6 +29,8 @@ export const FUNC_CASES: AgentCase[] = [
     families: [],
     funcs: ['vfs_unlink'],
     types: ['call'],
+    formats: ['json', 'wire'],
+    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
     modes: ['fentry', 'kprobe'],
     setup: () => `mkdir "$D/vol"\necho data > "$D/vol/disk.img"`,
     trigger: () => `rm "$D/vol/disk.img"`,
@@ -55,6 +57,8 @@ export const FUNC_CASES: AgentCase[] = [
     families: [],
     funcs: ['do_unlinkat'],
     types: ['call'],
+    formats: ['json', 'wire'],
+    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
     modes: ['fentry', 'kprobe'],
     allowFail: true,
     trigger: () => `rm "$D/missing.img"`,
@@ -77,6 +81,8 @@ export const FUNC_CASES: AgentCase[] = [
     funcs: ['vfs_unlink', 'do_unlinkat'],
     args: () => ['--where', 'dentry == "keep.me"', '--where', 'ret < 0'],
     types: ['call'],
+    formats: ['json', 'wire'],
+    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
     modes: ['fentry', 'kprobe'],
     allowFail: true,
     setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
@@ -91,6 +97,8 @@ export const FUNC_CASES: AgentCase[] = [
     funcs: ['vfs_unlink'],
     args: () => ['--where', 'dentry == "keep.me"'],
     types: ['call'],
+    formats: ['json', 'wire'],
+    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
     modes: ['fentry', 'kprobe'],
     setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
     trigger: () => `rm "$D/other.txt" "$D/keep.me"`,

@@ -416,8 +416,10 @@ export function validateEvent(e: KwEvent): string[] {
   int('ppid', 0);
   int('uid', 0);
   int('gid', 0);
-  int('ret');
-  if (typeof o.ret === 'number' && o.ret > 0) p.push(`ret=${o.ret} > 0`);
+  if (e.type !== 'call') {
+    int('ret');
+    if (typeof o.ret === 'number' && o.ret > 0) p.push(`ret=${o.ret} > 0`);
+  }
   str('comm');
   if (typeof o.comm === 'string' && Buffer.byteLength(o.comm) > 15 && o.comm_b64 === undefined) p.push(`comm longer than 15 bytes`);
   // command lines: on the event and every ancestor, an array of strings or null (unknown)
@@ -476,6 +478,19 @@ export function validateEvent(e: KwEvent): string[] {
       int('signal', 0);
       int('duration_ns', 0);
       break;
+    case 'call': {
+      // a kernel function's call: ret as its type has it (a number, a "0x..." pointer, null for void)
+      str('func');
+      str('ret_type');
+      if (o.attach !== 'fentry' && o.attach !== 'kprobe') p.push(`attach=${short(o.attach)}`);
+      if (o.ret_type === 'void' ? o.ret !== null : !(typeof o.ret === 'number' ? Number.isSafeInteger(o.ret) : typeof o.ret === 'string' && /^(0x[0-9a-f]+|-?\d+)$/.test(o.ret)))
+        p.push(`ret=${short(o.ret)} does not fit ret_type ${short(o.ret_type)}`);
+      int('duration_ns', 0);
+      const a = o.args as Record<string, unknown> | undefined, t = o.arg_types as Record<string, unknown> | undefined;
+      if (!a || typeof a !== 'object' || Array.isArray(a)) p.push(`args=${short(a)} is not an object`);
+      else if (!t || JSON.stringify(Object.keys(a)) !== JSON.stringify(Object.keys(t)) || !Object.values(t).every((x) => typeof x === 'string')) p.push(`arg_types=${short(t)} does not type every argument`);
+      break;
+    }
     default:
       p.push(`unknown type ${short((e as { type: unknown }).type)}`);
   }
@@ -521,6 +536,8 @@ export interface AgentCase {
   families: Family[];
   /** Kernel functions to probe (func:NAME in the families' list); their events are of type 'call'. */
   funcs?: string[];
+  /** Formats to run, whatever the runner asks (cases that only guests can run prove json/wire parity there). */
+  formats?: Format[];
   /** Tools/features the target must have (see Target.has), else the case is skipped. */
   needs?: string[];
   /** Extra agent arguments (filters, --ringbuf-kb ...). */
@@ -624,7 +641,7 @@ export interface RunOptions {
 
 /** Runs one case; never throws for agent misbehaviour (returns problems), only for harness errors. */
 export async function runCase(target: Target, c: AgentCase, opts: RunOptions): Promise<CaseResult> {
-  const formats = opts.formats ?? ['json', 'wire'];
+  const formats = c.formats ?? opts.formats ?? ['json', 'wire'];
   const slug = c.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
   const dir = `${target.tmpdir}/${++caseSeq}-${slug}`;
   const ctx: CaseContext = {

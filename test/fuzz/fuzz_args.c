@@ -69,8 +69,21 @@ static void check_accepted(const struct kw_opts *o)
 	}
 	if (o->n_grule || o->audit_only || o->n_exempt_pid || o->n_exempt_uid || o->n_exempt_comm)
 		die("trace accepted a guard flag", "");
-	if (!o->families || (o->families & ~(KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE | KW_FAM_EXEC)))
-		die("accepted without valid families", "");
+	if ((!o->families && !o->n_funcs) || (o->families & ~(KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_WRITE | KW_FAM_EXEC)))
+		die("accepted without valid families or functions", "");
+	/* func:NAME: a C identifier (module names may have dots), at most KW_FUNC_SLOTS */
+	if (o->n_funcs < 0 || o->n_funcs > KW_FUNC_SLOTS)
+		die("function count out of range", "");
+	for (int i = 0; i < o->n_funcs; i++) {
+		const char *f = o->funcs[i];
+		if (!f || !f[0] || strlen(f) > 127 || (f[0] >= '0' && f[0] <= '9'))
+			die("bad function name accepted", f ? f : "(null)");
+		for (const char *c = f; *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '.'))
+				die("bad function name accepted", f);
+	}
+	if (o->n_where < 0 || o->n_where > 2 * KW_FUNC_WHERE || (o->n_where && !o->n_funcs))
+		die("--where accepted without a function, or too many", "");
 	if (o->n_prefix < 0 || o->n_prefix > KW_MAX_PREFIX)
 		die("prefix count out of range", "");
 	for (int i = 0; i < o->n_prefix; i++)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "agent.h"
 #include "stacks.h"
+#include "func.h"
 #include "check.h"
 
 volatile sig_atomic_t stop; /* agent.h (main.c in the agent) */
@@ -34,8 +35,28 @@ static void fold(struct kw_raw *r, size_t n)
 	r->cgroup_id &= 255;
 }
 
+/*
+ * Two probed functions whose arguments are of every kind the entry reads (func_event.c), as
+ * func.c would describe them from BTF: a call record (KW_CALL, slot 0 or 1) gets them all.
+ */
+static int64_t enum_vals[] = { 0, 1, -2 };
+static char *enum_names[] = { "ZERO", "ONE", "MINUS_TWO" };
+static struct func_desc descs[2] = {
+	{ .name = "vfs_unlink", .probe = "fentry:vfs_unlink", .ret_type = "int", .ret = { VF_INT, 4, 1 }, .nargs = 6,
+	  .kind = { KW_FA_STR, KW_FA_DENTRY, KW_FA_FILE, KW_FA_INODE, KW_FA_FILENAME, KW_FA_TASK },
+	  .arg_name = { "s", "dentry", "file", "inode", "name", "task" },
+	  .arg_type = { "const char *", "struct dentry *", "struct file *", "struct inode *", "struct filename *", "struct task_struct *" } },
+	{ .name = "kmalloc_thing", .probe = "kprobe:kmalloc_thing", .ret_type = "void *", .ret = { VF_PTR, 8, 0 }, .nargs = 6,
+	  .kind = { KW_FA_SKIP, KW_FA_SKIP, KW_FA_SOCK, KW_FA_PATH, KW_FA_QSTR, KW_FA_USTR },
+	  .arg_name = { "n", "how", "sk", "path", "q", "ubuf" },
+	  .arg_type = { "unsigned long", "enum how", "struct sock *", "const struct path *", "const struct qstr *", "char *" },
+	  .arg = { { VF_INT, 8, 0 }, { VF_ENUM, 4, 1, 3, enum_vals, enum_names } } },
+};
+
 static void set_options(uint8_t o)
 {
+	func_describe(0, &descs[0]);
+	func_describe(1, &descs[1]);
 	opts_reset(&opt);
 	opt.families = KW_FAM_UNLINK | KW_FAM_CREATE | KW_FAM_EXEC;
 	opt.wire = o & 1;

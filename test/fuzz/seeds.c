@@ -244,6 +244,29 @@ static void record_seeds(uint8_t options, const char *name)
 	rb_init(&b, KW_RAW_EXIT_NOTE, KW_P_NONE, 301);
 	put(file, &n, &b);
 
+	/* calls of the two functions fuzz_record.c describes: every argument kind, with strings */
+	for (uint8_t slot = 0; slot < 2; slot++) {
+		rb_init(&b, KW_CALL, KW_P_NONE, 302);
+		struct kw_call_data c = { .slot = slot, .attach = slot ? KW_CA_KPROBE : KW_CA_FENTRY, .ret = slot ? 0xffff888001234500ull : (uint64_t)-2,
+					  .duration_ns = 1234 };
+		for (int i = 0; i < KW_FUNC_ARGS; i++)
+			c.a[i] = 0xffff888000001000ull + i, c.n[i][0] = 12 + i, c.n[i][1] = 8 << 20 | 1;
+		c.a[1] = slot ? 1 : c.a[1];
+		memcpy(b.r.data, &c, sizeof(c));
+		b.used = sizeof(c);
+		rb_s(&b, 0, slot ? "" : "hello");
+		rb_s(&b, 1, "disk.img/vol/tmp/");
+		rb_s(&b, 2, "f/tmp/");
+		RB_LIT(&b, 4, "na\xffme");
+		rb_s(&b, 5, "kworker/0:1");
+		rb_s(&b, KW_S_CALL_CWD, "tmp/");
+		b.r.foreign = 1 << 1;
+		b.r.fs_dev[1] = 8 << 20 | 1;
+		b.r.fs_off[1] = b.r.off[1];
+		b.r.fs_len[1] = b.r.len[1];
+		put(file, &n, &b);
+	}
+
 	save("record", name, file, n);
 }
 

@@ -163,6 +163,27 @@ static const char *record(const unsigned char *rec, uint32_t size)
 			return "wire: an exit record with stacks";
 		break;
 	}
+	case KW_CALL: {
+		struct kw_call_rec x;
+		if (size < sizeof(x))
+			return "wire: call record shorter than its fixed part";
+		memcpy(&x, rec, sizeof(x));
+		if (x.attach != KW_CA_FENTRY && x.attach != KW_CA_KPROBE)
+			return "wire: a call with an unknown attach mode";
+		if (x.cflags & ~(KW_CF_VOID | KW_CF_RET_PTR | KW_CF_RET_UNSIGNED | KW_CF_ARGS_CUT))
+			return "wire: unknown call flags";
+		if (x.proc.ret || ((x.cflags & KW_CF_VOID) && x.ret))
+			return "wire: a call's proc.ret, or a void call's ret, is not 0";
+		if (x.n_args > KW_FUNC_ARGS)
+			return "wire: a call with more arguments than the agent reads";
+		r.pos = sizeof(x);
+		/* 6 process strings, func, ret_type, then (name, type, value) per argument */
+		if (!strs(&r, 8 + 3 * x.n_args) || !ancestors(&r, x.proc.n_anc, h.flags))
+			return "wire: a call record's strings run past its end";
+		if (!stack_tail(&r, x.proc.pflags))
+			return "wire: a call record's stacks are bad or run past its end";
+		break;
+	}
 	case KW_ERROR:
 		if (size < sizeof(struct kw_error_rec))
 			return "wire: error record shorter than its fixed part";
