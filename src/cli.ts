@@ -28,8 +28,9 @@ const USAGE = `usage:
         [--ringbuf-kb N] [--stacks kernel|user|kernel,user] [--json] [--count N] [--duration SECONDS] [--heartbeat SECONDS]
   func:NAME: every call of the kernel function NAME (up to 8, mixed with families or alone), one
         line per call: who, the arguments, the return value, how long it took
-  --where EXPR: only calls for which ARG OP VALUE holds (repeatable: all must), ARG a parameter
-        name or ret, OP == != < <= > >=, VALUE an integer or a "string"; e.g. 'ret < 0'
+  --where EXPR: only calls for which ARG OP VALUE holds (repeatable, at most 8: all must), ARG a
+        parameter name or ret, OP == != < <= > >=, VALUE an integer, an errno or enum name
+        (-ENOENT), or a "string" (== or != only); e.g. 'ret < 0', 'dentry == "disk.img"'
   --stacks: each event carries the call's kernel and/or user stack (named on the host), printed
         under its line (or as kstack/ustack with --json)
   --heartbeat S: the agent exits when this client sends nothing for S seconds (default 60;

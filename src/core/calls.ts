@@ -10,10 +10,10 @@ import { knownErrno } from './errno';
 
 /** Functions one trace may probe (the agent's limit). */
 export const MAX_FUNCS = 8;
-/** --where expressions one trace may carry (all must hold). */
-export const MAX_WHERE = 16;
-/** Longest string a --where compares with (a path is at most PATH_MAX bytes). */
-const MAX_WHERE_STRING = 4096;
+/** --where conditions one trace may carry, all of which must hold (the agent's limit; 4 per function). */
+export const MAX_WHERE = 8;
+/** Longest string a --where compares with, in bytes (the agent's limit, KW_FW_STR - 1). */
+const MAX_WHERE_STRING = 63;
 
 /** A function name as BTF has it: a C identifier (no `.isra.0` clones: BTF does not describe them). */
 const FUNC_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -34,22 +34,29 @@ export function checkFuncs(funcs: readonly string[]): string | undefined {
 
 export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
-/** One --where condition: a parameter (or `ret`), an operator, an integer or a string. */
+/**
+ * One --where condition: a parameter (or `ret`), an operator, and an integer, a name (an errno
+ * such as -ENOENT, or an enumerator of the parameter's enum type: the agent resolves it from BTF)
+ * or a string.
+ */
 export interface WhereExpr {
   arg: string;
   op: WhereOp;
-  value: { kind: 'int'; text: string; value: bigint } | { kind: 'string'; value: string };
+  value: { kind: 'int'; text: string; value: bigint } | { kind: 'name'; text: string } | { kind: 'string'; value: string };
 }
 
-const WHERE = /^([A-Za-z_][A-Za-z0-9_]{0,127})\s*(==|!=|<=|>=|<|>)\s*(.*)$/s;
+const WHERE = /^([A-Za-z_][A-Za-z0-9_]{0,62})\s*(==|!=|<=|>=|<|>)\s*(.*)$/s;
 const INT = /^-?(?:0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$/;
-const EXAMPLE = 'e.g. ret < 0, or dentry == "disk.img"';
+const NAME = /^-?[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const EXAMPLE = 'e.g. ret < 0, ret == -ENOENT, or dentry == "disk.img"';
 
 /**
- * `ARG OP VALUE`: ARG a parameter name as BTF has it or `ret`, OP one of == != < <= > >=, VALUE an
- * integer (decimal, 0x hex, negative; within the 64 bits a parameter has) or a double-quoted
- * string (\" and \\ escape) compared with the argument's captured name or string. Throws a
- * one-line bad-input error naming what is wrong.
+ * `ARG OP VALUE` as the agent reads it (native/func.c bind_where): ARG a parameter name as BTF
+ * has it or `ret`; OP one of == != < <= > >=; VALUE an integer (decimal, 0x hex, negative; 64
+ * bits), an errno name (-ENOENT) or an enumerator of the parameter's type (the agent checks
+ * those against BTF), or a double-quoted string of at most 63 bytes, taken as it is between the
+ * quotes (no escapes), compared with == or != against the argument's captured name or string.
+ * Throws a one-line bad-input error naming what is wrong.
  */
 export function parseWhere(text: string): WhereExpr {
   const t = text.trim();
@@ -61,33 +68,26 @@ export function parseWhere(text: string): WhereExpr {
   const [, arg, op, raw] = m;
   if (raw === '') return bad(`no value after ${op}, ${EXAMPLE}`);
   if (raw.startsWith('"')) {
-    let s = '';
-    let i = 1;
-    for (; i < raw.length; i++) {
-      const c = raw[i];
-      if (c === '"') break;
-      if (c === '\\') {
-        const n = raw[++i];
-        if (n !== '"' && n !== '\\') return bad('in a string only \\" and \\\\ are escapes');
-        s += n;
-      } else s += c;
-    }
-    if (i >= raw.length) return bad('the string has no closing "');
-    if (i !== raw.length - 1) return bad(`unexpected text after the string: ${JSON.stringify(raw.slice(i + 1))}`);
+    if (raw.length < 2 || !raw.endsWith('"')) return bad('the string has no closing "');
+    const s = raw.slice(1, -1);
     if (/[\u0000-\u001f\u007f]/.test(s)) return bad('the string has control characters');
-    if (new TextEncoder().encode(s).length > MAX_WHERE_STRING) return bad(`the string is longer than ${MAX_WHERE_STRING} bytes`);
+    if (new TextEncoder().encode(s).length > MAX_WHERE_STRING) return bad(`strings of at most ${MAX_WHERE_STRING} bytes`);
+    if (op !== '==' && op !== '!=') return bad('a string compares with == or != only');
     return { arg, op: op as WhereOp, value: { kind: 'string', value: s } };
   }
-  if (!INT.test(raw)) return bad(`the value must be an integer (42, -2, 0x1f) or a double-quoted string, got ${JSON.stringify(raw)}`);
-  const neg = raw.startsWith('-');
-  const v = neg ? -BigInt(raw.slice(1)) : BigInt(raw);
-  if (v < -(1n << 63n) || v >= 1n << 64n) return bad('the integer does not fit 64 bits');
-  return { arg, op: op as WhereOp, value: { kind: 'int', text: raw, value: v } };
+  if (INT.test(raw)) {
+    const neg = raw.startsWith('-');
+    const v = neg ? -BigInt(raw.slice(1)) : BigInt(raw);
+    if (v < -(1n << 63n) || v >= 1n << 64n) return bad('the integer does not fit 64 bits');
+    return { arg, op: op as WhereOp, value: { kind: 'int', text: raw, value: v } };
+  }
+  if (NAME.test(raw)) return { arg, op: op as WhereOp, value: { kind: 'name', text: raw } };
+  return bad(`the value must be an integer (42, -2, 0x1f), an errno or enum name (-ENOENT), or a double-quoted string, got ${JSON.stringify(raw)}`);
 }
 
-/** The expression as passed to the agent: `ret < 0`, `dentry == "disk.img"`. */
+/** The expression as passed to the agent: `ret < 0`, `ret == -ENOENT`, `dentry == "disk.img"`. */
 export function whereText(w: WhereExpr): string {
-  const v = w.value.kind === 'int' ? w.value.text : `"${w.value.value.replace(/["\\]/g, '\\$&')}"`;
+  const v = w.value.kind === 'string' ? `"${w.value.value}"` : w.value.text;
   return `${w.arg} ${w.op} ${v}`;
 }
 
@@ -107,10 +107,6 @@ export function splitWhereLine(text: string): string[] {
   let inStr = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (inStr && c === '\\' && i + 1 < text.length) {
-      cur += c + text[++i];
-      continue;
-    }
     if (c === '"') inStr = !inStr;
     if (!inStr && c === '&' && text[i + 1] === '&') {
       parts.push(cur);

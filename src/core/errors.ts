@@ -71,9 +71,10 @@ export function classifyAgentFailure(host: string, stderr: string, exitCode: num
   if (/no (\w+ )?attach mode for family/.test(lower)) {
     return new KwError('agent-failed', `${host}: ${line.replace(/^kwitness-agent: /, '')}; pick another attach mode (auto) or another family`);
   }
-  // a function the kernel's BTF does not have, or cannot be probed (`trace func:NAME`): the
-  // agent's own line says which and what it has instead ("nearest: vfs_unlink, vfs_rmdir")
-  const func = /^kwitness-agent: (func:\S+: .*)$/m.exec(text);
+  // a function the kernel's BTF does not have or cannot probe, a --where it cannot bind (`trace
+  // func:NAME`): the agent's own line says which and what it has instead ("nearest: vfs_unlink,
+  // vfs_rmdir"). The last such line: a rename note ("this kernel names it ...") may come before.
+  const func = [...text.matchAll(/^kwitness-agent: ((?:func:\S*|--where)[: ].*)$/gm)].pop();
   if (func) return new KwError('bad-input', `${host}: ${func[1].trim()}`);
   if (exitCode === 127 || lower.includes('not found') && lower.includes('sh:')) {
     return new KwError('agent-failed', `${host}: a basic tool is missing on the target (${line}); it needs a POSIX shell with sha256sum, stat, mktemp and head`);

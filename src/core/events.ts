@@ -353,8 +353,8 @@ export type CallAttach = 'fentry' | 'kprobe';
  * One call of a probed kernel function (`trace func:NAME`), from entry to return: who called it
  * (the process fields; `ret` is the function's own return value here), its arguments as captured
  * at entry, its return value and how long it took. `ret`: a number for integers up to 2^53-1, else
- * decimal digits; a pointer as "0x..." hex, but an ERR_PTR (-4095..-1) as that negative number;
- * null for a void function. `func` is what the kernel names it (what was attached: a newer
+ * decimal digits; a pointer as "0x..." hex, but an ERR_PTR (-4095..-1) as that negative number and
+ * NULL as 0; null for a void function. `func` is what the kernel names it (what was attached: a newer
  * kernel's name for a function it renamed). `args` and `arg_types` are keyed by the BTF parameter
  * names (argN when BTF has none), in the function's order.
  */

@@ -52,7 +52,7 @@ export function probeFunctionHandler(deps: ProbeFunctionDeps): (arg?: unknown, e
     if (!funcs) return undefined;
     const whereLine = await vscode.window.showInputBox({
       title: `Kernel Witness: calls of ${funcs.join(', ')} on ${host.label}`,
-      prompt: 'Only the calls for which this holds (optional; Enter for every call). ARGUMENT OPERATOR VALUE, joined by &&: a parameter name or ret, == != < <= > >=, an integer or a "string"',
+      prompt: 'Only the calls for which this holds (optional; Enter for every call). ARGUMENT OPERATOR VALUE, joined by &&: a parameter name or ret, == != < <= > >=, an integer, an errno or enum name (-ENOENT), or a "string" (== or != only)',
       placeHolder: 'e.g. ret < 0 && dentry == "disk.img"',
       ignoreFocusOut: true,
       validateInput: (v) => {

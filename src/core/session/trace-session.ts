@@ -93,6 +93,9 @@ export function agentTraceParts(o: TraceOptions): { families: string; filters: s
   const badFunc = checkFuncs(funcs);
   if (badFunc) throw new KwError('bad-input', badFunc);
   if (o.where?.length && !funcs.length) throw new KwError('bad-input', '--where filters calls of kernel functions: name one with func:NAME');
+  if (funcs.length && !o.families.length && (o.pathPrefixes?.length || o.pathGlobs?.length)) {
+    throw new KwError('bad-input', 'a trace of kernel functions alone has no paths to filter: use --where on an argument (e.g. dentry == "disk.img")');
+  }
   const args: string[] = [];
   for (const w of checkWhere(o.where ?? [])) args.push('--where', w);
   for (const p of o.pathPrefixes ?? []) {

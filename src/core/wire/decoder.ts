@@ -709,15 +709,17 @@ export class WireDecoder {
     return this.finish(o);
   }
 
-  /** kw_call_rec.ret as CallEvent.ret: null (void), a number, "0x..." (a pointer), or digits. */
+  /** kw_call_rec.ret as CallEvent.ret: null (void), a number, "0x..." (a pointer), or digits (native/func_event.c func_json_ret). */
   private callRet(at: number, cflags: number): number | string | null {
     if (cflags & CALL_FLAG.KW_CF_VOID) return null;
     const dv = this.dv;
     const lo = dv.getUint32(at, true);
     const hi = dv.getUint32(at + 4, true);
     if (cflags & CALL_FLAG.KW_CF_RET_PTR) {
-      // an ERR_PTR is -errno; any other pointer in hex, as the stacks' addresses are
+      // an ERR_PTR is -errno and NULL is 0 (as the agent's json prints them); any other pointer
+      // in hex, as the stacks' addresses are
       if (hi === 0xffffffff && lo >= 0x100000000 - Number(MAX_ERRNO)) return lo - 0x100000000;
+      if (hi === 0 && lo === 0) return 0;
       return '0x' + dv.getBigUint64(at, true).toString(16);
     }
     if (cflags & CALL_FLAG.KW_CF_RET_UNSIGNED) return this.u64Exact(at);
