@@ -17,9 +17,6 @@
 
 #define KW_FUNC_DATA (KW_FUNC_REC - (__u32)KW_RAW_FIXED) /* data bytes a kept call can hold */
 
-/* --stacks with user frames where bpf_find_vma loads (5.17+): the branch that calls it is cut
- * by the verifier elsewhere, as this is a constant */
-const volatile __u8 cfg_func_vma = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -329,9 +326,9 @@ static __always_inline void func_stacks(void *ctx)
 	}
 	if (cfg_stacks & KW_STK_USER) {
 		long n = bpf_get_stack(ctx, s->u, sizeof(s->u), BPF_F_USER_STACK);
+		/* no bpf_find_vma here: a callback in these programs keeps them from loading before
+		 * 5.13 even when never called, so user space names the frames from /proc/PID/maps */
 		s->un = n < 0 ? n : (__u64)n / 8;
-		if (cfg_func_vma)
-			stack_vmas(s);
 	}
 }
 

@@ -23,7 +23,6 @@
 #include "agent.h"
 #include "func.h"
 #include "kwitness.skel.h"
-#include "stacks.h"
 
 /* One probed function. */
 struct fn {
@@ -764,7 +763,6 @@ void func_configure(struct kwitness *skel)
 			bpf_program__set_attach_target(p, 0, fns[slot].name);
 	}
 	bpf_map__set_max_entries(skel->maps.func_pend, n_fns ? 4096 : 1);
-	skel->rodata->cfg_func_vma = (opt.stacks & KW_STK_USER) && !strcmp(stack_mode(), "vma");
 }
 
 int func_fill(struct kwitness *skel, char *err, size_t errsz)

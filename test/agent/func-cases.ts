@@ -104,4 +104,33 @@ export const FUNC_CASES: AgentCase[] = [
     trigger: () => `rm "$D/other.txt" "$D/keep.me"`,
     expect: (ctx) => [{ type: 'call', func: 'vfs_unlink', ret: 0, args: { dentry: { name: 'keep.me', path: `${ctx.dir}/keep.me` } } }],
   },
+  {
+    name: 'func: --stacks on a call: the kernel path into vfs_unlink and the C chain above it',
+    families: [],
+    funcs: ['vfs_unlink'],
+    args: () => ['--stacks', 'kernel,user'],
+    types: ['call'],
+    formats: ['json', 'wire'],
+    parityIgnore: ['duration_ns'],
+    modes: ['fentry', 'kprobe'],
+    setup: () => `echo data > "$D/disk.img"`,
+    // the victim stays 1.5 s: a call's user frames are named from /proc/PID/maps (no bpf_find_vma
+    // in these programs: its callback keeps them from loading before 5.13)
+    trigger: () => `"\${T%/*}/kw-stack-victim" "$D/disk.img" 1500`,
+    expect: () => [{ type: 'call', func: 'vfs_unlink', ret: 0, comm: 'kw-stack-victim' }],
+    check: (events) => {
+      const e = events[0];
+      if (!e) return ['no call'];
+      const k = (e.kstack ?? []).map((f) => f.sym ?? f.addr);
+      const u = (e.ustack ?? []).map((f) => f.sym ?? f.addr);
+      const p: string[] = [];
+      // the trampoline's or kprobe's return address is inside the probed function itself
+      if (k[0] !== 'vfs_unlink') p.push(`kstack starts at ${k[0]}, not vfs_unlink: [${k.join(' < ')}]`);
+      if (!k.some((s) => UNLINKAT.test(s))) p.push(`kstack has no do_unlinkat/filename_unlinkat: [${k.join(' < ')}]`);
+      const at = (s: string) => u.indexOf(s);
+      if (at('cleanup_volume') < 0 || at('main') < at('cleanup_volume')) p.push(`ustack has no cleanup_volume < main: [${u.join(' < ')}]`);
+      if (!/unlink/.test(u[0] ?? '')) p.push(`ustack starts at ${u[0]}, not in unlink: [${u.join(' < ')}]`);
+      return p;
+    },
+  },
 ];
