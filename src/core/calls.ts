@@ -136,12 +136,16 @@ function isCharPointer(type: string): boolean {
   return /\bchar\s*(?:const\s*)?\*/.test(type);
 }
 
-const quoted = (s: string, esc: Escape) => `"${esc(s, undefined)}"`;
+const quoted = (s: string, esc: Escape, b64?: string) => `"${esc(s, b64)}"`;
+/** An object's `X_b64` twin (the exact bytes of a name that is not UTF-8), when it has one. */
+const twin = (o: Record<string, unknown>, k: string): string | undefined => (typeof o[`${k}_b64`] === 'string' ? (o[`${k}_b64`] as string) : undefined);
 
 /**
  * One argument's value in a few words: `"disk.img" /tmp/x/disk.img` (a dentry: name and path),
  * `/tmp/x ino 12` (an inode or a file: path and inode), `bash[4242]` (a task), `"abc"` (a char *),
- * `0xffff8881…` (another pointer), NULL, 42, true, an enumerator's name. Names go through `esc`.
+ * `0xffff8881…` (another pointer), NULL, 42, true, an enumerator's name. Names go through `esc`,
+ * with their exact bytes when the agent sent them (`name_b64`, `path_b64`, `comm_b64`; a `char *`
+ * that is not text comes as {addr, s, s_b64}).
  */
 export function argText(v: unknown, type: string, esc: Escape): string {
   if (v === null) return type.includes('*') ? 'NULL' : 'null';
@@ -150,12 +154,13 @@ export function argText(v: unknown, type: string, esc: Escape): string {
   if (typeof v !== 'object' || Array.isArray(v)) return esc(JSON.stringify(v) ?? '', undefined);
   const o = v as Record<string, unknown>;
   const parts: string[] = [];
-  if (typeof o.comm === 'string' || typeof o.pid === 'number') parts.push(`${esc(String(o.comm ?? ''), undefined)}[${String(o.pid ?? '?')}]`);
+  if (typeof o.s === 'string') parts.push(quoted(o.s, esc, twin(o, 's')));
+  if (typeof o.comm === 'string' || typeof o.pid === 'number') parts.push(`${esc(String(o.comm ?? ''), twin(o, 'comm'))}[${String(o.pid ?? '?')}]`);
   if (o.family !== undefined || o.sport !== undefined || o.dport !== undefined) {
     parts.push(`${o.family !== undefined ? `${esc(String(o.family), undefined)} ` : ''}:${String(o.sport ?? '?')} → :${String(o.dport ?? '?')}`);
   }
-  if (typeof o.name === 'string') parts.push(quoted(o.name, esc));
-  if (typeof o.path === 'string') parts.push(esc(o.path, undefined));
+  if (typeof o.name === 'string') parts.push(quoted(o.name, esc, twin(o, 'name')));
+  if (typeof o.path === 'string') parts.push(esc(o.path, twin(o, 'path')));
   // a name says which file; without one (an inode, a file) its inode number does
   if (typeof o.name !== 'string' && (typeof o.ino === 'number' || typeof o.ino === 'string')) parts.push(`ino ${String(o.ino)}`);
   if (parts.length === 0) return typeof o.addr === 'string' ? esc(o.addr, undefined) : '{}';

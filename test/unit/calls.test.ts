@@ -147,6 +147,12 @@ describe('a call as text', () => {
     assert.equal(argText({ addr: '0x1', pid: 7, tid: 8, comm: 'bash' }, 'struct task_struct *', asIs), 'bash[7]');
     assert.equal(argText({ addr: '0x1', family: 'AF_INET', sport: 22, dport: 50000 }, 'struct sock *', asIs), 'AF_INET :22 → :50000');
     assert.equal(argText({}, 'struct x *', asIs), '{}');
+    // the agent's exact bytes of a name that is not UTF-8 go to the escape (the panel shows them as \\xff)
+    const exact = (p: string, b64: string | undefined) => (b64 === undefined ? p : `<${b64}>`);
+    assert.equal(argText({ addr: '0x1', name: '\ufffd', name_b64: '/w==', path: '/tmp/\ufffd', path_b64: 'L3RtcC//', ino: 5, dev: 1 }, 'struct dentry *', exact), '"</w==>" <L3RtcC//>');
+    assert.equal(argText({ addr: '0x1', s: 'a\ufffd', s_b64: 'Yf8=' }, 'const char *', exact), '"<Yf8=>"', 'a char * that is not text');
+    assert.equal(argText({ addr: '0x1', pid: 7, tid: 7, comm: '\ufffd', comm_b64: '/w==' }, 'struct task_struct *', exact), '</w==>[7]');
+    assert.equal(argText({ addr: '0x1', ino: 5, dev: 1, mode: '0100644', nlink: 1, size: 9 }, 'struct inode *', asIs), 'ino 5', 'the agent sends mode as an octal string');
     assert.equal(argsText({}, {}, asIs), '');
   });
 

@@ -90,7 +90,7 @@ function callFields(c: Call): Fixed {
 
 const cmd = (...args: string[]) => Buffer.from(args.map((a) => `${a}\0`).join(''));
 const PROC = ['rm', '/usr/bin/rm', '/tmp/x', '/user.slice/user-1000.slice', '', 'fentry:vfs_unlink'];
-const DIR = '{"addr":"0xffff888101234000","ino":12,"dev":2049,"mode":16877,"nlink":2,"size":4096}';
+const DIR = '{"addr":"0xffff888101234000","ino":12,"dev":2049,"mode":"040755","nlink":2,"size":4096}';
 const DENTRY = '{"addr":"0xffff888107654321","name":"disk.img","path":"/tmp/x/disk.img","ino":123,"dev":2049}';
 
 /** vfs_unlink(idmap, dir, dentry, delegated_inode) returning -2, by rm, with one ancestor. */

@@ -18,7 +18,7 @@ const proc = {
 };
 const shape = { probe: 'fentry:vfs_unlink', func: 'vfs_unlink', attach: 'fentry', ret_type: 'int', arg_types: { dir: 'struct inode *', dentry: 'struct dentry *' } };
 const dentry = (name: string, dir = '/tmp/x') => ({ addr: '0xffff888107654321', name, path: `${dir}/${name}`, ino: 123, dev: 2049 });
-const DIR = { addr: '0xffff888101234000', path: '/tmp/x', ino: 12, dev: 2049, mode: 16877, nlink: 2, size: 4096 };
+const DIR = { addr: '0xffff888101234000', path: '/tmp/x', ino: 12, dev: 2049, mode: '040755', nlink: 2, size: 4096 };
 const HOSTILE = '<img src=x onerror="window.__kw.pwned++">\u001b[2J\u202e';
 
 const CALLS = [
@@ -200,5 +200,28 @@ test('sorting by duration and by function; a bad argument shape is said, not ren
   const d = await selectRow(page, 5);
   assert.match(d, /argumentsnot shown: call\.args\.dir is not a number/);
   assert.deepEqual(await panel(page, 'p.event(p.seqAt(5))'), bad, 'the event itself is kept as it came');
+  await page.close();
+});
+
+test('a name that is not UTF-8: its exact bytes shown escaped, in the row and the details, and its path opened by those bytes', async () => {
+  const page = (await rig.newPage()).page;
+  const raw = Buffer.concat([Buffer.from('/tmp/x/'), Buffer.from([0xff]), Buffer.from('.img')]);
+  const weird = {
+    ...CALLS[0], args: {
+      dir: DIR,
+      dentry: { addr: '0x2', name: '\ufffd.img', name_b64: Buffer.from([0xff, 0x2e, 0x69, 0x6d, 0x67]).toString('base64'), path: '/tmp/x/\ufffd.img', path_b64: raw.toString('base64'), ino: 5, dev: 2049 },
+    },
+  };
+  await initTrace(page, 'tc7', [weird], FUNC_INIT);
+  await panel(page, 'p.scrollToRow(0)');
+  await settle(page, 50);
+  assert.equal((await cells(page, 0))[4], 'dir=/tmp/x ino 12, dentry="\\xff.img" /tmp/x/\\xff.img');
+  await selectRow(page, 0);
+  const dentry = page.locator('#call-args > li').nth(1);
+  assert.deepEqual(await dentry.locator('dt').allTextContents(), ['addr', 'name', 'path', 'ino', 'dev'], 'the _b64 twins are not fields of their own');
+  await dentry.locator('a', { hasText: '/tmp/x/\\xff.img' }).click();
+  const open = (await posted(page)).filter((m) => m.type === 'openPath');
+  assert.deepEqual(open, [{ type: 'openPath', traceId: 'tc7', hostId: 'local', pathB64: raw.toString('base64'), field: 'arg_path' }]);
+  assert.deepEqual(await panel(page, 'p.event(p.seqAt(0))'), weird);
   await page.close();
 });

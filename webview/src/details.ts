@@ -205,13 +205,16 @@ function callArgs(o: Record<string, unknown>, act: DetailActions): Node {
     if (typeof val === 'object' && val !== null) {
       li.append(el('span', 'arg-value', argText(val, types[n] ?? '', visibleField)));
       const fields = el('dl', 'arg-fields');
-      for (const [f, fv] of Object.entries(val)) {
+      const obj = val as Record<string, unknown>;
+      for (const [f, fv] of Object.entries(obj)) {
+        if (f.endsWith('_b64')) continue; // a name's exact bytes: shown through the name itself
         fields.append(el('dt', undefined, visible(f)));
         const dd = el('dd');
+        const exact = typeof obj[`${f}_b64`] === 'string' ? (obj[`${f}_b64`] as string) : undefined;
         if (f === 'path' && typeof fv === 'string' && fv.startsWith('/')) {
-          const bytes = exactB64(fv, undefined);
-          dd.append(link(visible(fv), 'Open on the traced host', () => act.open('arg_path', bytes)));
-        } else dd.append(typeof fv === 'string' ? visible(fv) : String(fv));
+          const bytes = exactB64(fv, exact);
+          dd.append(link(visibleField(fv, exact), 'Open on the traced host', () => act.open('arg_path', bytes)));
+        } else dd.append(typeof fv === 'string' ? visibleField(fv, exact) : String(fv));
         fields.append(dd);
       }
       li.append(fields);
