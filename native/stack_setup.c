@@ -113,5 +113,12 @@ int stack_fill(struct kwitness *skel, char *err, size_t errsz)
 			return -1;
 		}
 	}
+	/* read /proc/kallsyms now, not at the first event: on a slow machine that read takes
+	 * longer than a short-lived process lives, and its user frames are named from its maps
+	 * (where the kernel does not tie them to files: before 5.17, and func:NAME's calls) */
+	if (opt.stacks & KW_STK_KERNEL) {
+		struct ksym_hit h;
+		ksym_lookup(0, &h);
+	}
 	return 0;
 }

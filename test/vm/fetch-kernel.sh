@@ -6,7 +6,8 @@
 #               entry point, which skips SeaBIOS, real-mode setup and decompression (~8 s under TCG)
 #   vmlinuz     the bzImage, for kernels built without CONFIG_PVH
 #   config      /boot/config-KVER
-#   mods.cpio   the modules the guest needs (virtio PCI/net/rng: modules in Debian's kernel), in
+#   mods.cpio   the modules the guest needs (virtio PCI/net/rng: modules in Debian's kernel; loop,
+#               whose functions the func:NAME cases probe as a module's), in
 #               dependency order, uncompressed (busybox insmod cannot read .ko.xz), plus
 #               /etc/kw-modules (load order); appended to the userland cpio at boot
 # Usage: fetch-kernel.sh LABEL (a label of test/vm/kernels.tsv; does nothing when the files are there)
@@ -19,7 +20,9 @@ source "$(dirname "$0")/lib.sh"
 K=${1:-}
 SUITES=$(kw_vm_suites "$K") || kw_vm_die "unknown kernel '$K' (known: $KW_VM_KERNELS)"
 D=$KW_VM/kernels/$K
-if [ -s "$D/KVER" ] && [ -s "$D/vmlinux" ] && [ -s "$D/mods.cpio" ]; then
+# the modules every guest loads at boot; a cache made with another list is made again
+MODS="virtio_pci virtio_net virtio_rng loop"
+if [ -s "$D/KVER" ] && [ -s "$D/vmlinux" ] && [ -s "$D/mods.cpio" ] && [ "$(cat "$D/MODS" 2>/dev/null)" = "$MODS" ]; then
   echo "fetch-kernel: $K = $(cat "$D/KVER") (cached in $D)"; exit 0
 fi
 t=$(kw_now)
@@ -75,8 +78,7 @@ for magic, fn in ((b'\xfd7zXZ\x00', try_xz), (b'\x28\xb5\x2f\xfd', try_zst), (b'
 sys.exit('fetch-kernel: no ELF payload found in ' + sys.argv[1])
 PY
 
-# the virtio modules, each after its dependencies; builtin ones are skipped by --show-depends
-MODS="virtio_pci virtio_net virtio_rng"
+# the modules, each after its dependencies; builtin ones are skipped by --show-depends
 S=$D/tmp/mods; mkdir -p "$S/etc" "$S/usr/lib/modules/$kver"
 : > "$S/etc/kw-modules"
 for m in $MODS; do
@@ -96,6 +98,7 @@ cp "$D/config" "$S/etc/kw-kernel-config"
 (cd "$S" && { echo etc/kw-modules; echo etc/kw-kernel-config; find usr/lib/modules | LC_ALL=C sort; } \
    | cpio -o -H newc --quiet) > "$D/mods.cpio"
 echo "$kver" > "$D/KVER"
+echo "$MODS" > "$D/MODS"
 grep -q '^CONFIG_PVH=y' "$D/config" && echo pvh > "$D/boot-format" || echo bzimage > "$D/boot-format"
 mods=$(tr '\n' ' ' < "$S/etc/kw-modules")
 rm -rf "$D/tmp"
