@@ -581,6 +581,8 @@ export class WireDecoder {
     const opNum = this.u8[at + FR.op[0]];
     const op = OP_NAMES[opNum];
     if (op === undefined) throw new BadFrame(`unknown op ${opNum}`);
+    // a write on an open file is refused by a guard; it is never an event of its own (the agent's emitters agree)
+    if (opNum === OP.KW_OP_WRITE && kind !== KIND.KW_DENIED) throw new BadFrame('op write on an event that is not a guard\'s refusal');
     const verdict = this.u8[at + FR.verdict[0]];
     if (kind === KIND.KW_DENIED && verdict !== VERDICT.KW_VERDICT_DENIED && verdict !== VERDICT.KW_VERDICT_WOULD_DENY) throw new BadFrame(`unknown verdict ${verdict}`);
     const type = kind === KIND.KW_UNLINK ? 'unlink' : kind === KIND.KW_WRITE ? 'write' : kind === KIND.KW_CREATE ? 'create'
