@@ -101,6 +101,12 @@ static void field_str(struct buf *b, const char *key, struct sv s)
 	json_bytes(b, key, s.p, s.n);
 }
 
+/* `,"ino":N`: a decimal string beyond 2^53-1 (overlayfs' xino numbers), as file records send it */
+static void json_ino(struct buf *b, uint64_t ino)
+{
+	buf_printf(b, ino > KW_JSON_MAX_SAFE ? ",\"ino\":\"%llu\"" : ",\"ino\":%llu", (unsigned long long)ino);
+}
+
 /* The kernel's dev_t (MAJOR << 20 | MINOR) as user space spells it (new_encode_dev) */
 static unsigned long long user_dev(uint64_t k)
 {
@@ -157,13 +163,15 @@ static void json_object_arg(struct buf *b, const struct kw_raw *r, size_t dsz, c
 			walk_slot_on_host(&path, r, dsz, i);
 			field_str(b, "path", (struct sv){ path.p, path.len });
 		}
-		buf_printf(b, ",\"ino\":%llu,\"dev\":%llu", (unsigned long long)n[0], user_dev(n[1]));
+		json_ino(b, n[0]);
+		buf_printf(b, ",\"dev\":%llu", user_dev(n[1]));
 		if (kind == KW_FA_FILE)
 			buf_printf(b, ",\"flags\":\"0%llo\"", (unsigned long long)n[2]);
 		break;
 	case KW_FA_INODE:
-		buf_printf(b, ",\"ino\":%llu,\"dev\":%llu,\"mode\":\"0%o\",\"nlink\":%u,\"size\":%lld", (unsigned long long)n[0],
-			   user_dev(n[1]), (unsigned)(n[2] & 0xffff), (unsigned)(n[2] >> 32), (long long)n[3]);
+		json_ino(b, n[0]);
+		buf_printf(b, ",\"dev\":%llu,\"mode\":\"0%o\",\"nlink\":%u,\"size\":%lld", user_dev(n[1]),
+			   (unsigned)(n[2] & 0xffff), (unsigned)(n[2] >> 32), (long long)n[3]);
 		break;
 	case KW_FA_FILENAME:
 	case KW_FA_QSTR:

@@ -379,11 +379,10 @@ export type KwEventType = KwEvent['type'];
 /** One probe as chosen by the agent at attach time. */
 export interface ProbeChoice {
   /**
-   * 'guard': one of a guard's hooks (mode lsm or fmod_ret). A probed kernel function (`trace
-   * func:NAME`) is reported with the family 'func' (not in this type yet: test/vm/matrix.ts
-   * passes the family on as a Family; compare with `(p.family as string) === 'func'`).
+   * 'guard': one of a guard's hooks (mode lsm or fmod_ret); 'func': a probed kernel function
+   * (`trace func:NAME`, mode fentry or kprobe); 'stacks': --stacks' entry hook (mode vma or maps).
    */
-  family: Family | 'guard';
+  family: Family | 'guard' | 'func' | 'stacks';
   /** e.g. tracepoint:syscalls:sys_exit_unlinkat, lsm:path_unlink */
   probe: string;
   mode: AttachMode | GuardMechanism;

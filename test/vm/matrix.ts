@@ -115,7 +115,7 @@ async function runMode(t: VmTarget, probe: ProbeReport, mode: Mode, label: strin
       // (32-bit syscalls come through kprobes on their own entry points whenever kprobes work:
       // a raw tracepoint would run on every syscall of the machine; bpf/ia32.bpf.h)
       const ia32 = (p: { probe: string; mode: string }) => p.mode === 'kprobe' && /^kretprobe:__ia32_/.test(p.probe);
-      const wrong = ready.probes.filter((p) => p.mode !== 'tracepoint' && (p.family === 'guard' || p.mode !== best(p.family)) && !ia32(p));
+      const wrong = ready.probes.filter((p) => p.mode !== 'tracepoint' && (p.family === 'guard' || p.family === 'func' || p.family === 'stacks' || p.mode !== best(p.family)) && !ia32(p));
       const missingBest = FAMILIES.filter((f) => best(f) && !ready.probes.some((p) => p.family === f && p.mode === best(f)));
       report(cell, `${label} --attach auto picks the best mode per family: ${[...new Set(ready.probes.map((p) => `${p.family}=${p.mode}`))].join(' ')}`,
         wrong.length === 0 && missingBest.length === 0,
