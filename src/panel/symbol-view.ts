@@ -103,7 +103,9 @@ export class SymbolViews {
       symbol,
       target: () => resolved ?? symbol,
       post: (m) => void view.webview.postMessage(m),
-      start: start && ((func, sink) => start(host, func, sink)),
+      // the trace's event panel opens over this view: bring the live counts back to the front
+      // (without taking the focus), the rows stay one tab away
+      start: start && ((func, sink) => start(host, func, sink).finally(() => view.reveal(undefined, true))),
       log: this.log,
     });
     this.probes.set(key, live);

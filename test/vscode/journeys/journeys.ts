@@ -83,7 +83,57 @@ async function main(): Promise<number> {
     }
     await shot('journey-1-hosts.png');
   });
-  // The VM is only needed for journey 1: stop it now so its emulated CPU stops competing.
+  // 10. Any kernel function, on a host whose kernel allows fentry (the test VM): Probe Kernel
+  //     Function… → vfs_unlink from the host's list → a deletion in the guest is a call row with the
+  //     dentry's name and ret 0 → its Function opens the Kernel Symbol view → Probe This Function
+  //     counts the next deletion there (and draws its duration).
+  if (vmAlias) {
+    await steps.step('journey 10: Probe Kernel Function… on the VM: vfs_unlink calls arrive with typed args; the Kernel Symbol view probes and counts', async () => {
+      const vm = { alias: vmAlias, config: target.config, sshdPid: 0 };
+      const [first, second] = ['a', 'b'].map((w) => `/tmp/j10-${w}-${tag}.img`);
+      onTarget(vm, `echo x > ${first} && echo x > ${second}`);
+      await wb.runCommand('View: Close All Editor Groups');
+      await wb.runCommand('Kernel Witness: Probe Kernel Function…');
+      await wb.pick(vmAlias);
+      // the list comes from `kwitness-agent funcs` in the emulated guest: give it time
+      const widget = wb.page.locator('.quick-input-widget');
+      await waitUntil(async () => /probe kernel functions on/.test(await widget.locator('.quick-input-title').innerText().catch(() => '')), 180_000, 'the function picker');
+      await widget.locator('.quick-input-box input').fill('vfs_unlink');
+      await wb.pick(/int vfs_unlink\(/, 60_000); // a multi-select: the click ticks it
+      await widget.locator('.quick-input-box input').press('Enter');
+      await answerQuickInput(wb, /calls of vfs_unlink/); // every call
+      const panel = await wb.webview('#state.running', /func/, 180_000);
+      onTarget(vm, `rm ${first}`);
+      const row = panel.locator('.vt-row', { hasText: `j10-a-${tag}.img` }).filter({ visible: true }).first();
+      await row.waitFor({ timeout: 90_000 });
+      const rowText = (await row.innerText()).replace(/\s+/g, ' ');
+      if (!/vfs_unlink/.test(rowText) || !/\brm\b/.test(rowText)) throw new Error(`the call row lacks vfs_unlink or rm: ${rowText}`);
+      await row.locator('.vt-cell').first().click();
+      const details = panel.locator('#details');
+      await waitUntil(async () => /struct dentry \*/.test(await details.innerText().catch(() => '')), 30_000, 'the call in the details pane');
+      const text = await details.innerText();
+      if (!text.includes(first)) throw new Error(`the details lack the dentry's path ${first}: ${text.slice(0, 600)}`);
+      await shot('journey-10-func-call.png');
+      await panel.locator('#stop').click();
+      await panel.locator('#state.stopped').waitFor({ timeout: 60_000 });
+      await panel.locator('#details a.link', { hasText: /^vfs_unlink$/ }).first().click();
+      let sym = await wb.webview('body.symbol #probe-start', undefined, 60_000);
+      await sym.locator('#probe-start').click();
+      // the probe's own event panel opens, and the view comes back in front of it with its counts
+      await waitUntil(async () => {
+        sym = await wb.webview('body.symbol[data-probe="running"]', undefined, 2_000).catch(() => sym);
+        return (await sym.locator('body').getAttribute('data-probe', { timeout: 1_000 }).catch(() => '')) === 'running';
+      }, 180_000, 'the probe to run, its view in front');
+      onTarget(vm, `rm ${second}`);
+      await waitUntil(async () => /^1 call$/.test((await sym.locator('#probe-calls').innerText().catch(() => '')).trim()), 90_000, 'the symbol view to count the call');
+      if ((await sym.locator('#probe-histogram svg').count()) !== 1) throw new Error('no duration histogram in the symbol view');
+      await shot('journey-10-probe-this-function.png');
+      await sym.locator('#probe-stop').click();
+      await waitUntil(async () => (await sym.locator('body').getAttribute('data-probe').catch(() => '')) === 'stopped', 60_000, 'the probe to stop');
+      await wb.runCommand('View: Close All Editor Groups');
+    });
+  }
+  // The VM is only needed for journeys 1 and 10: stop it now so its emulated CPU stops competing.
   if (vmAlias && process.env.KW_TEST_VM_NAME && process.env.KW_VM_SH) {
     cp.spawnSync('bash', [process.env.KW_VM_SH, 'stop', process.env.KW_TEST_VM_NAME], { stdio: 'ignore', timeout: 30_000 });
   }
@@ -340,6 +390,20 @@ async function main(): Promise<number> {
     const sym = await wb.webview('body.symbol table.sym', /Address/, 30_000);
     const text = await sym.locator('table.sym').innerText();
     if (!/vfs_unlink/.test(text) || !/[0-9a-f]{8,}/.test(text)) throw new Error(`symbol view lacks vfs_unlink or its address: ${text}`);
+    // Probe This Function: a trace of func:vfs_unlink on that host. This machine's kernel allows
+    // neither fentry nor kprobe, so the agent refuses in one line, which the view must show in
+    // its own words (a kernel that allows one: the view probes, and counts)
+    await sym.locator('#probe-start').click();
+    // the probe's event panel opens over the view, which comes back in front (a new frame)
+    let view = sym;
+    await waitUntil(async () => {
+      view = await wb.webview('body.symbol[data-probe="failed"], body.symbol[data-probe="running"]', undefined, 2_000).catch(() => view);
+      return /^(failed|running)$/.test((await view.locator('body').getAttribute('data-probe', { timeout: 1_000 }).catch(() => '')) ?? '');
+    }, 90_000, 'the probe to fail or run, its view in front');
+    const state = await view.locator('#probe-state').innerText();
+    const probeState = await view.locator('body').getAttribute('data-probe');
+    if (probeState === 'failed' && !/func:vfs_unlink: cannot probe it: the kernel refuses/.test(state)) throw new Error(`the refusal is not the agent's: ${state}`);
+    if (probeState === 'running') await view.locator('#probe-stop').click();
   });
 
   // Leave nothing running: stop every trace through the UI, then check no agent of ours is left.
