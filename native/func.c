@@ -34,6 +34,7 @@ struct fn {
 	bool fentry;              /* else kprobe */
 	bool renamed;             /* probed under this kernel's other name for it */
 	int func_id;              /* its FUNC's id in btf */
+	const char *by_value;     /* the first parameter passed as a struct by value, if any */
 	char *ret_type;
 	char *arg_name[KW_FUNC_ARGS], *arg_type[KW_FUNC_ARGS];
 	int arg_tid[KW_FUNC_ARGS];
@@ -474,6 +475,7 @@ static int prepare_one(struct fn *f, char *err, size_t errsz)
 			/* passed by value: it takes its own registers, so later ones are not where the
 			 * ABI's n-th argument is; stop here rather than print wrong values */
 			f->spec.nargs = i;
+			f->by_value = f->arg_name[i];
 			break;
 		}
 		f->spec.kind[i] = arg_kind(b, ps[i].type);
@@ -502,6 +504,14 @@ static int choose_mode(struct fn *f, char *err, size_t errsz)
 		snprintf(err, errsz, "func:%s: --attach tracepoint: a kernel function is probed with fentry or kprobe", f->name);
 		return -1;
 	}
+	/* past a struct passed by value, fexit could not tell where the return value sits in its
+	 * context (spec.nargs stops before that parameter): a kretprobe reads it from its register */
+	if (f->by_value && !strcmp(opt.attach, "fentry")) {
+		snprintf(err, errsz, "func:%s: takes a struct by value (%s): its return value is read with a kretprobe only (use --attach kprobe or auto)",
+			 f->name, f->by_value);
+		return -1;
+	}
+	want_fe = want_fe && !f->by_value;
 	bool fe_ok = want_fe && np <= 12 && fentry_loads(f, id);
 	bool kp_ok = !fe_ok && want_kp && kprobe_works(f->name);
 	if (!fe_ok && !kp_ok) {

@@ -59,6 +59,16 @@ describe('trace func:NAME (this kernel)', () => {
     refused(await agent(['trace', 'func:vfs_unlink']), /^kwitness-agent: func:vfs_unlink: cannot probe it: the kernel refuses fentry on it and has no kprobes|cannot probe it: the kernel refuses both fentry and kprobe/);
   });
 
+  it('a function that takes a struct by value is refused fentry (its return value is found by kretprobe only)', async (t) => {
+    // any function of this kernel with a struct parameter passed by value, e.g. __xa_alloc(..., struct xa_limit limit, ...)
+    const byValue = /\((?:.*, )?struct [a-z_0-9]+ ([a-z_0-9]+)[,)]/;
+    const hit = execFileSync(target.agentPath, ['funcs', 'xa_alloc'], { encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n').filter(Boolean)
+      .map((l) => JSON.parse(l) as { name: string; proto?: string }).find((f) => f.proto !== undefined && byValue.test(f.proto));
+    if (!hit) return t.skip('no xa_alloc function with a struct passed by value in this kernel');
+    const param = byValue.exec(hit.proto!)![1];
+    refused(await agent(['trace', `func:${hit.name}`, '--attach', 'fentry']), new RegExp(`func:${hit.name}: takes a struct by value \\(${param}\\): its return value is read with a kretprobe only`));
+  });
+
   it('funcs lists BTF functions with their prototypes and the renamed names', () => {
     const lines = execFileSync(target.agentPath, ['funcs', 'unlink'], { encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     const v = lines.find((l) => l.name === 'vfs_unlink');
