@@ -16,7 +16,8 @@
  * refused, not half-read). A symbol or string table it cannot use is skipped with a note.
  *
  * Lookups: the file offset becomes an address through the PT_LOAD headers (an executable one
- * first), then Go's table (gopclntab.c) is asked, then the ELF symbols: a binary search for the
+ * first), then Go's table (gopclntab.c) is asked, then the ELF symbols (with file:line from the
+ * DWARF line tables, dwarfline.c, when the file has .debug_line): a binary search for the
  * last symbol at or below the address, which holds it when [value, value + size) does; a size-0
  * symbol (hand-written assembly) holds everything up to the end of its section, and as the
  * nearest symbol below, nothing after the next symbol. At one address, GLOBAL beats WEAK beats
@@ -32,6 +33,7 @@
 #include <sys/stat.h>
 #include "elfsym.h"
 #include "gopclntab.h"
+#include "dwarfline.h"
 
 #define ES_FILE_MAX (2ull << 30)   /* larger files are refused */
 #define ES_SHNUM_MAX (1u << 16)    /* section headers */
@@ -73,6 +75,7 @@ struct elfsym {
 	struct es_fsym *sym;
 	uint32_t nsym;
 	struct es_gotab go;
+	struct es_lines lines; /* DWARF .debug_line: file:line for C/C++ */
 	struct es_pool pool;
 	size_t mem;
 	char build_id[129];
@@ -180,6 +183,19 @@ static int pool_reserve(struct es_pool *pool, size_t n)
 	pool->p = p;
 	pool->cap = cap;
 	return 0;
+}
+
+uint32_t es_pool_mem(struct es_pool *pool, const char *s, size_t n)
+{
+	uint32_t at;
+
+	if (pool_reserve(pool, n + 1) < 0)
+		return ES_NONE;
+	at = (uint32_t)pool->len;
+	memcpy(pool->p + pool->len, s, n);
+	pool->p[pool->len + n] = 0;
+	pool->len += n + 1;
+	return at;
 }
 
 void es_pool_hint(struct es_pool *pool, uint64_t n)
@@ -507,6 +523,7 @@ static int read_elf(struct elfsym *es, struct es_reader *r, char *err, size_t er
 	uint64_t text = 0;
 	int64_t pcln = -1;
 	uint64_t pcln_size = 0;
+	struct es_dwsec dw_line = { 0, 0 }, dw_line_str = { 0, 0 }, dw_str = { 0, 0 };
 	uint8_t *tab = NULL;
 	int rc = -1, frc;
 
@@ -673,6 +690,22 @@ static int read_elf(struct elfsym *es, struct es_reader *r, char *err, size_t er
 				pcln = (int64_t)ss->off;
 				pcln_size = ss->size;
 			}
+			if (len >= 10 && !memcmp(nm, ".debug_", 7)) {
+				struct es_dwsec *w = len == 11 && !memcmp(nm, ".debug_line", 11) ? &dw_line
+						     : len == 15 && !memcmp(nm, ".debug_line_str", 15) ? &dw_line_str
+						     : len == 10 && !memcmp(nm, ".debug_str", 10) ? &dw_str
+						     : NULL;
+
+				/* compressed debug sections (SHF_COMPRESSED, zlib/zstd) are not read:
+				 * inflating an attacker's stream is not worth file:line */
+				if (w && (ss->flags & SHF_COMPRESSED)) {
+					if (w == &dw_line)
+						note_add(es, "no C file:line: .debug_line is compressed");
+				} else if (w && !w->size) {
+					w->off = ss->off;
+					w->size = ss->size;
+				}
+			}
 		}
 		/* .symtab, then .dynsym: a stripped file keeps only the latter. */
 		for (uint32_t want = SHT_SYMTAB; want; want = want == SHT_SYMTAB ? SHT_DYNSYM : 0)
@@ -700,6 +733,15 @@ static int read_elf(struct elfsym *es, struct es_reader *r, char *err, size_t er
 	} else if (!shnum) {
 		scan_pclntab(es, r, x, nx);
 	}
+
+	/* DWARF line tables (C, C++; a Go binary's too, but Go's own table answers first). */
+	if (dw_line.size && nx) {
+		char note[160] = "";
+
+		es_lines_load(&es->lines, &es->pool, r, &dw_line, &dw_line_str, &dw_str, x, nx, note, sizeof(note));
+		if (note[0])
+			note_add(es, "%s", note);
+	}
 	if (r->short_read) {
 		fail(err, errlen, "a read failed or the file shrank while it was read");
 		goto out;
@@ -712,7 +754,7 @@ static int read_elf(struct elfsym *es, struct es_reader *r, char *err, size_t er
 			es->pool.cap = es->pool.len;
 		}
 	}
-	es->mem += es->go.mem + es->pool.cap + sizeof(*es);
+	es->mem += es->go.mem + es->lines.mem + es->pool.cap + sizeof(*es);
 	rc = 0;
 out:
 	free(tab);
@@ -772,6 +814,7 @@ void elfsym_close(struct elfsym *es)
 	free(es->load);
 	free(es->sym);
 	es_gotab_free(&es->go);
+	es_lines_free(&es->lines);
 	free(es->pool.p);
 	free(es);
 }
@@ -838,8 +881,14 @@ int elfsym_lookup(const struct elfsym *es, uint64_t file_off, struct elfsym_hit 
 		const struct es_fsym *s = &es->sym[i - 1];
 
 		if (va < s->end && (back == 0 || s->sized)) {
+			uint32_t file, line;
+
 			hit->name = es->pool.p + s->name;
 			hit->off = va - s->addr;
+			if (es->lines.n && es_lines_lookup(&es->lines, va, &file, &line) && file != ES_NONE) {
+				hit->file = es->pool.p + file;
+				hit->line = line;
+			}
 			return 1;
 		}
 	}

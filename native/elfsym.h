@@ -5,6 +5,7 @@
  *   - .symtab and .dynsym (STT_FUNC, STT_GNU_IFUNC), sorted by address;
  *   - Go's .gopclntab (Go 1.16/1.17, 1.18/1.19, 1.20+), which even a stripped Go binary
  *     (`-ldflags='-s -w'`) keeps: every function's name, and file:line from its pc tables;
+ *   - DWARF's .debug_line (a C/C++ file built with -g): file:line (dwarfline.c);
  *   - the GNU build id (PT_NOTE, else SHT_NOTE sections).
  *
  * The file may be an attacker's (any binary a traced process runs): it is read with pread into
@@ -41,8 +42,10 @@ struct elfsym_hit {
  * it from /proc/PID/maps: addr - start + pgoff). 1 found, 0 not found. The offset is mapped to a
  * virtual address through the PT_LOAD program headers (p_offset..p_offset+p_filesz -> p_vaddr).
  * A return address points after its call: pass ret - 1 to get the call's own line.
- * file:line comes from Go's pc tables only (the innermost inlined position, under the name of
- * the function the code was inlined into). */
+ * file:line comes from Go's pc tables (the innermost inlined position, under the name of the
+ * function the code was inlined into), else from the DWARF line table (.debug_line, versions
+ * 2-5) of a file built with -g and not stripped: the full path when the table names the
+ * directory (DWARF 5 always does; DWARF 2-4 not for the compilation directory). */
 int elfsym_lookup(const struct elfsym *es, uint64_t file_off, struct elfsym_hit *hit);
 
 /* What was read, for logs and tests. */
