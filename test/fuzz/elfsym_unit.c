@@ -22,7 +22,13 @@
  * Builds in KW_ELFSYM_WORK (default build/fuzz/elfsym-work); Go's caches under
  * $KW_CACHE/go (default /var/tmp/kwitness), no network.
  *
- * `elfsym-unit --seeds DIR` only writes the synthetic files into DIR (fuzzer seeds).
+ *   - C file:line from DWARF .debug_line (gcc -g/-gdwarf-2..5 at -O0..-O2, clang -g and
+ *     -gdwarf-4): at every byte of the program's functions, the file:line `addr2line -e` gives
+ *     (llvm-addr2line's where the two differ), none where it knows none; strip --strip-debug and
+ *     strip: names only, or nothing, never a line; .debug_line damaged (lengths, versions,
+ *     opcode tables, a cut section, random bytes): opens, still names, no crash;
+ * `elfsym-unit --seeds DIR` only writes the synthetic files and two -g C programs into DIR
+ * (fuzzer seeds).
  * Prints 'ok NAME' / 'FAIL NAME: why'; exit 1 on any failure.
  */
 #include <elf.h>
@@ -1059,6 +1065,362 @@ static void c_programs(void)
 	}
 }
 
+/* ---- C file:line from DWARF .debug_line ---- */
+
+/* a header with a function of its own: its rows name another file of the table */
+static const char dw_inc[] =
+	"static __attribute__((noinline)) int twice_it(int v)\n"
+	"{\n"
+	"	int r = v;\n"
+	"	r += v;\n"
+	"	return r;\n"
+	"}\n";
+
+/* Compares file:line at each address with `addr2line -e bin` (binutils): where addr2line knows
+ * the line, the same path and line; where it does not (??, :0, :?), none. Names are not compared
+ * here (check_all_funcs does). Returns the count compared (-1: addr2line failed); *with_line
+ * counts those addr2line gave a line for. */
+static int same_path(const char *ours, const char *theirs)
+{
+	size_t a = strlen(ours), b = strlen(theirs);
+
+	if (!strcmp(ours, theirs))
+		return 1;
+	return ours[0] != '/' && b > a && theirs[b - a - 1] == '/' && !strcmp(theirs + b - a, ours);
+}
+
+static long compare_binutils(const struct elfsym *es, const char *bin, const struct loads *l, const uint64_t *va,
+			     size_t n, char *first, size_t firstlen, size_t *bad, size_t *with_line, size_t *disagree)
+{
+	char in[700], *o, *o2, *line, *save = NULL, *save2 = NULL;
+	FILE *f;
+	size_t i = 0;
+	long checked = 0;
+
+	snprintf(in, sizeof(in), "%s/addrs.txt", work);
+	if (!(f = fopen(in, "w")))
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%#llx\n", (unsigned long long)va[k]);
+	fclose(f);
+	o = out("addr2line -e '%s' < '%s'", bin, in);
+	o2 = out("llvm-addr2line -e '%s' < '%s' 2>/dev/null", bin, in);
+	if (!o)
+		return -1;
+	*bad = *with_line = *disagree = 0;
+	for (line = strtok_r(o, "\n", &save); line && i < n; line = strtok_r(NULL, "\n", &save), i++) {
+		char *colon, *disc = strstr(line, " (discriminator"), *line2 = o2 ? strtok_r(i ? NULL : o2, "\n", &save2) : NULL;
+		struct elfsym_hit h;
+		uint64_t off;
+		long ln = 0, ln2 = 0;
+		int found, want;
+
+		if (disc)
+			*disc = 0;
+		colon = strrchr(line, ':');
+		if (colon) {
+			ln = strtol(colon + 1, NULL, 10);
+			*colon = 0;
+		}
+		want = colon && ln > 0 && strcmp(line, "??");
+		if (line2 && (colon = strrchr(line2, ':'))) {
+			ln2 = strtol(colon + 1, NULL, 10);
+			*colon = 0;
+		}
+		if (va_to_off(l, va[i], &off) < 0)
+			continue;
+		checked++;
+		*with_line += want;
+		found = elfsym_lookup(es, off, &h);
+		/* binutils 2.40 and LLVM differ on a few DWARF 5 rows (the file of the rows before the
+		 * first set_file, among them): either one's answer counts, a relative path (DWARF 2-4
+		 * without the compilation directory, which only .debug_info has) when it ends theirs */
+		if (want && found && h.file && h.line && !(h.line == (uint32_t)ln && same_path(h.file, line)) &&
+		    line2 && h.line == (uint32_t)ln2 && same_path(h.file, line2)) {
+			(*disagree)++;
+			continue;
+		}
+		if (want ? !(found && h.file && h.line == (uint32_t)ln && same_path(h.file, line))
+			 : (found && (h.file || h.line))) {
+			if (!(*bad)++)
+				snprintf(first, firstlen, "%#llx: %s:%u, addr2line: %s:%ld", (unsigned long long)va[i],
+					 found && h.file ? h.file : "(none)", found ? h.line : 0, want ? line : "??", ln);
+		}
+	}
+	free(o);
+	free(o2);
+	return i == n ? checked : -1;
+}
+
+/* Every byte of the program's own functions, entry and middle of every other one. */
+static uint64_t *dwarf_addrs(const char *bin, size_t *n)
+{
+	static const char *own[] = { "cleanup_volume", "delete_it", "main", "twice_it" };
+	size_t nf, cap = 4096;
+	struct fsym *v = readelf_funcs(bin, &nf);
+	uint64_t *a = malloc(cap * sizeof(*a));
+
+	*n = 0;
+	for (size_t i = 0; v && a && i < nf; i++) {
+		int mine = 0;
+
+		for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			mine |= !strcmp(v[i].name, own[k]);
+		if (i && v[i].addr == v[i - 1].addr)
+			continue;
+		for (uint64_t o = 0; o < (mine ? v[i].size : 2); o += mine ? 1 : (v[i].size / 2 ? v[i].size / 2 : 1)) {
+			if (*n == cap) {
+				uint64_t *na = realloc(a, (cap *= 2) * sizeof(*a));
+
+				if (!na)
+					break;
+				a = na;
+			}
+			a[(*n)++] = v[i].addr + o;
+		}
+	}
+	free(v);
+	return a;
+}
+
+/* The section header of name in an ELF image: its file offset (of the header), and the
+ * section's offset and size. */
+static int find_section(const uint8_t *b, size_t n, const char *name, size_t *hdr, uint64_t *off, uint64_t *size)
+{
+	const Elf64_Ehdr *eh = (const void *)b;
+	const Elf64_Shdr *sh, *str;
+
+	if (n < sizeof(*eh) || eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(*sh) > n || eh->e_shstrndx >= eh->e_shnum)
+		return -1;
+	sh = (const void *)(b + eh->e_shoff);
+	str = &sh[eh->e_shstrndx];
+	for (unsigned i = 1; i < eh->e_shnum; i++)
+		if (str->sh_offset + sh[i].sh_name < n && !strcmp((const char *)b + str->sh_offset + sh[i].sh_name, name)) {
+			*hdr = eh->e_shoff + i * sizeof(*sh);
+			*off = sh[i].sh_offset;
+			*size = sh[i].sh_size;
+			return *off + *size <= n ? 0 : -1;
+		}
+	return -1;
+}
+
+/* .debug_line damaged in known and random ways: the file still opens, cleanup_volume is still
+ * named, nothing crashes (ASan), and where the damage leaves no readable sequence, no line. */
+static void dwarf_corrupt(const char *what, const char *bin, const struct loads *l)
+{
+	size_t n, hdr, na = 0;
+	uint64_t off, size, a, sz, coff;
+	uint8_t *orig = read_all(bin, &n), *b = orig ? malloc(n) : NULL;
+	uint64_t *addrs = dwarf_addrs(bin, &na);
+	char name[300], err[256];
+	const char *e = NULL;
+	int version;
+	long variants = 0;
+
+	snprintf(name, sizeof(name), "C %s: damaged .debug_line (bad lengths, opcodes, versions, 300 random edits) opens, names, no crash",
+		 what);
+	if (!orig || !b || !addrs || find_section(orig, n, ".debug_line", &hdr, &off, &size) < 0 || size < 64 ||
+	    func_of(bin, "cleanup_volume", &a, &sz) < 0 || va_to_off(l, a, &coff) < 0) {
+		result(name, "cannot read %s or its .debug_line", bin);
+		goto out;
+	}
+	version = orig[off + 4] | orig[off + 5] << 8;
+	srand(11);
+	for (int k = 0; k < 312 && !e; k++) {
+		int strict = k < 12; /* a damage that leaves no sequence to read: no line at all */
+		struct elfsym *es;
+		struct elfsym_hit h;
+		uint64_t hl = version == 5 ? off + 8 : off + 6; /* header_length */
+		uint64_t ob = hl + 4 + 4 + (version >= 4); /* opcode_base */
+
+		memcpy(b, orig, n);
+		switch (k) {
+		case 0: memcpy(b + off, &(uint32_t){ 0xfffffff0u }, 4); break; /* reserved length */
+		case 1: memcpy(b + off, &(uint32_t){ 0xffffffffu }, 4); memcpy(b + off + 4, &(uint64_t){ ~0ull >> 1 }, 8); break;
+		case 2: memcpy(b + off, &(uint32_t){ (uint32_t)size * 4 }, 4); break; /* past the section */
+		case 3: memcpy(b + hl, &(uint32_t){ 0xfffffff0u }, 4); break; /* header_length */
+		case 4: b[ob - 1] = 0; break; /* line_range 0 */
+		case 5: b[off + 4] = 6; break; /* version 6 */
+		case 6: b[off + 4] = 1; break;
+		case 7: memset(b + ob + 1, 0xff, 11); strict = 0; break; /* opcode lengths */
+		case 8: b[ob] = 255; strict = 0; break; /* opcode_base: every byte a standard opcode */
+		case 9: b[ob] = 0; strict = 0; break; /* every byte a special opcode */
+		case 10: memcpy(b + hdr + 32, &(uint64_t){ size / 2 }, 8); strict = 0; break; /* cut section */
+		case 11: memcpy(b + hdr + 32, &(uint64_t){ 3 }, 8); break;
+		default:
+			strict = 0;
+			for (int m = 1 + rand() % 8; m > 0; m--)
+				b[off + (uint64_t)rand() % size] = (uint8_t)rand();
+			if (k % 4 == 0) /* a length byte of the header */
+				b[off + (uint64_t)rand() % 24] = (uint8_t)(rand() % 2 ? 0xff : 0);
+			break;
+		}
+		es = open_bytes(b, n, err, sizeof(err));
+		variants++;
+		if (!es) {
+			snprintf(err + strlen(err), sizeof(err) - strlen(err), " (damage %d)", k);
+			e = err;
+			break;
+		}
+		if ((e = expect(es, coff, "cleanup_volume", 0)))
+			break;
+		for (size_t i = 0; i < na && !e; i++) {
+			uint64_t o;
+
+			if (va_to_off(l, addrs[i], &o) == 0 && elfsym_lookup(es, o, &h) && strict && (h.file || h.line)) {
+				static char why[200];
+
+				snprintf(why, sizeof(why), "damage %d: %#llx still has %s:%u", k, (unsigned long long)addrs[i],
+					 h.file ? h.file : "-", h.line);
+				e = why;
+			}
+		}
+		elfsym_close(es);
+	}
+	result(name, e ? "%s" : NULL, e);
+out:
+	free(orig);
+	free(b);
+	free(addrs);
+}
+
+static void dwarf_lines(void)
+{
+	static const struct {
+		const char *what, *cc, *flags;
+	} v[] = {
+		{ "gcc -g -O0 (DWARF 5, PIE)", "gcc", "-g -O0" },
+		{ "gcc -gdwarf-4 -O0", "gcc", "-gdwarf-4 -O0" },
+		{ "gcc -gdwarf-5 -O2", "gcc", "-gdwarf-5 -O2" },
+		{ "gcc -gdwarf-3 -O0 non-PIE", "gcc", "-gdwarf-3 -O0 -no-pie" },
+		{ "gcc -gdwarf-2 -O1", "gcc", "-gdwarf-2 -O1" },
+		{ "clang -g -O0 (DWARF 5)", "clang", "-g -O0" },
+		{ "clang -gdwarf-4 -O1", "clang", "-gdwarf-4 -O1" },
+	};
+	char src[600], inc[600];
+	char *prog;
+
+	if (!have("addr2line")) {
+		result("C file:line", "addr2line missing (binutils)");
+		return;
+	}
+	snprintf(src, sizeof(src), "%s/dwarf.c", work);
+	snprintf(inc, sizeof(inc), "%s/dwarf_inc.h", work);
+	prog = malloc(sizeof(c_prog) + 128);
+	if (!prog) {
+		result("C file:line", "out of memory");
+		return;
+	}
+	/* the program of check_c, with a function from a header it includes, called from main */
+	{
+		const char *m = strstr(c_prog, "> 100;");
+
+		snprintf(prog, sizeof(c_prog) + 128, "#include \"dwarf_inc.h\"\n%.*s> twice_it(50);%s",
+			 m ? (int)(m - c_prog) : 0, c_prog, m ? m + 6 : c_prog);
+	}
+	if (write_file(inc, dw_inc, sizeof(dw_inc) - 1) < 0 || write_file(src, prog, strlen(prog)) < 0) {
+		result("C file:line", "cannot write %s", src);
+		free(prog);
+		return;
+	}
+	free(prog);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char bin[700], nodebug[720], stripped[720], name[400], err[256], first[600] = "";
+		struct elfsym *es;
+		struct loads l;
+		uint64_t *va;
+		size_t na, bad = 0, with_line = 0, disagree = 0;
+		long checked;
+
+		snprintf(bin, sizeof(bin), "%s/cg-%zu", work, i);
+		snprintf(nodebug, sizeof(nodebug), "%s-nodebug", bin);
+		snprintf(stripped, sizeof(stripped), "%s-strip", bin);
+		if (!have(v[i].cc)) {
+			snprintf(name, sizeof(name), "C %s", v[i].what);
+			result(name, "%s missing", v[i].cc);
+			continue;
+		}
+		if (sh("%s %s -fno-omit-frame-pointer -w -I'%s' -o '%s' '%s' && strip --strip-debug -o '%s' '%s' && strip -o '%s' '%s'",
+		       v[i].cc, v[i].flags, work, bin, src, nodebug, bin, stripped, bin) != 0) {
+			snprintf(name, sizeof(name), "C %s", v[i].what);
+			result(name, "%s %s failed", v[i].cc, v[i].flags);
+			continue;
+		}
+		es = open_path(bin, err, sizeof(err));
+		va = dwarf_addrs(bin, &na);
+		if (!es || !va || read_loads(bin, &l) < 0) {
+			snprintf(name, sizeof(name), "C %s", v[i].what);
+			result(name, "%s", es ? "readelf failed" : err);
+			elfsym_close(es);
+			free(va);
+			continue;
+		}
+		checked = compare_binutils(es, bin, &l, va, na, first, sizeof(first), &bad, &with_line, &disagree);
+		snprintf(name, sizeof(name), "C %s: file:line at %ld addresses (%zu with a line: every byte of the program's functions, one from a header at -O0) as addr2line -e gives it (%zu as llvm-addr2line where they differ)",
+			 v[i].what, checked, with_line, disagree);
+		if (checked < 0)
+			result(name, "addr2line failed");
+		else if (bad)
+			result(name, "%zu of %ld differ, first: %s", bad, checked, first);
+		else if (with_line < 50)
+			result(name, "only %zu addresses with a line", with_line);
+		else {
+			/* the header's function must be named by its own file */
+			uint64_t a, sz, off;
+			struct elfsym_hit h;
+			const char *e = NULL;
+
+			if (func_of(bin, "twice_it", &a, &sz) < 0 || va_to_off(&l, a, &off) < 0)
+				e = strstr(v[i].flags, "-O0") ? "twice_it missing" : NULL; /* folded away above -O0 */
+			else if (!elfsym_lookup(es, off + sz / 2, &h) || !h.file || !strstr(h.file, "/dwarf_inc.h"))
+				e = "twice_it not in dwarf_inc.h";
+			else if (!elfsym_lookup(es, off, &h) || !h.file || h.file[0] != '/')
+				e = "not a full path";
+			result(name, e ? "%s" : NULL, e);
+		}
+		snprintf(name, sizeof(name), "C %s", v[i].what);
+		check_all_funcs(name, es, bin);
+		if (i == 0 || i == 1) {
+			snprintf(name, sizeof(name), "%s", v[i].what);
+			dwarf_corrupt(name, bin, &l);
+		}
+		elfsym_close(es);
+
+		/* without the debug sections: the same names, no line; fully stripped: nothing */
+		for (int s = 0; s < 2; s++) {
+			const char *f = s ? stripped : nodebug;
+			size_t named = 0, lines = 0;
+
+			snprintf(name, sizeof(name), "C %s, %s: %s", v[i].what, s ? "stripped" : "strip --strip-debug",
+				 s ? "nothing named, no line" : "every function still named, no line");
+			es = open_path(f, err, sizeof(err));
+			if (!es) {
+				result(name, "%s", err);
+				continue;
+			}
+			for (size_t k = 0; k < na; k++) {
+				uint64_t off;
+				struct elfsym_hit h;
+
+				if (va_to_off(&l, va[k], &off) == 0 && elfsym_lookup(es, off, &h)) {
+					named++;
+					lines += h.file || h.line;
+				}
+			}
+			if (lines)
+				result(name, "%zu addresses with a line", lines);
+			else if (s && named)
+				result(name, "%zu addresses named", named);
+			else if (!s && named < na / 2)
+				result(name, "only %zu of %zu named", named, na);
+			else
+				result(name, NULL);
+			elfsym_close(es);
+		}
+		free(va);
+	}
+}
+
 /* ---- libc ---- */
 
 static void libc(void)
@@ -1461,6 +1823,14 @@ static int write_seeds(const char *dir)
 			return 1;
 		}
 	}
+	/* a C program built with -g (DWARF 5 and 4): .debug_line for the fuzzer to start from */
+	if (have("gcc")) {
+		snprintf(path, sizeof(path), "%s/dwarf-seed.c", dir);
+		if (write_file(path, c_prog, sizeof(c_prog) - 1) == 0)
+			sh("gcc -g -O0 -w -o '%s/c-g-dwarf5' '%s' && gcc -gdwarf-4 -O1 -w -o '%s/c-g-dwarf4' '%s'", dir, path,
+			   dir, path);
+		unlink(path);
+	}
 	return 0;
 }
 
@@ -1487,6 +1857,7 @@ int main(int argc, char **argv)
 	}
 	synthetic();
 	c_programs();
+	dwarf_lines();
 	libc();
 	go_programs();
 	hostile(cbin_for_hostile[0] ? cbin_for_hostile : NULL, gobin_for_hostile[0] ? gobin_for_hostile : NULL);

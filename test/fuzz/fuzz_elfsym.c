@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * fuzz_elfsym.c: libFuzzer target for the stack-frame symbolizer (native/elfsym.c,
- * gopclntab.c): the input is the whole file, as a traced process's binary could be. It is
+ * gopclntab.c, dwarfline.c): the input is the whole file, as a traced process's binary could be. It is
  * written to a memfd (elfsym reads through a file descriptor) and opened; then lookups at
  * offsets spread over the file and at offsets taken from the input. Besides ASan/UBSan
  * findings, a crash is: a refusal without a reason, a build id that is not lowercase hex of
  * at most 128 digits, a hit without a name, a name of 4096 bytes or more.
- * Seeds: small synthetic files (`elfsym-unit --seeds`), /bin/true, the unit test's C and Go
+ * Seeds: small synthetic files and -g C programs (`elfsym-unit --seeds`), /bin/true, the unit test's C and Go
  * programs.
  */
 #include <stdint.h>
