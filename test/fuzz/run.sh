@@ -95,7 +95,7 @@ else
   bad "record-unit: $(grep -a -m1 -E '^FAIL|ERROR' "$OUT/record-unit.log")"
 fi
 
-echo "--- symbolizer unit checks (ASan): native/elfsym.c + gopclntab.c against gcc, binutils, go"
+echo "--- symbolizer unit checks (ASan): native/elfsym.c + gopclntab.c + dwarfline.c against gcc, binutils, go"
 # Builds its C and Go programs under build/fuzz/elfsym-work (Go's caches under $KW_CACHE/go);
 # every 'ok'/'FAIL' line it prints counts here. A missing go or gcc is a failure, not a skip.
 ELFSYM_WORK=$OUT/elfsym-work
@@ -112,7 +112,7 @@ if [ "$urc" != 0 ] && ! grep -q '^FAIL ' "$OUT/elfsym-unit.log"; then
   bad "elfsym-unit: exit $urc: $(reason "$OUT/elfsym-unit.log") (log: $OUT/elfsym-unit.log)"
 fi
 
-echo "--- fuzz-elfsym: native/elfsym.c + gopclntab.c"
+echo "--- fuzz-elfsym: native/elfsym.c + gopclntab.c + dwarfline.c"
 # Seeds: small synthetic files (Go pclntab 1.16/1.18/1.20, symbols, notes) and real binaries,
 # copied at run time (never committed). Inputs stop at 64 KiB (~10k execs/s; a whole Go binary
 # would take 20x longer per run): the Go binary seeds its headers, the synthetic ones its tables.
