@@ -638,6 +638,18 @@ int handle_event(void *ctx, void *data, size_t size)
 	/* the kernel puts stacks in call, file and exec records only; an exit never carries any */
 	if (r->stacks && e.kind != KW_EXIT && stacks_resolve(r, dsz, e.exe, &stk))
 		e.stk = &stk;
+	if (e.stk && e.kind == KW_CALL) {
+		/* a call's stack is taken in its function's trampoline or kprobe: when the function
+		 * itself is among the first frames, whatever comes before it is the tracer's (a
+		 * trampoline image kallsyms does not list is named after the module symbol below it) */
+		struct sv fn = e.call->func;
+		for (uint32_t i = 1; i < 3 && i < stk.kn; i++)
+			if (stk.k[i].sym.n == fn.n && !memcmp(stk.k[i].sym.p, fn.p, fn.n)) {
+				memmove(stk.k, stk.k + i, (stk.kn - i) * sizeof(stk.k[0]));
+				stk.kn -= i;
+				break;
+			}
+	}
 	if (opt.wire)
 		emit_wire(&e);
 	else
