@@ -615,7 +615,9 @@ int handle_event(void *ctx, void *data, size_t size)
 			emit_error("call record of an unknown function slot");
 			return 0;
 		}
-		e.probe = sv_c(func_probe_name(((const struct kw_call_data *)r->data)->slot));
+		uint8_t slot;
+		memcpy(&slot, r->data + offsetof(struct kw_call_data, slot), 1); /* func_event checked the size */
+		e.probe = sv_c(func_probe_name(slot));
 	} else { /* KW_EXIT */
 		struct proc_ent *pe = proc_get(r->pid);
 		tcache_drop(r->pid); /* the process is gone: its main thread's paths too */

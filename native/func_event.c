@@ -195,10 +195,12 @@ bool func_event(const struct kw_raw *r, size_t dsz, struct ev *e)
 {
 	static struct call_ev ce;
 	static struct buf vals;
-	const struct kw_call_data *c = (const void *)r->data;
+	static struct kw_call_data cd;
+	const struct kw_call_data *c = &cd;
 
-	if (dsz < sizeof(*c))
+	if (dsz < sizeof(cd))
 		return false;
+	memcpy(&cd, r->data, sizeof(cd)); /* a sample need not be 8-byte aligned for it */
 	const struct func_desc *d = func_desc_of(c->slot);
 	if (!d || c->attach < KW_CA_FENTRY || c->attach > KW_CA_KPROBE)
 		return false;
