@@ -446,8 +446,6 @@ static int prepare_one(struct fn *f, char *err, size_t errsz)
 	const struct btf_type *ft = btf__type_by_id(b, id);
 	f->proto = ft->type;
 	const struct btf_type *pt = btf__type_by_id(b, f->proto);
-	if (!traceable || n_traceable == 0)
-		load_traceable();
 	if (!is_traceable(f->name)) {
 		char near[256];
 		nearest(f->name, near, sizeof(near));

@@ -23,15 +23,19 @@ function modeChecks(e: KwEvent, ctx: CaseContext): string[] {
 // the io_uring-era names changed in 7.0 (filename_unlinkat); either is asked for as do_unlinkat
 const UNLINKAT = /^(do_unlinkat|filename_unlinkat)$/;
 
+/**
+ * A func case: calls only, in fentry and kprobe mode (auto picks one of them), json and wire side
+ * by side (this machine's kernel runs neither mode, so the guests prove their parity), the
+ * duration left out of it (each agent times the call with its own programs).
+ */
+function funcCase(c: Omit<AgentCase, 'families' | 'types' | 'formats' | 'modes'>): AgentCase {
+  return { families: [], types: ['call'], formats: ['json', 'wire'], modes: ['fentry', 'kprobe'], ...c, parityIgnore: ['duration_ns', ...(c.parityIgnore ?? [])] };
+}
+
 export const FUNC_CASES: AgentCase[] = [
-  {
+  funcCase({
     name: 'func: vfs_unlink names the removed file from its dentry, ret 0',
-    families: [],
     funcs: ['vfs_unlink'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
-    modes: ['fentry', 'kprobe'],
     setup: () => `mkdir "$D/vol"\necho data > "$D/vol/disk.img"`,
     trigger: () => `rm "$D/vol/disk.img"`,
     expect: () => [{ type: 'call', func: 'vfs_unlink', ret: 0, comm: 'rm' }],
@@ -51,15 +55,10 @@ export const FUNC_CASES: AgentCase[] = [
       if (field(e, 'ret_type') !== 'int') p.push(`ret_type ${String(field(e, 'ret_type'))}`);
       return p;
     },
-  },
-  {
+  }),
+  funcCase({
     name: 'func: do_unlinkat (7.x: filename_unlinkat) of a missing file returns -2 with the name',
-    families: [],
     funcs: ['do_unlinkat'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
-    modes: ['fentry', 'kprobe'],
     allowFail: true,
     trigger: () => `rm "$D/missing.img"`,
     expect: () => [{ type: 'call', func: UNLINKAT, ret: -2, comm: 'rm' }],
@@ -74,45 +73,30 @@ export const FUNC_CASES: AgentCase[] = [
       if (ready.length !== 1 || !UNLINKAT.test(ready[0].probe.replace(/^\w+:/, ''))) p.push(`ready func probes ${JSON.stringify(ready)}`);
       return p;
     },
-  },
-  {
+  }),
+  funcCase({
     name: 'func: --where on a name and on ret runs in the kernel: only the matching calls come',
-    families: [],
     funcs: ['vfs_unlink', 'do_unlinkat'],
     args: () => ['--where', 'dentry == "keep.me"', '--where', 'ret < 0'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
-    modes: ['fentry', 'kprobe'],
     allowFail: true,
     setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
     // every call of vfs_unlink but keep.me's, and every do_unlinkat that succeeded, is dropped;
     // vfs_unlink has a dentry and returns 0 here, so `ret < 0` drops it too: no vfs_unlink call
     trigger: () => `rm "$D/other.txt"\nrm "$D/keep.me"\nrm "$D/never-was"`,
     expect: (ctx) => [{ type: 'call', func: UNLINKAT, ret: -2, args: { name: { name: `${ctx.dir}/never-was` } } }],
-  },
-  {
+  }),
+  funcCase({
     name: 'func: --where on a dentry name alone keeps that call only, ret 0',
-    families: [],
     funcs: ['vfs_unlink'],
     args: () => ['--where', 'dentry == "keep.me"'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'], // each agent times the call with its own programs
-    modes: ['fentry', 'kprobe'],
     setup: () => `echo a > "$D/other.txt"\necho b > "$D/keep.me"`,
     trigger: () => `rm "$D/other.txt" "$D/keep.me"`,
     expect: (ctx) => [{ type: 'call', func: 'vfs_unlink', ret: 0, args: { dentry: { name: 'keep.me', path: `${ctx.dir}/keep.me` } } }],
-  },
-  {
+  }),
+  funcCase({
     name: 'func: --stacks on a call: the kernel path into vfs_unlink and the C chain above it',
-    families: [],
     funcs: ['vfs_unlink'],
     args: () => ['--stacks', 'kernel,user'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'],
-    modes: ['fentry', 'kprobe'],
     setup: () => `echo data > "$D/disk.img"`,
     // the victim stays 1.5 s: a call's user frames are named from /proc/PID/maps (no bpf_find_vma
     // in these programs: its callback keeps them from loading before 5.13)
@@ -136,17 +120,12 @@ export const FUNC_CASES: AgentCase[] = [
       if (!/unlink/.test(u[0] ?? '')) p.push(`ustack starts at ${u[0]}, not in unlink: [${u.join(' < ')}]`);
       return p;
     },
-  },
-  {
+  }),
+  funcCase({
     name: "func: a module's function by name (loop's lo_ioctl): losetup attaches and detaches a file",
-    families: [],
     funcs: ['lo_ioctl'],
     // the module's own BTF (5.10's Debian kernel has none: there `funcs` lists no loop function)
     needs: ['/sys/kernel/btf/loop', 'losetup', '/dev/loop7'],
-    types: ['call'],
-    formats: ['json', 'wire'],
-    parityIgnore: ['duration_ns'],
-    modes: ['fentry', 'kprobe'],
     setup: () => `dd if=/dev/zero of="$D/img" bs=1024 count=64 2>/dev/null`,
     trigger: () => `losetup /dev/loop7 "$D/img"\nlosetup -d /dev/loop7`,
     check: (events, ctx) => {
@@ -160,5 +139,5 @@ export const FUNC_CASES: AgentCase[] = [
       if (t?.cmd !== 'unsigned int') p.push(`cmd's type ${JSON.stringify(t?.cmd)}, not unsigned int (from the module's BTF)`);
       return p;
     },
-  },
+  }),
 ];
